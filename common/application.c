@@ -1,0 +1,395 @@
+/* application: decoding and the completeness check. */
+#include "application.h"
+#include "domain.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAIL(...)                                                                                 \
+    do {                                                                                          \
+        snprintf(errstr, errstr_size, __VA_ARGS__);                                               \
+        return -1;                                                                                \
+    } while (0)
+
+/* A string field: required or optional, 1..maxlen characters. Returns 0 ok, -1 bad. */
+static int str_field(const json_t *o, const char *key, int required, size_t maxlen,
+                     const char **out, const char *where, char *errstr, size_t errstr_size)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!v) {
+        *out = NULL;
+        if (required)
+            FAIL("schema: %s%s is required", where, key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        FAIL("schema: %s%s must be a string", where, key);
+    size_t len = json_string_length(v);
+    if (len == 0 || len > maxlen)
+        FAIL("schema: %s%s must have 1..%zu characters", where, key, maxlen);
+    if (memchr(json_string_value(v), '\0', len))
+        FAIL("schema: %s%s contains a NUL character", where, key);
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int one_of(const char *s, const char *const *values)
+{
+    for (; *values; values++)
+        if (strcmp(s, *values) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_hex64(const char *s)
+{
+    if (strlen(s) != 64)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int is_digits12(const char *s)
+{
+    if (strlen(s) != 12)
+        return 0;
+    for (int i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+#define STR(o, k, req, max, out, where)                                                           \
+    do {                                                                                          \
+        if (str_field(o, k, req, max, out, where, errstr, errstr_size))                           \
+            return -1;                                                                            \
+    } while (0)
+
+static int decode_applicant(const json_t *a, app_t *app, char *errstr, size_t errstr_size)
+{
+    static const char *const types[] = {"individual", "legal_entity", NULL};
+    if (!json_is_object(a))
+        FAIL("schema: applicant must be an object");
+    STR(a, "type", 1, 20, &app->applicant.type, "applicant.");
+    if (!one_of(app->applicant.type, types))
+        FAIL("schema: applicant.type must be individual or legal_entity");
+    STR(a, "iin", 0, 12, &app->applicant.iin, "applicant.");
+    STR(a, "bin", 0, 12, &app->applicant.bin, "applicant.");
+    STR(a, "name", 1, 500, &app->applicant.name, "applicant.");
+    STR(a, "address", 1, 1000, &app->applicant.address, "applicant.");
+    STR(a, "email", 1, 254, &app->applicant.email, "applicant.");
+    STR(a, "phone", 0, 32, &app->applicant.phone, "applicant.");
+    if (!strchr(app->applicant.email, '@'))
+        FAIL("schema: applicant.email is not an e-mail address");
+    int individual = strcmp(app->applicant.type, "individual") == 0;
+    const char *id = individual ? app->applicant.iin : app->applicant.bin;
+    const char *idname = individual ? "iin" : "bin";
+    if (!id)
+        FAIL("schema: applicant.%s is required for %s", idname, app->applicant.type);
+    if (!is_digits12(id))
+        FAIL("schema: applicant.%s must be 12 digits", idname);
+    if (!dom_iin_bin_valid(id))
+        FAIL("invalid %s: check digit does not match", individual ? "IIN" : "BIN");
+    const char *other = individual ? app->applicant.bin : app->applicant.iin;
+    if (other && (!is_digits12(other) || !dom_iin_bin_valid(other)))
+        FAIL("invalid %s: check digit does not match", individual ? "BIN" : "IIN");
+    return 0;
+}
+
+static int decode_documents(const json_t *docs, app_t *app, char *errstr, size_t errstr_size)
+{
+    static const char *const kinds[] = {"application_form", "fee_receipt", "qualification",
+                                        "change_evidence", NULL};
+    if (!json_is_array(docs))
+        FAIL("schema: documents must be an array");
+    if (json_array_size(docs) > APP_MAX_DOCS)
+        FAIL("schema: more than %d documents", APP_MAX_DOCS);
+    size_t i;
+    const json_t *d;
+    json_array_foreach(docs, i, d)
+    {
+        char where[48];
+        snprintf(where, sizeof(where), "documents[%d].", (int)i);
+        if (!json_is_object(d))
+            FAIL("schema: %s must be an object", where);
+        app_document_t *doc = &app->docs[app->doc_count++];
+        STR(d, "kind", 1, 32, &doc->kind, where);
+        if (!one_of(doc->kind, kinds))
+            FAIL("schema: %skind is not a known document kind", where);
+        STR(d, "id", 1, 200, &doc->id, where);
+        STR(d, "sha256", 1, 64, &doc->sha256, where);
+        if (!is_hex64(doc->sha256))
+            FAIL("schema: %ssha256 must be 64 hex digits", where);
+        STR(d, "signed_by", 0, 12, &doc->signed_by, where);
+        if (doc->signed_by) {
+            if (!is_digits12(doc->signed_by))
+                FAIL("schema: %ssigned_by must be 12 digits", where);
+            if (!dom_iin_bin_valid(doc->signed_by))
+                FAIL("invalid IIN/BIN in %ssigned_by: check digit does not match", where);
+        }
+    }
+    return 0;
+}
+
+static int decode_reissue(const json_t *r, app_t *app, char *errstr, size_t errstr_size)
+{
+    static const char *const reorg[] = {"merger", "transformation", "accession", "spin_off",
+                                        "split", NULL};
+    if (!json_is_object(r))
+        FAIL("schema: reissue must be an object");
+    STR(r, "license_number", 1, 64, &app->reissue.license_number, "reissue.");
+    const json_t *ao = json_object_get(r, "annex_only");
+    if (ao && !json_is_boolean(ao))
+        FAIL("schema: reissue.annex_only must be a boolean");
+    app->reissue.annex_only = json_is_true(ao);
+    const json_t *g = json_object_get(r, "grounds");
+    if (!json_is_array(g) || json_array_size(g) == 0 || json_array_size(g) > APP_MAX_GROUNDS)
+        FAIL("schema: reissue.grounds must be an array of 1..%d grounds", APP_MAX_GROUNDS);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(g, i, v)
+    {
+        if (!json_is_string(v) || !dom_reissue_ground(json_string_value(v)))
+            FAIL("schema: reissue.grounds[%zu] is not a known ground", i);
+        for (int k = 0; k < app->reissue.ground_count; k++)
+            if (strcmp(app->reissue.grounds[k], json_string_value(v)) == 0)
+                FAIL("schema: reissue.grounds has a duplicate");
+        app->reissue.grounds[app->reissue.ground_count++] = json_string_value(v);
+    }
+    STR(r, "reorganization", 0, 20, &app->reissue.reorganization, "reissue.");
+    if (app->reissue.reorganization && !one_of(app->reissue.reorganization, reorg))
+        FAIL("schema: reissue.reorganization is not a known form of reorganisation");
+    return 0;
+}
+
+int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr,
+               size_t errstr_size)
+{
+    static const char *const kinds[] = {"issue", "reissue", "reissue_split", NULL};
+    static const char *const paid_via[] = {"egov_gateway", "bank", "none", NULL};
+    memset(app, 0, sizeof(*app));
+    if (!json_is_object(data))
+        FAIL("schema: data must be an object");
+    STR(data, "application_id", 1, 36, &app->application_id, "");
+    if (!util_is_uuid(app->application_id))
+        FAIL("schema: application_id must be a UUID");
+    if (subject && strcmp(subject, app->application_id) != 0)
+        FAIL("CloudEvent subject does not match data.application_id");
+    STR(data, "portal_ref", 1, 64, &app->portal_ref, "");
+    STR(data, "kind", 1, 20, &app->kind, "");
+    if (!one_of(app->kind, kinds))
+        FAIL("schema: kind must be issue, reissue or reissue_split");
+    STR(data, "submitted_at", 1, 40, &app->submitted_at_text, "");
+    if (util_rfc3339_parse(app->submitted_at_text, &app->submitted_at))
+        FAIL("schema: submitted_at must be RFC 3339 with an offset");
+    if (decode_applicant(json_object_get(data, "applicant"), app, errstr, errstr_size))
+        return -1;
+
+    const json_t *st = json_object_get(data, "subtypes");
+    if (!json_is_array(st) || json_array_size(st) < 1 || json_array_size(st) > 9)
+        FAIL("schema: subtypes must be an array of 1..9 codes");
+    size_t i;
+    const json_t *v;
+    json_array_foreach(st, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 9)
+            FAIL("unknown sub-activity code in subtypes[%zu] (codes are 1..9)", i);
+        int code = (int)json_integer_value(v);
+        for (int k = 0; k < app->subtype_count; k++)
+            if (app->subtypes[k] == code)
+                FAIL("schema: subtypes has a duplicate code %d", code);
+        app->subtypes[app->subtype_count++] = code;
+    }
+
+    const json_t *pb = json_object_get(data, "production_base");
+    if (!json_is_object(pb))
+        FAIL("schema: production_base must be an object");
+    STR(pb, "region", 1, 16, &app->region, "production_base.");
+    if (!dom_region_known(app->region))
+        FAIL("unknown region '%s' (ISO 3166-2:KZ)", app->region);
+    STR(pb, "address", 1, 1000, &app->base_address, "production_base.");
+
+    const json_t *pc = json_object_get(data, "paper_copy");
+    if (pc && !json_is_boolean(pc))
+        FAIL("schema: paper_copy must be a boolean");
+    app->paper_copy = json_is_true(pc);
+
+    if (decode_documents(json_object_get(data, "documents"), app, errstr, errstr_size))
+        return -1;
+
+    const json_t *fee = json_object_get(data, "fee");
+    if (!json_is_object(fee))
+        FAIL("schema: fee must be an object");
+    STR(fee, "paid_via", 1, 20, &app->fee_paid_via, "fee.");
+    if (!one_of(app->fee_paid_via, paid_via))
+        FAIL("schema: fee.paid_via must be egov_gateway, bank or none");
+    const json_t *amount = json_object_get(fee, "amount_kzt");
+    if (!json_is_integer(amount) || json_integer_value(amount) < 0 ||
+        json_integer_value(amount) > 1000000000000LL)
+        FAIL("schema: fee.amount_kzt must be a non-negative integer");
+    app->fee_amount_kzt = json_integer_value(amount);
+    STR(fee, "payment_ref", 0, 100, &app->fee_payment_ref, "fee.");
+
+    const json_t *r = json_object_get(data, "reissue");
+    int is_reissue = strcmp(app->kind, "issue") != 0;
+    if (is_reissue && !r)
+        FAIL("schema: reissue is required for kind %s", app->kind);
+    if (!is_reissue && r)
+        FAIL("schema: reissue is only allowed for kinds reissue and reissue_split");
+    if (r) {
+        app->has_reissue = 1;
+        if (decode_reissue(r, app, errstr, errstr_size))
+            return -1;
+    }
+    return 0;
+}
+
+const char *app_applicant_id(const app_t *app)
+{
+    return strcmp(app->applicant.type, "individual") == 0 ? app->applicant.iin
+                                                           : app->applicant.bin;
+}
+
+long long app_mci_for_year(const char *table, int year)
+{
+    const char *p = table;
+    while (p && *p) {
+        char *end;
+        long y = strtol(p, &end, 10);
+        if (*end != ':')
+            return -1;
+        long long v = strtoll(end + 1, &end, 10);
+        if (y == year)
+            return v;
+        if (*end != ',')
+            break;
+        p = end + 1;
+    }
+    return -1;
+}
+
+long long app_fee_due(const app_t *app, const app_fee_rules_t *rules)
+{
+    long long issue = rules->mci * rules->fee_issue_mci;
+    if (strcmp(app->kind, "issue") == 0)
+        return issue;
+    if (app->reissue.annex_only)
+        return 0; /* Standard row 8 item 2: no fee when only an annex is re-registered */
+    return (issue * rules->fee_reissue_percent + 99) / 100;
+}
+
+static int has_doc(const app_t *app, const char *kind)
+{
+    for (int i = 0; i < app->doc_count; i++)
+        if (strcmp(app->docs[i].kind, kind) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_ground(app_ground_t *out, int max, int *n, const char *code, const char *ru,
+                       const char *kk)
+{
+    if (*n < max) {
+        out[*n].code = code;
+        out[*n].text_ru = ru;
+        out[*n].text_kk = kk;
+    }
+    (*n)++;
+}
+
+int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_ground_t *out,
+                           int max)
+{
+    int n = 0;
+    int issue = strcmp(app->kind, "issue") == 0;
+    int split = strcmp(app->kind, "reissue_split") == 0;
+
+    /* Standard row 8: the application signed with the applicant's EDS. */
+    const app_document_t *form = NULL;
+    for (int i = 0; i < app->doc_count; i++)
+        if (strcmp(app->docs[i].kind, "application_form") == 0)
+            form = &app->docs[i];
+    if (!form) {
+        add_ground(out, max, &n, "application_form_missing",
+                   "не представлено заявление, подписанное ЭЦП услугополучателя",
+                   "көрсетілетін қызметті алушының ЭЦҚ қойылған өтініші ұсынылмаған");
+    } else if (!form->signed_by || strcmp(form->signed_by, app_applicant_id(app)) != 0) {
+        add_ground(out, max, &n, "application_form_not_signed_by_applicant",
+                   "заявление не подписано ЭЦП услугополучателя",
+                   "өтінішке көрсетілетін қызметті алушының ЭЦҚ қойылмаған");
+    }
+
+    /* Standard rows 6 and 8: the fee, and its receipt unless paid through the e-government
+     * payment gateway; none for an annex-only re-registration. */
+    long long due = app_fee_due(app, rules);
+    if (due > 0) {
+        if (strcmp(app->fee_paid_via, "none") == 0) {
+            add_ground(out, max, &n, "fee_not_paid", "не оплачен лицензионный сбор",
+                       "лицензиялық алым төленбеген");
+        } else {
+            if (strcmp(app->fee_paid_via, "egov_gateway") != 0 && !has_doc(app, "fee_receipt"))
+                add_ground(out, max, &n, "fee_receipt_missing",
+                           "не представлена копия электронного документа, подтверждающего "
+                           "оплату лицензионного сбора",
+                           "лицензиялық алымның төленгенін растайтын электрондық құжаттың "
+                           "көшірмесі ұсынылмаған");
+            if (app->fee_amount_kzt < due)
+                add_ground(out, max, &n, "fee_underpaid",
+                           "лицензионный сбор оплачен не в полном размере",
+                           "лицензиялық алым толық көлемде төленбеген");
+        }
+    }
+
+    /* Standard row 8: qualification documents on issue and on re-registration after a
+     * spin-off or split. */
+    if ((issue || split) && !has_doc(app, "qualification"))
+        add_ground(out, max, &n, "qualification_documents_missing",
+                   "не представлены электронные документы, подтверждающие соответствие "
+                   "квалификационным требованиям",
+                   "біліктілік талаптарына сәйкестігін растайтын электрондық құжаттар "
+                   "ұсынылмаған");
+
+    if (app->has_reissue) {
+        int individual = strcmp(app->applicant.type, "individual") == 0;
+        int needs_evidence = 0, reorganized = 0;
+        for (int i = 0; i < app->reissue.ground_count; i++) {
+            const dom_reissue_ground_t *g = dom_reissue_ground(app->reissue.grounds[i]);
+            if (!g)
+                continue;
+            if ((individual && !g->individual) || (!individual && !g->legal_entity))
+                add_ground(out, max, &n, "reissue_ground_not_applicable",
+                           "основание переоформления не применимо к категории "
+                           "услугополучателя",
+                           "қайта ресімдеу негізі көрсетілетін қызметті алушының санатына "
+                           "қолданылмайды");
+            if (!g->state_registry)
+                needs_evidence = 1;
+            if (strcmp(g->code, "legal_entity_reorganized") == 0)
+                reorganized = 1;
+        }
+        /* Row 8 item 2: documents about the changes, except data state systems hold. */
+        if (needs_evidence && !has_doc(app, "change_evidence"))
+            add_ground(out, max, &n, "change_evidence_missing",
+                       "не представлены электронные копии документов, содержащих информацию "
+                       "об изменениях, послуживших основанием для переоформления",
+                       "қайта ресімдеуге негіз болған өзгерістер туралы құжаттардың "
+                       "электрондық көшірмелері ұсынылмаған");
+        if (reorganized && !app->reissue.reorganization)
+            add_ground(out, max, &n, "reorganization_form_missing",
+                       "не указана форма реорганизации юридического лица",
+                       "заңды тұлғаны қайта ұйымдастыру нысаны көрсетілмеген");
+        if (split && (!app->reissue.reorganization ||
+                      (strcmp(app->reissue.reorganization, "spin_off") != 0 &&
+                       strcmp(app->reissue.reorganization, "split") != 0)))
+            add_ground(out, max, &n, "reorganization_not_split",
+                       "переоформление по выделению или разделению без документов о выделении "
+                       "или разделении",
+                       "бөліп шығару немесе бөлу туралы құжаттарсыз қайта ресімдеу");
+    }
+    return n;
+}

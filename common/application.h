@@ -1,0 +1,82 @@
+/* application: the `application.submitted.v1` data - decoder (CONTRACT.md, proto/schemas)
+ * and the completeness check of ¶9 / Standard row 8 with the fee of Standard row 6. */
+#ifndef LIC_APPLICATION_H
+#define LIC_APPLICATION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#define APP_MAX_DOCS 64
+#define APP_MAX_GROUNDS 16
+
+typedef struct {
+    const char *kind; /* application_form, fee_receipt, qualification, change_evidence */
+    const char *id;
+    const char *sha256;
+    const char *signed_by; /* NULL unless given */
+} app_document_t;
+
+/* Every string is borrowed from the JSON the decoder was given; keep it alive. */
+typedef struct {
+    const char *application_id;
+    const char *portal_ref;
+    const char *kind; /* issue, reissue, reissue_split */
+    time_t submitted_at;
+    const char *submitted_at_text;
+    struct {
+        const char *type; /* individual, legal_entity */
+        const char *iin, *bin, *name, *address, *email, *phone;
+    } applicant;
+    int subtypes[9];
+    int subtype_count;
+    const char *region;
+    const char *base_address;
+    int paper_copy;
+    app_document_t docs[APP_MAX_DOCS];
+    int doc_count;
+    const char *fee_paid_via; /* egov_gateway, bank, none */
+    long long fee_amount_kzt;
+    const char *fee_payment_ref; /* may be NULL */
+    int has_reissue;
+    struct {
+        const char *license_number;
+        int annex_only;
+        const char *grounds[APP_MAX_GROUNDS];
+        int ground_count;
+        const char *reorganization; /* may be NULL */
+    } reissue;
+} app_t;
+
+/* Validates `data` against the contract and fills `app`. `subject` (may be NULL) must equal
+ * application_id when given. Returns 0, or -1 with a bad-input reason in errstr. */
+int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr,
+               size_t errstr_size);
+
+/* The identifier of the applicant (IIN or BIN). Borrowed. */
+const char *app_applicant_id(const app_t *app);
+
+/* One ground of an incomplete package, with its text for the reasoned refusal. */
+typedef struct {
+    const char *code;
+    const char *text_ru;
+    const char *text_kk;
+} app_ground_t;
+
+typedef struct {
+    long long mci;          /* the MCI of the registration year */
+    int fee_issue_mci;      /* 10 (Standard row 6) */
+    int fee_reissue_percent; /* 10 */
+} app_fee_rules_t;
+
+/* The fee due for this application in tenge (0 for an annex-only reissue). */
+long long app_fee_due(const app_t *app, const app_fee_rules_t *rules);
+
+/* ¶9: checks the package. Fills up to `max` grounds and returns how many (0: complete). */
+int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_ground_t *out,
+                           int max);
+
+/* Parses the MCI table "2024:3692,2025:3932" and returns the value for `year`, or -1. */
+long long app_mci_for_year(const char *table, int year);
+
+#endif

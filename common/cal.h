@@ -1,0 +1,117 @@
+/* cal: the Kazakh working calendar and every deadline of the Rules (Order No. 335).
+ * Fixed rules (five-day week, working hours 09:00-18:30, carry-over of holidays falling on a
+ * weekend) live here; what acts of government set year by year (holidays with the years they
+ * apply, Kurban Ait, decree transfers, which years are covered and whether confirmed) is data
+ * loaded from a JSON file (deploy/calendar/kz.json), reloadable without a rebuild.
+ * All moments are time_t (UTC seconds); days are civil dates in Asia/Almaty. */
+#ifndef LIC_CAL_H
+#define LIC_CAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+typedef struct cal cal_t;
+
+typedef struct {
+    int y, m, d;
+} cal_date_t;
+
+typedef enum {
+    CAL_DAY_WORKING = 0,
+    CAL_DAY_WEEKEND,
+    CAL_DAY_HOLIDAY,        /* a holiday that is a day off on its own date */
+    CAL_DAY_CARRIED,        /* day off carried over from a holiday on a weekend */
+    CAL_DAY_TRANSFER_OFF,   /* a weekday made a day off by a decree transfer */
+    CAL_DAY_TRANSFER_WORKING /* a weekend day made a working day by a decree transfer */
+} cal_day_kind_t;
+
+typedef struct {
+    int working;         /* 1 working day, 0 day off */
+    cal_day_kind_t kind; /* why */
+    char why[256];       /* readable reason, e.g. "carried over from 2026-03-22 (Nauryz)" */
+} cal_day_info_t;
+
+/* Statutory periods in working days (PROCESS.md). */
+enum {
+    CAL_TERM_ISSUE_WD = 15,         /* ¶7, Standard row 3 */
+    CAL_TERM_REISSUE_WD = 3,        /* ¶7 */
+    CAL_TERM_REISSUE_SPLIT_WD = 15, /* ¶7 */
+    CAL_COMPLETENESS_WD = 2,        /* ¶9, ¶11 */
+    CAL_AGENCY_REPLY_WD = 10,       /* ¶12 */
+    CAL_RESULT_WD = 1,              /* ¶13 */
+    CAL_NOTICE_BEFORE_END_WD = 3,   /* ¶13: notice at least 3 WD before the term ends */
+    CAL_HEARING_AFTER_NOTICE_WD = 2, /* ¶13 */
+    CAL_COMPLAINT_FORWARD_WD = 3,   /* ¶15 */
+    CAL_COMPLAINT_PROVIDER_WD = 5,  /* ¶15 */
+    CAL_COMPLAINT_AUTHORIZED_WD = 15 /* ¶15 */
+};
+
+/* Sets the process time zone to Asia/Almaty (from the system tz database). cal_load_*()
+ * call it; tests that only format times may call it directly. */
+void cal_tz_init(void);
+
+/* Loads calendar data from a JSON file or a parsed document (borrowed). Returns 0 and a new
+ * calendar the caller frees with cal_free(), or -1 with errstr filled. */
+int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size);
+int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_size);
+void cal_free(cal_t *cal);
+
+/* First and last covered year. */
+void cal_years(const cal_t *cal, int *first, int *last);
+/* "confirmed" or "provisional" for a covered year, NULL otherwise. Borrowed. */
+const char *cal_year_status(const cal_t *cal, int year);
+
+/* Describes one date. -1 (errstr filled) when the date is outside the covered years. */
+int cal_day_info(const cal_t *cal, cal_date_t date, cal_day_info_t *info, char *errstr,
+                 size_t errstr_size);
+
+/* ¶8: the registration moment of something that arrived at `arrived`: that moment if within
+ * working hours (09:00 <= t < 18:30) of a working day; 09:00 of the same day if earlier on a
+ * working day; otherwise 09:00 of the next working day. */
+int cal_registration_moment(const cal_t *cal, time_t arrived, time_t *out, char *errstr,
+                            size_t errstr_size);
+
+/* The end (18:30) of the n-th working day after the day of `from` (that day not counted),
+ * n >= 1. */
+int cal_add_working_days(const cal_t *cal, time_t from, int n, time_t *out, char *errstr,
+                         size_t errstr_size);
+
+/* The end (18:30) of the n-th working day before the day of `deadline`, n >= 1: the latest
+ * moment that still leaves n whole working days before the deadline's day ends. */
+int cal_sub_working_days(const cal_t *cal, time_t deadline, int n, time_t *out, char *errstr,
+                         size_t errstr_size);
+
+/* Working days d with day(from) < d <= day(to); negative when `to` is before `from`. */
+int cal_working_days_between(const cal_t *cal, time_t from, time_t to, int *out, char *errstr,
+                             size_t errstr_size);
+
+/* The service term in working days for an application kind ("issue", "reissue",
+ * "reissue_split"); -1 for an unknown kind. */
+int cal_term_wd(const char *kind);
+
+/* Every deadline PROCESS.md sets for a submission, with the rule that produced it. */
+typedef struct {
+    time_t registered_at;    /* ¶8 */
+    time_t completeness_due; /* ¶9, ¶11: 2 WD from registration */
+    time_t service_deadline; /* ¶7: 15 / 3 / 15 WD from registration */
+    time_t notice_latest;    /* ¶13: 3 WD before the service deadline */
+    time_t hearing_latest;   /* ¶13: 2 WD after a notice sent at notice_latest */
+    int term_wd;
+} cal_deadlines_t;
+
+int cal_deadlines(const cal_t *cal, const char *kind, time_t submitted_at, cal_deadlines_t *out,
+                  char *errstr, size_t errstr_size);
+
+/* Local (Asia/Almaty) civil date of a moment, and a moment from a local date and time. */
+cal_date_t cal_local_date(time_t t);
+time_t cal_local_time(cal_date_t date, int hour, int minute);
+
+/* Formats `t` as RFC 3339 in Asia/Almaty with its offset, e.g. 2026-03-20T18:30:00+05:00.
+ * buf needs 26 bytes. */
+void cal_format(time_t t, char *buf, size_t size);
+
+/* Parses YYYY-MM-DD; 0 or -1. */
+int cal_parse_date(const char *s, cal_date_t *out);
+
+#endif

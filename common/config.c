@@ -1,0 +1,185 @@
+/* config: the variable table and its lookup. */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cfg_var_t vars[] = {
+    {"LOG_LEVEL", "info", 0, "Minimum log level: debug, info, warn, error."},
+    {"DB_URL", "postgresql://lic_worker@127.0.0.1:5433/licensing", 0,
+     "libpq connection URI of the workers' database (without the password)."},
+    {"DB_PASSWORD", NULL, 1, "Password for DB_URL's role (or LIC_DB_PASSWORD_FILE)."},
+    {"DB_ADMIN_URL", "postgresql://lic_owner@127.0.0.1:5433/licensing", 0,
+     "libpq URI of the schema owner role used by `approvalctl migrate`."},
+    {"DB_ADMIN_PASSWORD", NULL, 1, "Password for DB_ADMIN_URL's role."},
+    {"DB_RETRY_MAX_MS", "10000", 0, "Longest back-off between reconnection attempts to PostgreSQL."},
+    {"KAFKA_BOOTSTRAP_FILE", NULL, 0,
+     "File holding bootstrap.servers, read when KAFKA_BOOTSTRAP_SERVERS is unset (the "
+     "development broker writes it)."},
+    {"CALENDAR_FILE", "deploy/calendar/kz.json", 0,
+     "Working-day calendar data (holidays, Kurban Ait, decree transfers, covered years). "
+     "Re-read on SIGHUP."},
+    {"CLOCK_FILE", NULL, 0,
+     "Test and demo clock: a file holding an offset in seconds added to real time. Unset in "
+     "production (real time)."},
+    {"BATCH_MAX", "500", 0, "Most messages one consumer transaction holds."},
+    {"BATCH_WAIT_MS", "100", 0, "Longest wait to fill a batch once its first message arrived."},
+    {"EXECUTORS", "Executor 1,Executor 2", 0,
+     "Comma-separated executors assigned round-robin to registered applications (¶8)."},
+    {"LICENSOR_NAME_KK", "Қазақстан Республикасы Өнеркәсіп және құрылыс министрлігінің "
+                         "Өнеркәсіп комитеті", 0, "Licensor's name in Kazakh (documents)."},
+    {"LICENSOR_NAME_RU", "Комитет промышленности Министерства промышленности и "
+                         "строительства Республики Казахстан", 0,
+     "Licensor's name in Russian (documents)."},
+    {"LICENSOR_CODE", "KPR", 0, "Licensor code used in document numbers."},
+    {"LICENSOR_SIGNER", "Председатель комитета", 0, "Position and name of the documents' signer."},
+    {"MCI", "2024:3692,2025:3932,2026:4325", 0,
+     "Monthly calculation index per year (tenge), year:value pairs."},
+    {"FEE_ISSUE_MCI", "10", 0, "Issue fee in MCI (Standard row 6)."},
+    {"FEE_REISSUE_PERCENT", "10", 0, "Re-registration fee, percent of the issue fee."},
+    {"OUTBOX_BATCH", "1000", 0, "Most outbox rows the relay publishes per round."},
+    {"OUTBOX_RETENTION_HOURS", "168", 0, "How long the relay keeps published outbox rows."},
+    {"PARTITIONS", "6", 0, "Partitions per topic created by the development broker."},
+    {NULL, NULL, 0, NULL},
+};
+
+const cfg_var_t *cfg_vars(void)
+{
+    return vars;
+}
+
+static const cfg_var_t *find_var(const char *name)
+{
+    for (const cfg_var_t *v = vars; v->name; v++)
+        if (strcmp(v->name, name) == 0)
+            return v;
+    return NULL;
+}
+
+char *cfg_read_file(const char *path, int trim, char *errstr, size_t errstr_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        goto fail;
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap >= (64u << 20)) {
+                snprintf(errstr, errstr_size, "%s: larger than 64 MiB", path);
+                goto fail;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                goto fail;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + len, 1, cap - len - 1, f);
+        if (r == 0)
+            break;
+        len += r;
+    }
+    if (ferror(f)) {
+        snprintf(errstr, errstr_size, "%s: read error", path);
+        goto fail;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    if (trim)
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+            buf[--len] = '\0';
+    return buf;
+fail:
+    if (errstr_size && !errstr[0])
+        snprintf(errstr, errstr_size, "%s: out of memory", path);
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+/* Secret values read from files are cached so the file is read once per process. */
+#define CFG_CACHE 32
+static struct {
+    const char *name;
+    char *value;
+} cache[CFG_CACHE];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *cfg_get(const char *name)
+{
+    const cfg_var_t *v = find_var(name);
+    if (!v) {
+        log_error("config variable LIC_%s is not declared in config.c", name);
+#ifndef NDEBUG
+        abort();
+#endif
+        return NULL;
+    }
+    char env[128];
+    snprintf(env, sizeof(env), "LIC_%s", name);
+    const char *val = getenv(env);
+    if (val && *val)
+        return val;
+    if (v->secret) {
+        snprintf(env, sizeof(env), "LIC_%s_FILE", name);
+        const char *path = getenv(env);
+        if (path && *path) {
+            const char *out = NULL;
+            pthread_mutex_lock(&cache_lock);
+            for (int i = 0; i < CFG_CACHE; i++) {
+                if (cache[i].name && strcmp(cache[i].name, name) == 0) {
+                    out = cache[i].value;
+                    break;
+                }
+                if (!cache[i].name) {
+                    char err[256] = "";
+                    char *content = cfg_read_file(path, 1, err, sizeof(err));
+                    if (!content) {
+                        log_error("cannot read secret file for LIC_%s: %s", name, err);
+                        break;
+                    }
+                    cache[i].name = v->name;
+                    cache[i].value = content;
+                    out = content;
+                    break;
+                }
+            }
+            pthread_mutex_unlock(&cache_lock);
+            if (out)
+                return out;
+        }
+    }
+    return v->default_val;
+}
+
+long cfg_get_long(const char *name, long fallback)
+{
+    const char *s = cfg_get(name);
+    if (!s || !*s)
+        return fallback;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end)
+        return fallback;
+    return v;
+}
+
+void cfg_print_markdown(FILE *out)
+{
+    fprintf(out, "| variable | default | meaning |\n|---|---|---|\n");
+    for (const cfg_var_t *v = vars; v->name; v++)
+        fprintf(out, "| `LIC_%s`%s | %s%s%s | %s |\n", v->name,
+                v->secret ? " (or `_FILE`)" : "", v->default_val ? "`" : "",
+                v->default_val ? v->default_val : "—", v->default_val ? "`" : "", v->doc);
+    fprintf(out, "| `KAFKA_<PROPERTY>` | — | any librdkafka property, `_` for `.`, e.g. "
+                 "`KAFKA_BOOTSTRAP_SERVERS` |\n");
+}

@@ -1,0 +1,62 @@
+/* db: PostgreSQL through libpq - connect with retry and back-off, parameterised statements
+ * only, transactions, and errors classified so callers know whether to retry the whole
+ * transaction (connection lost, serialization failure) or blame one input (data error). */
+#ifndef LIC_DB_H
+#define LIC_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+typedef struct db db_t;
+
+typedef enum {
+    DB_OK = 0,
+    DB_ERR_CONN = -1,  /* connection lost or unusable: reconnect, retry the transaction */
+    DB_ERR_RETRY = -2, /* serialization failure, deadlock, shutdown: retry the transaction */
+    DB_ERR_DATA = -3   /* the statement failed on its input: constraint, bad value */
+} db_rc_t;
+
+/* Connects to `url` (libpq URI or conninfo) with `password` (may be NULL), retrying with
+ * exponential back-off and jitter until connected or a stop is requested. Returns a new
+ * handle (free with db_close()), or NULL when stopped. `app_name` names the connection in
+ * pg_stat_activity. */
+db_t *db_open(const char *url, const char *password, const char *app_name);
+
+/* One attempt, no retry: NULL with errstr on failure. */
+db_t *db_open_once(const char *url, const char *password, const char *app_name, char *errstr,
+                   size_t errstr_size);
+
+/* Opens the workers' database from configuration (LIC_DB_URL, LIC_DB_PASSWORD). */
+db_t *db_open_from_config(const char *app_name);
+
+void db_close(db_t *db);
+
+/* The libpq connection (borrowed), for LISTEN and the like. */
+PGconn *db_conn(db_t *db);
+
+/* Re-establishes a lost connection (with back-off until success or stop). 0 or -1 (stop). */
+int db_reconnect(db_t *db);
+
+/* Runs a parameterised statement (text parameters, NULL = SQL NULL). On success returns the
+ * result (caller PQclear()s it) and *rc = DB_OK; on failure NULL, *rc classifies it and the
+ * message is logged and kept for db_last_error(). */
+PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc);
+
+/* db_query() for statements whose rows are not needed. */
+db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params);
+
+db_rc_t db_begin(db_t *db);
+db_rc_t db_commit(db_t *db);
+/* Rolls back; errors are ignored (a lost connection rolls back by itself). */
+void db_rollback(db_t *db);
+
+/* The last error's text and SQLSTATE (borrowed, valid until the next call). */
+const char *db_last_error(const db_t *db);
+const char *db_last_sqlstate(const db_t *db);
+
+
+
+/* A bytea input literal ("\x" and hex digits) for `len` bytes, for a text-format parameter.
+ * Returns a new buffer the caller frees, or NULL on out of memory. */
+char *db_bytea_hex(const void *buf, size_t len);
+#endif

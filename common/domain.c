@@ -1,0 +1,204 @@
+/* domain: stage names, the transition table and reference data. */
+#include "domain.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const stage_names[STAGE__COUNT] = {
+    [STAGE_NONE] = "none",
+    [STAGE_REGISTERED] = "registered",
+    [STAGE_REFUSED_INCOMPLETE] = "refused_incomplete",
+    [STAGE_AWAITING_APPROVALS] = "awaiting_approvals",
+    [STAGE_AWAITING_REPLIES] = "awaiting_replies",
+    [STAGE_AWAITING_DECISION] = "awaiting_decision",
+    [STAGE_REFUSAL_PROPOSED] = "refusal_proposed",
+    [STAGE_LICENSE_ISSUED] = "license_issued",
+    [STAGE_LICENSE_REISSUED] = "license_reissued",
+    [STAGE_REFUSED] = "refused",
+};
+
+const char *dom_stage_name(dom_stage_t s)
+{
+    return (s >= 0 && s < STAGE__COUNT) ? stage_names[s] : NULL;
+}
+
+dom_stage_t dom_stage_parse(const char *name)
+{
+    for (int i = 0; name && i < STAGE__COUNT; i++)
+        if (strcmp(stage_names[i], name) == 0)
+            return (dom_stage_t)i;
+    return STAGE__COUNT;
+}
+
+int dom_stage_final(dom_stage_t s)
+{
+    return s == STAGE_REFUSED_INCOMPLETE || s == STAGE_LICENSE_ISSUED ||
+           s == STAGE_LICENSE_REISSUED || s == STAGE_REFUSED;
+}
+
+/* The state machine. Changing it needs a migration updating stage_transitions too. */
+static const dom_transition_t transitions[] = {
+    {STAGE_NONE, STAGE_REGISTERED},                     /* ¶8 */
+    {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE},       /* ¶9 */
+    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS},       /* ¶9 -> ¶11 */
+    {STAGE_REGISTERED, STAGE_AWAITING_DECISION},        /* reissue without approvals */
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES}, /* ¶11: both requests received */
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION},
+    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION},  /* ¶12: replied or deemed */
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED},    /* ¶13 */
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED},  /* ¶13 */
+    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED},  /* ¶13: a ground, hearing first */
+    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED},            /* hearing: refusal confirmed */
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED},     /* hearing: refusal withdrawn */
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED},
+};
+
+const dom_transition_t *dom_transitions(size_t *count)
+{
+    *count = sizeof(transitions) / sizeof(transitions[0]);
+    return transitions;
+}
+
+int dom_transition_legal(dom_stage_t from, dom_stage_t to)
+{
+    for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+        if (transitions[i].from == from && transitions[i].to == to)
+            return 1;
+    return 0;
+}
+
+static const char *const subtypes_ru[] = {
+    NULL,
+    "добыча твердых полезных ископаемых (за исключением общераспространенных полезных "
+    "ископаемых)",
+    "вскрытие и разработка месторождений твердых полезных ископаемых открытым и подземным "
+    "способами",
+    "технологические работы на месторождениях",
+    "взрывные работы при добыче полезных ископаемых",
+    "ликвидационные работы по закрытию рудников и шахт",
+    "подземный и капитальный ремонт скважин, демонтаж оборудования и агрегатов, монтаж "
+    "скважинных подъемников",
+    "испытание скважин после ремонта",
+    "промывка, цементирование, опробование и освоение скважин",
+    "эксплуатация химических производств",
+};
+
+static const char *const subtypes_kk[] = {
+    NULL,
+    "қатты пайдалы қазбаларды өндіру (кең таралған пайдалы қазбаларды қоспағанда)",
+    "қатты пайдалы қазбалар кен орындарын ашық және жерасты тәсілдерімен ашу және игеру",
+    "кен орындарындағы технологиялық жұмыстар",
+    "пайдалы қазбаларды өндіру кезіндегі жару жұмыстары",
+    "кеніштер мен шахталарды жабу жөніндегі жою жұмыстары",
+    "ұңғымаларды жерасты және күрделі жөндеу, жабдықтар мен агрегаттарды бөлшектеу, "
+    "ұңғымалық көтергіштерді монтаждау",
+    "жөндеуден кейін ұңғымаларды сынау",
+    "ұңғымаларды жуу, цементтеу, сынау және игеру",
+    "химиялық өндірістерді пайдалану",
+};
+
+const char *dom_subtype_name_ru(int code)
+{
+    return (code >= 1 && code <= 9) ? subtypes_ru[code] : NULL;
+}
+
+const char *dom_subtype_name_kk(int code)
+{
+    return (code >= 1 && code <= 9) ? subtypes_kk[code] : NULL;
+}
+
+static const struct {
+    const char *code, *name_ru;
+} regions[] = {
+    {"KZ-ABY", "область Абай"},
+    {"KZ-AKM", "Акмолинская область"},
+    {"KZ-AKT", "Актюбинская область"},
+    {"KZ-ALA", "город Алматы"},
+    {"KZ-ALM", "Алматинская область"},
+    {"KZ-AST", "город Астана"},
+    {"KZ-ATY", "Атырауская область"},
+    {"KZ-BAY", "город Байконыр"},
+    {"KZ-KAR", "Карагандинская область"},
+    {"KZ-KUS", "Костанайская область"},
+    {"KZ-KZY", "Кызылординская область"},
+    {"KZ-MAN", "Мангистауская область"},
+    {"KZ-PAV", "Павлодарская область"},
+    {"KZ-SEV", "Северо-Казахстанская область"},
+    {"KZ-SHY", "город Шымкент"},
+    {"KZ-TUR", "Туркестанская область"},
+    {"KZ-ULT", "область Улытау"},
+    {"KZ-VOS", "Восточно-Казахстанская область"},
+    {"KZ-ZAP", "Западно-Казахстанская область"},
+    {"KZ-ZHA", "Жамбылская область"},
+    {"KZ-ZHE", "область Жетісу"},
+};
+
+const char *dom_region_name_ru(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof(regions) / sizeof(regions[0]); i++)
+        if (strcmp(regions[i].code, code) == 0)
+            return regions[i].name_ru;
+    return NULL;
+}
+
+int dom_region_known(const char *code)
+{
+    return dom_region_name_ru(code) != NULL;
+}
+
+static const dom_reissue_ground_t grounds[] = {
+    {"holder_name_changed", 1, 0, 1, "изменение фамилии, имени, отчества физического лица"},
+    {"entrepreneur_name_changed", 1, 0, 1,
+     "перерегистрация индивидуального предпринимателя-лицензиата, изменение его наименования"},
+    {"entrepreneur_address_changed", 1, 0, 1,
+     "перерегистрация индивидуального предпринимателя-лицензиата, изменение его юридического "
+     "адреса"},
+    {"legal_entity_reorganized", 0, 1, 1,
+     "реорганизация юридического лица-лицензиата (слияние, преобразование, присоединение, "
+     "выделение, разделение)"},
+    {"legal_entity_name_changed", 0, 1, 1, "изменение наименования юридического лица-лицензиата"},
+    {"legal_entity_location_changed", 0, 1, 1,
+     "изменение места нахождения юридического лица-лицензиата"},
+    {"license_alienated_with_object", 1, 1, 0,
+     "отчуждение лицензии, выданной по классу «разрешения, выдаваемые на объекты», вместе с "
+     "объектом"},
+    {"object_address_changed", 1, 1, 0,
+     "изменение адреса места нахождения объекта без его физического перемещения"},
+    {"required_by_law", 1, 1, 0, "наличие требования о переоформлении в законах"},
+    {"activity_name_changed", 1, 1, 1, "изменение наименования вида деятельности"},
+    {"subactivity_name_changed", 1, 1, 1, "изменение наименования подвида деятельности"},
+};
+
+const dom_reissue_ground_t *dom_reissue_ground(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof(grounds) / sizeof(grounds[0]); i++)
+        if (strcmp(grounds[i].code, code) == 0)
+            return &grounds[i];
+    return NULL;
+}
+
+int dom_iin_bin_valid(const char *id)
+{
+    if (!id || strlen(id) != 12)
+        return 0;
+    int d[12];
+    for (int i = 0; i < 12; i++) {
+        if (!isdigit((unsigned char)id[i]))
+            return 0;
+        d[i] = id[i] - '0';
+    }
+    int sum = 0;
+    for (int i = 0; i < 11; i++)
+        sum += d[i] * (i + 1);
+    int check = sum % 11;
+    if (check == 10) {
+        static const int w2[11] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2};
+        sum = 0;
+        for (int i = 0; i < 11; i++)
+            sum += d[i] * w2[i];
+        check = sum % 11;
+        if (check == 10)
+            return 0;
+    }
+    return check == d[11];
+}

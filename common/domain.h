@@ -1,0 +1,64 @@
+/* domain: the licensing domain as data - stages and the one table of legal transitions,
+ * sub-activity codes (¶2), regions, re-registration grounds, IIN/BIN check digits.
+ * Every worker and the invariant checker consult these tables; migration 001 seeds the same
+ * transitions into PostgreSQL, where a foreign key enforces them (a test keeps both equal). */
+#ifndef LIC_DOMAIN_H
+#define LIC_DOMAIN_H
+
+#include <stddef.h>
+
+typedef enum {
+    STAGE_NONE = 0, /* before registration */
+    STAGE_REGISTERED,
+    STAGE_REFUSED_INCOMPLETE, /* ¶9: final */
+    STAGE_AWAITING_APPROVALS, /* ¶11: requests to be sent */
+    STAGE_AWAITING_REPLIES,   /* ¶12: both requests received by the agencies */
+    STAGE_AWAITING_DECISION,  /* ¶13: replies given or deemed */
+    STAGE_REFUSAL_PROPOSED,   /* ¶13: notice sent, hearing pending */
+    STAGE_LICENSE_ISSUED,     /* final */
+    STAGE_LICENSE_REISSUED,   /* final */
+    STAGE_REFUSED,            /* final, reasoned refusal after the hearing */
+    STAGE__COUNT
+} dom_stage_t;
+
+/* Stable text name stored in PostgreSQL ("awaiting_approvals"); NULL for an invalid value. */
+const char *dom_stage_name(dom_stage_t s);
+/* Reverse of dom_stage_name(); STAGE__COUNT when unknown. */
+dom_stage_t dom_stage_parse(const char *name);
+/* 1 for a final stage. */
+int dom_stage_final(dom_stage_t s);
+
+typedef struct {
+    dom_stage_t from, to;
+} dom_transition_t;
+
+/* The table of legal transitions; *count receives its length. Borrowed, static. */
+const dom_transition_t *dom_transitions(size_t *count);
+/* 1 if from -> to is legal. */
+int dom_transition_legal(dom_stage_t from, dom_stage_t to);
+
+/* ¶2 sub-activities 1..9: names in Kazakh and Russian; NULL outside 1..9. */
+const char *dom_subtype_name_ru(int code);
+const char *dom_subtype_name_kk(int code);
+
+/* 1 for a known ISO 3166-2:KZ region code ("KZ-KAR"). */
+int dom_region_known(const char *code);
+/* The region's Russian name, or NULL. */
+const char *dom_region_name_ru(const char *code);
+
+/* Re-registration grounds of the contract (Appendix 2 to the Standard). */
+typedef struct {
+    const char *code;
+    int individual;      /* allowed on form 1 (individuals) */
+    int legal_entity;    /* allowed on form 2 (legal entities) */
+    int state_registry;  /* its data is held by state information systems: no evidence needed */
+    const char *text_ru; /* in words, for documents */
+} dom_reissue_ground_t;
+
+const dom_reissue_ground_t *dom_reissue_ground(const char *code);
+
+/* 1 if `id` is a 12-digit IIN or BIN whose 12th digit is the mod-11 check digit (first
+ * weights 1..11, then 3..11,1,2 when the first sum gives 10; invalid if that gives 10 too). */
+int dom_iin_bin_valid(const char *id);
+
+#endif

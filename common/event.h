@@ -1,0 +1,51 @@
+/* event: CloudEvents 1.0 structured-mode JSON envelopes (CONTRACT.md), decode and build. */
+#ifndef LIC_EVENT_H
+#define LIC_EVENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#define EV_TYPE_SUBMITTED "kz.gov.licensing.application.submitted.v1"
+#define EV_TYPE_COMPLAINT_FILED "kz.gov.licensing.complaint.filed.v1"
+#define EV_TYPE_AGENCY_REPLIED "kz.gov.licensing.agency.replied.v1"
+#define EV_TYPE_HEARING_CONCLUDED "kz.gov.licensing.hearing.concluded.v1"
+#define EV_TYPE_COMPLAINT_RESOLVED "kz.gov.licensing.complaint.resolved.v1"
+#define EV_TYPE_STATUS "kz.gov.licensing.status.v1"
+
+#define TOPIC_APPLICATIONS "portal.applications.v1"
+#define TOPIC_COMPLAINTS "portal.complaints.v1"
+#define TOPIC_REPLIES_INDUSTRIAL "agency.industrial-safety.replies.v1"
+#define TOPIC_REPLIES_SANITARY "agency.sanitary.replies.v1"
+#define TOPIC_PROVIDER_ACTIONS "provider.actions.v1"
+#define TOPIC_STATUS "licensing.status.v1"
+#define TOPIC_DEAD_LETTER "licensing.dead-letter.v1"
+
+/* Largest message value accepted; larger ones are dead-lettered unread. */
+#define EV_MAX_BYTES (1024 * 1024)
+
+typedef struct {
+    json_t *root;        /* owned: the whole parsed document */
+    const char *id;      /* borrowed from root */
+    const char *source;  /* borrowed */
+    const char *type;    /* borrowed */
+    const char *subject; /* borrowed, may be NULL */
+    time_t time;         /* 0 when absent */
+    json_t *data;        /* borrowed: the data object */
+} ev_event_t;
+
+/* Decodes and validates an envelope: JSON object, specversion "1.0", non-empty id, source and
+ * type strings, optional subject string, time in RFC 3339 if present, datacontenttype
+ * "application/json" if present, and a data object. Returns 0, or -1 with a reason in errstr
+ * (a bad-input reason fit for the dead-letter header). On success the caller owns ev->root
+ * and frees it with ev_free(). */
+int ev_decode(const void *buf, size_t len, ev_event_t *ev, char *errstr, size_t errstr_size);
+
+void ev_free(ev_event_t *ev);
+
+/* Builds an envelope; `data` is stolen. Returns a new reference. The time is formatted in
+ * Asia/Almaty with its offset. */
+json_t *ev_build(const char *id, const char *source, const char *type, const char *subject,
+                 time_t at, json_t *data);
+
+#endif

@@ -1,0 +1,187 @@
+/* kafka: configuration pass-through and handle construction. */
+#include "kafka.h"
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
+    log_level_t l = level <= 3 ? LOG_LEVEL_ERROR
+                    : level == 4 ? LOG_LEVEL_WARN
+                    : level <= 6 ? LOG_LEVEL_INFO
+                                 : LOG_LEVEL_DEBUG;
+    json_t *f = json_object();
+    json_object_set_new(f, "component", json_string("librdkafka"));
+    json_object_set_new(f, "facility", json_string(fac));
+    json_object_set_new(f, "client", json_string(rd_kafka_name(rk)));
+    log_write(l, buf, f);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    json_t *f = json_object();
+    json_object_set_new(f, "component", json_string("librdkafka"));
+    json_object_set_new(f, "error", json_string(rd_kafka_err2name((rd_kafka_resp_err_t)err)));
+    log_write(err == RD_KAFKA_RESP_ERR__FATAL ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, reason, f);
+}
+
+int kq_conf_set_defaults(rd_kafka_conf_t *conf, const char *const *kv, char *errstr,
+                         size_t errstr_size)
+{
+    for (; kv && kv[0]; kv += 2)
+        if (rd_kafka_conf_set(conf, kv[0], kv[1], errstr, errstr_size) != RD_KAFKA_CONF_OK)
+            return -1;
+    return 0;
+}
+
+static int apply_env(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    int have_bootstrap = 0;
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "KAFKA_", 6) != 0)
+            continue;
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        char prop[256];
+        size_t n = (size_t)(eq - (*e + 6));
+        if (n == 0 || n >= sizeof(prop))
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            char c = (*e)[6 + i];
+            prop[i] = c == '_' ? '.' : (char)tolower((unsigned char)c);
+        }
+        prop[n] = '\0';
+        if (rd_kafka_conf_set(conf, prop, eq + 1, errstr, errstr_size) != RD_KAFKA_CONF_OK)
+            return -1;
+        if (strcmp(prop, "bootstrap.servers") == 0)
+            have_bootstrap = 1;
+    }
+    if (!have_bootstrap) {
+        const char *file = cfg_get("KAFKA_BOOTSTRAP_FILE");
+        if (file) {
+            char *bs = cfg_read_file(file, 1, errstr, errstr_size);
+            if (!bs)
+                return -1;
+            rd_kafka_conf_res_t r =
+                rd_kafka_conf_set(conf, "bootstrap.servers", bs, errstr, errstr_size);
+            free(bs);
+            if (r != RD_KAFKA_CONF_OK)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+rd_kafka_conf_t *kq_conf_new(char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    return conf;
+}
+
+rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int ntopics,
+                            void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                                                 rd_kafka_topic_partition_list_t *, void *),
+                            void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
+    /* Memory stays bounded: librdkafka's pre-fetch queue is capped well below the default
+     * 64 MiB (KAFKA_QUEUED_MAX_MESSAGES_KBYTES overrides). */
+    const char *defaults[] = {"group.id",
+                              group_id,
+                              "enable.auto.commit",
+                              "false",
+                              "enable.auto.offset.store",
+                              "false",
+                              "auto.offset.reset",
+                              "earliest",
+                              "queued.max.messages.kbytes",
+                              "4096",
+                              "fetch.max.bytes",
+                              "4194304",
+                              "max.partition.fetch.bytes",
+                              "1048576",
+                              "statistics.interval.ms",
+                              "0",
+                              NULL};
+    if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
+        apply_env(conf, errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (rebalance_cb)
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(ntopics);
+    for (int i = 0; i < ntopics; i++)
+        rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (err) {
+        snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                            void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
+    const char *defaults[] = {"enable.idempotence",
+                              "true",
+                              "acks",
+                              "all",
+                              "linger.ms",
+                              "5",
+                              "queue.buffering.max.kbytes",
+                              "16384",
+                              "message.max.bytes",
+                              "2097152",
+                              "statistics.interval.ms",
+                              "0",
+                              NULL};
+    if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
+        apply_env(conf, errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (dr_cb)
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+    if (!rk)
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+const char *kq_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t size)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return NULL;
+    const void *val;
+    size_t len;
+    if (rd_kafka_header_get_last(hdrs, name, &val, &len) != RD_KAFKA_RESP_ERR_NO_ERROR || !val ||
+        len + 1 > size)
+        return NULL;
+    memcpy(buf, val, len);
+    buf[len] = '\0';
+    return buf;
+}

@@ -1,0 +1,418 @@
+/* pipeline: batch consume -> one transaction -> commit -> Kafka commit. */
+#include "pipeline.h"
+#include "clock.h"
+#include "config.h"
+#include "event.h"
+#include "kafka.h"
+#include "log.h"
+#include "outbox.h"
+#include "signals.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PL_MAX_PARTS 256
+
+typedef struct {
+    char topic[128];
+    int32_t partition;
+    int64_t next_offset; /* -1: unknown */
+} part_off_t;
+
+typedef struct {
+    char topic[128];
+    int32_t partition;
+    int64_t offset;
+    char reason[512];
+} poison_t;
+
+struct pl_pipeline {
+    const pl_config_t *cfg;
+    db_t *db;
+    rd_kafka_t *rk;
+    rd_kafka_message_t **batch;
+    int batch_len;
+    int batch_max;
+    part_off_t parts[PL_MAX_PARTS];
+    int nparts;
+    time_t now;
+    /* Messages to dead-letter because the database rejected what their handler wrote. */
+    poison_t poisoned[64];
+    int npoisoned;
+};
+
+static part_off_t *part_find(pl_pipeline_t *pl, const char *topic, int32_t partition, int create)
+{
+    for (int i = 0; i < pl->nparts; i++)
+        if (pl->parts[i].partition == partition && strcmp(pl->parts[i].topic, topic) == 0)
+            return &pl->parts[i];
+    if (!create || pl->nparts >= PL_MAX_PARTS)
+        return NULL;
+    part_off_t *p = &pl->parts[pl->nparts++];
+    snprintf(p->topic, sizeof(p->topic), "%s", topic);
+    p->partition = partition;
+    p->next_offset = -1;
+    return p;
+}
+
+/* Reads the stored next offsets of this consumer from PostgreSQL into pl->parts. */
+static int load_offsets(pl_pipeline_t *pl)
+{
+    for (int attempt = 0; !sig_stop_requested(); attempt++) {
+        db_rc_t rc;
+        const char *p[] = {pl->cfg->consumer};
+        PGresult *r = db_query(pl->db,
+                               "SELECT topic, partition, next_offset FROM consumer_offsets"
+                               " WHERE consumer = $1",
+                               1, p, &rc);
+        if (r) {
+            for (int i = 0; i < PQntuples(r); i++) {
+                part_off_t *po =
+                    part_find(pl, PQgetvalue(r, i, 0), (int32_t)atoi(PQgetvalue(r, i, 1)), 1);
+                if (po)
+                    po->next_offset = atoll(PQgetvalue(r, i, 2));
+            }
+            PQclear(r);
+            return 0;
+        }
+        if (rc == DB_ERR_CONN && db_reconnect(pl->db) != 0)
+            return -1;
+        util_sleep_ms(util_backoff_ms(attempt, 100, 5000));
+    }
+    return -1;
+}
+
+static void drop_revoked(pl_pipeline_t *pl, const rd_kafka_topic_partition_list_t *parts)
+{
+    int kept = 0;
+    for (int i = 0; i < pl->batch_len; i++) {
+        rd_kafka_message_t *m = pl->batch[i];
+        int revoked = 0;
+        for (int k = 0; k < parts->cnt; k++)
+            if (parts->elems[k].partition == m->partition &&
+                strcmp(parts->elems[k].topic, rd_kafka_topic_name(m->rkt)) == 0)
+                revoked = 1;
+        if (revoked)
+            rd_kafka_message_destroy(m);
+        else
+            pl->batch[kept++] = m;
+    }
+    pl->batch_len = kept;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    pl_pipeline_t *pl = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* Start every partition where PostgreSQL says this consumer stopped: the database,
+         * not Kafka's committed offset, is the authority. */
+        load_offsets(pl);
+        for (int i = 0; i < parts->cnt; i++) {
+            part_off_t *po = part_find(pl, parts->elems[i].topic, parts->elems[i].partition, 0);
+            if (po && po->next_offset >= 0)
+                parts->elems[i].offset = po->next_offset;
+        }
+        json_t *f = json_object();
+        json_object_set_new(f, "partitions", json_integer(parts->cnt));
+        log_write(LOG_LEVEL_INFO, "partitions assigned", f);
+        rd_kafka_assign(rk, parts);
+    } else {
+        /* Messages fetched from partitions we lose are not processed here: the new owner
+         * starts from the offset stored in PostgreSQL. */
+        drop_revoked(pl, parts);
+        json_t *f = json_object();
+        json_object_set_new(f, "partitions", json_integer(parts->cnt));
+        log_write(LOG_LEVEL_INFO, "partitions revoked", f);
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+time_t pl_now(const pl_pipeline_t *pl)
+{
+    return pl->now;
+}
+
+int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id,
+                   const rd_kafka_message_t *msg)
+{
+    char part[16], off[24];
+    snprintf(part, sizeof(part), "%d", (int)msg->partition);
+    snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
+    const char *p[] = {pl->cfg->consumer, event_id, rd_kafka_topic_name(msg->rkt), part, off};
+    db_rc_t rc;
+    PGresult *r = db_query(db,
+                           "INSERT INTO processed_events (consumer, event_id, topic, partition,"
+                           " \"offset\") VALUES ($1, $2, $3, $4, $5)"
+                           " ON CONFLICT DO NOTHING RETURNING 1",
+                           5, p, &rc);
+    if (!r)
+        return rc;
+    int fresh = PQntuples(r) == 1;
+    PQclear(r);
+    return fresh;
+}
+
+db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t *msg,
+                       const char *reason)
+{
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    char part[16], off[24];
+    snprintf(part, sizeof(part), "%d", (int)msg->partition);
+    snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
+    char *khex = msg->key ? db_bytea_hex(msg->key, msg->key_len) : NULL;
+    char *phex = db_bytea_hex(msg->payload ? msg->payload : "", msg->len);
+    /* The reason is ours (ASCII and JSON-safe), but cut it to a header-friendly size. */
+    char why[512];
+    snprintf(why, sizeof(why), "%s", reason);
+    db_rc_t rc = DB_ERR_DATA;
+    if (phex) {
+        const char *p[] = {consumer, topic, part, off, why, khex, phex};
+        rc = db_exec(db,
+                     "INSERT INTO dead_letters (consumer, topic, partition, \"offset\", reason,"
+                     " msg_key, payload) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7::bytea)"
+                     " ON CONFLICT DO NOTHING",
+                     7, p);
+    }
+    free(khex);
+    free(phex);
+    if (rc != DB_OK)
+        return rc;
+    json_t *h = json_array();
+    json_t *why_json = json_string(why);
+    if (!why_json)
+        why_json = json_string("bad input");
+    json_array_append_new(h, json_pack("[s,o]", "x-error", why_json));
+    json_array_append_new(h, json_pack("[s,s]", "x-source-topic", topic));
+    json_array_append_new(h, json_pack("[s,s]", "x-source-partition", part));
+    json_array_append_new(h, json_pack("[s,s]", "x-source-offset", off));
+    rc = ob_enqueue(db, TOPIC_DEAD_LETTER, msg->key, msg->key ? msg->key_len : 0,
+                    msg->payload ? msg->payload : "", msg->len, h, NULL, NULL, NULL);
+    json_decref(h);
+    json_t *f = json_object();
+    json_object_set_new(f, "topic", json_string(topic));
+    json_object_set_new(f, "partition", json_integer(msg->partition));
+    json_object_set_new(f, "offset", json_integer(msg->offset));
+    json_object_set_new(f, "reason", json_string(why));
+    log_write(LOG_LEVEL_WARN, "dead-lettered bad input", f);
+    return rc;
+}
+
+static const char *poisoned_reason(pl_pipeline_t *pl, const rd_kafka_message_t *m)
+{
+    for (int i = 0; i < pl->npoisoned; i++)
+        if (pl->poisoned[i].partition == m->partition && pl->poisoned[i].offset == m->offset &&
+            strcmp(pl->poisoned[i].topic, rd_kafka_topic_name(m->rkt)) == 0)
+            return pl->poisoned[i].reason;
+    return NULL;
+}
+
+/* Collects up to batch_max messages: waits up to 500 ms for the first, then BATCH_WAIT_MS
+ * for the rest. */
+static void collect(pl_pipeline_t *pl, long wait_ms)
+{
+    int64_t deadline = 0;
+    while (pl->batch_len < pl->batch_max && !sig_stop_requested()) {
+        int timeout = 500;
+        if (pl->batch_len > 0) {
+            int64_t left = deadline - util_mono_ms();
+            if (left <= 0)
+                break;
+            timeout = (int)left;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(pl->rk, timeout);
+        if (!m) {
+            if (pl->batch_len > 0 || timeout == 500)
+                break;
+            continue;
+        }
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_warn("consumer error: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (pl->batch_len == 0)
+            deadline = util_mono_ms() + wait_ms;
+        pl->batch[pl->batch_len++] = m;
+    }
+}
+
+typedef enum { TX_DONE, TX_RETRY, TX_STOPPED } tx_result_t;
+
+/* Processes the batch in one transaction. */
+static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
+{
+    db_t *db = pl->db;
+    *processed = *dead = 0;
+    pl->now = clock_now();
+    db_rc_t rc = db_begin(db);
+    if (rc != DB_OK)
+        goto db_fail;
+    int64_t next[PL_MAX_PARTS];
+    for (int i = 0; i < PL_MAX_PARTS; i++)
+        next[i] = -1;
+    for (int i = 0; i < pl->batch_len; i++) {
+        rd_kafka_message_t *m = pl->batch[i];
+        part_off_t *po = part_find(pl, rd_kafka_topic_name(m->rkt), m->partition, 1);
+        if (!po) {
+            log_error("too many partitions for one consumer");
+            rc = DB_ERR_RETRY;
+            goto db_fail;
+        }
+        int idx = (int)(po - pl->parts);
+        if (po->next_offset >= 0 && m->offset < po->next_offset)
+            continue; /* processed in an earlier transaction */
+        char reason[512] = "";
+        const char *poison = poisoned_reason(pl, m);
+        int hr;
+        if (poison) {
+            snprintf(reason, sizeof(reason), "%s", poison);
+            hr = PL_BAD_INPUT;
+        } else {
+            hr = pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, sizeof(reason));
+        }
+        if (hr == PL_BAD_INPUT) {
+            rc = pl_dead_letter(db, pl->cfg->consumer, m, reason[0] ? reason : "bad input");
+            if (rc != DB_OK)
+                goto db_fail;
+            (*dead)++;
+        } else if (hr == DB_ERR_DATA) {
+            /* What the handler wrote was rejected: redo the batch with this message
+             * dead-lettered, so the rest of the batch still commits. */
+            if (pl->npoisoned < 64) {
+                poison_t *p = &pl->poisoned[pl->npoisoned++];
+                snprintf(p->topic, sizeof(p->topic), "%s", rd_kafka_topic_name(m->rkt));
+                p->partition = m->partition;
+                p->offset = m->offset;
+                snprintf(p->reason, sizeof(p->reason), "rejected by the database: %s",
+                         db_last_error(db));
+            }
+            db_rollback(db);
+            return TX_RETRY;
+        } else if (hr == PL_RETRY_LATER) {
+            log_error("cannot process message now, will retry: %s", reason);
+            db_rollback(db);
+            return TX_RETRY;
+        } else if (hr < 0) {
+            rc = (db_rc_t)hr;
+            goto db_fail;
+        } else {
+            (*processed)++;
+        }
+        if (m->offset + 1 > next[idx])
+            next[idx] = m->offset + 1;
+    }
+    for (int i = 0; i < pl->nparts; i++) {
+        if (next[i] < 0)
+            continue;
+        char part[16], off[24];
+        snprintf(part, sizeof(part), "%d", (int)pl->parts[i].partition);
+        snprintf(off, sizeof(off), "%lld", (long long)next[i]);
+        const char *p[] = {pl->cfg->consumer, pl->parts[i].topic, part, off};
+        rc = db_exec(db,
+                     "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset)"
+                     " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO"
+                     " UPDATE SET next_offset = greatest(consumer_offsets.next_offset,"
+                     " EXCLUDED.next_offset), updated_at = now()",
+                     4, p);
+        if (rc != DB_OK)
+            goto db_fail;
+    }
+    rc = db_commit(db);
+    if (rc != DB_OK)
+        goto db_fail;
+    /* Committed: advance the in-memory offsets and tell Kafka (for lag and for consumers
+     * that start without the database's offsets). */
+    rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pl->nparts);
+    for (int i = 0; i < pl->nparts; i++) {
+        if (next[i] < 0)
+            continue;
+        pl->parts[i].next_offset = next[i];
+        rd_kafka_topic_partition_list_add(commit, pl->parts[i].topic, pl->parts[i].partition)
+            ->offset = next[i];
+    }
+    if (commit->cnt > 0) {
+        rd_kafka_resp_err_t kerr = rd_kafka_commit(pl->rk, commit, 1);
+        if (kerr)
+            log_warn("Kafka offset commit: %s", rd_kafka_err2str(kerr));
+    }
+    rd_kafka_topic_partition_list_destroy(commit);
+    pl->npoisoned = 0;
+    return TX_DONE;
+
+db_fail:
+    db_rollback(db);
+    if (rc == DB_ERR_CONN) {
+        if (db_reconnect(db) != 0)
+            return TX_STOPPED;
+    }
+    /* The commit may have happened before the connection broke: re-read the stored offsets
+     * so the retry skips whatever did commit. */
+    if (load_offsets(pl) != 0)
+        return TX_STOPPED;
+    return TX_RETRY;
+}
+
+int pl_run(const pl_config_t *cfg, db_t *db)
+{
+    pl_pipeline_t *pl = calloc(1, sizeof(*pl));
+    if (!pl)
+        return -1;
+    pl->cfg = cfg;
+    pl->db = db;
+    pl->batch_max = (int)cfg_get_long("BATCH_MAX", 500);
+    if (pl->batch_max < 1 || pl->batch_max > 100000)
+        pl->batch_max = 500;
+    long wait_ms = cfg_get_long("BATCH_WAIT_MS", 100);
+    pl->batch = calloc((size_t)pl->batch_max, sizeof(*pl->batch));
+    char err[512];
+    pl->rk = pl->batch ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb,
+                                         pl, err, sizeof(err))
+                       : NULL;
+    if (!pl->rk) {
+        log_error("cannot create the Kafka consumer: %s", pl->batch ? err : "out of memory");
+        free(pl->batch);
+        free(pl);
+        return -1;
+    }
+    log_info("consuming as %s", cfg->consumer);
+    while (!sig_stop_requested()) {
+        collect(pl, wait_ms);
+        if (pl->batch_len == 0)
+            continue;
+        int processed = 0, dead = 0;
+        int attempt = 0;
+        tx_result_t tr;
+        /* Once a batch is in hand it is finished even when a stop is requested meanwhile
+         * (SIGTERM: finish the batch, commit, exit). A stop only interrupts the back-off of a
+         * batch that cannot commit, which is then left for redelivery. */
+        while ((tr = process_batch(pl, &processed, &dead)) == TX_RETRY) {
+            if (sig_stop_requested())
+                break;
+            if (pl->npoisoned == 0 || attempt > 0)
+                util_sleep_ms(util_backoff_ms(attempt, 50, 5000));
+            attempt++;
+        }
+        if (tr == TX_DONE && cfg->after_commit)
+            cfg->after_commit(cfg->opaque, processed, dead);
+        if (tr == TX_DONE) {
+            json_t *f = json_object();
+            json_object_set_new(f, "messages", json_integer(pl->batch_len));
+            json_object_set_new(f, "processed", json_integer(processed));
+            json_object_set_new(f, "dead_lettered", json_integer(dead));
+            log_write(LOG_LEVEL_DEBUG, "batch committed", f);
+        }
+        for (int i = 0; i < pl->batch_len; i++)
+            rd_kafka_message_destroy(pl->batch[i]);
+        pl->batch_len = 0;
+    }
+    log_info("stopping: closing the consumer");
+    rd_kafka_consumer_close(pl->rk);
+    rd_kafka_destroy(pl->rk);
+    free(pl->batch);
+    free(pl);
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* pipeline: the exactly-once consumer loop every consuming worker runs.
+ * It consumes a batch, opens one PostgreSQL transaction, hands each message to the worker's
+ * handler, records dead letters (table + outbox) for bad input, stores the next offset of
+ * each partition in consumer_offsets, commits, and only then commits the offsets to Kafka.
+ * On assignment it starts each partition from the offset stored in PostgreSQL, so a crash
+ * between the two commits neither loses nor repeats a state change. */
+#ifndef LIC_PIPELINE_H
+#define LIC_PIPELINE_H
+
+#include "db.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+/* Handler results. Negative db_rc_t values (DB_ERR_*) may be returned as they are. */
+enum {
+    PL_OK = 0,            /* processed (or a duplicate, skipped) */
+    PL_BAD_INPUT = 1,     /* bad input: dead-letter with the reason the handler wrote */
+    PL_RETRY_LATER = -100 /* cannot process now (e.g. configuration gap): retry the batch */
+};
+
+typedef struct pl_pipeline pl_pipeline_t;
+
+typedef struct {
+    const char *consumer; /* group id, and the consumer's name in PostgreSQL */
+    const char *const *topics;
+    int ntopics;
+    /* Processes one message inside the batch transaction. Writes a reason into `reason` when
+     * returning PL_BAD_INPUT or PL_RETRY_LATER. */
+    int (*handle)(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                  char *reason, size_t reason_size);
+    /* Optional: called after each committed batch (for metrics and tests). */
+    void (*after_commit)(void *opaque, int processed, int dead_lettered);
+    void *opaque;
+} pl_config_t;
+
+/* Runs until a stop is requested (SIGTERM/SIGINT): finishes the batch in hand, commits, closes
+ * the consumer. `db` is the worker's connection (reconnected as needed). Returns 0 on a clean
+ * stop, -1 when the consumer could not be created. */
+int pl_run(const pl_config_t *cfg, db_t *db);
+
+/* Inside a handler: records the event id as processed by this consumer. Returns 1 if it is
+ * new, 0 if it was processed before (skip it), or a negative db_rc_t. */
+int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id,
+                   const rd_kafka_message_t *msg);
+
+/* Inside a handler: the moment the batch is processed (the clock module's now, read once per
+ * batch so every row of a batch agrees). */
+time_t pl_now(const pl_pipeline_t *pl);
+
+/* Records a dead letter for `msg` in the current transaction: a dead_letters row and the
+ * original bytes to licensing.dead-letter.v1 through the outbox with x-error,
+ * x-source-topic, x-source-partition and x-source-offset headers. */
+db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t *msg,
+                       const char *reason);
+
+#endif

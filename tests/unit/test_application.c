@@ -1,0 +1,253 @@
+/* application.submitted.v1: decoding (bad input) and completeness (¶9, Standard rows 6, 8). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "application.h"
+#include "event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const app_fee_rules_t rules2026 = {4325, 10, 10};
+
+static json_t *load_example(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/examples/%s", getenv("LIC_PROTO_DIR"), name);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    if (!root)
+        fail_msg("%s: %s", path, err.text);
+    return root;
+}
+
+/* The example's data (new reference) for mutation. */
+static json_t *issue_data(void)
+{
+    json_t *root = load_example("application.submitted.v1.json");
+    json_t *data = json_incref(json_object_get(root, "data"));
+    json_decref(root);
+    return data;
+}
+
+static int grounds_of(json_t *data, app_ground_t *g, char *err, size_t errsz)
+{
+    app_t app;
+    if (app_decode(data, NULL, &app, err, errsz))
+        fail_msg("decode failed: %s", err);
+    return app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS);
+}
+
+static int has_ground(const app_ground_t *g, int n, const char *code)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(g[i].code, code) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_contract_example_decodes(void **state)
+{
+    json_t *root = load_example("application.submitted.v1.json");
+    ev_event_t ev;
+    char err[256];
+    char *text = json_dumps(root, 0);
+    assert_int_equal(ev_decode(text, strlen(text), &ev, err, sizeof(err)), 0);
+    app_t app;
+    assert_int_equal(app_decode(ev.data, ev.subject, &app, err, sizeof(err)), 0);
+    assert_string_equal(app.kind, "issue");
+    assert_string_equal(app_applicant_id(&app), "070340001239");
+    assert_int_equal(app.subtype_count, 2);
+    assert_int_equal(app.doc_count, 2);
+    assert_string_equal(app.region, "KZ-KAR");
+    ev_free(&ev);
+    free(text);
+    json_decref(root);
+}
+
+static void test_complete_issue_package_has_no_grounds(void **state)
+{
+    json_t *data = issue_data();
+    app_ground_t g[APP_MAX_GROUNDS];
+    char err[256];
+    assert_int_equal(grounds_of(data, g, err, sizeof(err)), 0);
+    json_decref(data);
+}
+
+static void test_missing_qualification_documents_is_incomplete(void **state)
+{
+    json_t *data = issue_data();
+    json_array_remove(json_object_get(data, "documents"), 1);
+    app_ground_t g[APP_MAX_GROUNDS];
+    char err[256];
+    int n = grounds_of(data, g, err, sizeof(err));
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].code, "qualification_documents_missing");
+    json_decref(data);
+}
+
+static void test_bank_payment_needs_a_receipt_and_the_full_fee(void **state)
+{
+    json_t *data = issue_data();
+    json_t *fee = json_object_get(data, "fee");
+    json_object_set_new(fee, "paid_via", json_string("bank"));
+    json_object_set_new(fee, "amount_kzt", json_integer(43249));
+    app_ground_t g[APP_MAX_GROUNDS];
+    char err[256];
+    int n = grounds_of(data, g, err, sizeof(err));
+    assert_int_equal(n, 2);
+    assert_true(has_ground(g, n, "fee_receipt_missing"));
+    assert_true(has_ground(g, n, "fee_underpaid"));
+    json_decref(data);
+}
+
+static void test_unpaid_fee_is_incomplete(void **state)
+{
+    json_t *data = issue_data();
+    json_object_set_new(json_object_get(data, "fee"), "paid_via", json_string("none"));
+    app_ground_t g[APP_MAX_GROUNDS];
+    char err[256];
+    int n = grounds_of(data, g, err, sizeof(err));
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].code, "fee_not_paid");
+    json_decref(data);
+}
+
+static void test_form_signed_by_someone_else_is_incomplete(void **state)
+{
+    json_t *data = issue_data();
+    json_t *form = json_array_get(json_object_get(data, "documents"), 0);
+    json_object_set_new(form, "signed_by", json_string("880101300123"));
+    app_ground_t g[APP_MAX_GROUNDS];
+    char err[256];
+    int n = grounds_of(data, g, err, sizeof(err));
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].code, "application_form_not_signed_by_applicant");
+    json_decref(data);
+}
+
+static void test_reissue_fee_is_ten_percent_and_annex_only_needs_none(void **state)
+{
+    json_t *root = load_example("application.submitted.v1.reissue.json");
+    json_t *data = json_object_get(root, "data");
+    app_t app;
+    char err[256];
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_int_equal(app_fee_due(&app, &rules2026), 4325);
+    app_ground_t g[APP_MAX_GROUNDS];
+    assert_int_equal(app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS), 0);
+    json_object_set_new(json_object_get(data, "reissue"), "annex_only", json_true());
+    json_t *fee = json_object_get(data, "fee");
+    json_object_set_new(fee, "paid_via", json_string("none"));
+    json_object_set_new(fee, "amount_kzt", json_integer(0));
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_int_equal(app_fee_due(&app, &rules2026), 0);
+    assert_int_equal(app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS), 0);
+    json_decref(root);
+}
+
+static void test_reissue_of_object_address_needs_change_evidence(void **state)
+{
+    json_t *root = load_example("application.submitted.v1.reissue.json");
+    json_t *data = json_object_get(root, "data");
+    json_t *grounds = json_object_get(json_object_get(data, "reissue"), "grounds");
+    json_array_clear(grounds);
+    json_array_append_new(grounds, json_string("object_address_changed"));
+    app_t app;
+    char err[256];
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    app_ground_t g[APP_MAX_GROUNDS];
+    int n = app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS);
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].code, "change_evidence_missing");
+    json_decref(root);
+}
+
+static void expect_bad(json_t *data, const char *subject, const char *fragment)
+{
+    app_t app;
+    char err[256] = "";
+    assert_int_equal(app_decode(data, subject, &app, err, sizeof(err)), -1);
+    if (!strstr(err, fragment))
+        fail_msg("reason '%s' lacks '%s'", err, fragment);
+}
+
+static void test_invalid_bin_check_digit_is_bad_input(void **state)
+{
+    json_t *data = issue_data();
+    json_object_set_new(json_object_get(data, "applicant"), "bin", json_string("070340001238"));
+    expect_bad(data, NULL, "invalid BIN");
+    json_decref(data);
+}
+
+static void test_unknown_region_and_subtype_are_bad_input(void **state)
+{
+    json_t *data = issue_data();
+    json_object_set_new(json_object_get(data, "production_base"), "region",
+                        json_string("KZ-XXX"));
+    expect_bad(data, NULL, "unknown region");
+    json_decref(data);
+    data = issue_data();
+    json_array_append_new(json_object_get(data, "subtypes"), json_integer(10));
+    expect_bad(data, NULL, "unknown sub-activity");
+    json_decref(data);
+}
+
+static void test_schema_violations_are_bad_input(void **state)
+{
+    json_t *data = issue_data();
+    expect_bad(data, "00000000-0000-0000-0000-000000000000", "subject");
+    json_object_set_new(data, "reissue", json_object());
+    expect_bad(data, NULL, "reissue is only allowed");
+    json_object_del(data, "reissue");
+    json_object_del(data, "portal_ref");
+    expect_bad(data, NULL, "portal_ref is required");
+    json_decref(data);
+    data = issue_data();
+    json_object_set_new(data, "submitted_at", json_string("2026-03-16 10:00"));
+    expect_bad(data, NULL, "submitted_at");
+    json_decref(data);
+}
+
+static void test_envelope_rejects_non_cloudevents(void **state)
+{
+    ev_event_t ev;
+    char err[256];
+    assert_int_equal(ev_decode("{not json", 9, &ev, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "not valid JSON"));
+    const char *no_spec = "{\"id\":\"1\",\"source\":\"/p\",\"type\":\"t\",\"data\":{}}";
+    assert_int_equal(ev_decode(no_spec, strlen(no_spec), &ev, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "specversion"));
+    const char bad_utf8[] = "{\"specversion\":\"1.0\",\"id\":\"\xff\",\"source\":\"/p\","
+                            "\"type\":\"t\",\"data\":{}}";
+    assert_int_equal(ev_decode(bad_utf8, strlen(bad_utf8), &ev, err, sizeof(err)), -1);
+    char *deep = malloc(200001);
+    memset(deep, '[', 100000);
+    memset(deep + 100000, ']', 100000);
+    deep[200000] = '\0';
+    assert_int_equal(ev_decode(deep, 200000, &ev, err, sizeof(err)), -1);
+    free(deep);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_contract_example_decodes),
+        cmocka_unit_test(test_complete_issue_package_has_no_grounds),
+        cmocka_unit_test(test_missing_qualification_documents_is_incomplete),
+        cmocka_unit_test(test_bank_payment_needs_a_receipt_and_the_full_fee),
+        cmocka_unit_test(test_unpaid_fee_is_incomplete),
+        cmocka_unit_test(test_form_signed_by_someone_else_is_incomplete),
+        cmocka_unit_test(test_reissue_fee_is_ten_percent_and_annex_only_needs_none),
+        cmocka_unit_test(test_reissue_of_object_address_needs_change_evidence),
+        cmocka_unit_test(test_invalid_bin_check_digit_is_bad_input),
+        cmocka_unit_test(test_unknown_region_and_subtype_are_bad_input),
+        cmocka_unit_test(test_schema_violations_are_bad_input),
+        cmocka_unit_test(test_envelope_rejects_non_cloudevents),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

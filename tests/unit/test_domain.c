@@ -1,0 +1,88 @@
+/* Domain reference data: IIN/BIN check digits, the transition table, regions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "domain.h"
+
+static void test_valid_iin_and_bin_pass(void **state)
+{
+    assert_true(dom_iin_bin_valid("880101300123"));
+    assert_true(dom_iin_bin_valid("900515400232"));
+    assert_true(dom_iin_bin_valid("070340001239"));
+    assert_true(dom_iin_bin_valid("131240004563"));
+}
+
+static void test_check_digit_uses_second_weights_when_first_sum_is_10(void **state)
+{
+    assert_true(dom_iin_bin_valid("100000000205"));
+    assert_false(dom_iin_bin_valid("100000000200"));
+}
+
+static void test_invalid_identifiers_fail(void **state)
+{
+    assert_false(dom_iin_bin_valid("880101300124"));  /* wrong check digit */
+    assert_false(dom_iin_bin_valid("88010130012"));   /* 11 digits */
+    assert_false(dom_iin_bin_valid("8801013001234")); /* 13 digits */
+    assert_false(dom_iin_bin_valid("88010130012a"));
+    assert_false(dom_iin_bin_valid(""));
+    assert_false(dom_iin_bin_valid(NULL));
+    /* No check digit exists when both weight sets give 10. */
+    for (int d = 0; d <= 9; d++) {
+        char id[13] = "10000000028";
+        id[11] = (char)('0' + d);
+        id[12] = '\0';
+        assert_false(dom_iin_bin_valid(id));
+    }
+}
+
+static void test_transition_table_allows_only_the_process(void **state)
+{
+    assert_true(dom_transition_legal(STAGE_NONE, STAGE_REGISTERED));
+    assert_true(dom_transition_legal(STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE));
+    assert_true(dom_transition_legal(STAGE_REFUSAL_PROPOSED, STAGE_REFUSED));
+    /* A refusal after approvals needs the hearing first (¶13). */
+    assert_false(dom_transition_legal(STAGE_AWAITING_DECISION, STAGE_REFUSED));
+    assert_false(dom_transition_legal(STAGE_LICENSE_ISSUED, STAGE_REFUSED));
+    assert_false(dom_transition_legal(STAGE_NONE, STAGE_LICENSE_ISSUED));
+    size_t n;
+    const dom_transition_t *t = dom_transitions(&n);
+    for (size_t i = 0; i < n; i++)
+        assert_false(dom_stage_final(t[i].from));
+}
+
+static void test_stage_names_round_trip(void **state)
+{
+    for (int s = 0; s < STAGE__COUNT; s++)
+        assert_int_equal(dom_stage_parse(dom_stage_name((dom_stage_t)s)), s);
+    assert_int_equal(dom_stage_parse("licensed"), STAGE__COUNT);
+}
+
+static void test_regions_and_subtypes(void **state)
+{
+    assert_true(dom_region_known("KZ-KAR"));
+    assert_true(dom_region_known("KZ-ULT"));
+    assert_false(dom_region_known("KZ-XXX"));
+    assert_false(dom_region_known("RU-MOW"));
+    assert_non_null(dom_subtype_name_ru(9));
+    assert_null(dom_subtype_name_ru(10));
+    assert_null(dom_subtype_name_kk(0));
+    assert_true(dom_reissue_ground("object_address_changed") != NULL);
+    assert_false(dom_reissue_ground("object_address_changed")->state_registry);
+    assert_null(dom_reissue_ground("unknown"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_iin_and_bin_pass),
+        cmocka_unit_test(test_check_digit_uses_second_weights_when_first_sum_is_10),
+        cmocka_unit_test(test_invalid_identifiers_fail),
+        cmocka_unit_test(test_transition_table_allows_only_the_process),
+        cmocka_unit_test(test_stage_names_round_trip),
+        cmocka_unit_test(test_regions_and_subtypes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,13 @@
+/* approvalctl: the operator tool. Each command group lives in its own cmd_*.c file. */
+#ifndef LIC_APPROVALCTL_H
+#define LIC_APPROVALCTL_H
+
+/* `approvalctl calendar ...`; argv starts after "calendar". Returns the exit code. */
+int cmd_calendar(int argc, char **argv);
+
+/* 1 if `flag` is among argv. */
+int ctl_has_flag(int argc, char **argv, const char *flag);
+/* The value after `--name`, or NULL. */
+const char *ctl_option(int argc, char **argv, const char *name);
+
+#endif

@@ -1,0 +1,145 @@
+/* approvalctl: operator tool - migrations, configuration, calendar, clock. */
+#include "approvalctl.h"
+#include "cal.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ctl_has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0)
+            return 1;
+    return 0;
+}
+
+const char *ctl_option(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static int cmd_migrate(void)
+{
+    char err[1024];
+    db_t *db = db_open_once(cfg_get("DB_ADMIN_URL"), cfg_get("DB_ADMIN_PASSWORD"),
+                            "approvalctl-migrate", err, sizeof(err));
+    if (!db) {
+        fprintf(stderr, "approvalctl migrate: %s\n", err);
+        return 1;
+    }
+    int n = mig_apply(db, err, sizeof(err));
+    db_close(db);
+    if (n < 0) {
+        fprintf(stderr, "approvalctl migrate: %s\n", err);
+        return 1;
+    }
+    printf("schema at version %d (%d migration%s applied)\n", mig_latest_version(), n,
+           n == 1 ? "" : "s");
+    return 0;
+}
+
+static int cmd_clock(int argc, char **argv)
+{
+    const char *path = cfg_get("CLOCK_FILE");
+    if (!path) {
+        fprintf(stderr, "approvalctl clock: LIC_CLOCK_FILE is not set (production uses real "
+                        "time)\n");
+        return 2;
+    }
+    clock_use_file(path);
+    char err[256];
+    time_t now = clock_now();
+    if (argc >= 2 && strcmp(argv[0], "set") == 0) {
+        time_t t;
+        if (util_rfc3339_parse(argv[1], &t)) {
+            fprintf(stderr, "approvalctl clock set: need an RFC 3339 moment\n");
+            return 2;
+        }
+        if (clock_write_file(path, 1, t, err, sizeof(err)))
+            goto fail;
+    } else if (argc >= 2 && strcmp(argv[0], "advance") == 0) {
+        char *end;
+        long long v = strtoll(argv[1], &end, 10);
+        long long mult = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+        if (v <= 0 || (*end && end[1])) {
+            fprintf(stderr, "approvalctl clock advance: N[s|m|h|d]\n");
+            return 2;
+        }
+        /* Keep the file's mode: a frozen clock stays frozen, an offset stays an offset. */
+        FILE *f = fopen(path, "r");
+        char buf[64] = "";
+        if (f) {
+            if (!fgets(buf, sizeof(buf), f))
+                buf[0] = '\0';
+            fclose(f);
+        }
+        time_t frozen;
+        buf[strcspn(buf, "\n")] = '\0';
+        int is_frozen = util_rfc3339_parse(buf, &frozen) == 0;
+        time_t value = is_frozen ? frozen + (time_t)(v * mult)
+                                 : (time_t)(atoll(buf) + v * mult);
+        if (clock_write_file(path, is_frozen, value, err, sizeof(err)))
+            goto fail;
+    } else if (argc >= 1 && strcmp(argv[0], "real") == 0) {
+        if (clock_write_file(path, 0, 0, err, sizeof(err)))
+            goto fail;
+    } else if (!(argc == 0 || strcmp(argv[0], "show") == 0)) {
+        fprintf(stderr, "usage: approvalctl clock [show | set RFC3339 | advance N[s|m|h|d] | "
+                        "real]\n");
+        return 2;
+    }
+    now = clock_now();
+    cal_tz_init();
+    char ts[40];
+    cal_format(now, ts, sizeof(ts));
+    printf("%s\n", ts);
+    return 0;
+fail:
+    fprintf(stderr, "approvalctl clock: %s\n", err);
+    return 1;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: approvalctl COMMAND ...\n"
+            "  migrate                        apply the numbered SQL migrations (owner role)\n"
+            "  config [--markdown]            the configuration variables\n"
+            "  calendar day YYYY-MM-DD [--json]\n"
+            "  calendar deadlines --kind issue|reissue|reissue_split --submitted-at RFC3339 "
+            "[--json]\n"
+            "  calendar add --from RFC3339 --working-days N [--json]\n"
+            "  calendar years [--json]\n"
+            "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
+}
+
+int main(int argc, char **argv)
+{
+    log_init("approvalctl", LOG_LEVEL_WARN);
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    if (strcmp(argv[1], "migrate") == 0)
+        return cmd_migrate();
+    if (strcmp(argv[1], "config") == 0) {
+        cfg_print_markdown(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "calendar") == 0)
+        return cmd_calendar(argc - 2, argv + 2);
+    if (strcmp(argv[1], "clock") == 0)
+        return cmd_clock(argc - 2, argv + 2);
+    usage();
+    return 2;
+}

@@ -1,0 +1,381 @@
+/* intake: decode, register, check, decide, all in the batch transaction. */
+#include "intake.h"
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "outbox.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int intake_init(intake_t *in, char *errstr, size_t errstr_size)
+{
+    memset(in, 0, sizeof(*in));
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &in->cal, errstr, errstr_size))
+        return -1;
+    in->executors_buf = strdup(cfg_get("EXECUTORS"));
+    for (char *save = NULL, *tok = strtok_r(in->executors_buf, ",", &save);
+         tok && in->nexecutors < INTAKE_MAX_EXECUTORS; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        if (*tok)
+            in->executors[in->nexecutors++] = tok;
+    }
+    if (in->nexecutors == 0) {
+        snprintf(errstr, errstr_size, "LIC_EXECUTORS names no executor");
+        intake_free(in);
+        return -1;
+    }
+    in->mci_table = cfg_get("MCI");
+    in->fee_issue_mci = (int)cfg_get_long("FEE_ISSUE_MCI", 10);
+    in->fee_reissue_percent = (int)cfg_get_long("FEE_REISSUE_PERCENT", 10);
+    in->licensor_code = cfg_get("LICENSOR_CODE");
+    in->licensor_kk = cfg_get("LICENSOR_NAME_KK");
+    in->licensor_ru = cfg_get("LICENSOR_NAME_RU");
+    in->signer = cfg_get("LICENSOR_SIGNER");
+    return 0;
+}
+
+void intake_free(intake_t *in)
+{
+    cal_free(in->cal);
+    free(in->executors_buf);
+    memset(in, 0, sizeof(*in));
+}
+
+int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size)
+{
+    cal_t *fresh;
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &fresh, errstr, errstr_size))
+        return -1;
+    cal_free(in->cal);
+    in->cal = fresh;
+    return 0;
+}
+
+int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
+                                 const char *letter, int year, char *number, size_t size)
+{
+    char y[8];
+    snprintf(y, sizeof(y), "%d", year);
+    const char *p[] = {licensor_code, kind, y};
+    db_rc_t rc;
+    /* The counter row is locked until the transaction ends, and rolls back with it: numbers
+     * are gapless, unlike a sequence's. */
+    PGresult *r = db_query(db,
+                           "INSERT INTO document_counters (licensor, kind, year, last_value)"
+                           " VALUES ($1, $2, $3, 1) ON CONFLICT (licensor, kind, year)"
+                           " DO UPDATE SET last_value = document_counters.last_value + 1"
+                           " RETURNING last_value",
+                           3, p, &rc);
+    if (!r)
+        return rc;
+    int seq = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    snprintf(number, size, "%s-%s-%d-%06d", licensor_code, letter, year, seq);
+    return seq;
+}
+
+static const char *bool_text(int b)
+{
+    return b ? "true" : "false";
+}
+
+/* Inserts the application and its normalised parts. Returns DB_OK, a db error, or 1 when the
+ * application id is already registered. */
+static int store_application(db_t *db, const app_t *app, const char *event_id,
+                             const cal_deadlines_t *dl, const char *executor, long long fee_due)
+{
+    char sub[40], reg[40], comp[40], svc[40];
+    util_rfc3339_utc(app->submitted_at, sub, sizeof(sub));
+    util_rfc3339_utc(dl->registered_at, reg, sizeof(reg));
+    util_rfc3339_utc(dl->completeness_due, comp, sizeof(comp));
+    util_rfc3339_utc(dl->service_deadline, svc, sizeof(svc));
+    const char *p[] = {app->application_id,
+                       app->portal_ref,
+                       app->kind,
+                       sub,
+                       reg,
+                       comp,
+                       svc,
+                       executor,
+                       bool_text(app->paper_copy),
+                       event_id};
+    db_rc_t rc;
+    PGresult *r = db_query(db,
+                           "INSERT INTO applications (application_id, portal_ref, kind, stage,"
+                           " submitted_at, registered_at, completeness_due, service_deadline,"
+                           " executor, paper_copy, source_event_id) VALUES ($1, $2, $3,"
+                           " 'registered', $4, $5, $6, $7, $8, $9, $10)"
+                           " ON CONFLICT (application_id) DO NOTHING RETURNING 1",
+                           10, p, &rc);
+    if (!r)
+        return rc;
+    int inserted = PQntuples(r) == 1;
+    PQclear(r);
+    if (!inserted)
+        return 1;
+
+    const char *pa[] = {app->application_id,     app->applicant.type,    app->applicant.iin,
+                        app->applicant.bin,      app->applicant.name,    app->applicant.address,
+                        app->applicant.email,    app->applicant.phone};
+    if ((rc = db_exec(db,
+                      "INSERT INTO applicants (application_id, type, iin, bin, name, address,"
+                      " email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                      8, pa)) != DB_OK)
+        return rc;
+
+    char codes[64] = "{";
+    for (int i = 0; i < app->subtype_count; i++) {
+        size_t l = strlen(codes);
+        snprintf(codes + l, sizeof(codes) - l, "%s%d", i ? "," : "", app->subtypes[i]);
+    }
+    strcat(codes, "}");
+    const char *ps[] = {app->application_id, codes};
+    if ((rc = db_exec(db,
+                      "INSERT INTO application_subtypes (application_id, code)"
+                      " SELECT $1, unnest($2::smallint[])",
+                      2, ps)) != DB_OK)
+        return rc;
+
+    const char *pb[] = {app->application_id, app->region, app->base_address};
+    if ((rc = db_exec(db,
+                      "INSERT INTO production_bases (application_id, region, address)"
+                      " VALUES ($1, $2, $3)",
+                      3, pb)) != DB_OK)
+        return rc;
+
+    if (app->doc_count > 0) {
+        json_t *docs = json_array();
+        for (int i = 0; i < app->doc_count; i++) {
+            json_t *d = json_pack("{s:i,s:s,s:s,s:s}", "seq", i + 1, "kind", app->docs[i].kind,
+                                  "doc_id", app->docs[i].id, "sha256", app->docs[i].sha256);
+            if (app->docs[i].signed_by)
+                json_object_set_new(d, "signed_by", json_string(app->docs[i].signed_by));
+            json_array_append_new(docs, d);
+        }
+        char *dj = json_dumps(docs, JSON_COMPACT);
+        json_decref(docs);
+        const char *pd[] = {app->application_id, dj};
+        rc = db_exec(db,
+                     "INSERT INTO application_documents (application_id, seq, kind, doc_id,"
+                     " sha256, signed_by) SELECT $1, seq, kind, doc_id, sha256, signed_by"
+                     " FROM jsonb_to_recordset($2::jsonb) AS d(seq int, kind text, doc_id text,"
+                     " sha256 text, signed_by text)",
+                     2, pd);
+        free(dj);
+        if (rc != DB_OK)
+            return rc;
+    }
+
+    char amount[24], due[24];
+    snprintf(amount, sizeof(amount), "%lld", app->fee_amount_kzt);
+    snprintf(due, sizeof(due), "%lld", fee_due);
+    const char *pf[] = {app->application_id, app->fee_paid_via, amount, app->fee_payment_ref, due};
+    if ((rc = db_exec(db,
+                      "INSERT INTO fees (application_id, paid_via, amount_kzt, payment_ref,"
+                      " due_kzt) VALUES ($1, $2, $3, $4, $5)",
+                      5, pf)) != DB_OK)
+        return rc;
+
+    if (app->has_reissue) {
+        const char *pr[] = {app->application_id, app->reissue.license_number,
+                            bool_text(app->reissue.annex_only), app->reissue.reorganization};
+        if ((rc = db_exec(db,
+                          "INSERT INTO reissue_requests (application_id, license_number,"
+                          " annex_only, reorganization) VALUES ($1, $2, $3, $4)",
+                          4, pr)) != DB_OK)
+            return rc;
+        json_t *g = json_array();
+        for (int i = 0; i < app->reissue.ground_count; i++)
+            json_array_append_new(g, json_string(app->reissue.grounds[i]));
+        char *gj = json_dumps(g, JSON_COMPACT);
+        json_decref(g);
+        const char *pg[] = {app->application_id, gj};
+        rc = db_exec(db,
+                     "INSERT INTO reissue_grounds (application_id, ground)"
+                     " SELECT $1, jsonb_array_elements_text($2::jsonb)",
+                     2, pg);
+        free(gj);
+        if (rc != DB_OK)
+            return rc;
+    }
+    return DB_OK;
+}
+
+/* Appendix 2: the reasoned refusal as a structured document. New reference. */
+static json_t *refusal_document(const intake_t *in, const app_t *app, const char *number,
+                                time_t at, const app_ground_t *grounds, int ngrounds)
+{
+    char date[16], appdate[16], issued[40];
+    cal_date_t d = cal_local_date(at), ad = cal_local_date(app->submitted_at);
+    snprintf(date, sizeof(date), "%04d-%02d-%02d", d.y, d.m, d.d);
+    snprintf(appdate, sizeof(appdate), "%04d-%02d-%02d", ad.y, ad.m, ad.d);
+    cal_format(at, issued, sizeof(issued));
+    int individual = strcmp(app->applicant.type, "individual") == 0;
+
+    json_t *addressee = json_pack("{s:s,s:s}", "name", app->applicant.name, "legal_address",
+                                  app->applicant.address);
+    json_object_set_new(addressee, individual ? "iin" : "bin",
+                        json_string(app_applicant_id(app)));
+    json_t *gr = json_array();
+    size_t textlen = 0;
+    for (int i = 0; i < ngrounds; i++) {
+        json_array_append_new(gr, json_pack("{s:s,s:s,s:s,s:s}", "code", grounds[i].code,
+                                            "text_ru", grounds[i].text_ru, "text_kk",
+                                            grounds[i].text_kk, "rule",
+                                            "¶9; Standard row 8"));
+        textlen += strlen(grounds[i].text_ru) + 3;
+    }
+    char *text = malloc(textlen + 512);
+    if (text) {
+        snprintf(text, textlen + 512,
+                 "Рассмотрев Ваше заявление № %s от %s, сообщаем об отказе в дальнейшем "
+                 "рассмотрении заявления в связи с неполнотой представленных документов "
+                 "(пункт 9 Правил): ",
+                 app->portal_ref, appdate);
+        for (int i = 0; i < ngrounds; i++) {
+            strcat(text, grounds[i].text_ru);
+            strcat(text, i + 1 < ngrounds ? "; " : ".");
+        }
+    }
+    json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:o,s:{s:s,s:s,s:s},s:s,s:o,"
+                            "s:{s:s}}",
+                            "document", "reasoned_refusal", "form", "Appendix 2", "number",
+                            number, "date", date, "issued_at", issued, "licensor", "name_kk",
+                            in->licensor_kk, "name_ru", in->licensor_ru, "addressee", addressee,
+                            "application", "number", app->portal_ref, "date", appdate,
+                            "application_id", app->application_id, "text_ru",
+                            text ? text : "", "grounds", gr, "signer", "position", in->signer);
+    free(text);
+    return doc;
+}
+
+int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                  char *reason, size_t reason_size)
+{
+    intake_t *in = opaque;
+    ev_event_t ev;
+    if (ev_decode(msg->payload, msg->len, &ev, reason, reason_size))
+        return PL_BAD_INPUT;
+    int result = PL_OK;
+    app_t app;
+    if (strcmp(ev.type, EV_TYPE_SUBMITTED) != 0) {
+        snprintf(reason, reason_size, "unknown CloudEvent type for %s", TOPIC_APPLICATIONS);
+        result = PL_BAD_INPUT;
+        goto out;
+    }
+    if (app_decode(ev.data, ev.subject, &app, reason, reason_size)) {
+        result = PL_BAD_INPUT;
+        goto out;
+    }
+    int fresh = pl_claim_event(pl, db, ev.id, msg);
+    if (fresh <= 0) {
+        result = fresh; /* 0: a redelivered event changes nothing */
+        goto out;
+    }
+
+    cal_deadlines_t dl;
+    char err[256];
+    if (cal_deadlines(in->cal, app.kind, app.submitted_at, &dl, err, sizeof(err))) {
+        snprintf(reason, reason_size, "calendar: %s", err);
+        result = PL_RETRY_LATER;
+        goto out;
+    }
+    int year = cal_local_date(dl.registered_at).y;
+    app_fee_rules_t rules = {app_mci_for_year(in->mci_table, year), in->fee_issue_mci,
+                             in->fee_reissue_percent};
+    if (rules.mci <= 0) {
+        snprintf(reason, reason_size, "no MCI configured for %d (LIC_MCI)", year);
+        result = PL_RETRY_LATER;
+        goto out;
+    }
+
+    db_rc_t rc;
+    PGresult *r = db_query(db, "SELECT nextval('executor_rr')", 0, NULL, &rc);
+    if (!r) {
+        result = rc;
+        goto out;
+    }
+    long long rr = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *executor = in->executors[rr % in->nexecutors];
+
+    int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules));
+    if (stored == 1) {
+        snprintf(reason, reason_size, "application_id %s is already registered",
+                 app.application_id);
+        result = PL_BAD_INPUT;
+        goto out;
+    }
+    if (stored != DB_OK) {
+        result = stored;
+        goto out;
+    }
+
+    time_t now = pl_now(pl);
+    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition,
+                        msg->offset, 0, NULL};
+    char ts[40];
+    if ((rc = ob_transition(db, app.application_id, STAGE_NONE, STAGE_REGISTERED, now, &cause)) !=
+        DB_OK) {
+        result = rc;
+        goto out;
+    }
+    json_t *detail = json_object();
+    cal_format(dl.registered_at, ts, sizeof(ts));
+    json_object_set_new(detail, "registered_at", json_string(ts));
+    json_object_set_new(detail, "executor", json_string(executor));
+    cal_format(dl.completeness_due, ts, sizeof(ts));
+    json_object_set_new(detail, "completeness_due", json_string(ts));
+    json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
+    if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref, "registered",
+                              now, dl.service_deadline, detail, ev.id)) != DB_OK) {
+        result = rc;
+        goto out;
+    }
+
+    app_ground_t grounds[APP_MAX_GROUNDS];
+    int ng = app_check_completeness(&app, &rules, grounds, APP_MAX_GROUNDS);
+    if (ng > APP_MAX_GROUNDS)
+        ng = APP_MAX_GROUNDS;
+    if (ng > 0) {
+        /* ¶9: an incomplete package gets a reasoned refusal, no hearing. */
+        char number[64];
+        int seq = intake_next_document_number(db, in->licensor_code, "refusal", "R",
+                                              cal_local_date(now).y, number, sizeof(number));
+        if (seq < 0) {
+            result = seq;
+            goto out;
+        }
+        json_t *doc = refusal_document(in, &app, number, now, grounds, ng);
+        char *body = json_dumps(doc, JSON_COMPACT);
+        char seqs[16], years[8], issued[40];
+        snprintf(seqs, sizeof(seqs), "%d", seq);
+        snprintf(years, sizeof(years), "%d", cal_local_date(now).y);
+        util_rfc3339_utc(now, issued, sizeof(issued));
+        const char *pd[] = {app.application_id, number, years, seqs, issued, body};
+        rc = db_exec(db,
+                     "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
+                     " issued_at, body) VALUES ($1, 'refusal', $2, $3, $4, $5, $6::jsonb)",
+                     6, pd);
+        free(body);
+        if (rc == DB_OK)
+            rc = ob_transition(db, app.application_id, STAGE_REGISTERED,
+                               STAGE_REFUSED_INCOMPLETE, now, &cause);
+        if (rc == DB_OK)
+            rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
+                                 "refused_incomplete", now, dl.service_deadline,
+                                 json_pack("{s:O}", "document", doc), ev.id);
+        json_decref(doc);
+        result = rc;
+        goto out;
+    }
+    result = ob_transition(db, app.application_id, STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, now,
+                           &cause);
+out:
+    ev_free(&ev);
+    return result;
+}

@@ -1,0 +1,43 @@
+/* intake: steps 1-3 of PROCESS.md - register each submitted application (¶8), fetch nothing
+ * from the applicant that state systems hold (¶10), check completeness (¶9) and either refuse
+ * with a reasoned refusal or pass the application on to the approval requests (¶11). */
+#ifndef LIC_INTAKE_H
+#define LIC_INTAKE_H
+
+#include "application.h"
+#include "cal.h"
+#include "pipeline.h"
+
+#define INTAKE_CONSUMER "lic-intake"
+#define INTAKE_SOURCE "/licensing/intake"
+#define INTAKE_MAX_EXECUTORS 64
+
+typedef struct {
+    cal_t *cal; /* owned */
+    char *executors_buf;
+    const char *executors[INTAKE_MAX_EXECUTORS];
+    int nexecutors;
+    const char *mci_table;
+    int fee_issue_mci;
+    int fee_reissue_percent;
+    const char *licensor_code, *licensor_kk, *licensor_ru, *signer;
+} intake_t;
+
+/* Loads configuration and the calendar. 0, or -1 with errstr. Free with intake_free(). */
+int intake_init(intake_t *in, char *errstr, size_t errstr_size);
+void intake_free(intake_t *in);
+
+/* Re-reads the calendar file (SIGHUP). Keeps the old one on error. */
+int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size);
+
+/* The pipeline handler for portal.applications.v1. */
+int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                  char *reason, size_t reason_size);
+
+/* Issues the next number of a document kind for the licensor and year, gapless (the counter
+ * row is updated in the caller's transaction). Fills `number` ("KPR-R-2026-000001") and
+ * returns the sequence value (> 0) or a negative db_rc_t. */
+int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
+                                 const char *letter, int year, char *number, size_t size);
+
+#endif
