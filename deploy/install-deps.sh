@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only those missing (root: apt-get; otherwise
+# sudo if available). Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates tzdata
+  librdkafka-dev libjansson-dev libpq-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev
+  libcmocka-dev
+  postgresql postgresql-contrib
+  python3 python3-jsonschema python3-yaml python3-aiosmtpd
+  clang clang-format libclang-rt-14-dev
+  docker-compose
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,412 @@
+/* harness: see harness.h. */
+#include "harness.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static h_env_t *current;
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "harness: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    if (current)
+        h_teardown(current);
+    exit(1);
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void)
+{
+    return util_mono_ms();
+}
+
+static void kill_all_at_exit(void)
+{
+    if (current)
+        h_teardown(current);
+}
+
+const char *h_uuid(void)
+{
+    static char bufs[8][UUID_STR_LEN];
+    static int i;
+    char *b = bufs[i++ % 8];
+    util_uuid_v4(b);
+    return b;
+}
+
+static PGconn *connect_pg(const char *db, const char *user)
+{
+    char conninfo[512];
+    snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s dbname=%s user=%s",
+             env_or("LIC_TEST_PG_PORT", "55432"), db, user);
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "harness: %s\n", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void exec_ok(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        die("SQL failed: %s", PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+h_env_t *h_setup(const char *name)
+{
+    h_env_t *h = calloc(1, sizeof(*h));
+    current = h;
+    static int registered;
+    if (!registered) {
+        atexit(kill_all_at_exit);
+        registered = 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    snprintf(h->workdir, sizeof(h->workdir), "%s/%s", env_or("LIC_TEST_WORK", "/tmp/lic-itest"),
+             name);
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", h->workdir, h->workdir);
+    if (system(cmd) != 0)
+        die("cannot create %s", h->workdir);
+    snprintf(h->dbname, sizeof(h->dbname), "lic_t_%s", name);
+
+    PGconn *admin = connect_pg("postgres", "postgres");
+    if (!admin)
+        die("cannot reach the test PostgreSQL on port %s", env_or("LIC_TEST_PG_PORT", "55432"));
+    char sql[512];
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", h->dbname);
+    exec_ok(admin, sql);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s OWNER lic_owner", h->dbname);
+    exec_ok(admin, sql);
+    PQfinish(admin);
+
+    char url[512];
+    const char *port = env_or("LIC_TEST_PG_PORT", "55432");
+    snprintf(url, sizeof(url), "postgresql://lic_worker@127.0.0.1:%s/%s", port, h->dbname);
+    setenv("LIC_DB_URL", url, 1);
+    snprintf(url, sizeof(url), "postgresql://lic_owner@127.0.0.1:%s/%s", port, h->dbname);
+    setenv("LIC_DB_ADMIN_URL", url, 1);
+    snprintf(h->bootstrap, sizeof(h->bootstrap), "%s/bootstrap", h->workdir);
+    snprintf(h->control, sizeof(h->control), "%s/broker.sock", h->workdir);
+    snprintf(h->clock_file, sizeof(h->clock_file), "%s/clock", h->workdir);
+    setenv("LIC_KAFKA_BOOTSTRAP_FILE", h->bootstrap, 1);
+    setenv("LIC_CLOCK_FILE", h->clock_file, 1);
+    setenv("LIC_BATCH_WAIT_MS", env_or("LIC_BATCH_WAIT_MS", "20"), 1);
+    unsetenv("KAFKA_BOOTSTRAP_SERVERS");
+
+    const char *migrate[] = {"migrate", NULL};
+    pid_t m = h_spawn(h, "approvalctl", migrate);
+    if (h_stop(h, m, 0, 30000) != 0)
+        die("approvalctl migrate failed (see %s)", h->workdir);
+
+    h->db = connect_pg(h->dbname, "lic_owner");
+    if (!h->db)
+        die("cannot connect to %s", h->dbname);
+
+    const char *broker[] = {"serve", "--bootstrap-file", h->bootstrap, "--control", h->control,
+                            "--partitions", "3", NULL};
+    h->broker = h_spawn(h, "devbroker", broker);
+    int64_t until = now_ms() + 15000;
+    while (access(h->bootstrap, R_OK) != 0) {
+        if (now_ms() > until)
+            die("the development broker did not start (%s)", h->workdir);
+        sleep_ms(20);
+    }
+    FILE *f = fopen(h->bootstrap, "r");
+    if (!f || !fgets(h->bootstrap, sizeof(h->bootstrap), f))
+        die("cannot read the bootstrap file %s", h->workdir);
+    fclose(f);
+    h->bootstrap[strcspn(h->bootstrap, "\n")] = '\0';
+    return h;
+}
+
+void h_teardown(h_env_t *h)
+{
+    if (!h)
+        return;
+    for (int i = 0; i < h->nprocs; i++)
+        if (h->procs[i] > 0 && h->procs[i] != h->broker)
+            h_stop(h, h->procs[i], SIGTERM, 10000);
+    if (h->producer) {
+        rd_kafka_flush(h->producer, 2000);
+        rd_kafka_destroy(h->producer);
+        h->producer = NULL;
+    }
+    if (h->broker > 0)
+        h_stop(h, h->broker, SIGTERM, 10000);
+    h->broker = 0;
+    if (h->db)
+        PQfinish(h->db);
+    h->db = NULL;
+    if (current == h)
+        current = NULL;
+    free(h);
+}
+
+pid_t h_spawn(h_env_t *h, const char *binary, const char *const *args)
+{
+    char path[600], log[700];
+    snprintf(path, sizeof(path), "%s/%s", env_or("LIC_TEST_BIN_DIR", "."), binary);
+    snprintf(log, sizeof(log), "%s/%s.%d.log", h->workdir, binary, h->nprocs);
+    const char *argv[32];
+    int argc = 0;
+    argv[argc++] = path;
+    for (int i = 0; args && args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    if (pid > 0 && h->nprocs < H_MAX_PROCS) {
+        snprintf(h->proc_names[h->nprocs], sizeof(h->proc_names[0]), "%s", binary);
+        h->procs[h->nprocs++] = pid;
+    }
+    return pid;
+}
+
+int h_stop(h_env_t *h, pid_t pid, int sig, int timeout_ms)
+{
+    if (pid <= 0)
+        return -1;
+    if (sig)
+        kill(pid, sig);
+    int64_t until = now_ms() + timeout_ms;
+    int status;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0) {
+            status = -1;
+            break;
+        }
+        if (now_ms() > until) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            status = -1;
+            break;
+        }
+        sleep_ms(10);
+    }
+    for (int i = 0; i < h->nprocs; i++)
+        if (h->procs[i] == pid)
+            h->procs[i] = 0;
+    if (status == -1)
+        return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    int *st = m->_private;
+    if (st)
+        *st = m->err ? -1 : 1;
+}
+
+static rd_kafka_t *producer(h_env_t *h)
+{
+    if (h->producer)
+        return h->producer;
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", h->bootstrap, err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
+    rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof(err));
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+    rd_kafka_conf_set_dr_msg_cb(conf, dr);
+    h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!h->producer)
+        die("producer: %s", err);
+    return h->producer;
+}
+
+int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)
+{
+    rd_kafka_t *rk = producer(h);
+    int state = 0;
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+        RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(&state), RD_KAFKA_V_END);
+    if (err)
+        return -1;
+    int64_t until = now_ms() + 30000;
+    while (state == 0 && now_ms() < until)
+        rd_kafka_poll(rk, 20);
+    return state == 1 ? 0 : -1;
+}
+
+int h_produce_event(h_env_t *h, const char *topic, json_t *event)
+{
+    char *s = json_dumps(event, JSON_COMPACT);
+    const char *key = json_string_value(json_object_get(event, "subject"));
+    int rc = h_produce(h, topic, key, s, strlen(s));
+    free(s);
+    return rc;
+}
+
+static PGresult *query(h_env_t *h, const char *sql)
+{
+    PGresult *r = PQexec(h->db, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "harness: %s: %s\n", sql, PQresultErrorMessage(r));
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+long long h_query_ll(h_env_t *h, const char *sql)
+{
+    PGresult *r = query(h, sql);
+    long long v = -1;
+    if (r && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+char *h_query_str(h_env_t *h, const char *sql)
+{
+    PGresult *r = query(h, sql);
+    char *v = NULL;
+    if (r && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+int h_wait_ll(h_env_t *h, const char *sql, long long expected, int timeout_ms)
+{
+    int64_t until = now_ms() + timeout_ms;
+    long long v = -1;
+    while (now_ms() < until) {
+        v = h_query_ll(h, sql);
+        if (v == expected)
+            return 1;
+        sleep_ms(50);
+    }
+    fprintf(stderr, "harness: waited %d ms for %lld from [%s], last %lld\n", timeout_ms,
+            expected, sql, v);
+    return 0;
+}
+
+json_t *h_read_topic(h_env_t *h, const char *topic, int count, int timeout_ms)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", h->bootstrap, err, sizeof(err));
+    rd_kafka_conf_set(conf, "group.id", h_uuid(), err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    json_t *out = json_array();
+    if (!rk)
+        return out;
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        md->topic_cnt == 1) {
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(8);
+        for (int i = 0; i < md->topics[0].partition_cnt; i++)
+            rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id)
+                ->offset = RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_assign(rk, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+        int64_t until = now_ms() + timeout_ms;
+        while ((int)json_array_size(out) < count && now_ms() < until) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+            if (!m)
+                continue;
+            if (!m->err) {
+                json_t *headers = json_object();
+                rd_kafka_headers_t *hdrs;
+                if (rd_kafka_message_headers(m, &hdrs) == 0) {
+                    const char *name;
+                    const void *val;
+                    size_t len;
+                    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == 0;
+                         i++)
+                        json_object_set_new(headers, name, json_stringn(val, len));
+                }
+                json_array_append_new(
+                    out, json_pack("{s:i,s:I,s:s%,s:s%,s:o}", "partition", m->partition,
+                                   "offset", (json_int_t)m->offset, "key",
+                                   m->key ? (const char *)m->key : "", m->key ? m->key_len : 0,
+                                   "value", m->payload ? (const char *)m->payload : "", m->len,
+                                   "headers", headers));
+            }
+            rd_kafka_message_destroy(m);
+        }
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return out;
+}
+
+json_t *h_submission(const char *application_id, const char *event_id, const char *submitted_at)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/proto/examples/application.submitted.v1.json",
+             env_or("LIC_SRC_DIR", "."));
+    json_error_t jerr;
+    json_t *ev = json_load_file(path, 0, &jerr);
+    if (!ev)
+        die("cannot load %s", path);
+    json_t *data = json_object_get(ev, "data");
+    json_object_set_new(ev, "id", json_string(event_id));
+    json_object_set_new(ev, "subject", json_string(application_id));
+    json_object_set_new(data, "application_id", json_string(application_id));
+    if (submitted_at)
+        json_object_set_new(data, "submitted_at", json_string(submitted_at));
+    return ev;
+}
+
+int h_broker(h_env_t *h, const char *command)
+{
+    const char *args[] = {"ctl", h->control, command, NULL};
+    pid_t p = h_spawn(h, "devbroker", args);
+    return h_stop(h, p, 0, 10000);
+}

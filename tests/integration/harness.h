@@ -1,0 +1,70 @@
+/* harness: integration tests drive real processes - the workers, the development broker -
+ * against the project's PostgreSQL server. Each test gets its own database and its own
+ * broker, so tests run in parallel under CTest. Waiting is always for a condition with a
+ * deadline, never a bare sleep. */
+#ifndef LIC_TEST_HARNESS_H
+#define LIC_TEST_HARNESS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define H_MAX_PROCS 32
+
+typedef struct {
+    char name[64];
+    char workdir[512];
+    char dbname[96];
+    char bootstrap[256];
+    char control[600];
+    char clock_file[600];
+    PGconn *db; /* as the schema owner */
+    rd_kafka_t *producer;
+    pid_t broker;
+    pid_t procs[H_MAX_PROCS];
+    char proc_names[H_MAX_PROCS][32];
+    int nprocs;
+} h_env_t;
+
+/* Creates the test's database (migrated), work directory and broker; sets the LIC_* and
+ * KAFKA bootstrap variables the workers read. Aborts the test run on failure. */
+h_env_t *h_setup(const char *name);
+/* Stops every process the test started and the broker. */
+void h_teardown(h_env_t *h);
+
+/* Starts a binary from the build directory (stderr/stdout to WORKDIR/NAME.N.log). */
+pid_t h_spawn(h_env_t *h, const char *binary, const char *const *args);
+/* Sends `sig` and waits up to timeout_ms; returns the exit code (128+signal if killed), or -1
+ * on timeout (the process is then SIGKILLed). */
+int h_stop(h_env_t *h, pid_t pid, int sig, int timeout_ms);
+
+/* Produces one message and waits for its delivery report. 0 or -1. */
+int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len);
+
+/* First column of the first row as a long long (-1 on error or no row). */
+long long h_query_ll(h_env_t *h, const char *sql);
+/* First column of the first row as a new string (NULL on error or no row); caller frees. */
+char *h_query_str(h_env_t *h, const char *sql);
+/* Polls `sql` until it returns `expected` or timeout_ms pass. 1 reached, 0 not. */
+int h_wait_ll(h_env_t *h, const char *sql, long long expected, int timeout_ms);
+
+/* Reads a topic from the beginning of every partition until `count` messages arrived or
+ * timeout_ms passed. Returns a JSON array of {partition, offset, key, value (string, raw),
+ * headers {name: value}} (new reference). */
+json_t *h_read_topic(h_env_t *h, const char *topic, int count, int timeout_ms);
+
+/* A contract-valid application.submitted.v1 event from proto/examples with the given ids and
+ * submission time (NULL keeps the example's). New reference. */
+json_t *h_submission(const char *application_id, const char *event_id, const char *submitted_at);
+/* Serialises and produces an event keyed by its subject. */
+int h_produce_event(h_env_t *h, const char *topic, json_t *event);
+
+/* A fresh random UUID string (static buffer rotation of 8). */
+const char *h_uuid(void);
+
+/* Runs the development broker's control command. 0 ok. */
+int h_broker(h_env_t *h, const char *command);
+
+#endif
