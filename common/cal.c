@@ -6,8 +6,8 @@
 #include <string.h>
 
 #define CAL_MAX_YEARS 64
-#define CAL_WORK_START_MIN (9 * 60)       /* Standard row 7: 09:00 */
-#define CAL_WORK_END_MIN (18 * 60 + 30)   /* Standard row 7: 18:30 */
+#define CAL_WORK_START_MIN (9 * 60)     /* Standard row 7: 09:00 */
+#define CAL_WORK_END_MIN (18 * 60 + 30) /* Standard row 7: 18:30 */
 
 typedef struct {
     unsigned char kind; /* cal_day_kind_t */
@@ -331,7 +331,7 @@ int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_s
     if (!cal->years)
         goto fail;
     for (int y = first; y <= last; y++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof(k), "%d", y);
         const json_t *ydata = json_object_get(years, k);
         if (!ydata) {
@@ -436,8 +436,8 @@ int cal_day_info(const cal_t *cal, cal_date_t date, cal_day_info_t *info, char *
         break;
     case CAL_DAY_CARRIED: {
         cal_date_t f = civil_from_days(d->carried_from);
-        snprintf(info->why, sizeof(info->why), "day off carried over from %04d-%02d-%02d (%s)",
-                 f.y, f.m, f.d, name);
+        snprintf(info->why, sizeof(info->why), "day off carried over from %04d-%02d-%02d (%s)", f.y,
+                 f.m, f.d, name);
         break;
     }
     case CAL_DAY_TRANSFER_OFF:

@@ -13,7 +13,7 @@ extern char **environ;
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
-    log_level_t l = level <= 3 ? LOG_LEVEL_ERROR
+    log_level_t l = level <= 3   ? LOG_LEVEL_ERROR
                     : level == 4 ? LOG_LEVEL_WARN
                     : level <= 6 ? LOG_LEVEL_INFO
                                  : LOG_LEVEL_DEBUG;
@@ -96,23 +96,13 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
     rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
     /* Memory stays bounded: librdkafka's pre-fetch queue is capped well below the default
      * 64 MiB (KAFKA_QUEUED_MAX_MESSAGES_KBYTES overrides). */
-    const char *defaults[] = {"group.id",
-                              group_id,
-                              "enable.auto.commit",
-                              "false",
-                              "enable.auto.offset.store",
-                              "false",
-                              "auto.offset.reset",
-                              "earliest",
-                              "queued.max.messages.kbytes",
-                              "4096",
-                              "fetch.max.bytes",
-                              "4194304",
-                              "max.partition.fetch.bytes",
-                              "1048576",
-                              "statistics.interval.ms",
-                              "0",
-                              NULL};
+    const char *defaults[] = {"group.id", group_id, "enable.auto.commit", "false",
+                              "enable.auto.offset.store", "false", "auto.offset.reset", "earliest",
+                              "queued.max.messages.kbytes", "4096", "fetch.max.bytes", "4194304",
+                              "max.partition.fetch.bytes", "1048576", "statistics.interval.ms", "0",
+                              /* A killed worker's partitions move to a live one within
+                               * 10 s instead of Kafka's 45 s default. */
+                              "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000", NULL};
     if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
         apply_env(conf, errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);

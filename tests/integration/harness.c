@@ -1,9 +1,11 @@
 /* harness: see harness.h. */
 #include "harness.h"
+#include "clock.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +17,14 @@
 
 static h_env_t *current;
 
-static void die(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "harness: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
+    va_end(ap);
     if (current)
         h_teardown(current);
     exit(1);
@@ -131,8 +136,8 @@ h_env_t *h_setup(const char *name)
     if (!h->db)
         die("cannot connect to %s", h->dbname);
 
-    const char *broker[] = {"serve", "--bootstrap-file", h->bootstrap, "--control", h->control,
-                            "--partitions", "3", NULL};
+    const char *broker[] = {"serve",    "--bootstrap-file", h->bootstrap, "--control",
+                            h->control, "--partitions",     "3",          NULL};
     h->broker = h_spawn(h, "devbroker", broker);
     int64_t until = now_ms() + 15000;
     while (access(h->bootstrap, R_OK) != 0) {
@@ -235,11 +240,17 @@ int h_stop(h_env_t *h, pid_t pid, int sig, int timeout_ms)
     return 128 + WTERMSIG(status);
 }
 
+static int async_failed;
+
 static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
+    (void)rk;
+    (void)opaque;
     int *st = m->_private;
     if (st)
         *st = m->err ? -1 : 1;
+    else if (m->err)
+        async_failed++;
 }
 
 static rd_kafka_t *producer(h_env_t *h)
@@ -273,6 +284,47 @@ int h_produce(h_env_t *h, const char *topic, const char *key, const void *value,
     while (state == 0 && now_ms() < until)
         rd_kafka_poll(rk, 20);
     return state == 1 ? 0 : -1;
+}
+
+int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)
+{
+    rd_kafka_t *rk = producer(h);
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+            RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(rk, 50);
+            continue;
+        }
+        return err ? -1 : 0;
+    }
+}
+
+int h_flush(h_env_t *h, int timeout_ms)
+{
+    rd_kafka_t *rk = producer(h);
+    if (rd_kafka_flush(rk, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    int failed = async_failed;
+    async_failed = 0;
+    return failed ? -1 : 0;
+}
+
+void h_clock_freeze(h_env_t *h, const char *rfc3339)
+{
+    time_t t;
+    char err[256];
+    if (util_rfc3339_parse(rfc3339, &t) != 0)
+        die("bad moment %s", rfc3339);
+    if (clock_write_file(h->clock_file, 1, t, err, sizeof(err)) != 0)
+        die("cannot write the clock file: %s", err);
+}
+
+void h_exec(h_env_t *h, const char *sql)
+{
+    exec_ok(h->db, sql);
 }
 
 int h_produce_event(h_env_t *h, const char *topic, json_t *event)
@@ -325,8 +377,8 @@ int h_wait_ll(h_env_t *h, const char *sql, long long expected, int timeout_ms)
             return 1;
         sleep_ms(50);
     }
-    fprintf(stderr, "harness: waited %d ms for %lld from [%s], last %lld\n", timeout_ms,
-            expected, sql, v);
+    fprintf(stderr, "harness: waited %d ms for %lld from [%s], last %lld\n", timeout_ms, expected,
+            sql, v);
     return 0;
 }
 
@@ -368,12 +420,12 @@ json_t *h_read_topic(h_env_t *h, const char *topic, int count, int timeout_ms)
                          i++)
                         json_object_set_new(headers, name, json_stringn(val, len));
                 }
-                json_array_append_new(
-                    out, json_pack("{s:i,s:I,s:s%,s:s%,s:o}", "partition", m->partition,
-                                   "offset", (json_int_t)m->offset, "key",
-                                   m->key ? (const char *)m->key : "", m->key ? m->key_len : 0,
-                                   "value", m->payload ? (const char *)m->payload : "", m->len,
-                                   "headers", headers));
+                json_array_append_new(out, json_pack("{s:i,s:I,s:s%,s:s%,s:o}", "partition",
+                                                     m->partition, "offset", (json_int_t)m->offset,
+                                                     "key", m->key ? (const char *)m->key : "",
+                                                     m->key ? m->key_len : 0, "value",
+                                                     m->payload ? (const char *)m->payload : "",
+                                                     m->len, "headers", headers));
             }
             rd_kafka_message_destroy(m);
         }

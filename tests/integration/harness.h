@@ -17,7 +17,7 @@ typedef struct {
     char name[64];
     char workdir[512];
     char dbname[96];
-    char bootstrap[256];
+    char bootstrap[600];
     char control[600];
     char clock_file[600];
     PGconn *db; /* as the schema owner */
@@ -63,6 +63,17 @@ int h_produce_event(h_env_t *h, const char *topic, json_t *event);
 
 /* A fresh random UUID string (static buffer rotation of 8). */
 const char *h_uuid(void);
+
+/* Queues one message without waiting (h_flush waits for all). 0 or -1. */
+int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *value, size_t len);
+/* Waits for every queued message's delivery report. 0 if all were delivered, else -1. */
+int h_flush(h_env_t *h, int timeout_ms);
+
+/* Freezes the test's clock (LIC_CLOCK_FILE) at an RFC 3339 moment. */
+void h_clock_freeze(h_env_t *h, const char *rfc3339);
+
+/* Runs `sql` as the schema owner; aborts on failure. */
+void h_exec(h_env_t *h, const char *sql);
 
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);

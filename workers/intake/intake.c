@@ -56,7 +56,7 @@ int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size)
 }
 
 int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
-                                 const char *letter, int year, char *number, size_t size)
+                                const char *letter, int year, char *number, size_t size)
 {
     char y[8];
     snprintf(y, sizeof(y), "%d", year);
@@ -93,16 +93,9 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
     util_rfc3339_utc(dl->registered_at, reg, sizeof(reg));
     util_rfc3339_utc(dl->completeness_due, comp, sizeof(comp));
     util_rfc3339_utc(dl->service_deadline, svc, sizeof(svc));
-    const char *p[] = {app->application_id,
-                       app->portal_ref,
-                       app->kind,
-                       sub,
-                       reg,
-                       comp,
-                       svc,
-                       executor,
-                       bool_text(app->paper_copy),
-                       event_id};
+    const char *p[] = {
+        app->application_id,        app->portal_ref, app->kind, sub, reg, comp, svc, executor,
+        bool_text(app->paper_copy), event_id};
     db_rc_t rc;
     PGresult *r = db_query(db,
                            "INSERT INTO applications (application_id, portal_ref, kind, stage,"
@@ -118,9 +111,9 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
     if (!inserted)
         return 1;
 
-    const char *pa[] = {app->application_id,     app->applicant.type,    app->applicant.iin,
-                        app->applicant.bin,      app->applicant.name,    app->applicant.address,
-                        app->applicant.email,    app->applicant.phone};
+    const char *pa[] = {app->application_id,  app->applicant.type, app->applicant.iin,
+                        app->applicant.bin,   app->applicant.name, app->applicant.address,
+                        app->applicant.email, app->applicant.phone};
     if ((rc = db_exec(db,
                       "INSERT INTO applicants (application_id, type, iin, bin, name, address,"
                       " email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -206,8 +199,8 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
 }
 
 /* Appendix 2: the reasoned refusal as a structured document. New reference. */
-static json_t *refusal_document(const intake_t *in, const app_t *app, const char *number,
-                                time_t at, const app_ground_t *grounds, int ngrounds)
+static json_t *refusal_document(const intake_t *in, const app_t *app, const char *number, time_t at,
+                                const app_ground_t *grounds, int ngrounds)
 {
     char date[16], appdate[16], issued[40];
     cal_date_t d = cal_local_date(at), ad = cal_local_date(app->submitted_at);
@@ -218,15 +211,13 @@ static json_t *refusal_document(const intake_t *in, const app_t *app, const char
 
     json_t *addressee = json_pack("{s:s,s:s}", "name", app->applicant.name, "legal_address",
                                   app->applicant.address);
-    json_object_set_new(addressee, individual ? "iin" : "bin",
-                        json_string(app_applicant_id(app)));
+    json_object_set_new(addressee, individual ? "iin" : "bin", json_string(app_applicant_id(app)));
     json_t *gr = json_array();
     size_t textlen = 0;
     for (int i = 0; i < ngrounds; i++) {
-        json_array_append_new(gr, json_pack("{s:s,s:s,s:s,s:s}", "code", grounds[i].code,
-                                            "text_ru", grounds[i].text_ru, "text_kk",
-                                            grounds[i].text_kk, "rule",
-                                            "¶9; Standard row 8"));
+        json_array_append_new(gr, json_pack("{s:s,s:s,s:s,s:s}", "code", grounds[i].code, "text_ru",
+                                            grounds[i].text_ru, "text_kk", grounds[i].text_kk,
+                                            "rule", "¶9; Standard row 8"));
         textlen += strlen(grounds[i].text_ru) + 3;
     }
     char *text = malloc(textlen + 512);
@@ -241,14 +232,14 @@ static json_t *refusal_document(const intake_t *in, const app_t *app, const char
             strcat(text, i + 1 < ngrounds ? "; " : ".");
         }
     }
-    json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:o,s:{s:s,s:s,s:s},s:s,s:o,"
-                            "s:{s:s}}",
-                            "document", "reasoned_refusal", "form", "Appendix 2", "number",
-                            number, "date", date, "issued_at", issued, "licensor", "name_kk",
-                            in->licensor_kk, "name_ru", in->licensor_ru, "addressee", addressee,
-                            "application", "number", app->portal_ref, "date", appdate,
-                            "application_id", app->application_id, "text_ru",
-                            text ? text : "", "grounds", gr, "signer", "position", in->signer);
+    json_t *doc =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:o,s:{s:s,s:s,s:s},s:s,s:o,"
+                  "s:{s:s}}",
+                  "document", "reasoned_refusal", "form", "Appendix 2", "number", number, "date",
+                  date, "issued_at", issued, "licensor", "name_kk", in->licensor_kk, "name_ru",
+                  in->licensor_ru, "addressee", addressee, "application", "number", app->portal_ref,
+                  "date", appdate, "application_id", app->application_id, "text_ru",
+                  text ? text : "", "grounds", gr, "signer", "position", in->signer);
     free(text);
     return doc;
 }
@@ -301,7 +292,7 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     }
     long long rr = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    const char *executor = in->executors[rr % in->nexecutors];
+    const char *executor = in->executors[(rr - 1) % in->nexecutors];
 
     int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules));
     if (stored == 1) {
@@ -316,8 +307,8 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     }
 
     time_t now = pl_now(pl);
-    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition,
-                        msg->offset, 0, NULL};
+    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
+                        0,       NULL};
     char ts[40];
     if ((rc = ob_transition(db, app.application_id, STAGE_NONE, STAGE_REGISTERED, now, &cause)) !=
         DB_OK) {
@@ -363,8 +354,8 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
                      6, pd);
         free(body);
         if (rc == DB_OK)
-            rc = ob_transition(db, app.application_id, STAGE_REGISTERED,
-                               STAGE_REFUSED_INCOMPLETE, now, &cause);
+            rc = ob_transition(db, app.application_id, STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE,
+                               now, &cause);
         if (rc == DB_OK)
             rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
                                  "refused_incomplete", now, dl.service_deadline,

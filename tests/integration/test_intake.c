@@ -1,0 +1,537 @@
+/* Intake worker, end to end: the development broker, the project's PostgreSQL, the intake and
+ * relay processes. Each test is run on its own by CTest (argument: the test's name), with a
+ * database and a broker of its own. */
+#include "harness.h"
+#include "util.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define APPS "portal.applications.v1"
+#define STATUS "licensing.status.v1"
+#define DLQ "licensing.dead-letter.v1"
+
+static h_env_t *env;
+
+static long long q(const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_query_ll(env, sql);
+}
+
+static char *qs(const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_query_str(env, sql);
+}
+
+static int wait_q(long long expected, int timeout_ms, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_wait_ll(env, sql, expected, timeout_ms);
+}
+
+static void assert_str(char *got, const char *expected)
+{
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+}
+
+static pid_t start(const char *binary)
+{
+    return h_spawn(env, binary, NULL);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_teardown(env);
+    env = NULL;
+    return 0;
+}
+
+/* Messages of `topic` whose value has data.application_id == id and data.stage == stage. */
+static json_t *status_events(json_t *msgs, const char *id, const char *stage)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        json_t *data = json_object_get(v, "data");
+        if (v && !strcmp(json_string_value(json_object_get(data, "application_id")), id) &&
+            !strcmp(json_string_value(json_object_get(data, "stage")), stage))
+            json_array_append(out, v);
+        json_decref(v);
+    }
+    return out;
+}
+
+/* A complete issue application is registered with the calendar's deadlines, assigned an
+ * executor, announced as `registered`, and moves on to approvals; a second delivery of the
+ * same event id writes nothing more. */
+static void complete_and_duplicate(void **state)
+{
+    (void)state;
+    env = h_setup("intake_complete");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    start("intake");
+    start("relay");
+    const char *id = "0b9d3c64-6f2a-4e1b-8c55-3a7e9d2f1b01";
+    json_t *ev = h_submission(id, "5d1f7c52-8d3e-4b8e-9a0f-2f4c1e6b7a10", NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals'",
+                       id));
+    /* ¶8: submitted Monday 10:00 within working hours: registered at that moment. ¶7: 15 WD
+     * for issue, 21-23 March off (Nauryz) and 24 March (carry-over of 22 March, a Sunday). */
+    assert_str(qs("SELECT to_char(registered_at AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-03-16 10:00");
+    assert_str(qs("SELECT to_char(service_deadline AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-04-09 18:30");
+    assert_str(qs("SELECT to_char(completeness_due AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-03-18 18:30");
+    /* Normalised rows. */
+    assert_str(qs("SELECT bin FROM applicants WHERE application_id = '%s'", id), "070340001239");
+    assert_str(qs("SELECT string_agg(code::text, ',' ORDER BY code) FROM application_subtypes"
+                  " WHERE application_id = '%s'",
+                  id),
+               "1,4");
+    assert_str(qs("SELECT region FROM production_bases WHERE application_id = '%s'", id), "KZ-KAR");
+    assert_int_equal(
+        q("SELECT count(*) FROM application_documents WHERE application_id = '%s'", id), 2);
+    assert_int_equal(q("SELECT amount_kzt FROM fees WHERE application_id = '%s'", id), 43250);
+    assert_int_equal(q("SELECT due_kzt FROM fees WHERE application_id = '%s'", id), 43250);
+    assert_str(qs("SELECT executor FROM applications WHERE application_id = '%s'", id),
+               "Executor 1");
+    /* Two transitions, each caused by the event at its topic, partition and offset. */
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s'",
+                  id),
+               "none>registered registered>awaiting_approvals");
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND cause_kind = 'event' AND cause_event_id ="
+                       " '5d1f7c52-8d3e-4b8e-9a0f-2f4c1e6b7a10' AND cause_topic = '%s'"
+                       " AND cause_offset = 0",
+                       id, APPS),
+                     2);
+
+    /* The `registered` status event, published by the relay, keyed by the application. */
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, 1, 10000);
+    assert_int_equal(json_array_size(msgs), 1);
+    json_t *m = json_array_get(msgs, 0);
+    assert_string_equal(json_string_value(json_object_get(m, "key")), id);
+    json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+    assert_non_null(v);
+    assert_string_equal(json_string_value(json_object_get(v, "specversion")), "1.0");
+    assert_string_equal(json_string_value(json_object_get(v, "type")),
+                        "kz.gov.licensing.status.v1");
+    assert_string_equal(json_string_value(json_object_get(v, "subject")), id);
+    json_t *data = json_object_get(v, "data");
+    assert_string_equal(json_string_value(json_object_get(data, "stage")), "registered");
+    assert_string_equal(json_string_value(json_object_get(data, "portal_ref")),
+                        "KZ-EL-2026-0001234");
+    assert_string_equal(json_string_value(json_object_get(data, "service_deadline")),
+                        "2026-04-09T18:30:00+05:00");
+    json_t *detail = json_object_get(data, "detail");
+    assert_string_equal(json_string_value(json_object_get(detail, "registered_at")),
+                        "2026-03-16T10:00:00+05:00");
+    assert_string_equal(json_string_value(json_object_get(detail, "executor")), "Executor 1");
+    json_decref(v);
+    json_decref(msgs);
+
+    /* The same event again, then a different application on the same partition key: once the
+     * second is registered the first has certainly been consumed again. */
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    const char *id2 = "7e0c1b38-2f5d-4c0a-9d61-1f2e3a4b5c6d";
+    json_t *ev2 = h_submission(id2, h_uuid(), NULL);
+    char *s = json_dumps(ev2, JSON_COMPACT);
+    json_decref(ev2);
+    assert_int_equal(h_produce(env, APPS, id, s, strlen(s)), 0); /* key: same partition */
+    free(s);
+    assert_true(
+        wait_q(1, 20000, "SELECT count(*) FROM applications WHERE application_id = '%s'", id2));
+    assert_int_equal(q("SELECT count(*) FROM applications"), 2);
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'", id), 2);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'", id), 1);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters"), 0);
+    /* Round-robin: the second application goes to the second executor. */
+    assert_str(qs("SELECT executor FROM applications WHERE application_id = '%s'", id2),
+               "Executor 2");
+    /* Every offset, including the duplicate's, is committed in PostgreSQL. */
+    assert_int_equal(q("SELECT sum(next_offset) FROM consumer_offsets WHERE topic = '%s'", APPS),
+                     3);
+    json_decref(ev);
+}
+
+/* ¶9: an incomplete package is registered, then refused with a reasoned refusal document
+ * (Appendix 2) and a `refused_incomplete` status event. */
+static void incomplete_refused(void **state)
+{
+    (void)state;
+    env = h_setup("intake_incomplete");
+    h_clock_freeze(env, "2026-03-16T11:00:00+05:00");
+    start("intake");
+    start("relay");
+    const char *id = "2c4e6a80-1b3d-4f5a-8c7e-9d0f1a2b3c4d";
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    /* No qualification document, and a bank payment of less than 10 MCI without a receipt. */
+    json_array_remove(json_object_get(data, "documents"), 1);
+    json_object_set_new(data, "fee",
+                        json_pack("{s:s,s:i,s:s}", "paid_via", "bank", "amount_kzt", 40000,
+                                  "payment_ref", "BANK-1"));
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused_incomplete'",
+                       id));
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s'",
+                  id),
+               "none>registered registered>refused_incomplete");
+    assert_str(qs("SELECT number FROM issued_documents WHERE application_id = '%s'"
+                  " AND kind = 'refusal'",
+                  id),
+               "KPR-R-2026-000001");
+    assert_str(qs("SELECT body->'application'->>'number' FROM issued_documents"
+                  " WHERE application_id = '%s'",
+                  id),
+               "KZ-EL-2026-0001234");
+    assert_str(qs("SELECT body->>'date' FROM issued_documents WHERE application_id = '%s'", id),
+               "2026-03-16");
+    assert_str(qs("SELECT body->'addressee'->>'name' FROM issued_documents"
+                  " WHERE application_id = '%s'",
+                  id),
+               "ТОО «Қарағанды Көмір»");
+    /* The grounds: the missing qualification document, the missing receipt and the fee. */
+    long long ngrounds = q("SELECT jsonb_array_length(body->'grounds') FROM issued_documents"
+                           " WHERE application_id = '%s'",
+                           id);
+    assert_true(ngrounds >= 2);
+    assert_int_equal(q("SELECT count(*) FROM issued_documents d, jsonb_array_elements(d.body->"
+                       "'grounds') g WHERE g->>'code' = 'qualification_documents_missing'"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM issued_documents d, jsonb_array_elements(d.body->"
+                       "'grounds') g WHERE g->>'code' = 'fee_underpaid'"),
+                     1);
+
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, 2, 10000);
+    assert_int_equal(json_array_size(msgs), 2);
+    json_t *reg = status_events(msgs, id, "registered");
+    json_t *ref = status_events(msgs, id, "refused_incomplete");
+    assert_int_equal(json_array_size(reg), 1);
+    assert_int_equal(json_array_size(ref), 1);
+    json_t *doc = json_object_get(
+        json_object_get(json_object_get(json_array_get(ref, 0), "data"), "detail"), "document");
+    assert_string_equal(json_string_value(json_object_get(doc, "number")), "KPR-R-2026-000001");
+    assert_string_equal(json_string_value(json_object_get(doc, "date")), "2026-03-16");
+    assert_true(json_array_size(json_object_get(doc, "grounds")) >= 2);
+    json_decref(reg);
+    json_decref(ref);
+    json_decref(msgs);
+}
+
+typedef struct {
+    const char *name;
+    char *value;        /* malloc'd */
+    const char *reason; /* a fragment the x-error header must contain */
+} bad_t;
+
+static char *mutated(void (*mutate)(json_t *ev))
+{
+    json_t *ev = h_submission(h_uuid(), h_uuid(), NULL);
+    mutate(ev);
+    char *s = json_dumps(ev, JSON_COMPACT);
+    json_decref(ev);
+    return s;
+}
+
+static void no_specversion(json_t *ev)
+{
+    json_object_del(ev, "specversion");
+}
+static void unknown_type(json_t *ev)
+{
+    json_object_set_new(ev, "type", json_string("kz.gov.licensing.application.withdrawn.v1"));
+}
+static void no_portal_ref(json_t *ev)
+{
+    json_object_del(json_object_get(ev, "data"), "portal_ref");
+}
+static void bad_bin(json_t *ev)
+{
+    json_object_set_new(json_object_get(json_object_get(ev, "data"), "applicant"), "bin",
+                        json_string("070340001238"));
+}
+static void bad_region(json_t *ev)
+{
+    json_object_set_new(json_object_get(json_object_get(ev, "data"), "production_base"), "region",
+                        json_string("KZ-XXX"));
+}
+static void bad_subtype(json_t *ev)
+{
+    json_object_set_new(json_object_get(ev, "data"), "subtypes", json_pack("[i]", 10));
+}
+
+/* Bad input of every kind goes to the dead-letter topic with its reason and source
+ * coordinates, its offset is committed, and the next valid message is processed. */
+static void bad_input_dead_lettered(void **state)
+{
+    (void)state;
+    env = h_setup("intake_bad_input");
+    start("intake");
+    start("relay");
+    const char *key = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+    bad_t bad[] = {
+        {"not JSON", strdup("{\"specversion\": \"1.0\", "), "JSON"},
+        {"not a CloudEvent", mutated(no_specversion), "specversion"},
+        {"unknown type", mutated(unknown_type), "type"},
+        {"schema failure", mutated(no_portal_ref), "portal_ref"},
+        {"invalid BIN", mutated(bad_bin), "check digit"},
+        {"unknown region", mutated(bad_region), "region"},
+        {"unknown sub-activity", mutated(bad_subtype), "subtypes"},
+    };
+    const int nbad = (int)(sizeof(bad) / sizeof(bad[0]));
+    for (int i = 0; i < nbad; i++)
+        assert_int_equal(h_produce(env, APPS, key, bad[i].value, strlen(bad[i].value)), 0);
+    const char *good = "3f2e1d0c-9b8a-4766-8544-332211009988";
+    json_t *ev = h_submission(good, h_uuid(), NULL);
+    json_object_set_new(ev, "subject", json_string(good));
+    char *s = json_dumps(ev, JSON_COMPACT);
+    assert_int_equal(h_produce(env, APPS, key, s, strlen(s)), 0);
+    free(s);
+    json_decref(ev);
+
+    assert_true(
+        wait_q(1, 20000, "SELECT count(*) FROM applications WHERE application_id = '%s'", good));
+    assert_int_equal(q("SELECT count(*) FROM applications"), 1);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters"), nbad);
+    assert_int_equal(q("SELECT sum(next_offset) FROM consumer_offsets WHERE topic = '%s'", APPS),
+                     nbad + 1);
+
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, DLQ, nbad, 15000);
+    assert_int_equal(json_array_size(msgs), nbad);
+    for (int i = 0; i < nbad; i++) {
+        json_t *m = json_array_get(msgs, i);
+        json_t *hd = json_object_get(m, "headers");
+        const char *value = json_string_value(json_object_get(m, "value"));
+        const char *err = json_string_value(json_object_get(hd, "x-error"));
+        print_message("%s -> x-error: %s\n", bad[i].name, err ? err : "(none)");
+        /* The original bytes, unchanged, in order. */
+        assert_string_equal(value, bad[i].value);
+        assert_non_null(err);
+        assert_non_null(strstr(err, bad[i].reason));
+        assert_string_equal(json_string_value(json_object_get(hd, "x-source-topic")), APPS);
+        char off[16];
+        snprintf(off, sizeof(off), "%d", i);
+        assert_string_equal(json_string_value(json_object_get(hd, "x-source-offset")), off);
+        assert_non_null(json_object_get(hd, "x-source-partition"));
+        assert_string_equal(json_string_value(json_object_get(m, "key")), key);
+    }
+    json_decref(msgs);
+    for (int i = 0; i < nbad; i++)
+        free(bad[i].value);
+}
+
+#define BULK 1000
+
+static void produce_bulk(int n, char ids[][UUID_STR_LEN + 1])
+{
+    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    for (int i = 0; i < n; i++) {
+        snprintf(ids[i], UUID_STR_LEN + 1, "%s", h_uuid());
+        json_object_set_new(ev, "id", json_string(h_uuid()));
+        json_object_set_new(ev, "subject", json_string(ids[i]));
+        json_object_set_new(data, "application_id", json_string(ids[i]));
+        if (i % 10 == 9) /* every tenth is incomplete: a refusal with a numbered document */
+            json_object_set_new(data, "fee",
+                                json_pack("{s:s,s:i}", "paid_via", "bank", "amount_kzt", 1));
+        else
+            json_object_set_new(data, "fee",
+                                json_pack("{s:s,s:i,s:s}", "paid_via", "egov_gateway", "amount_kzt",
+                                          43250, "payment_ref", "EGOV-1"));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        assert_int_equal(h_produce_async(env, APPS, ids[i], s, strlen(s)), 0);
+        free(s);
+    }
+    json_decref(ev);
+    assert_int_equal(h_flush(env, 60000), 0);
+}
+
+/* Exactly-once checks shared by the crash tests: every application registered once, one
+ * transition per step, refusal numbers gapless, every status event published at least once
+ * and exactly once per (application, stage) after dedupe on the event id. */
+static void assert_exactly_once(int n)
+{
+    assert_int_equal(q("SELECT count(*) FROM applications"), n);
+    assert_int_equal(q("SELECT count(*) FROM (SELECT application_id FROM transitions"
+                       " GROUP BY 1 HAVING count(*) <> 2) x"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM processed_events"), n);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters"), 0);
+    long long refusals = q("SELECT count(*) FROM issued_documents WHERE kind = 'refusal'");
+    assert_int_equal(refusals, n / 10);
+    assert_int_equal(q("SELECT max(seq) FROM issued_documents WHERE kind = 'refusal'"), refusals);
+    assert_int_equal(q("SELECT sum(next_offset) FROM consumer_offsets WHERE topic = '%s'", APPS),
+                     n);
+
+    long long expected_events = n + refusals; /* registered + refused_incomplete */
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE topic = '%s'", STATUS), expected_events);
+    assert_true(wait_q(0, 60000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, (int)expected_events, 60000);
+    assert_true((long long)json_array_size(msgs) >= expected_events);
+    /* Dedupe on the event id as a consumer would; then (application, stage) must be unique
+     * and complete, and one id must always carry the same (application, stage). */
+    h_exec(env, "CREATE TEMP TABLE seen (event_id text, application_id text, stage text)");
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        assert_non_null(v);
+        char sql[512];
+        snprintf(sql, sizeof(sql), "INSERT INTO seen VALUES ('%s', '%s', '%s')",
+                 json_string_value(json_object_get(v, "id")),
+                 json_string_value(json_object_get(json_object_get(v, "data"), "application_id")),
+                 json_string_value(json_object_get(json_object_get(v, "data"), "stage")));
+        h_exec(env, sql);
+        json_decref(v);
+    }
+    json_decref(msgs);
+    assert_int_equal(q("SELECT count(DISTINCT event_id) FROM seen"), expected_events);
+    assert_int_equal(q("SELECT count(*) FROM (SELECT DISTINCT event_id, application_id, stage"
+                       " FROM seen) x"),
+                     expected_events);
+    assert_int_equal(q("SELECT count(*) FROM (SELECT DISTINCT application_id, stage FROM seen)"
+                       " x"),
+                     expected_events);
+    assert_int_equal(q("SELECT count(*) FROM applications a WHERE NOT EXISTS (SELECT 1 FROM seen"
+                       " s WHERE s.application_id = a.application_id::text AND"
+                       " s.stage = 'registered')"),
+                     0);
+    print_message("status messages read: %lld distinct events (%lld duplicates after the "
+                  "crash)\n",
+                  expected_events, q("SELECT count(*) - count(DISTINCT event_id) FROM seen"));
+}
+
+/* SIGKILL in the middle of a batch, twice, and of the relay once: nothing lost, nothing
+ * duplicated. */
+static void kill_mid_batch(void **state)
+{
+    (void)state;
+    setenv("LIC_BATCH_MAX", "100", 1);
+    env = h_setup("intake_kill");
+    static char ids[BULK][UUID_STR_LEN + 1];
+    produce_bulk(BULK, ids);
+    pid_t in = start("intake");
+    pid_t relay = start("relay");
+    /* Kill as soon as some batches are committed and more are in flight. */
+    assert_true(h_wait_ll(env, "SELECT (count(*) > 0)::int FROM applications", 1, 30000));
+    assert_int_equal(h_stop(env, in, SIGKILL, 5000), 128 + SIGKILL);
+    assert_int_equal(h_stop(env, relay, SIGKILL, 5000), 128 + SIGKILL);
+    long long after_first = q("SELECT count(*) FROM applications");
+    print_message("killed the intake and the relay with %lld of %d registered\n", after_first,
+                  BULK);
+    assert_true(after_first < BULK);
+    in = start("intake");
+    start("relay");
+    /* A second kill while the restarted worker is busy. */
+    long long target = after_first + 150 < BULK ? after_first + 150 : BULK - 1;
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT (count(*) >= %lld)::int FROM applications", target);
+    h_wait_ll(env, sql, 1, 30000);
+    assert_int_equal(h_stop(env, in, SIGKILL, 5000), 128 + SIGKILL);
+    print_message("killed the intake again with %lld registered\n",
+                  q("SELECT count(*) FROM applications"));
+    start("intake");
+    assert_true(wait_q(BULK, 60000, "SELECT count(*) FROM applications"));
+    assert_exactly_once(BULK);
+}
+
+/* SIGTERM: the batch in hand is finished and committed, the process exits 0 within 5 s, and
+ * a restart continues exactly where it stopped. */
+static void sigterm_clean(void **state)
+{
+    (void)state;
+    setenv("LIC_BATCH_MAX", "100", 1);
+    env = h_setup("intake_sigterm");
+    static char ids[BULK][UUID_STR_LEN + 1];
+    produce_bulk(BULK, ids);
+    pid_t in = start("intake");
+    start("relay");
+    assert_true(h_wait_ll(env, "SELECT (count(*) > 0)::int FROM applications", 1, 30000));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = h_stop(env, in, SIGTERM, 5000);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    print_message("SIGTERM: exit %d after %ld ms\n", rc, ms);
+    assert_int_equal(rc, 0);
+    /* Everything the worker did is committed: offsets stored equal the rows written. */
+    long long done = q("SELECT count(*) FROM applications");
+    assert_int_equal(q("SELECT sum(next_offset) FROM consumer_offsets WHERE topic = '%s'", APPS),
+                     done);
+    /* Kafka got the same offsets (committed after the database). */
+    assert_int_equal(q("SELECT count(*) FROM processed_events"), done);
+    start("intake");
+    assert_true(wait_q(BULK, 60000, "SELECT count(*) FROM applications"));
+    assert_exactly_once(BULK);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(complete_and_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(incomplete_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_input_dead_lettered, setup, teardown),
+        cmocka_unit_test_setup_teardown(kill_mid_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(sigterm_clean, setup, teardown),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("intake", tests, NULL, NULL);
+}
