@@ -1,6 +1,7 @@
 /* application: decoding and the completeness check. */
 #include "application.h"
 #include "domain.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -8,41 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAIL(...)                                                                                 \
-    do {                                                                                          \
-        snprintf(errstr, errstr_size, __VA_ARGS__);                                               \
-        return -1;                                                                                \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(errstr, errstr_size, __VA_ARGS__);                                                \
+        return -1;                                                                                 \
     } while (0)
-
-/* A string field: required or optional, 1..maxlen characters. Returns 0 ok, -1 bad. */
-static int str_field(const json_t *o, const char *key, int required, size_t maxlen,
-                     const char **out, const char *where, char *errstr, size_t errstr_size)
-{
-    const json_t *v = json_object_get(o, key);
-    if (!v) {
-        *out = NULL;
-        if (required)
-            FAIL("schema: %s%s is required", where, key);
-        return 0;
-    }
-    if (!json_is_string(v))
-        FAIL("schema: %s%s must be a string", where, key);
-    size_t len = json_string_length(v);
-    if (len == 0 || len > maxlen)
-        FAIL("schema: %s%s must have 1..%zu characters", where, key, maxlen);
-    if (memchr(json_string_value(v), '\0', len))
-        FAIL("schema: %s%s contains a NUL character", where, key);
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int one_of(const char *s, const char *const *values)
-{
-    for (; *values; values++)
-        if (strcmp(s, *values) == 0)
-            return 1;
-    return 0;
-}
 
 static int is_hex64(const char *s)
 {
@@ -64,10 +35,10 @@ static int is_digits12(const char *s)
     return 1;
 }
 
-#define STR(o, k, req, max, out, where)                                                           \
-    do {                                                                                          \
-        if (str_field(o, k, req, max, out, where, errstr, errstr_size))                           \
-            return -1;                                                                            \
+#define STR(o, k, req, max, out, where)                                                            \
+    do {                                                                                           \
+        if (jx_str(o, k, req, max, out, where, errstr, errstr_size))                               \
+            return -1;                                                                             \
     } while (0)
 
 static int decode_applicant(const json_t *a, app_t *app, char *errstr, size_t errstr_size)
@@ -76,7 +47,7 @@ static int decode_applicant(const json_t *a, app_t *app, char *errstr, size_t er
     if (!json_is_object(a))
         FAIL("schema: applicant must be an object");
     STR(a, "type", 1, 20, &app->applicant.type, "applicant.");
-    if (!one_of(app->applicant.type, types))
+    if (!jx_one_of(app->applicant.type, types))
         FAIL("schema: applicant.type must be individual or legal_entity");
     STR(a, "iin", 0, 12, &app->applicant.iin, "applicant.");
     STR(a, "bin", 0, 12, &app->applicant.bin, "applicant.");
@@ -119,7 +90,7 @@ static int decode_documents(const json_t *docs, app_t *app, char *errstr, size_t
             FAIL("schema: %s must be an object", where);
         app_document_t *doc = &app->docs[app->doc_count++];
         STR(d, "kind", 1, 32, &doc->kind, where);
-        if (!one_of(doc->kind, kinds))
+        if (!jx_one_of(doc->kind, kinds))
             FAIL("schema: %skind is not a known document kind", where);
         STR(d, "id", 1, 200, &doc->id, where);
         STR(d, "sha256", 1, 64, &doc->sha256, where);
@@ -138,8 +109,8 @@ static int decode_documents(const json_t *docs, app_t *app, char *errstr, size_t
 
 static int decode_reissue(const json_t *r, app_t *app, char *errstr, size_t errstr_size)
 {
-    static const char *const reorg[] = {"merger", "transformation", "accession", "spin_off",
-                                        "split", NULL};
+    static const char *const reorg[] = {"merger",   "transformation", "accession",
+                                        "spin_off", "split",          NULL};
     if (!json_is_object(r))
         FAIL("schema: reissue must be an object");
     STR(r, "license_number", 1, 64, &app->reissue.license_number, "reissue.");
@@ -162,7 +133,7 @@ static int decode_reissue(const json_t *r, app_t *app, char *errstr, size_t errs
         app->reissue.grounds[app->reissue.ground_count++] = json_string_value(v);
     }
     STR(r, "reorganization", 0, 20, &app->reissue.reorganization, "reissue.");
-    if (app->reissue.reorganization && !one_of(app->reissue.reorganization, reorg))
+    if (app->reissue.reorganization && !jx_one_of(app->reissue.reorganization, reorg))
         FAIL("schema: reissue.reorganization is not a known form of reorganisation");
     return 0;
 }
@@ -182,7 +153,7 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
         FAIL("CloudEvent subject does not match data.application_id");
     STR(data, "portal_ref", 1, 64, &app->portal_ref, "");
     STR(data, "kind", 1, 20, &app->kind, "");
-    if (!one_of(app->kind, kinds))
+    if (!jx_one_of(app->kind, kinds))
         FAIL("schema: kind must be issue, reissue or reissue_split");
     STR(data, "submitted_at", 1, 40, &app->submitted_at_text, "");
     if (util_rfc3339_parse(app->submitted_at_text, &app->submitted_at))
@@ -226,7 +197,7 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
     if (!json_is_object(fee))
         FAIL("schema: fee must be an object");
     STR(fee, "paid_via", 1, 20, &app->fee_paid_via, "fee.");
-    if (!one_of(app->fee_paid_via, paid_via))
+    if (!jx_one_of(app->fee_paid_via, paid_via))
         FAIL("schema: fee.paid_via must be egov_gateway, bank or none");
     const json_t *amount = json_object_get(fee, "amount_kzt");
     if (!json_is_integer(amount) || json_integer_value(amount) < 0 ||
@@ -251,8 +222,7 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
 
 const char *app_applicant_id(const app_t *app)
 {
-    return strcmp(app->applicant.type, "individual") == 0 ? app->applicant.iin
-                                                           : app->applicant.bin;
+    return strcmp(app->applicant.type, "individual") == 0 ? app->applicant.iin : app->applicant.bin;
 }
 
 long long app_mci_for_year(const char *table, int year)

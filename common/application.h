@@ -64,8 +64,8 @@ typedef struct {
 } app_ground_t;
 
 typedef struct {
-    long long mci;          /* the MCI of the registration year */
-    int fee_issue_mci;      /* 10 (Standard row 6) */
+    long long mci;           /* the MCI of the registration year */
+    int fee_issue_mci;       /* 10 (Standard row 6) */
     int fee_reissue_percent; /* 10 */
 } app_fee_rules_t;
 

@@ -20,9 +20,9 @@ typedef struct {
 typedef enum {
     CAL_DAY_WORKING = 0,
     CAL_DAY_WEEKEND,
-    CAL_DAY_HOLIDAY,        /* a holiday that is a day off on its own date */
-    CAL_DAY_CARRIED,        /* day off carried over from a holiday on a weekend */
-    CAL_DAY_TRANSFER_OFF,   /* a weekday made a day off by a decree transfer */
+    CAL_DAY_HOLIDAY,         /* a holiday that is a day off on its own date */
+    CAL_DAY_CARRIED,         /* day off carried over from a holiday on a weekend */
+    CAL_DAY_TRANSFER_OFF,    /* a weekday made a day off by a decree transfer */
     CAL_DAY_TRANSFER_WORKING /* a weekend day made a working day by a decree transfer */
 } cal_day_kind_t;
 
@@ -34,16 +34,16 @@ typedef struct {
 
 /* Statutory periods in working days (PROCESS.md). */
 enum {
-    CAL_TERM_ISSUE_WD = 15,         /* ¶7, Standard row 3 */
-    CAL_TERM_REISSUE_WD = 3,        /* ¶7 */
-    CAL_TERM_REISSUE_SPLIT_WD = 15, /* ¶7 */
-    CAL_COMPLETENESS_WD = 2,        /* ¶9, ¶11 */
-    CAL_AGENCY_REPLY_WD = 10,       /* ¶12 */
-    CAL_RESULT_WD = 1,              /* ¶13 */
-    CAL_NOTICE_BEFORE_END_WD = 3,   /* ¶13: notice at least 3 WD before the term ends */
+    CAL_TERM_ISSUE_WD = 15,          /* ¶7, Standard row 3 */
+    CAL_TERM_REISSUE_WD = 3,         /* ¶7 */
+    CAL_TERM_REISSUE_SPLIT_WD = 15,  /* ¶7 */
+    CAL_COMPLETENESS_WD = 2,         /* ¶9, ¶11 */
+    CAL_AGENCY_REPLY_WD = 10,        /* ¶12 */
+    CAL_RESULT_WD = 1,               /* ¶13 */
+    CAL_NOTICE_BEFORE_END_WD = 3,    /* ¶13: notice at least 3 WD before the term ends */
     CAL_HEARING_AFTER_NOTICE_WD = 2, /* ¶13 */
-    CAL_COMPLAINT_FORWARD_WD = 3,   /* ¶15 */
-    CAL_COMPLAINT_PROVIDER_WD = 5,  /* ¶15 */
+    CAL_COMPLAINT_FORWARD_WD = 3,    /* ¶15 */
+    CAL_COMPLAINT_PROVIDER_WD = 5,   /* ¶15 */
     CAL_COMPLAINT_AUTHORIZED_WD = 15 /* ¶15 */
 };
 

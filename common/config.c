@@ -15,7 +15,8 @@ static const cfg_var_t vars[] = {
     {"DB_ADMIN_URL", "postgresql://lic_owner@127.0.0.1:5433/licensing", 0,
      "libpq URI of the schema owner role used by `approvalctl migrate`."},
     {"DB_ADMIN_PASSWORD", NULL, 1, "Password for DB_ADMIN_URL's role."},
-    {"DB_RETRY_MAX_MS", "10000", 0, "Longest back-off between reconnection attempts to PostgreSQL."},
+    {"DB_RETRY_MAX_MS", "10000", 0,
+     "Longest back-off between reconnection attempts to PostgreSQL."},
     {"KAFKA_BOOTSTRAP_FILE", NULL, 0,
      "File holding bootstrap.servers, read when KAFKA_BOOTSTRAP_SERVERS is unset (the "
      "development broker writes it)."},
@@ -29,11 +30,14 @@ static const cfg_var_t vars[] = {
     {"BATCH_WAIT_MS", "100", 0, "Longest wait to fill a batch once its first message arrived."},
     {"EXECUTORS", "Executor 1,Executor 2", 0,
      "Comma-separated executors assigned round-robin to registered applications (¶8)."},
-    {"LICENSOR_NAME_KK", "Қазақстан Республикасы Өнеркәсіп және құрылыс министрлігінің "
-                         "Өнеркәсіп комитеті", 0, "Licensor's name in Kazakh (documents)."},
-    {"LICENSOR_NAME_RU", "Комитет промышленности Министерства промышленности и "
-                         "строительства Республики Казахстан", 0,
-     "Licensor's name in Russian (documents)."},
+    {"LICENSOR_NAME_KK",
+     "Қазақстан Республикасы Өнеркәсіп және құрылыс министрлігінің "
+     "Өнеркәсіп комитеті",
+     0, "Licensor's name in Kazakh (documents)."},
+    {"LICENSOR_NAME_RU",
+     "Комитет промышленности Министерства промышленности и "
+     "строительства Республики Казахстан",
+     0, "Licensor's name in Russian (documents)."},
     {"LICENSOR_CODE", "KPR", 0, "Licensor code used in document numbers."},
     {"LICENSOR_SIGNER", "Председатель комитета", 0, "Position and name of the documents' signer."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,
@@ -177,9 +181,9 @@ void cfg_print_markdown(FILE *out)
 {
     fprintf(out, "| variable | default | meaning |\n|---|---|---|\n");
     for (const cfg_var_t *v = vars; v->name; v++)
-        fprintf(out, "| `LIC_%s`%s | %s%s%s | %s |\n", v->name,
-                v->secret ? " (or `_FILE`)" : "", v->default_val ? "`" : "",
-                v->default_val ? v->default_val : "—", v->default_val ? "`" : "", v->doc);
+        fprintf(out, "| `LIC_%s`%s | %s%s%s | %s |\n", v->name, v->secret ? " (or `_FILE`)" : "",
+                v->default_val ? "`" : "", v->default_val ? v->default_val : "—",
+                v->default_val ? "`" : "", v->doc);
     fprintf(out, "| `KAFKA_<PROPERTY>` | — | any librdkafka property, `_` for `.`, e.g. "
                  "`KAFKA_BOOTSTRAP_SERVERS` |\n");
 }

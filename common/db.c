@@ -135,8 +135,7 @@ static db_rc_t classify(db_t *db, const PGresult *res)
      * recovery), 40 transaction rollback (serialization, deadlock), 53 resources. */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)
         return DB_ERR_CONN;
-    if (strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-        strcmp(state, "25P02") == 0)
+    if (strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 || strcmp(state, "25P02") == 0)
         return DB_ERR_RETRY;
     return DB_ERR_DATA;
 }

@@ -54,8 +54,6 @@ void db_rollback(db_t *db);
 const char *db_last_error(const db_t *db);
 const char *db_last_sqlstate(const db_t *db);
 
-
-
 /* A bytea input literal ("\x" and hex digits) for `len` bytes, for a text-format parameter.
  * Returns a new buffer the caller frees, or NULL on out of memory. */
 char *db_bytea_hex(const void *buf, size_t len);

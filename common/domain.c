@@ -44,12 +44,12 @@ static const dom_transition_t transitions[] = {
     {STAGE_REGISTERED, STAGE_AWAITING_DECISION},        /* reissue without approvals */
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES}, /* ¶11: both requests received */
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION},
-    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION},  /* ¶12: replied or deemed */
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED},    /* ¶13 */
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED},  /* ¶13 */
-    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED},  /* ¶13: a ground, hearing first */
-    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED},            /* hearing: refusal confirmed */
-    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED},     /* hearing: refusal withdrawn */
+    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION}, /* ¶12: replied or deemed */
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED},   /* ¶13 */
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED}, /* ¶13 */
+    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED}, /* ¶13: a ground, hearing first */
+    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED},           /* hearing: refusal confirmed */
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED},    /* hearing: refusal withdrawn */
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED},
 };
 

@@ -50,8 +50,8 @@ int mig_apply(db_t *db, char *errstr, size_t errstr_size)
         char ver[16];
         snprintf(ver, sizeof(ver), "%d", m->version);
         const char *p[] = {ver};
-        PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
-                                   NULL, p, NULL, NULL, 0);
+        PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+                                   p, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             snprintf(errstr, errstr_size, "%s", PQresultErrorMessage(r));
             PQclear(r);
@@ -96,9 +96,8 @@ fail:;
 int mig_db_version(db_t *db)
 {
     db_rc_t rc;
-    PGresult *r = db_query(db,
-                           "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
-                           &rc);
+    PGresult *r =
+        db_query(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, &rc);
     if (!r)
         return rc == DB_ERR_DATA && strcmp(db_last_sqlstate(db), "42P01") == 0 ? 0 : -1;
     int v = atoi(PQgetvalue(r, 0, 0));

@@ -81,8 +81,7 @@ db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, do
         int n = atoi(PQcmdTuples(r));
         PQclear(r);
         if (n != 1) {
-            log_error("application %s is not in stage %s", application_id,
-                      dom_stage_name(from));
+            log_error("application %s is not in stage %s", application_id, dom_stage_name(from));
             return DB_ERR_DATA;
         }
     }

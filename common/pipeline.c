@@ -135,8 +135,7 @@ time_t pl_now(const pl_pipeline_t *pl)
     return pl->now;
 }
 
-int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id,
-                   const rd_kafka_message_t *msg)
+int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id, const rd_kafka_message_t *msg)
 {
     char part[16], off[24];
     snprintf(part, sizeof(part), "%d", (int)msg->partition);
@@ -369,8 +368,8 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     long wait_ms = cfg_get_long("BATCH_WAIT_MS", 100);
     pl->batch = calloc((size_t)pl->batch_max, sizeof(*pl->batch));
     char err[512];
-    pl->rk = pl->batch ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb,
-                                         pl, err, sizeof(err))
+    pl->rk = pl->batch ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb, pl,
+                                         err, sizeof(err))
                        : NULL;
     if (!pl->rk) {
         log_error("cannot create the Kafka consumer: %s", pl->batch ? err : "out of memory");

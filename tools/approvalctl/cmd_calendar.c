@@ -63,8 +63,8 @@ int cmd_calendar(int argc, char **argv)
         json_t *o = json_object();
         json_t *years = json_array();
         for (int y = first; y <= last; y++) {
-            json_array_append_new(years, json_pack("{s:i,s:s}", "year", y, "status",
-                                                   cal_year_status(cal, y)));
+            json_array_append_new(
+                years, json_pack("{s:i,s:s}", "year", y, "status", cal_year_status(cal, y)));
             if (!as_json)
                 printf("%d  %s\n", y, cal_year_status(cal, y));
         }
@@ -118,8 +118,8 @@ int cmd_calendar(int argc, char **argv)
                 json_pack("{s:s,s:s,s:s,s:s,s:s}", "registered_at",
                           "¶8: within 09:00-18:30 of a working day, else 09:00 of the next "
                           "working day",
-                          "completeness_due", "¶9, ¶11: 2 WD from registration",
-                          "service_deadline", term_rule, "hearing_notice_latest",
+                          "completeness_due", "¶9, ¶11: 2 WD from registration", "service_deadline",
+                          term_rule, "hearing_notice_latest",
                           "¶13: 3 WD before the service deadline", "hearing_latest",
                           "¶13: 2 WD after the notice"));
             if (as_json) {

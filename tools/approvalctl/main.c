@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "messages.h"
 #include "migrate.h"
 #include "util.h"
 
@@ -86,8 +87,7 @@ static int cmd_clock(int argc, char **argv)
         time_t frozen;
         buf[strcspn(buf, "\n")] = '\0';
         int is_frozen = util_rfc3339_parse(buf, &frozen) == 0;
-        time_t value = is_frozen ? frozen + (time_t)(v * mult)
-                                 : (time_t)(atoll(buf) + v * mult);
+        time_t value = is_frozen ? frozen + (time_t)(v * mult) : (time_t)(atoll(buf) + v * mult);
         if (clock_write_file(path, is_frozen, value, err, sizeof(err)))
             goto fail;
     } else if (argc >= 1 && strcmp(argv[0], "real") == 0) {
@@ -109,6 +109,36 @@ fail:
     return 1;
 }
 
+/* Runs the workers' own decoders over message files (one CloudEvent per file, "-" for
+ * stdin): what a worker would accept, or the reason it would dead-letter the message. */
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "usage: approvalctl validate FILE|- ...\n");
+        return 2;
+    }
+    int bad = 0;
+    for (int i = 0; i < argc; i++) {
+        FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "rb");
+        if (!f) {
+            fprintf(stderr, "approvalctl validate: cannot open %s\n", argv[i]);
+            return 2;
+        }
+        static char buf[2 * 1024 * 1024];
+        size_t n = fread(buf, 1, sizeof(buf), f);
+        if (f != stdin)
+            fclose(f);
+        char type[128], err[512];
+        if (msg_validate(buf, n, type, sizeof(type), err, sizeof(err)) == 0) {
+            printf("%s: valid %s\n", argv[i], type);
+        } else {
+            printf("%s: rejected: %s\n", argv[i], err);
+            bad++;
+        }
+    }
+    return bad ? 1 : 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -120,6 +150,7 @@ static void usage(void)
             "[--json]\n"
             "  calendar add --from RFC3339 --working-days N [--json]\n"
             "  calendar years [--json]\n"
+            "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
 }
 
@@ -138,6 +169,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "calendar") == 0)
         return cmd_calendar(argc - 2, argv + 2);
+    if (strcmp(argv[1], "validate") == 0)
+        return cmd_validate(argc - 2, argv + 2);
     if (strcmp(argv[1], "clock") == 0)
         return cmd_clock(argc - 2, argv + 2);
     usage();

@@ -1,0 +1,124 @@
+/* messages: see messages.h. */
+#include "messages.h"
+#include "application.h"
+#include "domain.h"
+#include "event.h"
+#include "jsonx.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(errstr, errstr_size, __VA_ARGS__);                                                \
+        return -1;                                                                                 \
+    } while (0)
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if (call)                                                                                  \
+            return -1;                                                                             \
+    } while (0)
+
+static int application_of(const json_t *data, const char *subject, const char **out, char *errstr,
+                          size_t errstr_size)
+{
+    if (!json_is_object(data))
+        FAIL("schema: data must be an object");
+    TRY(jx_uuid(data, "application_id", 1, out, "", errstr, errstr_size));
+    if (subject && strcmp(subject, *out) != 0)
+        FAIL("CloudEvent subject does not match data.application_id");
+    return 0;
+}
+
+int msg_decode_reply(const json_t *data, const char *subject, msg_reply_t *out, char *errstr,
+                     size_t errstr_size)
+{
+    static const char *const agencies[] = {"industrial_safety", "sanitary", NULL};
+    static const char *const verdicts[] = {"compliant", "non_compliant", NULL};
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_uuid(data, "request_id", 1, &out->request_id, "", errstr, errstr_size));
+    TRY(jx_enum(data, "agency", 1, agencies, &out->agency, "", errstr, errstr_size));
+    TRY(jx_str(data, "region", 1, 16, &out->region, "", errstr, errstr_size));
+    if (!dom_region_known(out->region))
+        FAIL("unknown region '%s' (ISO 3166-2:KZ)", out->region);
+    TRY(jx_enum(data, "verdict", 1, verdicts, &out->verdict, "", errstr, errstr_size));
+    TRY(jx_str_array(data, "reasons", 0, 0, MSG_MAX_REASONS, 4000, out->reasons, &out->reason_count,
+                     "", errstr, errstr_size));
+    if (strcmp(out->verdict, "non_compliant") == 0 && out->reason_count == 0)
+        FAIL("schema: reasons must be a non-empty array when the verdict is non_compliant");
+    TRY(jx_time(data, "decided_at", 1, &out->decided_at, NULL, "", errstr, errstr_size));
+    TRY(jx_str(data, "signer", 1, 500, &out->signer, "", errstr, errstr_size));
+    return 0;
+}
+
+int msg_decode_hearing(const json_t *data, const char *subject, msg_hearing_t *out, char *errstr,
+                       size_t errstr_size)
+{
+    static const char *const outcomes[] = {"refusal_confirmed", "refusal_withdrawn", NULL};
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_uuid(data, "hearing_id", 1, &out->hearing_id, "", errstr, errstr_size));
+    TRY(jx_enum(data, "outcome", 1, outcomes, &out->outcome, "", errstr, errstr_size));
+    TRY(jx_str(data, "notes", 0, 10000, &out->notes, "", errstr, errstr_size));
+    return 0;
+}
+
+int msg_decode_complaint(const json_t *data, const char *subject, msg_complaint_t *out,
+                         char *errstr, size_t errstr_size)
+{
+    static const char *const to[] = {"provider", "authorized_body", NULL};
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_uuid(data, "complaint_id", 1, &out->complaint_id, "", errstr, errstr_size));
+    TRY(jx_time(data, "filed_at", 1, &out->filed_at, NULL, "", errstr, errstr_size));
+    TRY(jx_enum(data, "addressed_to", 1, to, &out->addressed_to, "", errstr, errstr_size));
+    TRY(jx_str(data, "text", 1, 20000, &out->text, "", errstr, errstr_size));
+    return 0;
+}
+
+int msg_decode_resolution(const json_t *data, const char *subject, msg_resolution_t *out,
+                          char *errstr, size_t errstr_size)
+{
+    static const char *const outcomes[] = {"satisfied", "rejected", "forwarded", NULL};
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_uuid(data, "complaint_id", 1, &out->complaint_id, "", errstr, errstr_size));
+    TRY(jx_enum(data, "outcome", 1, outcomes, &out->outcome, "", errstr, errstr_size));
+    TRY(jx_str(data, "notes", 0, 10000, &out->notes, "", errstr, errstr_size));
+    return 0;
+}
+
+int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, char *errstr,
+                 size_t errstr_size)
+{
+    ev_event_t ev;
+    if (type_out && type_size)
+        type_out[0] = '\0';
+    if (ev_decode(buf, len, &ev, errstr, errstr_size))
+        return -1;
+    if (type_out)
+        snprintf(type_out, type_size, "%s", ev.type);
+    int rc;
+    if (strcmp(ev.type, EV_TYPE_SUBMITTED) == 0) {
+        app_t app;
+        rc = app_decode(ev.data, ev.subject, &app, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_AGENCY_REPLIED) == 0) {
+        msg_reply_t m;
+        rc = msg_decode_reply(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_HEARING_CONCLUDED) == 0) {
+        msg_hearing_t m;
+        rc = msg_decode_hearing(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_FILED) == 0) {
+        msg_complaint_t m;
+        rc = msg_decode_complaint(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_RESOLVED) == 0) {
+        msg_resolution_t m;
+        rc = msg_decode_resolution(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else {
+        snprintf(errstr, errstr_size, "unknown CloudEvent type '%s'", ev.type);
+        rc = -1;
+    }
+    ev_free(&ev);
+    return rc;
+}

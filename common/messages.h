@@ -1,0 +1,63 @@
+/* messages: decoders of the inbound messages other than the application (CONTRACT.md,
+ * proto/schemas): agency replies, the provider's hearing and complaint outcomes, complaints.
+ * Each validates `data` strictly and checks that the CloudEvent subject (when given) names
+ * the same application. Strings are borrowed from `data`. Returns 0, or -1 with a bad-input
+ * reason in errstr. */
+#ifndef LIC_MESSAGES_H
+#define LIC_MESSAGES_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#define MSG_MAX_REASONS 32
+
+typedef struct {
+    const char *request_id;
+    const char *application_id;
+    const char *agency;  /* industrial_safety, sanitary */
+    const char *region;  /* ISO 3166-2:KZ */
+    const char *verdict; /* compliant, non_compliant */
+    const char *reasons[MSG_MAX_REASONS];
+    size_t reason_count;
+    time_t decided_at;
+    const char *signer;
+} msg_reply_t;
+
+typedef struct {
+    const char *application_id;
+    const char *hearing_id;
+    const char *outcome; /* refusal_confirmed, refusal_withdrawn */
+    const char *notes;   /* may be NULL */
+} msg_hearing_t;
+
+typedef struct {
+    const char *complaint_id;
+    const char *application_id;
+    time_t filed_at;
+    const char *addressed_to; /* provider, authorized_body */
+    const char *text;
+} msg_complaint_t;
+
+typedef struct {
+    const char *complaint_id;
+    const char *application_id;
+    const char *outcome; /* satisfied, rejected, forwarded */
+    const char *notes;   /* may be NULL */
+} msg_resolution_t;
+
+int msg_decode_reply(const json_t *data, const char *subject, msg_reply_t *out, char *errstr,
+                     size_t errstr_size);
+int msg_decode_hearing(const json_t *data, const char *subject, msg_hearing_t *out, char *errstr,
+                       size_t errstr_size);
+int msg_decode_complaint(const json_t *data, const char *subject, msg_complaint_t *out,
+                         char *errstr, size_t errstr_size);
+int msg_decode_resolution(const json_t *data, const char *subject, msg_resolution_t *out,
+                          char *errstr, size_t errstr_size);
+
+/* Decodes any inbound message by its CloudEvent type (envelope and data), for tools and
+ * tests: 0 valid, -1 with the reason. */
+int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, char *errstr,
+                 size_t errstr_size);
+
+#endif
