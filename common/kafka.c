@@ -41,7 +41,7 @@ int kq_conf_set_defaults(rd_kafka_conf_t *conf, const char *const *kv, char *err
     return 0;
 }
 
-static int apply_env(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+int kq_conf_apply_env(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
 {
     int have_bootstrap = 0;
     for (char **e = environ; *e; e++) {
@@ -104,7 +104,7 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
                                * 10 s instead of Kafka's 45 s default. */
                               "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000", NULL};
     if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
-        apply_env(conf, errstr, errstr_size)) {
+        kq_conf_apply_env(conf, errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -148,7 +148,7 @@ rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t
                               "0",
                               NULL};
     if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
-        apply_env(conf, errstr, errstr_size)) {
+        kq_conf_apply_env(conf, errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -8,9 +8,14 @@
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 
-/* A new configuration with the process's KAFKA_* variables applied (caller owns it; it is
- * consumed by rd_kafka_new()). NULL with errstr on an unknown property or bad value. */
+/* A new configuration with the logging callbacks installed (caller owns it; it is consumed by
+ * rd_kafka_new()). Set defaults, then apply the environment with kq_conf_apply_env(). */
 rd_kafka_conf_t *kq_conf_new(char *errstr, size_t errstr_size);
+
+/* Applies the process's KAFKA_<PROPERTY> variables (KAFKA_BOOTSTRAP_SERVERS ->
+ * bootstrap.servers) and, without bootstrap servers, LIC_KAFKA_BOOTSTRAP_FILE. 0, or -1 with
+ * errstr on an unknown property or bad value. */
+int kq_conf_apply_env(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
 
 /* Applies defaults first, then the environment, so KAFKA_* can override every default. */
 int kq_conf_set_defaults(rd_kafka_conf_t *conf, const char *const *kv, char *errstr,

@@ -153,13 +153,33 @@ h_env_t *h_setup(const char *name)
     return h;
 }
 
-void h_teardown(h_env_t *h)
+/* 1 if a process log of the test shows a sanitizer report. */
+static int sanitizer_reports(const h_env_t *h)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd),
+             "grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '%s'/*.log "
+             ">/dev/null 2>&1",
+             h->workdir);
+    return system(cmd) == 0;
+}
+
+int h_teardown(h_env_t *h)
 {
     if (!h)
-        return;
-    for (int i = 0; i < h->nprocs; i++)
-        if (h->procs[i] > 0 && h->procs[i] != h->broker)
-            h_stop(h, h->procs[i], SIGTERM, 10000);
+        return 0;
+    int problems = 0;
+    for (int i = 0; i < h->nprocs; i++) {
+        if (h->procs[i] > 0 && h->procs[i] != h->broker) {
+            int rc = h_stop(h, h->procs[i], SIGTERM, 10000);
+            /* Every worker still running must stop cleanly on SIGTERM. */
+            if (rc != 0) {
+                fprintf(stderr, "harness: %s exited %d on SIGTERM (see %s)\n", h->proc_names[i], rc,
+                        h->workdir);
+                problems++;
+            }
+        }
+    }
     if (h->producer) {
         rd_kafka_flush(h->producer, 2000);
         rd_kafka_destroy(h->producer);
@@ -168,12 +188,17 @@ void h_teardown(h_env_t *h)
     if (h->broker > 0)
         h_stop(h, h->broker, SIGTERM, 10000);
     h->broker = 0;
+    if (sanitizer_reports(h)) {
+        fprintf(stderr, "harness: a sanitizer reported an error (see %s/*.log)\n", h->workdir);
+        problems++;
+    }
     if (h->db)
         PQfinish(h->db);
     h->db = NULL;
     if (current == h)
         current = NULL;
     free(h);
+    return problems;
 }
 
 pid_t h_spawn(h_env_t *h, const char *binary, const char *const *args)

@@ -31,8 +31,9 @@ typedef struct {
 /* Creates the test's database (migrated), work directory and broker; sets the LIC_* and
  * KAFKA bootstrap variables the workers read. Aborts the test run on failure. */
 h_env_t *h_setup(const char *name);
-/* Stops every process the test started and the broker. */
-void h_teardown(h_env_t *h);
+/* Stops every process the test started and the broker. Returns the number of problems: a
+ * worker that did not exit 0 on SIGTERM, a sanitizer report in any process log. */
+int h_teardown(h_env_t *h);
 
 /* Starts a binary from the build directory (stderr/stdout to WORKDIR/NAME.N.log). */
 pid_t h_spawn(h_env_t *h, const char *binary, const char *const *args);

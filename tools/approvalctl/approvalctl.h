@@ -5,6 +5,10 @@
 /* `approvalctl calendar ...`; argv starts after "calendar". Returns the exit code. */
 int cmd_calendar(int argc, char **argv);
 
+/* `approvalctl produce|consume ...`; argv starts after the command. */
+int cmd_produce(int argc, char **argv);
+int cmd_consume(int argc, char **argv);
+
 /* 1 if `flag` is among argv. */
 int ctl_has_flag(int argc, char **argv, const char *flag);
 /* The value after `--name`, or NULL. */

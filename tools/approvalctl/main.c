@@ -150,13 +150,17 @@ static void usage(void)
             "[--json]\n"
             "  calendar add --from RFC3339 --working-days N [--json]\n"
             "  calendar years [--json]\n"
+            "  produce --topic T [--key K] FILE|- ...   one message per file\n"
+            "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
 }
 
 int main(int argc, char **argv)
 {
-    log_init("approvalctl", LOG_LEVEL_WARN);
+    int level = log_level_parse(cfg_get("LOG_LEVEL"));
+    log_init("approvalctl",
+             getenv("LIC_LOG_LEVEL") && level >= 0 ? (log_level_t)level : LOG_LEVEL_WARN);
     if (argc < 2) {
         usage();
         return 2;
@@ -169,6 +173,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "calendar") == 0)
         return cmd_calendar(argc - 2, argv + 2);
+    if (strcmp(argv[1], "produce") == 0)
+        return cmd_produce(argc - 2, argv + 2);
+    if (strcmp(argv[1], "consume") == 0)
+        return cmd_consume(argc - 2, argv + 2);
     if (strcmp(argv[1], "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(argv[1], "clock") == 0)

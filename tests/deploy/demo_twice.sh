@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's main command, run twice in a row on the binaries of this build, must work
+# both times; its stop command must leave no process behind.
+#   demo_twice.sh SRC_DIR BUILD_DIR PORT
+set -euo pipefail
+src=$1 build=$2 port=$3
+stack="$build/demo-test-stack"
+export LIC_DEMO_STACK="$stack" LIC_DEMO_PG_PORT="$port" LIC_DEMO_BUILD_DIR="$build" LIC_DEMO_SKIP_BUILD=1
+
+cleanup() { "$src/deploy/demo.sh" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+for run in 1 2; do
+  out=$("$src/deploy/demo.sh" 2>&1) || { echo "$out"; echo "FAIL: run $run exited non-zero"; exit 1; }
+  # What a user sees: the three applications in their stages, the refusal, two dead letters.
+  for want in "awaiting_approvals" "refused_incomplete" "KPR-R-" "invalid BIN: check digit" \
+              "not valid JSON" "registered           deadline"; do
+    grep -q -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
+  done
+  n=$(psql -X -tA -h 127.0.0.1 -p "$port" -U lic_owner -d licensing -c "SELECT count(*) FROM applications")
+  [ "$n" = 3 ] || { echo "FAIL: run $run left $n applications (want 3: a fresh demo)"; exit 1; }
+  echo "run $run: ok"
+done
+
+pids=$(cat "$stack"/*.pid 2>/dev/null || true)
+"$src/deploy/demo.sh" stop
+for p in $pids; do
+  if kill -0 "$p" 2>/dev/null; then echo "FAIL: process $p is still running after stop"; exit 1; fi
+done
+if pgrep -f -- "$stack" >/dev/null; then
+  pgrep -af -- "$stack"
+  echo "FAIL: processes of the stack remain after stop"
+  exit 1
+fi
+ls "$stack"/*.pid >/dev/null 2>&1 && { echo "FAIL: pid files remain"; exit 1; }
+echo "demo twice and stop: ok"
