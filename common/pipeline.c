@@ -379,6 +379,8 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     }
     log_info("consuming as %s", cfg->consumer);
     while (!sig_stop_requested()) {
+        if (sig_reload_requested() && cfg->reload)
+            cfg->reload(cfg->opaque);
         collect(pl, wait_ms);
         if (pl->batch_len == 0)
             continue;
@@ -391,6 +393,10 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         while ((tr = process_batch(pl, &processed, &dead)) == TX_RETRY) {
             if (sig_stop_requested())
                 break;
+            /* A batch waiting for data an operator must supply (a calendar year, an MCI
+             * value) goes through once SIGHUP has reloaded it. */
+            if (sig_reload_requested() && cfg->reload)
+                cfg->reload(cfg->opaque);
             if (pl->npoisoned == 0 || attempt > 0)
                 util_sleep_ms(util_backoff_ms(attempt, 50, 5000));
             attempt++;

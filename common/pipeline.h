@@ -31,6 +31,8 @@ typedef struct {
                   char *reason, size_t reason_size);
     /* Optional: called after each committed batch (for metrics and tests). */
     void (*after_commit)(void *opaque, int processed, int dead_lettered);
+    /* Optional: called between batches after SIGHUP (re-read reloadable data). */
+    void (*reload)(void *opaque);
     void *opaque;
 } pl_config_t;
 

@@ -347,6 +347,21 @@ void h_clock_freeze(h_env_t *h, const char *rfc3339)
         die("cannot write the clock file: %s", err);
 }
 
+int h_wait_log(h_env_t *h, const char *binary, const char *text, int timeout_ms)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "cat '%s'/%s.*.log 2>/dev/null | grep -q -F -- '%s'", h->workdir,
+             binary, text);
+    int64_t until = now_ms() + timeout_ms;
+    while (now_ms() < until) {
+        if (system(cmd) == 0)
+            return 1;
+        sleep_ms(100);
+    }
+    fprintf(stderr, "harness: no '%s' in the %s logs within %d ms\n", text, binary, timeout_ms);
+    return 0;
+}
+
 void h_exec(h_env_t *h, const char *sql)
 {
     exec_ok(h->db, sql);

@@ -398,6 +398,49 @@ static void bad_input_dead_lettered(void **state)
         free(bad[i].value);
 }
 
+/* A submission in a year the calendar does not cover is never given a guessed deadline: it
+ * waits (no row, no dead letter) until the operator supplies the year and sends SIGHUP. */
+static void calendar_gap_waits_for_reload(void **state)
+{
+    (void)state;
+    env = h_setup("intake_calendar_gap");
+    char path[700], cmd[2400];
+    snprintf(path, sizeof(path), "%s/calendar.json", env->workdir);
+    const char *full = getenv("LIC_CALENDAR_FILE");
+    assert_non_null(full);
+    json_t *cal = json_load_file(full, 0, NULL);
+    assert_non_null(cal);
+    json_t *years = json_object_get(cal, "years");
+    json_object_del(years, "2026");
+    json_object_del(years, "2027");
+    assert_int_equal(json_dump_file(cal, path, JSON_INDENT(1)), 0);
+    json_decref(cal);
+    setenv("LIC_CALENDAR_FILE", path, 1);
+    pid_t in = start("intake");
+    start("relay");
+    const char *id = "4d5e6f70-8192-4a3b-9c4d-5e6f70819243";
+    json_t *ev = h_submission(id, h_uuid(), NULL); /* submitted 2026-03-16 */
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(h_wait_log(env, "intake", "cannot process message now, will retry", 20000));
+    assert_int_equal(q("SELECT count(*) FROM applications"), 0);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters"), 0);
+    assert_int_equal(q("SELECT count(*) FROM processed_events"), 0);
+
+    /* The operator installs the calendar with 2026 and reloads. */
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", full, path);
+    assert_int_equal(system(cmd), 0);
+    kill(in, SIGHUP);
+    assert_true(h_wait_log(env, "intake", "calendar reloaded", 20000));
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals' AND service_deadline ="
+                       " '2026-04-09T18:30:00+05:00'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM dead_letters"), 0);
+    setenv("LIC_CALENDAR_FILE", full, 1);
+}
+
 #define BULK 1000
 
 static void produce_bulk(int n, char ids[][UUID_STR_LEN + 1])
@@ -550,6 +593,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(complete_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(incomplete_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_dead_lettered, setup, teardown),
+        cmocka_unit_test_setup_teardown(calendar_gap_waits_for_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_mid_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(sigterm_clean, setup, teardown),
     };

@@ -10,6 +10,15 @@
 
 #include <stdlib.h>
 
+static void reload(void *opaque)
+{
+    char err[512];
+    if (intake_reload_calendar(opaque, err, sizeof(err)))
+        log_error("calendar reload failed, keeping the calendar in use: %s", err);
+    else
+        log_info("calendar reloaded from %s", cfg_get("CALENDAR_FILE"));
+}
+
 int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
@@ -30,7 +39,7 @@ int main(void)
         return sig_stop_requested() ? 0 : 1;
     }
     static const char *const topics[] = {TOPIC_APPLICATIONS};
-    pl_config_t cfg = {INTAKE_CONSUMER, topics, 1, intake_handle, NULL, &in};
+    pl_config_t cfg = {INTAKE_CONSUMER, topics, 1, intake_handle, NULL, reload, &in};
     int rc = pl_run(&cfg, db);
     db_close(db);
     intake_free(&in);

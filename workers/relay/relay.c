@@ -126,11 +126,10 @@ int relay_publish_once(relay_t *r, int max)
         rd_kafka_headers_t *hdrs = make_headers(PQgetvalue(res, i, 4));
         rd_kafka_resp_err_t err;
         for (;;) {
-            err = rd_kafka_producev(
-                r->producer, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
-                RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(payload, plen),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pd),
-                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+            err = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
+                                    RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(payload, plen),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pd),
+                                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 break;
             rd_kafka_poll(r->producer, 100); /* bounded queue: wait for room */
@@ -224,8 +223,8 @@ static void wait_notify(relay_t *r, long ms)
 static int become_leader(relay_t *r)
 {
     db_rc_t rc;
-    PGresult *res = db_query(r->db, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL,
-                             &rc);
+    PGresult *res =
+        db_query(r->db, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL, &rc);
     if (!res)
         return -1;
     int got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
