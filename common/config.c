@@ -47,6 +47,18 @@ static const cfg_var_t vars[] = {
     {"OUTBOX_BATCH", "1000", 0, "Most outbox rows the relay publishes per round."},
     {"OUTBOX_RETENTION_HOURS", "168", 0, "How long the relay keeps published outbox rows."},
     {"PARTITIONS", "6", 0, "Partitions per topic created by the development broker."},
+    {"AGENCIES_FILE", "deploy/config/agencies.json", 0,
+     "JSON file: per agency the territorial units' base URLs by region and the public keys "
+     "that sign replies; TLS client certificate paths (the agency simulator writes one)."},
+    {"AGENCY_MAX_IN_FLIGHT", "16", 0, "Most approval requests in flight per agency."},
+    {"AGENCY_TIMEOUT_MS", "10000", 0, "Timeout of one approval request (connect and reply)."},
+    {"AGENCY_RETRY_BASE_MS", "1000", 0, "First back-off after a transient failure (doubles)."},
+    {"AGENCY_RETRY_MAX_MS", "300000", 0, "Longest back-off between attempts of one request."},
+    {"AGENCY_BREAKER_FAILURES", "5", 0,
+     "Consecutive transient failures that open an agency's circuit breaker."},
+    {"AGENCY_BREAKER_COOLDOWN_MS", "30000", 0,
+     "How long an open circuit waits before one probe request."},
+    {"TIMER_BATCH", "100", 0, "Most due timers one timer transaction fires."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -2,6 +2,7 @@
 set(body "/* Generated from common/migrations by embed_migrations.cmake. Do not edit. */\n#include \"migrate.h\"\n")
 set(table "")
 set(i 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^([0-9]+)_" _ ${name})

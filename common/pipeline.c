@@ -271,7 +271,14 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             snprintf(reason, sizeof(reason), "%s", poison);
             hr = PL_BAD_INPUT;
         } else {
+            /* A savepoint per message: bad input found after the handler wrote something
+             * still changes nothing but the dead-letter record. */
+            if ((rc = db_exec(db, "SAVEPOINT pl_msg", 0, NULL)) != DB_OK)
+                goto db_fail;
             hr = pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, sizeof(reason));
+            if (hr == PL_BAD_INPUT &&
+                (rc = db_exec(db, "ROLLBACK TO SAVEPOINT pl_msg", 0, NULL)) != DB_OK)
+                goto db_fail;
         }
         if (hr == PL_BAD_INPUT) {
             rc = pl_dead_letter(db, pl->cfg->consumer, m, reason[0] ? reason : "bad input");

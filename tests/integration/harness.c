@@ -1,6 +1,8 @@
 /* harness: see harness.h. */
 #include "harness.h"
 #include "clock.h"
+
+#include <curl/curl.h>
 #include "util.h"
 
 #include <errno.h>
@@ -90,6 +92,7 @@ h_env_t *h_setup(const char *name)
     current = h;
     static int registered;
     if (!registered) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         atexit(kill_all_at_exit);
         registered = 1;
     }
@@ -501,4 +504,65 @@ int h_broker(h_env_t *h, const char *command)
     const char *args[] = {"ctl", h->control, command, NULL};
     pid_t p = h_spawn(h, "devbroker", args);
     return h_stop(h, p, 0, 10000);
+}
+
+pid_t h_start_sim(h_env_t *h)
+{
+    char agencies[700], portf[700];
+    snprintf(agencies, sizeof(agencies), "%s/agencies.json", h->workdir);
+    snprintf(portf, sizeof(portf), "%s/sim.port", h->workdir);
+    const char *args[] = {"--agencies-file", agencies, "--port-file", portf, NULL};
+    pid_t pid = h_spawn(h, "agencysim", args);
+    int64_t until = now_ms() + 15000;
+    FILE *f = NULL;
+    while (!(f = fopen(portf, "r"))) {
+        if (now_ms() > until)
+            die("the agency simulator did not start (%s)", h->workdir);
+        sleep_ms(20);
+    }
+    if (fscanf(f, "%u", &h->sim_port) != 1)
+        die("cannot read %s", portf);
+    fclose(f);
+    setenv("LIC_AGENCIES_FILE", agencies, 1);
+    return pid;
+}
+
+static size_t collect_body(char *p, size_t size, size_t n, void *ud)
+{
+    char **buf = ud;
+    size_t old = *buf ? strlen(*buf) : 0, len = size * n;
+    char *nb = realloc(*buf, old + len + 1);
+    if (!nb)
+        return 0;
+    memcpy(nb + old, p, len);
+    nb[old + len] = '\0';
+    *buf = nb;
+    return len;
+}
+
+json_t *h_sim(h_env_t *h, const char *body)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s", h->sim_port, body ? "control" : "stats");
+    CURL *c = curl_easy_init();
+    char *resp = NULL;
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(c);
+    json_t *j = cc == CURLE_OK && status == 200 && resp ? json_loads(resp, 0, NULL) : NULL;
+    if (!j)
+        fprintf(stderr, "harness: simulator call failed (%s, HTTP %ld)\n", curl_easy_strerror(cc),
+                status);
+    free(resp);
+    return j;
 }

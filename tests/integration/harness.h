@@ -26,6 +26,7 @@ typedef struct {
     pid_t procs[H_MAX_PROCS];
     char proc_names[H_MAX_PROCS][32];
     int nprocs;
+    unsigned sim_port;
 } h_env_t;
 
 /* Creates the test's database (migrated), work directory and broker; sets the LIC_* and
@@ -78,6 +79,13 @@ int h_wait_log(h_env_t *h, const char *binary, const char *text, int timeout_ms)
 
 /* Runs `sql` as the schema owner; aborts on failure. */
 void h_exec(h_env_t *h, const char *sql);
+
+/* Starts the agency simulator; it writes WORKDIR/agencies.json, which LIC_AGENCIES_FILE then
+ * names for the workers started afterwards. Returns its pid. */
+pid_t h_start_sim(h_env_t *h);
+/* Calls the simulator: POST /control with `body` (JSON text), or GET /stats when body is
+ * NULL. Returns the answer (new reference) or NULL. */
+json_t *h_sim(h_env_t *h, const char *body);
 
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);

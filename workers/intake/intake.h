@@ -38,6 +38,6 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
  * row is updated in the caller's transaction). Fills `number` ("KPR-R-2026-000001") and
  * returns the sequence value (> 0) or a negative db_rc_t. */
 int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
-                                 const char *letter, int year, char *number, size_t size);
+                                const char *letter, int year, char *number, size_t size);
 
 #endif

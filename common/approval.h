@@ -1,0 +1,42 @@
+/* approval: the state shared by the approval workers (dispatcher, replies, timer) - locking
+ * an application, durable timers, and moving an application on once both agencies have
+ * received the request (awaiting_replies) and both have answered or are deemed to have
+ * agreed (awaiting_decision, ¶12-¶13). Every function runs inside the caller's transaction. */
+#ifndef LIC_APPROVAL_H
+#define LIC_APPROVAL_H
+
+#include "db.h"
+#include "domain.h"
+#include "outbox.h"
+
+#include <time.h>
+
+#define TIMER_AGENCY_REPLY "agency_reply_window"
+
+typedef struct {
+    char application_id[40];
+    char portal_ref[80];
+    dom_stage_t stage;
+    time_t service_deadline;
+    time_t registered_at;
+} apv_app_t;
+
+/* Locks the application row (FOR UPDATE) and reads it. DB_OK, a db error, or DB_ERR_DATA
+ * when there is no such application. Lock order everywhere: application, then its rows. */
+db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out);
+
+/* Schedules a durable timer (idempotent on application, kind, ref). */
+db_rc_t tm_schedule(db_t *db, const char *application_id, const char *kind, const char *ref,
+                    time_t due);
+/* Cancels an open timer (no-op when none is open). */
+db_rc_t tm_cancel(db_t *db, const char *application_id, const char *kind, const char *ref,
+                  time_t at);
+
+/* Records an incident for operators (idempotent on application, kind, ref) and logs it. */
+db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, const char *ref,
+                     const char *detail, time_t at);
+
+/* Moves a locked application on as far as its agency requests allow. */
+db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *cause);
+
+#endif

@@ -1,0 +1,529 @@
+/* agencysim: the approving agencies' simulator for tests and the demo. It serves the agency
+ * HTTP API of CONTRACT.md (POST {base}/v1/approval-requests, idempotent on Idempotency-Key)
+ * for both agencies and answers on their Kafka reply topics with replies signed by Ed25519
+ * keys it generates at start. It writes the workers' agencies file (base URLs and public
+ * keys) and takes run-time instructions, per agency, on its control endpoint:
+ *
+ *   agencysim --agencies-file OUT [--port N] [--port-file F]
+ *   POST /control {"agency": "sanitary", "verdict": "compliant|non_compliant|silent",
+ *                  "reply_delay_ms": N, "response_delay_ms": N, "fail_next": N,
+ *                  "fail_status": 500, "retry_after_s": N, "reply_twice": bool,
+ *                  "bad_signature": bool, "wrong_key": bool}
+ *   POST /control {"refuse_ms": N}     close the listening socket for N ms
+ *   GET  /stats                        per agency: requests, distinct keys, in flight, ...
+ *
+ * Kafka from KAFKA_* / LIC_KAFKA_BOOTSTRAP_FILE like the workers; its clock is the workers'
+ * clock (LIC_CLOCK_FILE), so received_at follows a moved test clock. */
+#include "agencies.h"
+#include "cal.h"
+#include "clock.h"
+#include "config.h"
+#include "event.h"
+#include "kafka.h"
+#include "log.h"
+#include "signals.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_KEYS 200000
+#define MAX_BODY (1024 * 1024)
+
+typedef struct {
+    char verdict[24];
+    long reply_delay_ms, response_delay_ms, fail_next, fail_status, retry_after_s;
+    int reply_twice, bad_signature, wrong_key;
+    /* statistics */
+    long requests, distinct, replies, in_flight, max_in_flight, failed;
+} unit_t;
+
+typedef struct {
+    char id[40];
+    char received_at[40];
+    int agency;
+} seen_t;
+
+typedef struct pending {
+    int64_t due_ms;
+    int agency;
+    json_t *request; /* owned */
+    struct pending *next;
+} pending_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static unit_t units[AG_COUNT];
+static seen_t *seen;
+static size_t nseen;
+static pending_t *pending;
+static EVP_PKEY *keys[AG_COUNT];
+static char key_ids[AG_COUNT][64];
+static rd_kafka_t *producer;
+static struct MHD_Daemon *daemon_;
+static unsigned short port;
+static int64_t refuse_until;
+
+/* ---- keys and signing ---- */
+
+static int b64(const unsigned char *in, size_t len, char *out, size_t out_size)
+{
+    if ((len + 2) / 3 * 4 + 1 > out_size)
+        return -1;
+    EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+    return 0;
+}
+
+static int sign(int agency, const void *msg, size_t len, char *sig_b64, size_t size)
+{
+    unsigned char sig[64];
+    size_t siglen = sizeof(sig);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, keys[agency]) == 1 &&
+             EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok ? b64(sig, siglen, sig_b64, size) : -1;
+}
+
+static int write_agencies_file(const char *path)
+{
+    json_t *ags = json_object();
+    for (int a = 0; a < AG_COUNT; a++) {
+        unsigned char pub[32];
+        size_t len = sizeof(pub);
+        char pubs[64], url[128];
+        if (EVP_PKEY_get_raw_public_key(keys[a], pub, &len) != 1 || b64(pub, len, pubs, 64))
+            return -1;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s", port, ag_name((ag_agency_t)a));
+        json_object_set_new(
+            ags, ag_name((ag_agency_t)a),
+            json_pack("{s:{s:s},s:{s:s}}", "units", "*", url, "keys", key_ids[a], pubs));
+    }
+    json_t *root = json_pack("{s:s,s:b,s:o}", "description",
+                             "written by deploy/agencysim: the simulated agencies",
+                             "allow_plain_http", 1, "agencies", ags);
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    json_decref(root);
+    return rc;
+}
+
+/* ---- replies ---- */
+
+static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (m->err)
+        log_error("reply not delivered: %s", rd_kafka_err2str(m->err));
+}
+
+static void send_reply(int agency, json_t *req, const unit_t *u, int copy)
+{
+    const char *app = json_string_value(json_object_get(req, "application_id"));
+    const char *region = json_string_value(json_object_get(req, "region"));
+    char id[UUID_STR_LEN], now_s[40], source[96];
+    util_uuid_v4(id);
+    cal_format(clock_now(), now_s, sizeof(now_s));
+    snprintf(source, sizeof(source), "/agency/%s/%s", ag_name((ag_agency_t)agency),
+             region ? region : "KZ");
+    int compliant = strcmp(u->verdict, "non_compliant") != 0;
+    json_t *data = json_pack(
+        "{s:O,s:s,s:s,s:s,s:s,s:s,s:s}", "request_id", json_object_get(req, "request_id"),
+        "application_id", app, "agency", ag_name((ag_agency_t)agency), "region",
+        region ? region : "KZ-KAR", "verdict", compliant ? "compliant" : "non_compliant",
+        "decided_at", now_s, "signer",
+        agency == AG_SANITARY
+            ? "Санитариялық дәрігер / Главный санитарный врач"
+            : "Өнеркәсіптік қауіпсіздік инспекторы / Инспектор промышленной безопасности");
+    if (!compliant)
+        json_object_set_new(data, "reasons",
+                            json_pack("[s]", agency == AG_SANITARY
+                                                 ? "Санитарлық-эпидемиологиялық қорытынды жоқ / "
+                                                   "Отсутствует санитарно-эпидемиологическое "
+                                                   "заключение на производственную базу"
+                                                 : "Шахталық көтергіштің сараптамасы жоқ / "
+                                                   "Отсутствует экспертиза промышленной "
+                                                   "безопасности подъёмной установки"));
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "specversion", "1.0", "id", id,
+                           "source", source, "type", EV_TYPE_AGENCY_REPLIED, "subject", app, "time",
+                           now_s, "datacontenttype", "application/json", "data", data);
+    char *value = json_dumps(ev, JSON_COMPACT);
+    json_decref(ev);
+    char sig[128];
+    int signer = u->wrong_key ? 1 - agency : agency;
+    if (sign(signer, value, strlen(value), sig, sizeof(sig)) != 0) {
+        free(value);
+        return;
+    }
+    if (u->bad_signature)
+        sig[5] = sig[5] == 'A' ? 'B' : 'A';
+    rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+    rd_kafka_header_add(h, "x-key-id", -1, key_ids[agency], -1);
+    rd_kafka_header_add(h, "x-signature", -1, sig, -1);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(ag_reply_topic((ag_agency_t)agency)),
+        RD_KAFKA_V_KEY(app, strlen(app)), RD_KAFKA_V_VALUE(value, strlen(value)),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    if (err) {
+        rd_kafka_headers_destroy(h);
+        log_error("cannot produce a reply: %s", rd_kafka_err2str(err));
+    }
+    free(value);
+    (void)copy;
+}
+
+static void *reply_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    while (!sig_stop_requested()) {
+        int64_t now = util_mono_ms();
+        pending_t **pp = &pending, *due = NULL;
+        while (*pp) {
+            if ((*pp)->due_ms <= now) {
+                pending_t *p = *pp;
+                *pp = p->next;
+                p->next = due;
+                due = p;
+            } else {
+                pp = &(*pp)->next;
+            }
+        }
+        while (due) {
+            pending_t *p = due;
+            due = p->next;
+            unit_t u = units[p->agency];
+            units[p->agency].replies += u.reply_twice ? 2 : 1;
+            pthread_mutex_unlock(&mu);
+            send_reply(p->agency, p->request, &u, 0);
+            if (u.reply_twice)
+                send_reply(p->agency, p->request, &u, 1);
+            pthread_mutex_lock(&mu);
+            json_decref(p->request);
+            free(p);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&cv, &mu, &ts);
+        pthread_mutex_unlock(&mu);
+        rd_kafka_poll(producer, 0);
+        pthread_mutex_lock(&mu);
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+/* ---- HTTP ---- */
+
+typedef struct {
+    char *body;
+    size_t len;
+    int too_big;
+} upload_t;
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, json_t *body,
+                               long retry_after_s)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : strdup("");
+    json_decref(body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (retry_after_s > 0) {
+        char ra[24];
+        snprintf(ra, sizeof(ra), "%ld", retry_after_s);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static json_t *stats_json(void)
+{
+    json_t *o = json_object();
+    pthread_mutex_lock(&mu);
+    for (int a = 0; a < AG_COUNT; a++) {
+        unit_t *u = &units[a];
+        json_object_set_new(o, ag_name((ag_agency_t)a),
+                            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "requests",
+                                      (json_int_t)u->requests, "distinct_keys",
+                                      (json_int_t)u->distinct, "replies", (json_int_t)u->replies,
+                                      "in_flight", (json_int_t)u->in_flight, "max_in_flight",
+                                      (json_int_t)u->max_in_flight, "failed", (json_int_t)u->failed,
+                                      "verdict", u->verdict));
+    }
+    pthread_mutex_unlock(&mu);
+    return o;
+}
+
+static unsigned apply_control(json_t *c, char *err, size_t err_size)
+{
+    json_t *r = json_object_get(c, "refuse_ms");
+    if (json_is_integer(r)) {
+        pthread_mutex_lock(&mu);
+        refuse_until = util_mono_ms() + json_integer_value(r);
+        pthread_mutex_unlock(&mu);
+        return 200;
+    }
+    int a = ag_parse(json_string_value(json_object_get(c, "agency")));
+    if (a < 0) {
+        snprintf(err, err_size, "agency must be industrial_safety or sanitary");
+        return 422;
+    }
+    pthread_mutex_lock(&mu);
+    unit_t *u = &units[a];
+    const char *v = json_string_value(json_object_get(c, "verdict"));
+    if (v)
+        snprintf(u->verdict, sizeof(u->verdict), "%s", v);
+#define LONGOPT(name)                                                                              \
+    if (json_is_integer(json_object_get(c, #name)))                                                \
+        u->name = (long)json_integer_value(json_object_get(c, #name));
+#define BOOLOPT(name)                                                                              \
+    if (json_is_boolean(json_object_get(c, #name)))                                                \
+        u->name = json_is_true(json_object_get(c, #name));
+    LONGOPT(reply_delay_ms)
+    LONGOPT(response_delay_ms)
+    LONGOPT(fail_next)
+    LONGOPT(fail_status)
+    LONGOPT(retry_after_s)
+    BOOLOPT(reply_twice)
+    BOOLOPT(bad_signature)
+    BOOLOPT(wrong_key)
+    pthread_mutex_unlock(&mu);
+    return 200;
+}
+
+static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, upload_t *up)
+{
+    unit_t *u = &units[agency];
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    pthread_mutex_lock(&mu);
+    u->requests++;
+    u->in_flight++;
+    if (u->in_flight > u->max_in_flight)
+        u->max_in_flight = u->in_flight;
+    long delay = u->response_delay_ms;
+    int fail = 0;
+    long fail_status = u->fail_status ? u->fail_status : 500, retry_after = u->retry_after_s;
+    if (u->fail_next > 0) {
+        u->fail_next--;
+        u->failed++;
+        fail = 1;
+    }
+    pthread_mutex_unlock(&mu);
+    if (delay > 0)
+        util_sleep_ms(delay);
+    unsigned status;
+    json_t *body;
+    json_t *req = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
+    const char *rid = json_string_value(json_object_get(req, "request_id"));
+    pthread_mutex_lock(&mu);
+    u->in_flight--;
+    if (fail) {
+        status = (unsigned)fail_status;
+        body = json_pack("{s:s}", "error", "simulated failure");
+    } else if (!req || !rid || !key || strcmp(rid, key) != 0 || !util_is_uuid(rid) ||
+               ag_parse(json_string_value(json_object_get(req, "agency"))) != agency ||
+               !json_is_string(json_object_get(req, "application_id"))) {
+        status = 422;
+        body = json_pack("{s:s}", "error",
+                         "request_id must be a UUID equal to the Idempotency-Key, with this "
+                         "agency and an application_id");
+    } else {
+        seen_t *s = NULL;
+        for (size_t i = 0; i < nseen; i++)
+            if (seen[i].agency == agency && strcmp(seen[i].id, rid) == 0)
+                s = &seen[i];
+        if (s) {
+            status = 409;
+            body = json_pack("{s:s,s:s}", "request_id", rid, "received_at", s->received_at);
+        } else if (nseen >= MAX_KEYS) {
+            status = 503;
+            body = json_pack("{s:s}", "error", "simulator full");
+        } else {
+            s = &seen[nseen++];
+            snprintf(s->id, sizeof(s->id), "%s", rid);
+            s->agency = agency;
+            cal_format(clock_now(), s->received_at, sizeof(s->received_at));
+            u->distinct++;
+            status = 202;
+            body = json_pack("{s:s,s:s}", "request_id", rid, "received_at", s->received_at);
+            if (strcmp(u->verdict, "silent") != 0) {
+                pending_t *p = calloc(1, sizeof(*p));
+                p->due_ms = util_mono_ms() + u->reply_delay_ms;
+                p->agency = agency;
+                p->request = json_incref(req);
+                p->next = pending;
+                pending = p;
+                pthread_cond_signal(&cv);
+            }
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    json_decref(req);
+    return respond(c, status, body, fail ? retry_after : 0);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *data,
+                               size_t *data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    upload_t *up = *con_cls;
+    if (!up) {
+        up = calloc(1, sizeof(*up));
+        *con_cls = up;
+        return MHD_YES;
+    }
+    if (*data_size) {
+        if (up->len + *data_size > MAX_BODY) {
+            up->too_big = 1;
+        } else {
+            char *nb = realloc(up->body, up->len + *data_size + 1);
+            if (nb) {
+                up->body = nb;
+                memcpy(up->body + up->len, data, *data_size);
+                up->len += *data_size;
+                up->body[up->len] = '\0';
+            }
+        }
+        *data_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&mu);
+    int refusing = util_mono_ms() < refuse_until;
+    pthread_mutex_unlock(&mu);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0)
+        return respond(c, 200, stats_json(), 0);
+    if (strcmp(method, "POST") == 0 && strcmp(url, "/control") == 0) {
+        json_t *j = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
+        char err[200] = "";
+        unsigned st = j ? apply_control(j, err, sizeof(err)) : 400;
+        json_decref(j);
+        return respond(c, st, st == 200 ? stats_json() : json_pack("{s:s}", "error", err), 0);
+    }
+    if (refusing)
+        return MHD_NO; /* the connection is dropped without an answer */
+    if (up->too_big)
+        return respond(c, 413, json_pack("{s:s}", "error", "body too large"), 0);
+    for (int a = 0; a < AG_COUNT; a++) {
+        char path[96];
+        snprintf(path, sizeof(path), "/%s/v1/approval-requests", ag_name((ag_agency_t)a));
+        if (strcmp(url, path) == 0) {
+            if (strcmp(method, "POST") != 0)
+                return respond(c, 405, NULL, 0);
+            return approval_request(c, a, up);
+        }
+    }
+    return respond(c, 404, json_pack("{s:s}", "error", "no such endpoint"), 0);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    upload_t *up = *con_cls;
+    if (up) {
+        free(up->body);
+        free(up);
+    }
+    *con_cls = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int level = log_level_parse(cfg_get("LOG_LEVEL"));
+    log_init("agencysim", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    sig_install();
+    clock_use_file(cfg_get("CLOCK_FILE"));
+    cal_tz_init();
+    const char *agencies_file = NULL, *port_file = NULL;
+    unsigned want_port = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--agencies-file") == 0)
+            agencies_file = argv[i + 1];
+        else if (strcmp(argv[i], "--port") == 0)
+            want_port = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--port-file") == 0)
+            port_file = argv[i + 1];
+    }
+    if (!agencies_file) {
+        fprintf(stderr, "usage: agencysim --agencies-file OUT [--port N] [--port-file F]\n");
+        return 2;
+    }
+    for (int a = 0; a < AG_COUNT; a++) {
+        snprintf(units[a].verdict, sizeof(units[a].verdict), "compliant");
+        units[a].reply_delay_ms = 200;
+        keys[a] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+        snprintf(key_ids[a], sizeof(key_ids[a]), "sim-%s-1", ag_name((ag_agency_t)a));
+        if (!keys[a]) {
+            log_error("cannot generate an Ed25519 key");
+            return 1;
+        }
+    }
+    seen = calloc(MAX_KEYS, sizeof(*seen));
+    char err[512];
+    producer = kq_producer_new(dr, NULL, err, sizeof(err));
+    if (!seen || !producer) {
+        log_error("cannot start: %s", err);
+        return 1;
+    }
+    daemon_ = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+        (uint16_t)want_port, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+        NULL, MHD_OPTION_CONNECTION_LIMIT, 2000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
+    if (!daemon_) {
+        log_error("cannot listen on port %u", want_port);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+    port = info ? info->port : (unsigned short)want_port;
+    if (write_agencies_file(agencies_file)) {
+        log_error("cannot write %s", agencies_file);
+        return 1;
+    }
+    if (port_file) {
+        FILE *f = fopen(port_file, "w");
+        if (f) {
+            fprintf(f, "%u\n", port);
+            fclose(f);
+        }
+    }
+    pthread_t t;
+    pthread_create(&t, NULL, reply_thread, NULL);
+    log_info("simulating both agencies on http://127.0.0.1:%u (agencies file %s)", port,
+             agencies_file);
+    while (!sig_stop_requested())
+        util_sleep_ms(100);
+    pthread_mutex_lock(&mu);
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(t, NULL);
+    MHD_stop_daemon(daemon_);
+    rd_kafka_flush(producer, 5000);
+    rd_kafka_destroy(producer);
+    for (int a = 0; a < AG_COUNT; a++)
+        EVP_PKEY_free(keys[a]);
+    log_info("stopped");
+    return 0;
+}

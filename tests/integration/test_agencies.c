@@ -1,0 +1,442 @@
+/* Agency approvals end to end: portal event in, the intake, dispatcher, replies, timer and
+ * relay workers, the agency simulator answering over HTTP and on the reply topics, and the
+ * test clock moved past the 10-working-day window. */
+#include "harness.h"
+#include "util.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define APPS "portal.applications.v1"
+#define STATUS "licensing.status.v1"
+#define DLQ "licensing.dead-letter.v1"
+
+static h_env_t *env;
+
+static long long q(const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_query_ll(env, sql);
+}
+
+static char *qs(const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_query_str(env, sql);
+}
+
+static int wait_q(long long expected, int timeout_ms, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return h_wait_ll(env, sql, expected, timeout_ms);
+}
+
+static void assert_str(char *got, const char *expected)
+{
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int problems = h_teardown(env);
+    env = NULL;
+    return problems ? -1 : 0;
+}
+
+static void sim(const char *body)
+{
+    json_t *r = h_sim(env, body);
+    assert_non_null(r);
+    json_decref(r);
+}
+
+static long long sim_stat(const char *agency, const char *key)
+{
+    json_t *s = h_sim(env, NULL);
+    assert_non_null(s);
+    long long v = json_integer_value(json_object_get(json_object_get(s, agency), key));
+    json_decref(s);
+    return v;
+}
+
+/* Starts the simulator (configured by `control`, may be NULL) and every worker. */
+static void start_stack(const char *const *controls)
+{
+    h_start_sim(env);
+    for (int i = 0; controls && controls[i]; i++)
+        sim(controls[i]);
+    const char *workers[] = {"intake", "relay", "dispatcher", "replies", "timer"};
+    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
+        h_spawn(env, workers[i], NULL);
+}
+
+static void submit(const char *id)
+{
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+}
+
+/* Status events of the topic for one application, as "stage[:agency[:verdict]]" sorted. */
+static char *status_summary(const char *id, int expected)
+{
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, expected, 15000);
+    h_exec(env, "CREATE TEMP TABLE IF NOT EXISTS seen (event_id text, line text)");
+    h_exec(env, "TRUNCATE seen");
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        json_t *d = json_object_get(v, "data");
+        if (strcmp(json_string_value(json_object_get(d, "application_id")), id) == 0) {
+            json_t *det = json_object_get(d, "detail");
+            char line[200], sql[400];
+            snprintf(
+                line, sizeof(line), "%s%s%s%s%s", json_string_value(json_object_get(d, "stage")),
+                json_object_get(det, "agency") ? ":" : "",
+                json_object_get(det, "agency") ? json_string_value(json_object_get(det, "agency"))
+                                               : "",
+                json_object_get(det, "verdict") ? ":" : "",
+                json_object_get(det, "verdict") ? json_string_value(json_object_get(det, "verdict"))
+                                                : "");
+            snprintf(sql, sizeof(sql), "INSERT INTO seen VALUES ('%s', '%s')",
+                     json_string_value(json_object_get(v, "id")), line);
+            h_exec(env, sql);
+        }
+        json_decref(v);
+    }
+    json_decref(msgs);
+    return h_query_str(env, "SELECT string_agg(line, ' ' ORDER BY line) FROM"
+                            " (SELECT DISTINCT event_id, line FROM seen) x");
+}
+
+/* Both agencies compliant: requests received, replies counted, awaiting_decision. */
+static void both_compliant(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_compliant");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    start_stack(NULL);
+    const char *id = "a0000000-0000-4000-8000-000000000001";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s'",
+                  id),
+               "none>registered registered>awaiting_approvals awaiting_approvals>awaiting_replies"
+               " awaiting_replies>awaiting_decision");
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND state = 'received' AND outcome = 'compliant' AND attempts = 1",
+                       id),
+                     2);
+    /* ¶12: 10 WD from the receipt on Monday 16 March 10:00:07 (Nauryz and its carry-overs
+     * 21-25 March are off): Thursday 2 April 18:30. */
+    assert_str(qs("SELECT DISTINCT to_char(reply_due_at AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM agency_requests WHERE application_id = '%s'",
+                  id),
+               "2026-04-02 18:30");
+    assert_int_equal(q("SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
+                       " AND counted",
+                       id),
+                     2);
+    /* Both reply windows were cancelled by the replies, none fired. */
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE application_id = '%s' AND"
+                       " cancelled_at IS NOT NULL AND fired_at IS NULL",
+                       id),
+                     2);
+    assert_int_equal(sim_stat("industrial_safety", "distinct_keys"), 1);
+    assert_int_equal(sim_stat("sanitary", "distinct_keys"), 1);
+    /* The request body the agencies got is the contract's. */
+    assert_str(qs("SELECT body->>'reply_topic' FROM agency_requests WHERE application_id = '%s'"
+                  " AND agency = 'sanitary'",
+                  id),
+               "agency.sanitary.replies.v1");
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND body->'applicant' ? 'email'",
+                       id),
+                     0);
+    char *sum = status_summary(id, 5);
+    assert_str(sum, "agency_replied:industrial_safety:compliant agency_replied:sanitary:compliant"
+                    " approvals_requested:industrial_safety approvals_requested:sanitary"
+                    " registered");
+}
+
+/* One agency silent past the window: deemed approval, recorded as deemed; its reply arriving
+ * after that is recorded and ignored. */
+static void silent_deemed_then_late_reply(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_deemed");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"sanitary\", \"reply_delay_ms\": 6000}", NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000002";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety' AND outcome = 'compliant'",
+                       id));
+    assert_true(wait_q(2, 10000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND state = 'received'",
+                       id));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_replies");
+    /* The window closes at 18:30 on 2 April; the day after, the timer deems. */
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 5000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_str(qs("SELECT outcome FROM agency_requests WHERE application_id = '%s'"
+                  " AND agency = 'sanitary'",
+                  id),
+               "deemed_approved");
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND to_stage = 'awaiting_decision' AND cause_kind = 'timer'",
+                       id),
+                     1);
+    /* The late reply: recorded, not counted, nothing else changes. */
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND NOT counted AND ignored_reason ="
+                       " 'after_deemed'",
+                       id));
+    assert_str(qs("SELECT outcome FROM agency_requests WHERE application_id = '%s'"
+                  " AND agency = 'sanitary'",
+                  id),
+               "deemed_approved");
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'", id), 4);
+    char *sum = status_summary(id, 5);
+    assert_str(sum, "agency_deemed_approved:sanitary agency_replied:industrial_safety:compliant"
+                    " approvals_requested:industrial_safety approvals_requested:sanitary"
+                    " registered");
+}
+
+/* A non_compliant reply: its reasons are stored and published. */
+static void non_compliant_reasons(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_noncompliant");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}",
+                              NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000003";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_int_equal(q("SELECT jsonb_array_length(reasons) FROM agency_requests"
+                       " WHERE application_id = '%s' AND agency = 'industrial_safety'"
+                       " AND outcome = 'non_compliant'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND reasons->>0 LIKE '%%экспертиз%%'",
+                       id),
+                     1);
+    char *sum = status_summary(id, 5);
+    assert_non_null(strstr(sum, "agency_replied:industrial_safety:non_compliant"));
+    free(sum);
+}
+
+/* 500 three times, then 202: one request as far as the agency is concerned. */
+static void retries_one_key(void **state)
+{
+    (void)state;
+    setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
+    env = h_setup("agencies_retry");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"fail_next\": 3}", NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000004";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_int_equal(sim_stat("industrial_safety", "requests"), 4);
+    assert_int_equal(sim_stat("industrial_safety", "failed"), 3);
+    assert_int_equal(sim_stat("industrial_safety", "distinct_keys"), 1);
+    assert_int_equal(sim_stat("sanitary", "requests"), 1);
+    assert_int_equal(q("SELECT attempts FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety'",
+                       id),
+                     4);
+    /* Within the 2-WD limit of ¶11: no incident. */
+    assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+}
+
+/* Past the 2-WD limit of ¶11 the failing request raises an incident (and keeps trying); a
+ * request the agency rejects (422) is an incident at once and never retried. */
+static void overdue_and_rejected_incidents(void **state)
+{
+    (void)state;
+    setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
+    env = h_setup("agencies_incidents");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"fail_next\": 1000000}",
+                              "{\"agency\": \"sanitary\", \"fail_next\": 1,"
+                              " \"fail_status\": 422}",
+                              NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000007";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'approval_request_rejected' AND ref = 'sanitary'",
+                       id));
+    assert_str(qs("SELECT state FROM agency_requests WHERE application_id = '%s'"
+                  " AND agency = 'sanitary'",
+                  id),
+               "rejected");
+    assert_true(wait_q(1, 30000,
+                       "SELECT (attempts >= 2)::int FROM agency_requests WHERE application_id ="
+                       " '%s' AND agency = 'industrial_safety'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'approval_request_overdue'"),
+                     0);
+    /* Three days later the limit (18 March 18:30) has passed. */
+    h_clock_freeze(env, "2026-03-19T10:00:00+05:00");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'approval_request_overdue' AND ref = 'industrial_safety'",
+                       id));
+    assert_int_equal(sim_stat("sanitary", "requests"), 1); /* never retried */
+}
+
+/* Forged replies (bad signature, another agency's key) go to the dead-letter topic and change
+ * nothing; a second reply to the same request is recorded as a duplicate and ignored. */
+static void forged_and_duplicate(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_forged");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"bad_signature\": true}",
+                              "{\"agency\": \"sanitary\", \"reply_twice\": true}", NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000005";
+    submit(id);
+    assert_true(wait_q(1, 30000, "SELECT count(*) FROM dead_letters", id));
+    assert_true(wait_q(2, 30000,
+                       "SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
+                       " AND agency = 'sanitary'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND ignored_reason = 'duplicate'",
+                       id),
+                     1);
+    /* A reply signed with the other agency's key. */
+    sim("{\"agency\": \"industrial_safety\", \"bad_signature\": false, \"wrong_key\": true}");
+    const char *id2 = "a0000000-0000-4000-8000-000000000006";
+    submit(id2);
+    assert_true(wait_q(2, 30000, "SELECT count(*) FROM dead_letters"));
+    /* Nothing changed for industrial safety: no outcome, no counted reply, still waiting. */
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE agency = 'industrial_safety'"
+                       " AND outcome IS NOT NULL"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM agency_replies WHERE agency = 'industrial_safety'"),
+                     0);
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_replies");
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *dl = h_read_topic(env, DLQ, 2, 15000);
+    assert_int_equal(json_array_size(dl), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *hd = json_object_get(json_array_get(dl, i), "headers");
+        const char *err = json_string_value(json_object_get(hd, "x-error"));
+        print_message("forged reply -> %s\n", err);
+        assert_non_null(strstr(err, "signature"));
+        assert_string_equal(json_string_value(json_object_get(hd, "x-source-topic")),
+                            "agency.industrial-safety.replies.v1");
+    }
+    json_decref(dl);
+    char *sum = status_summary(id, 4);
+    /* One agency_replied for sanitary despite its two replies. */
+    assert_str(sum, "agency_replied:sanitary:compliant approvals_requested:industrial_safety"
+                    " approvals_requested:sanitary registered");
+}
+
+/* 1,000 applications against agencies answering 202 in 50 ms: every request goes out, never
+ * more than the configured number in flight per agency. */
+static void thousand_with_limit(void **state)
+{
+    (void)state;
+    setenv("LIC_AGENCY_MAX_IN_FLIGHT", "8", 1);
+    env = h_setup("agencies_thousand");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"response_delay_ms\": 50}",
+                              "{\"agency\": \"sanitary\", \"response_delay_ms\": 50}", NULL};
+    start_stack(controls);
+    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
+    for (int i = 0; i < 1000; i++) {
+        char id[UUID_STR_LEN];
+        util_uuid_v4(id);
+        json_object_set_new(ev, "id", json_string(h_uuid()));
+        json_object_set_new(ev, "subject", json_string(id));
+        json_object_set_new(json_object_get(ev, "data"), "application_id", json_string(id));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        assert_int_equal(h_produce_async(env, APPS, id, s, strlen(s)), 0);
+        free(s);
+    }
+    json_decref(ev);
+    assert_int_equal(h_flush(env, 60000), 0);
+    assert_true(
+        wait_q(2000, 120000, "SELECT count(*) FROM agency_requests WHERE state = 'received'"));
+    long long is_max = sim_stat("industrial_safety", "max_in_flight");
+    long long san_max = sim_stat("sanitary", "max_in_flight");
+    print_message("most requests in flight: industrial_safety %lld, sanitary %lld (limit 8)\n",
+                  is_max, san_max);
+    assert_true(is_max <= 8 && san_max <= 8);
+    assert_true(is_max >= 2 && san_max >= 2); /* they did go out concurrently */
+    assert_int_equal(sim_stat("industrial_safety", "distinct_keys"), 1000);
+    assert_int_equal(sim_stat("sanitary", "distinct_keys"), 1000);
+    assert_int_equal(sim_stat("industrial_safety", "requests"), 1000);
+    assert_int_equal(sim_stat("sanitary", "requests"), 1000);
+    assert_true(
+        wait_q(1000, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(both_compliant, teardown),
+        cmocka_unit_test_teardown(silent_deemed_then_late_reply, teardown),
+        cmocka_unit_test_teardown(non_compliant_reasons, teardown),
+        cmocka_unit_test_teardown(retries_one_key, teardown),
+        cmocka_unit_test_teardown(overdue_and_rejected_incidents, teardown),
+        cmocka_unit_test_teardown(forged_and_duplicate, teardown),
+        cmocka_unit_test_teardown(thousand_with_limit, teardown),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("agencies", tests, NULL, NULL);
+}

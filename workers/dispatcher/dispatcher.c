@@ -1,0 +1,659 @@
+/* dispatcher: see dispatcher.h. */
+#include "dispatcher.h"
+#include "approval.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "signals.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define RESP_MAX 65536
+#define ACTOR "lic-dispatcher"
+#define SOURCE "/licensing/dispatcher"
+
+typedef struct flight {
+    CURL *easy;
+    struct curl_slist *hdrs;
+    char request_id[40];
+    char application_id[40];
+    int agency;
+    char *url;
+    char resp[RESP_MAX];
+    size_t resp_len;
+    long retry_after_ms;
+    struct flight *next;
+} flight_t;
+
+typedef struct {
+    int failures;       /* consecutive transient failures */
+    int64_t open_until; /* monotonic ms; 0 closed */
+} breaker_t;
+
+struct dispatcher {
+    db_t *db;
+    cal_t *cal;
+    ag_config_t ag;
+    CURLM *multi;
+    flight_t *flights;
+    int in_flight[AG_COUNT];
+    int max_seen[AG_COUNT];
+    breaker_t breaker[AG_COUNT];
+    long max_in_flight, timeout_ms, retry_base_ms, retry_max_ms, breaker_failures,
+        breaker_cooldown_ms;
+    int listening;
+};
+
+dispatcher_t *dispatcher_new(db_t *db, char *errstr, size_t errstr_size)
+{
+    dispatcher_t *d = calloc(1, sizeof(*d));
+    if (!d) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    d->db = db;
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &d->cal, errstr, errstr_size) ||
+        ag_load(cfg_get("AGENCIES_FILE"), &d->ag, errstr, errstr_size)) {
+        dispatcher_free(d);
+        return NULL;
+    }
+    d->max_in_flight = cfg_get_long("AGENCY_MAX_IN_FLIGHT", 16);
+    d->timeout_ms = cfg_get_long("AGENCY_TIMEOUT_MS", 10000);
+    d->retry_base_ms = cfg_get_long("AGENCY_RETRY_BASE_MS", 1000);
+    d->retry_max_ms = cfg_get_long("AGENCY_RETRY_MAX_MS", 300000);
+    d->breaker_failures = cfg_get_long("AGENCY_BREAKER_FAILURES", 5);
+    d->breaker_cooldown_ms = cfg_get_long("AGENCY_BREAKER_COOLDOWN_MS", 30000);
+    if (d->max_in_flight < 1)
+        d->max_in_flight = 1;
+    d->multi = curl_multi_init();
+    if (!d->multi) {
+        snprintf(errstr, errstr_size, "curl_multi_init failed");
+        dispatcher_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void dispatcher_free(dispatcher_t *d)
+{
+    if (!d)
+        return;
+    if (d->multi)
+        curl_multi_cleanup(d->multi);
+    cal_free(d->cal);
+    ag_free(&d->ag);
+    free(d);
+}
+
+void dispatcher_reload(dispatcher_t *d)
+{
+    char err[512];
+    cal_t *cal;
+    ag_config_t ag;
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &cal, err, sizeof(err)) == 0) {
+        cal_free(d->cal);
+        d->cal = cal;
+        log_info("calendar reloaded");
+    } else {
+        log_error("calendar reload failed, keeping the calendar in use: %s", err);
+    }
+    if (ag_load(cfg_get("AGENCIES_FILE"), &ag, err, sizeof(err)) == 0) {
+        ag_free(&d->ag);
+        d->ag = ag;
+        log_info("agencies reloaded");
+    } else {
+        log_error("agencies reload failed, keeping the configuration in use: %s", err);
+    }
+}
+
+/* ---- creating requests (¶11): one per agency, id and body stored before any attempt ---- */
+
+static const char *BASE_SQL =
+    "SELECT jsonb_build_object("
+    " 'application_id', a.application_id,"
+    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"
+    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"
+    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"
+    "   WHERE s.application_id = a.application_id),"
+    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"
+    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
+    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"
+    "   ORDER BY d.seq) FROM application_documents d"
+    "   WHERE d.application_id = a.application_id), '[]'::jsonb))::text,"
+    " b.region, extract(epoch FROM a.completeness_due)::bigint"
+    " FROM applications a JOIN applicants p USING (application_id)"
+    " JOIN production_bases b USING (application_id) WHERE a.application_id = $1";
+
+static db_rc_t create_for(dispatcher_t *d, const char *app_id, time_t now)
+{
+    db_rc_t rc;
+    const char *p[] = {app_id};
+    PGresult *r = db_query(d->db, BASE_SQL, 1, p, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_ERR_DATA;
+    }
+    json_t *base = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    char region[32], send_due[40];
+    snprintf(region, sizeof(region), "%s", PQgetvalue(r, 0, 1));
+    util_rfc3339_utc((time_t)atoll(PQgetvalue(r, 0, 2)), send_due, sizeof(send_due));
+    PQclear(r);
+    if (!base)
+        return DB_ERR_DATA;
+    time_t due;
+    char err[256], due_s[40];
+    /* The agency's own receipt time starts the window; until it answers, the request
+     * announces the window as it would run from now. */
+    if (cal_add_working_days(d->cal, now, 10, &due, err, sizeof(err))) {
+        log_error("cannot compute reply_due_at: %s", err);
+        json_decref(base);
+        return DB_ERR_RETRY;
+    }
+    cal_format(due, due_s, sizeof(due_s));
+    rc = DB_OK;
+    for (int a = 0; a < AG_COUNT && rc == DB_OK; a++) {
+        const char *url = ag_unit_url(&d->ag, (ag_agency_t)a, region);
+        if (!url) {
+            char detail[200];
+            snprintf(detail, sizeof(detail), "no %s unit configured for region %s",
+                     ag_name((ag_agency_t)a), region);
+            rc = apv_incident(d->db, app_id, "agency_unit_missing", ag_name((ag_agency_t)a), detail,
+                              clock_now());
+            continue;
+        }
+        char id[UUID_STR_LEN];
+        util_uuid_v4(id);
+        json_t *body = json_deep_copy(base);
+        json_object_set_new(body, "request_id", json_string(id));
+        json_object_set_new(body, "agency", json_string(ag_name((ag_agency_t)a)));
+        json_object_set_new(body, "region", json_string(region));
+        json_object_set_new(body, "reply_topic", json_string(ag_reply_topic((ag_agency_t)a)));
+        json_object_set_new(body, "reply_due_at", json_string(due_s));
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        const char *pi[] = {id, app_id, ag_name((ag_agency_t)a), region, url, text, send_due};
+        rc = db_exec(d->db,
+                     "INSERT INTO agency_requests (request_id, application_id, agency, region,"
+                     " base_url, body, next_attempt_at, send_due)"
+                     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, now(), $7)"
+                     " ON CONFLICT (application_id, agency) DO NOTHING",
+                     7, pi);
+        free(text);
+    }
+    json_decref(base);
+    return rc;
+}
+
+/* Creates the missing requests of applications waiting for them. Returns how many
+ * applications were handled, or a negative db_rc_t. */
+static int create_requests(dispatcher_t *d)
+{
+    db_rc_t rc = db_begin(d->db);
+    if (rc != DB_OK)
+        return rc;
+    PGresult *r = db_query(d->db,
+                           "SELECT a.application_id FROM applications a"
+                           " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
+                           " FROM agency_requests q WHERE q.application_id = a.application_id)"
+                           " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
+                           " a.application_id AND i.kind = 'agency_unit_missing'"
+                           " AND i.resolved_at IS NULL) < 2"
+                           " ORDER BY a.registered_at LIMIT 200 FOR UPDATE SKIP LOCKED",
+                           0, NULL, &rc);
+    if (!r) {
+        db_rollback(d->db);
+        return rc;
+    }
+    int n = PQntuples(r);
+    time_t now = clock_now();
+    for (int i = 0; i < n && rc == DB_OK; i++)
+        rc = create_for(d, PQgetvalue(r, i, 0), now);
+    PQclear(r);
+    if (rc == DB_OK)
+        rc = db_commit(d->db);
+    else
+        db_rollback(d->db);
+    return rc == DB_OK ? n : rc;
+}
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
+{
+    flight_t *f = ud;
+    size_t len = size * n;
+    size_t room = RESP_MAX - 1 - f->resp_len;
+    size_t take = len < room ? len : room;
+    memcpy(f->resp + f->resp_len, ptr, take);
+    f->resp_len += take;
+    f->resp[f->resp_len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+{
+    flight_t *f = ud;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(buf, "Retry-After:", 12) == 0) {
+        char v[128];
+        size_t vl = len - 12 < sizeof(v) - 1 ? len - 12 : sizeof(v) - 1;
+        memcpy(v, buf + 12, vl);
+        v[vl] = '\0';
+        v[strcspn(v, "\r\n")] = '\0';
+        char *s = v + strspn(v, " \t");
+        char *end;
+        long secs = strtol(s, &end, 10);
+        if (end != s && *end == '\0' && secs >= 0) {
+            f->retry_after_ms = secs * 1000;
+        } else {
+            time_t t = curl_getdate(s, NULL);
+            if (t > 0)
+                f->retry_after_ms = (long)(t - time(NULL)) * 1000;
+        }
+    }
+    return len;
+}
+
+static void start_flight(dispatcher_t *d, const char *request_id, const char *app_id, int agency,
+                         const char *base_url, const char *body)
+{
+    flight_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return; /* the lease expires and the request is claimed again */
+    snprintf(f->request_id, sizeof(f->request_id), "%s", request_id);
+    snprintf(f->application_id, sizeof(f->application_id), "%s", app_id);
+    f->agency = agency;
+    size_t ul = strlen(base_url);
+    f->url = malloc(ul + 32);
+    snprintf(f->url, ul + 32, "%s%s/v1/approval-requests", base_url,
+             ul && base_url[ul - 1] == '/' ? "." : "");
+    char key[80];
+    snprintf(key, sizeof(key), "Idempotency-Key: %s", request_id);
+    f->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    f->hdrs = curl_slist_append(f->hdrs, "Accept: application/json");
+    f->hdrs = curl_slist_append(f->hdrs, key);
+    f->hdrs = curl_slist_append(f->hdrs, "Expect:");
+    CURL *e = curl_easy_init();
+    f->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, f->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->hdrs);
+    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->timeout_ms < 5000 ? d->timeout_ms : 5000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, f);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, d->ag.allow_plain_http ? "http,https" : "https");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "licensing-dispatcher/1");
+    /* mTLS: client certificate and key, and the CA that signed the agencies' servers. */
+    if (d->ag.tls_cert)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, d->ag.tls_cert);
+    if (d->ag.tls_key)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, d->ag.tls_key);
+    if (d->ag.tls_ca)
+        curl_easy_setopt(e, CURLOPT_CAINFO, d->ag.tls_ca);
+    curl_multi_add_handle(d->multi, e);
+    f->next = d->flights;
+    d->flights = f;
+    d->in_flight[agency]++;
+    if (d->in_flight[agency] > d->max_seen[agency])
+        d->max_seen[agency] = d->in_flight[agency];
+}
+
+static void free_flight(dispatcher_t *d, flight_t *f)
+{
+    for (flight_t **pp = &d->flights; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    d->in_flight[f->agency]--;
+    curl_multi_remove_handle(d->multi, f->easy);
+    curl_easy_cleanup(f->easy);
+    curl_slist_free_all(f->hdrs);
+    free(f->url);
+    free(f);
+}
+
+/* Claims due requests of each agency within its in-flight limit and circuit state. */
+static int claim(dispatcher_t *d)
+{
+    int started = 0;
+    int64_t now_ms = util_mono_ms();
+    for (int a = 0; a < AG_COUNT; a++) {
+        breaker_t *b = &d->breaker[a];
+        long cap = d->max_in_flight - d->in_flight[a];
+        if (b->failures >= d->breaker_failures) {
+            if (now_ms < b->open_until)
+                cap = 0; /* open */
+            else
+                cap = d->in_flight[a] == 0 ? 1 : 0; /* half-open: one probe */
+        }
+        if (cap <= 0)
+            continue;
+        char caps[24], lease[48];
+        snprintf(caps, sizeof(caps), "%ld", cap);
+        snprintf(lease, sizeof(lease), "%ld milliseconds", d->timeout_ms * 2 + 5000);
+        const char *p[] = {ag_name((ag_agency_t)a), caps, lease};
+        db_rc_t rc;
+        PGresult *r =
+            db_query(d->db,
+                     "UPDATE agency_requests r SET next_attempt_at = now() + $3::interval,"
+                     " attempts = r.attempts + 1"
+                     " FROM (SELECT request_id FROM agency_requests WHERE state ="
+                     " 'pending' AND agency = $1 AND next_attempt_at <= now()"
+                     " ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) c"
+                     " WHERE r.request_id = c.request_id"
+                     " RETURNING r.request_id, r.application_id, r.base_url, r.body::text",
+                     3, p, &rc);
+        if (!r)
+            return rc;
+        for (int i = 0; i < PQntuples(r); i++) {
+            start_flight(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), a, PQgetvalue(r, i, 2),
+                         PQgetvalue(r, i, 3));
+            started++;
+        }
+        PQclear(r);
+    }
+    return started;
+}
+
+/* ---- results ---- */
+
+typedef enum { RES_RECEIVED, RES_TRANSIENT, RES_REJECTED } result_kind_t;
+
+static db_rc_t record_received(dispatcher_t *d, flight_t *f, long status, time_t received_at)
+{
+    time_t now = clock_now();
+    time_t due;
+    char err[256];
+    /* ¶12: 10 WD from the agency's receipt. */
+    if (cal_add_working_days(d->cal, received_at, 10, &due, err, sizeof(err))) {
+        log_error("cannot compute the reply window: %s", err);
+        return DB_ERR_RETRY;
+    }
+    apv_app_t app;
+    db_rc_t rc = apv_lock(d->db, f->application_id, &app);
+    if (rc != DB_OK)
+        return rc;
+    char rs[40], ds[40], st[16];
+    util_rfc3339_utc(received_at, rs, sizeof(rs));
+    util_rfc3339_utc(due, ds, sizeof(ds));
+    snprintf(st, sizeof(st), "%ld", status);
+    const char *p[] = {f->request_id, rs, ds, st};
+    PGresult *r = db_query(d->db,
+                           "UPDATE agency_requests SET state = 'received', received_at = $2,"
+                           " reply_due_at = $3, last_status = $4, last_error = NULL"
+                           " WHERE request_id = $1 AND state = 'pending'",
+                           4, p, &rc);
+    if (!r)
+        return rc;
+    int updated = atoi(PQcmdTuples(r));
+    PQclear(r);
+    if (updated == 0)
+        return DB_OK; /* already recorded (a repeated attempt): nothing changes */
+    if ((rc = tm_schedule(d->db, f->application_id, TIMER_AGENCY_REPLY, f->request_id, due)) !=
+        DB_OK)
+        return rc;
+    char rfmt[40], dfmt[40];
+    cal_format(received_at, rfmt, sizeof(rfmt));
+    cal_format(due, dfmt, sizeof(dfmt));
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s,s:s}", "agency", ag_name((ag_agency_t)f->agency), "request_id",
+                  f->request_id, "received_at", rfmt, "reply_due_at", dfmt);
+    if ((rc = ob_status_event(d->db, SOURCE, f->application_id, app.portal_ref,
+                              "approvals_requested", now, app.service_deadline, detail,
+                              f->request_id)) != DB_OK)
+        return rc;
+    ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, ACTOR};
+    return apv_advance(d->db, &app, now, &cause);
+}
+
+static db_rc_t record_failure(dispatcher_t *d, flight_t *f, result_kind_t kind, long status,
+                              const char *error)
+{
+    db_rc_t rc;
+    char st[16], delay[48];
+    snprintf(st, sizeof(st), "%ld", status);
+    long attempts_ms = 0;
+    if (kind == RES_TRANSIENT) {
+        /* Attempts so far decide the back-off; Retry-After wins when longer. */
+        const char *pa[] = {f->request_id};
+        PGresult *r = db_query(d->db, "SELECT attempts FROM agency_requests WHERE request_id = $1",
+                               1, pa, &rc);
+        if (!r)
+            return rc;
+        int attempts = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : 1;
+        PQclear(r);
+        attempts_ms = util_backoff_ms(attempts - 1, d->retry_base_ms, d->retry_max_ms);
+        if (f->retry_after_ms > attempts_ms)
+            attempts_ms =
+                f->retry_after_ms < 24L * 3600 * 1000 ? f->retry_after_ms : 24L * 3600 * 1000;
+    }
+    snprintf(delay, sizeof(delay), "%ld milliseconds", attempts_ms);
+    const char *p[] = {f->request_id, st, error, delay,
+                       kind == RES_REJECTED ? "rejected" : "pending"};
+    PGresult *r = db_query(d->db,
+                           "UPDATE agency_requests SET last_status = NULLIF($2, '0')::integer,"
+                           " last_error = $3, next_attempt_at = now() + $4::interval, state = $5"
+                           " WHERE request_id = $1 AND state = 'pending'"
+                           " RETURNING extract(epoch FROM send_due)::bigint",
+                           5, p, &rc);
+    if (!r)
+        return rc;
+    int updated = PQntuples(r);
+    time_t send_due = updated ? (time_t)atoll(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    if (!updated)
+        return DB_OK;
+    char detail[600];
+    time_t now = clock_now();
+    if (kind == RES_REJECTED) {
+        /* 400/422: the agency will not take this request; retrying cannot help. */
+        snprintf(detail, sizeof(detail), "%s rejected the approval request %s: %s",
+                 ag_name((ag_agency_t)f->agency), f->request_id, error);
+        return apv_incident(d->db, f->application_id, "approval_request_rejected",
+                            ag_name((ag_agency_t)f->agency), detail, now);
+    }
+    if (now > send_due) {
+        /* ¶11: the requests must be out within 2 WD; keep trying, but an operator must act. */
+        snprintf(detail, sizeof(detail),
+                 "the %s request %s is not received after the 2-working-day limit: %s",
+                 ag_name((ag_agency_t)f->agency), f->request_id, error);
+        return apv_incident(d->db, f->application_id, "approval_request_overdue",
+                            ag_name((ag_agency_t)f->agency), detail, now);
+    }
+    return DB_OK;
+}
+
+/* Runs `fn` in a transaction, retrying transient database errors a few times. A result that
+ * still cannot be recorded is left to the lease: the request is sent again with the same
+ * Idempotency-Key, and the agency's 409 repeats its receipt. */
+static void record(dispatcher_t *d, flight_t *f, result_kind_t kind, long status,
+                   time_t received_at, const char *error)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        db_rc_t rc = db_begin(d->db);
+        if (rc == DB_OK)
+            rc = kind == RES_RECEIVED ? record_received(d, f, status, received_at)
+                                      : record_failure(d, f, kind, status, error);
+        if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
+            return;
+        db_rollback(d->db);
+        if (rc == DB_ERR_DATA)
+            break;
+        if (rc == DB_ERR_CONN && db_reconnect(d->db) != 0)
+            break;
+        d->listening = 0;
+        util_sleep_ms(util_backoff_ms(attempt, 50, 2000));
+    }
+    log_error("could not record the result of request %s; it will be repeated", f->request_id);
+}
+
+static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
+{
+    long status = 0;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+    const char *agency = ag_name((ag_agency_t)f->agency);
+    breaker_t *b = &d->breaker[f->agency];
+    char error[400];
+    if (cc == CURLE_OK && (status == 202 || status == 409)) {
+        json_t *body = json_loadb(f->resp, f->resp_len, 0, NULL);
+        const char *ra = json_string_value(json_object_get(body, "received_at"));
+        const char *rid = json_string_value(json_object_get(body, "request_id"));
+        time_t received_at;
+        if (ra && util_rfc3339_parse(ra, &received_at) == 0 &&
+            (!rid || strcmp(rid, f->request_id) == 0)) {
+            b->failures = 0;
+            b->open_until = 0;
+            json_decref(body);
+            record(d, f, RES_RECEIVED, status, received_at, NULL);
+            return;
+        }
+        json_decref(body);
+        snprintf(error, sizeof(error), "HTTP %ld without a valid received_at", status);
+    } else if (cc == CURLE_OK && status >= 400 && status < 500 && status != 429 && status != 408) {
+        snprintf(error, sizeof(error), "HTTP %ld: %.300s", status, f->resp);
+        b->failures = 0;
+        record(d, f, RES_REJECTED, status, 0, error);
+        return;
+    } else if (cc == CURLE_OK) {
+        snprintf(error, sizeof(error), "HTTP %ld", status);
+    } else {
+        snprintf(error, sizeof(error), "%s", curl_easy_strerror(cc));
+    }
+    b->failures++;
+    if (b->failures >= d->breaker_failures) {
+        if (b->open_until == 0 || util_mono_ms() >= b->open_until)
+            log_warn("circuit open for %s after %d failures (last: %s); next probe in %ld ms",
+                     agency, b->failures, error, d->breaker_cooldown_ms);
+        b->open_until = util_mono_ms() + d->breaker_cooldown_ms;
+    }
+    json_t *fl =
+        json_pack("{s:s,s:s,s:s}", "request_id", f->request_id, "agency", agency, "error", error);
+    log_write(LOG_LEVEL_WARN, "approval request failed, will retry", fl);
+    record(d, f, RES_TRANSIENT, cc == CURLE_OK ? status : 0, 0, error);
+}
+
+/* Handles finished requests; returns how many finished. */
+static int reap(dispatcher_t *d)
+{
+    CURLMsg *m;
+    int left, done = 0;
+    while ((m = curl_multi_info_read(d->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        flight_t *f;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+        CURLcode cc = m->data.result;
+        finish(d, f, cc);
+        free_flight(d, f);
+        done++;
+    }
+    return done;
+}
+
+/* Milliseconds until the next pending attempt is due (capped), for the wait. */
+static long next_due_ms(dispatcher_t *d, long cap)
+{
+    db_rc_t rc;
+    PGresult *r = db_query(d->db,
+                           "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) - now())"
+                           " * 1000)::bigint FROM agency_requests WHERE state = 'pending'",
+                           0, NULL, &rc);
+    if (!r)
+        return 200;
+    long ms = PQgetisnull(r, 0, 0) ? cap : atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ms < cap ? ms : cap;
+}
+
+static int drain_notifications(dispatcher_t *d)
+{
+    PGconn *c = db_conn(d->db);
+    int got = 0;
+    if (!c || PQconsumeInput(c) == 0)
+        return -1;
+    PGnotify *n;
+    while ((n = PQnotifies(c))) {
+        got = 1;
+        PQfreemem(n);
+    }
+    return got;
+}
+
+int dispatcher_run(dispatcher_t *d)
+{
+    int total = 0;
+    int64_t next_scan = 0;
+    log_info("dispatching approval requests (at most %ld in flight per agency)", d->max_in_flight);
+    for (;;) {
+        int stopping = sig_stop_requested();
+        total = d->in_flight[0] + d->in_flight[1];
+        if (stopping && total == 0)
+            break;
+        if (sig_reload_requested())
+            dispatcher_reload(d);
+        if (!stopping) {
+            if (!d->listening) {
+                if (db_exec(d->db, "LISTEN lic_dispatch", 0, NULL) == DB_OK)
+                    d->listening = 1;
+                else if (db_reconnect(d->db) != 0)
+                    continue;
+                next_scan = 0;
+            }
+            int notified = drain_notifications(d);
+            if (notified < 0) {
+                d->listening = 0;
+                if (db_reconnect(d->db) != 0)
+                    continue;
+            }
+            if (notified > 0 || util_mono_ms() >= next_scan) {
+                int created = create_requests(d);
+                int started = claim(d);
+                if (created == DB_ERR_CONN || started == DB_ERR_CONN) {
+                    d->listening = 0;
+                    db_reconnect(d->db);
+                }
+                long wait = next_due_ms(d, 5000);
+                /* While some agency is at its limit or its circuit is open, look again soon. */
+                if (d->in_flight[0] >= d->max_in_flight || d->in_flight[1] >= d->max_in_flight ||
+                    d->breaker[0].open_until || d->breaker[1].open_until)
+                    wait = wait < 100 ? wait : 100;
+                next_scan = util_mono_ms() + wait;
+            }
+        }
+        int running;
+        curl_multi_perform(d->multi, &running);
+        if (reap(d) > 0)
+            next_scan = 0; /* capacity freed, retry times changed: look again now */
+        long wait = next_scan - util_mono_ms();
+        if (wait < 0)
+            wait = 0;
+        if (wait > 1000)
+            wait = 1000;
+        struct curl_waitfd extra = {0};
+        PGconn *c = db_conn(d->db);
+        int nextra = 0;
+        if (c && PQsocket(c) >= 0 && !stopping) {
+            extra.fd = PQsocket(c);
+            extra.events = CURL_WAIT_POLLIN;
+            nextra = 1;
+        }
+        curl_multi_poll(d->multi, nextra ? &extra : NULL, (unsigned)nextra, (int)wait, NULL);
+    }
+    log_info("stopped dispatching: most in flight seen industrial_safety=%d sanitary=%d",
+             d->max_seen[0], d->max_seen[1]);
+    return 0;
+}

@@ -1,0 +1,29 @@
+/* replies: step 5 of PROCESS.md (¶12) - consumes the agencies' reply topics, verifies each
+ * reply's Ed25519 signature over the exact message bytes with the agency's configured key,
+ * matches it to the request it answers, and records it. The first valid reply within the
+ * window counts; duplicates, late replies and replies after a deemed approval are recorded
+ * and change nothing; forged, unknown or mismatched replies are dead-lettered. */
+#ifndef LIC_REPLIES_H
+#define LIC_REPLIES_H
+
+#include "agencies.h"
+#include "pipeline.h"
+
+#define REPLIES_CONSUMER "lic-replies"
+#define REPLIES_SOURCE "/licensing/replies"
+
+typedef struct {
+    ag_config_t ag;
+} replies_t;
+
+/* Loads the agencies' keys. 0, or -1 with errstr. */
+int replies_init(replies_t *rp, char *errstr, size_t errstr_size);
+void replies_free(replies_t *rp);
+/* SIGHUP: re-reads the agencies file (new keys); keeps the old one on error. */
+void replies_reload(void *opaque);
+
+/* The pipeline handler for both reply topics. */
+int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                   char *reason, size_t reason_size);
+
+#endif

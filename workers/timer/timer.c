@@ -1,0 +1,202 @@
+/* timer: see timer.h. */
+#include "timer.h"
+#include "agencies.h"
+#include "approval.h"
+#include "cal.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "signals.h"
+#include "util.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tw {
+    db_t *db;
+    long batch;
+    int test_clock; /* a clock file can jump: never sleep long */
+    int listening;
+};
+
+tw_t *tw_new(db_t *db)
+{
+    tw_t *tw = calloc(1, sizeof(*tw));
+    if (!tw)
+        return NULL;
+    tw->db = db;
+    tw->batch = cfg_get_long("TIMER_BATCH", 100);
+    tw->test_clock = cfg_get("CLOCK_FILE") != NULL;
+    return tw;
+}
+
+void tw_free(tw_t *tw)
+{
+    free(tw);
+}
+
+/* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed. */
+static db_rc_t fire_reply_window(tw_t *tw, long long timer_id, const char *app_id,
+                                 const char *request_id, time_t now)
+{
+    db_t *db = tw->db;
+    apv_app_t app;
+    db_rc_t rc = apv_lock(db, app_id, &app);
+    if (rc != DB_OK)
+        return rc;
+    const char *p[] = {request_id};
+    PGresult *r =
+        db_query(db,
+                 "SELECT agency, outcome IS NULL, extract(epoch FROM reply_due_at)::bigint"
+                 " FROM agency_requests"
+                 " WHERE request_id = $1 FOR UPDATE",
+                 1, p, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+        PQclear(r);
+        return DB_OK; /* answered meanwhile */
+    }
+    char agency[32], due_s[40];
+    snprintf(agency, sizeof(agency), "%s", PQgetvalue(r, 0, 0));
+    time_t due = (time_t)atoll(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    char now_s[40];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    const char *pu[] = {request_id, now_s};
+    if ((rc = db_exec(db,
+                      "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
+                      " WHERE request_id = $1 AND outcome IS NULL",
+                      2, pu)) != DB_OK)
+        return rc;
+    cal_format(due, due_s, sizeof(due_s));
+    json_t *detail = json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", agency, "request_id", request_id,
+                               "deemed", 1, "reply_due_at", due_s, "rule",
+                               "¶12; Law on Permits and Notifications, art. 25 p. 3");
+    char cause_key[80];
+    snprintf(cause_key, sizeof(cause_key), "timer:%lld", timer_id);
+    if ((rc = ob_status_event(db, TIMER_SOURCE, app_id, app.portal_ref, "agency_deemed_approved",
+                              now, app.service_deadline, detail, cause_key)) != DB_OK)
+        return rc;
+    ob_cause_t cause = {"timer", NULL, NULL, 0, 0, timer_id, NULL};
+    return apv_advance(db, &app, now, &cause);
+}
+
+int tw_fire_due(tw_t *tw, time_t now)
+{
+    int total = 0;
+    char now_s[40], lim[16];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    snprintf(lim, sizeof(lim), "%ld", tw->batch);
+    for (;;) {
+        db_rc_t rc = db_begin(tw->db);
+        if (rc != DB_OK)
+            return rc;
+        const char *p[] = {now_s, lim, TIMER_AGENCY_REPLY};
+        PGresult *r = db_query(tw->db,
+                               "SELECT id, application_id, kind, ref FROM timers"
+                               " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1"
+                               " AND kind = ANY (string_to_array($3, ','))"
+                               " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               3, p, &rc);
+        if (!r) {
+            db_rollback(tw->db);
+            return rc;
+        }
+        int n = PQntuples(r);
+        for (int i = 0; i < n && rc == DB_OK; i++) {
+            long long id = atoll(PQgetvalue(r, i, 0));
+            const char *app = PQgetvalue(r, i, 1);
+            const char *kind = PQgetvalue(r, i, 2);
+            const char *ref = PQgetvalue(r, i, 3);
+            if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
+                rc = fire_reply_window(tw, id, app, ref, now);
+            if (rc == DB_OK) {
+                const char *pf[] = {PQgetvalue(r, i, 0), now_s};
+                rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
+            }
+        }
+        PQclear(r);
+        if (rc == DB_OK)
+            rc = db_commit(tw->db);
+        else
+            db_rollback(tw->db);
+        if (rc != DB_OK)
+            return rc;
+        total += n;
+        if (n < tw->batch)
+            return total;
+    }
+}
+
+/* Milliseconds until the earliest open timer is due by the configured clock, capped. */
+static long next_wait_ms(tw_t *tw, long cap)
+{
+    db_rc_t rc;
+    const char *p[] = {TIMER_AGENCY_REPLY};
+    PGresult *r = db_query(tw->db,
+                           "SELECT extract(epoch FROM min(due_at))::bigint FROM timers"
+                           " WHERE fired_at IS NULL AND cancelled_at IS NULL"
+                           " AND kind = ANY (string_to_array($1, ','))",
+                           1, p, &rc);
+    if (!r)
+        return 500;
+    long ms = cap;
+    if (!PQgetisnull(r, 0, 0)) {
+        long long due = atoll(PQgetvalue(r, 0, 0));
+        long long d = (due - (long long)clock_now()) * 1000;
+        ms = d < 0 ? 0 : d < cap ? (long)d : cap;
+    }
+    PQclear(r);
+    return ms;
+}
+
+int tw_run(tw_t *tw)
+{
+    log_info("firing timers");
+    int attempt = 0;
+    while (!sig_stop_requested()) {
+        if (!tw->listening) {
+            if (db_exec(tw->db, "LISTEN lic_timers", 0, NULL) != DB_OK) {
+                if (db_reconnect(tw->db) != 0)
+                    break;
+                continue;
+            }
+            tw->listening = 1;
+        }
+        int fired = tw_fire_due(tw, clock_now());
+        if (fired < 0) {
+            log_warn("timer transaction failed (%d), retrying", fired);
+            if (fired == DB_ERR_CONN) {
+                tw->listening = 0;
+                if (db_reconnect(tw->db) != 0)
+                    break;
+            }
+            util_sleep_ms(util_backoff_ms(attempt++, 100, 5000));
+            continue;
+        }
+        attempt = 0;
+        if (fired > 0)
+            log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
+        /* Sleep until the earliest due time (a test clock may jump, so briefly then), or
+         * until a new timer is announced. */
+        long wait = next_wait_ms(tw, tw->test_clock ? 200 : 60000);
+        PGconn *c = db_conn(tw->db);
+        struct pollfd pfd = {c ? PQsocket(c) : -1, POLLIN, 0};
+        if (wait > 0 && pfd.fd >= 0)
+            poll(&pfd, 1, (int)wait);
+        if (!c || PQconsumeInput(c) == 0) {
+            tw->listening = 0;
+            if (db_reconnect(tw->db) != 0)
+                break;
+            continue;
+        }
+        PGnotify *n;
+        while ((n = PQnotifies(c)))
+            PQfreemem(n);
+    }
+    log_info("stopping");
+    return 0;
+}
