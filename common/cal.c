@@ -1,6 +1,8 @@
 /* cal: working-day arithmetic over a per-year table of days off built from the data file. */
 #include "cal.h"
 
+#include <pthread.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +98,9 @@ int cal_parse_date(const char *s, cal_date_t *out)
 
 /* ---- time zone ---- */
 
-void cal_tz_init(void)
+static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
+
+static void tz_set(void)
 {
     /* ¶8, Standard row 7: every local time of the Rules is Asia/Almaty; the offset (UTC+6
      * before 2024-03-01, UTC+5 since) comes from the system tz database. */
@@ -104,8 +108,14 @@ void cal_tz_init(void)
     tzset();
 }
 
+void cal_tz_init(void)
+{
+    pthread_once(&tz_once, tz_set);
+}
+
 cal_date_t cal_local_date(time_t t)
 {
+    cal_tz_init();
     struct tm tm;
     localtime_r(&t, &tm);
     cal_date_t d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
@@ -134,6 +144,7 @@ time_t cal_local_time(cal_date_t date, int hour, int minute)
 
 void cal_format(time_t t, char *buf, size_t size)
 {
+    cal_tz_init(); /* every process formats in Asia/Almaty, whatever else it loaded */
     struct tm tm;
     localtime_r(&t, &tm);
     long off = tm.tm_gmtoff;

@@ -26,9 +26,11 @@ export LIC_DB_ADMIN_URL="postgresql://lic_owner@127.0.0.1:$port/licensing"
 export LIC_KAFKA_BOOTSTRAP_FILE="$stack/bootstrap"
 export LIC_CALENDAR_FILE="$root/deploy/calendar/kz.json"
 export LIC_LOG_LEVEL=${LIC_LOG_LEVEL:-info}
+export LIC_AGENCIES_FILE="$stack/agencies.json"
+export LIC_CLOCK_FILE="$stack/clock"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
-WORKERS=(relay intake)
+WORKERS=(relay intake dispatcher replies timer)
 
 psql_owner() {
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U lic_owner -d licensing "$@"
@@ -55,6 +57,7 @@ stop_pid() { # name: SIGTERM, wait up to 15 s, then SIGKILL
 
 stop_stack() {
   for w in "${WORKERS[@]}"; do stop_pid "$w"; done
+  stop_pid agencysim
   stop_pid devbroker
   "$root/deploy/pg.sh" stop "$stack/pg" >/dev/null
 }
@@ -73,7 +76,7 @@ stop)
   exit 0
   ;;
 status)
-  for n in devbroker "${WORKERS[@]}"; do
+  for n in devbroker agencysim "${WORKERS[@]}"; do
     if [ -f "$stack/$n.pid" ] && kill -0 "$(cat "$stack/$n.pid")" 2>/dev/null; then
       echo "$n: running (pid $(cat "$stack/$n.pid"))"
     else
@@ -101,8 +104,10 @@ fi
 # A previous run's workers and broker go first: the broker keeps topics in memory, so the
 # demo database starts afresh with it (its stored consumer offsets would not match).
 for w in "${WORKERS[@]}"; do stop_pid "$w"; done
+stop_pid agencysim
 stop_pid devbroker
-rm -f "$stack/bootstrap" "$stack"/*.log
+rm -f "$stack/bootstrap" "$stack"/*.log "$stack/agencies.json" "$stack/sim.port"
+"$build/approvalctl" clock real >/dev/null
 "$root/deploy/pg.sh" start "$stack/pg" "$port"
 psql -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
   -c "DROP DATABASE IF EXISTS licensing WITH (FORCE)" -c "CREATE DATABASE licensing OWNER lic_owner"
@@ -113,6 +118,11 @@ start_bg devbroker "$build/devbroker" serve --bootstrap-file "$stack/bootstrap" 
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && break; sleep 0.1; done
 [ -s "$stack/bootstrap" ] || { echo "demo: the broker did not start ($stack/devbroker.log)" >&2; exit 1; }
 echo "demo: development Kafka broker at $(cat "$stack/bootstrap")"
+start_bg agencysim "$build/agencysim" --agencies-file "$stack/agencies.json" \
+  --port-file "$stack/sim.port"
+for _ in $(seq 1 100); do [ -s "$stack/sim.port" ] && break; sleep 0.1; done
+[ -s "$stack/sim.port" ] || { echo "demo: the agency simulator did not start" >&2; exit 1; }
+echo "demo: agency simulator at http://127.0.0.1:$(cat "$stack/sim.port")"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
@@ -125,8 +135,10 @@ src, out = sys.argv[1], sys.argv[2]
 now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5))).replace(microsecond=0)
 def load(name):
     return json.load(open(f"{src}/{name}"))
+ids = {}
 def write(name, ev, portal_ref):
     app = str(uuid.uuid4())
+    ids[name] = app
     ev["id"] = str(uuid.uuid4())
     ev["subject"] = app
     ev["time"] = now.isoformat()
@@ -146,20 +158,43 @@ ev = load("application.submitted.v1.json")
 ev["data"]["applicant"]["bin"] = "070340001238"
 write("4-bad-bin", ev, f"DEMO-{stamp}-4")
 open(f"{out}/5-not-json.json", "w").write('{"specversion": "1.0", "id": ')
+write("6-issue-noncompliant", load("application.submitted.v1.json"), f"DEMO-{stamp}-6")
+json.dump(ids, open(f"{out}/../ids.json", "w"))
+PY
+# The agencies: silent on the re-registration (its approval will be deemed), the sanitary
+# service finds the sixth application non-compliant.
+"$py" - "$stack" <<'PY'
+import json, sys, urllib.request
+stack = sys.argv[1]
+ids = json.load(open(f"{stack}/ids.json"))
+port = open(f"{stack}/sim.port").read().strip()
+def control(body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/control", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+control({"agency": "industrial_safety", "application_id": ids["2-reissue-complete"], "verdict": "silent"})
+control({"agency": "sanitary", "application_id": ids["6-issue-noncompliant"], "verdict": "non_compliant"})
 PY
 "$build/approvalctl" produce --topic portal.applications.v1 "$msgs"/*.json
 
-echo "demo: waiting for the workers..."
-ok=0
-for _ in $(seq 1 300); do
-  n=$(psql_owner -tAc "SELECT (SELECT count(*) FROM applications WHERE stage <> 'registered')
-                            + (SELECT count(*) FROM dead_letters)
-                            + (SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL)" 2>/dev/null || echo 0)
-  # 3 applications past registration, 2 dead letters, 4 status events and 2 dead letters sent
-  if [ "${n:-0}" -ge 11 ]; then ok=1; break; fi
-  sleep 0.2
-done
-[ "$ok" = 1 ] || { echo "demo: the workers did not finish in 60 s (logs in $stack)" >&2; exit 1; }
+wait_for() { # description sql: until the query returns t (60 s)
+  for _ in $(seq 1 300); do
+    [ "$(psql_owner -tAc "$2" 2>/dev/null)" = t ] && return 0
+    sleep 0.2
+  done
+  echo "demo: $1 did not happen within 60 s (logs in $stack)" >&2
+  exit 1
+}
+echo "demo: waiting for registration, the completeness check and the agencies' replies..."
+wait_for "the agencies' replies" "SELECT
+  (SELECT count(*) FROM applications WHERE stage = 'awaiting_decision') = 2
+  AND (SELECT count(*) FROM applications WHERE stage = 'refused_incomplete') = 1
+  AND (SELECT count(*) FROM agency_requests WHERE outcome IS NOT NULL) = 5
+  AND (SELECT count(*) FROM dead_letters) = 2"
+echo "demo: the industrial-safety unit never answers the re-registration; moving the clock 20 days on"
+"$build/approvalctl" clock advance 20d
+wait_for "the deemed approval" "SELECT count(*) = 3 FROM applications WHERE stage = 'awaiting_decision'"
+wait_for "the relay" "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"
 
 echo
 echo "== applications (PostgreSQL)"
@@ -170,8 +205,15 @@ psql_owner -P pager=off -c "SELECT portal_ref, kind, stage, executor,
   FROM applications ORDER BY portal_ref"
 echo "== transitions (append-only history)"
 psql_owner -P pager=off -c "SELECT a.portal_ref, t.from_stage || ' -> ' || t.to_stage AS change,
-       t.cause_kind || ' ' || t.cause_topic || '/' || t.cause_partition || '@' || t.cause_offset AS cause
+       t.cause_kind || ' ' || coalesce(t.cause_topic || '/' || t.cause_partition || '@' || t.cause_offset,
+                                       t.cause_actor, t.cause_timer_id::text) AS cause
   FROM transitions t JOIN applications a USING (application_id) ORDER BY a.portal_ref, t.id"
+echo "== agency approvals"
+psql_owner -P pager=off -c "SELECT a.portal_ref, r.agency, r.state, r.attempts AS tries,
+       to_char(r.received_at AT TIME ZONE 'Asia/Almaty', 'MM-DD HH24:MI') AS received,
+       to_char(r.reply_due_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') AS reply_due,
+       r.outcome, left(r.reasons->>0, 60) AS reason
+  FROM agency_requests r JOIN applications a USING (application_id) ORDER BY a.portal_ref, r.agency"
 echo "== documents issued"
 psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, d.body->>'date' AS date,
        (SELECT string_agg(g->>'code', ', ') FROM jsonb_array_elements(d.body->'grounds') g) AS grounds
@@ -179,13 +221,13 @@ psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, d.body->>'dat
 echo "== dead letters"
 psql_owner -P pager=off -c "SELECT topic, partition, \"offset\", reason FROM dead_letters ORDER BY id"
 echo "== licensing.status.v1 (Kafka)"
-"$build/approvalctl" consume --topic licensing.status.v1 --count 4 --timeout-ms 10000 |
+"$build/approvalctl" consume --topic licensing.status.v1 --count 17 --timeout-ms 10000 |
   "$py" -c '
 import json, sys
 for line in sys.stdin:
     v = json.loads(line)["value"]
     d = v["data"]
-    print("  %-16s %-20s deadline %s  event %s" % (d["portal_ref"], d["stage"], d.get("service_deadline", "-"), v["id"]))'
+    print("  %-16s %-24s %-18s deadline %s" % (d["portal_ref"], d["stage"], d["detail"].get("agency", ""), d.get("service_deadline", "-")))'
 echo "== licensing.dead-letter.v1 (Kafka)"
 "$build/approvalctl" consume --topic licensing.dead-letter.v1 --count 2 --timeout-ms 10000 |
   "$py" -c '

@@ -9,6 +9,7 @@
  *                  "reply_delay_ms": N, "response_delay_ms": N, "fail_next": N,
  *                  "fail_status": 500, "retry_after_s": N, "reply_twice": bool,
  *                  "bad_signature": bool, "wrong_key": bool}
+ *   POST /control {"agency": ..., "application_id": ID, "verdict": ...}   for one application
  *   POST /control {"refuse_ms": N}     close the listening socket for N ms
  *   GET  /stats                        per agency: requests, distinct keys, in flight, ...
  *
@@ -43,6 +44,7 @@ typedef struct {
     char verdict[24];
     long reply_delay_ms, response_delay_ms, fail_next, fail_status, retry_after_s;
     int reply_twice, bad_signature, wrong_key;
+    json_t *verdict_for; /* application_id -> verdict, overriding `verdict` */
     /* statistics */
     long requests, distinct, replies, in_flight, max_in_flight, failed;
 } unit_t;
@@ -56,6 +58,7 @@ typedef struct {
 typedef struct pending {
     int64_t due_ms;
     int agency;
+    char verdict[24];
     json_t *request; /* owned */
     struct pending *next;
 } pending_t;
@@ -128,7 +131,7 @@ static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         log_error("reply not delivered: %s", rd_kafka_err2str(m->err));
 }
 
-static void send_reply(int agency, json_t *req, const unit_t *u, int copy)
+static void send_reply(int agency, json_t *req, const unit_t *u, const char *verdict)
 {
     const char *app = json_string_value(json_object_get(req, "application_id"));
     const char *region = json_string_value(json_object_get(req, "region"));
@@ -137,7 +140,7 @@ static void send_reply(int agency, json_t *req, const unit_t *u, int copy)
     cal_format(clock_now(), now_s, sizeof(now_s));
     snprintf(source, sizeof(source), "/agency/%s/%s", ag_name((ag_agency_t)agency),
              region ? region : "KZ");
-    int compliant = strcmp(u->verdict, "non_compliant") != 0;
+    int compliant = strcmp(verdict, "non_compliant") != 0;
     json_t *data = json_pack(
         "{s:O,s:s,s:s,s:s,s:s,s:s,s:s}", "request_id", json_object_get(req, "request_id"),
         "application_id", app, "agency", ag_name((ag_agency_t)agency), "region",
@@ -180,7 +183,6 @@ static void send_reply(int agency, json_t *req, const unit_t *u, int copy)
         log_error("cannot produce a reply: %s", rd_kafka_err2str(err));
     }
     free(value);
-    (void)copy;
 }
 
 static void *reply_thread(void *arg)
@@ -206,9 +208,9 @@ static void *reply_thread(void *arg)
             unit_t u = units[p->agency];
             units[p->agency].replies += u.reply_twice ? 2 : 1;
             pthread_mutex_unlock(&mu);
-            send_reply(p->agency, p->request, &u, 0);
+            send_reply(p->agency, p->request, &u, p->verdict);
             if (u.reply_twice)
-                send_reply(p->agency, p->request, &u, 1);
+                send_reply(p->agency, p->request, &u, p->verdict);
             pthread_mutex_lock(&mu);
             json_decref(p->request);
             free(p);
@@ -289,8 +291,14 @@ static unsigned apply_control(json_t *c, char *err, size_t err_size)
     pthread_mutex_lock(&mu);
     unit_t *u = &units[a];
     const char *v = json_string_value(json_object_get(c, "verdict"));
-    if (v)
+    const char *app = json_string_value(json_object_get(c, "application_id"));
+    if (v && app) {
+        if (!u->verdict_for)
+            u->verdict_for = json_object();
+        json_object_set_new(u->verdict_for, app, json_string(v));
+    } else if (v) {
         snprintf(u->verdict, sizeof(u->verdict), "%s", v);
+    }
 #define LONGOPT(name)                                                                              \
     if (json_is_integer(json_object_get(c, #name)))                                                \
         u->name = (long)json_integer_value(json_object_get(c, #name));
@@ -364,8 +372,13 @@ static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, up
             u->distinct++;
             status = 202;
             body = json_pack("{s:s,s:s}", "request_id", rid, "received_at", s->received_at);
-            if (strcmp(u->verdict, "silent") != 0) {
+            const char *verdict = json_string_value(json_object_get(
+                u->verdict_for, json_string_value(json_object_get(req, "application_id"))));
+            if (!verdict)
+                verdict = u->verdict;
+            if (strcmp(verdict, "silent") != 0) {
                 pending_t *p = calloc(1, sizeof(*p));
+                snprintf(p->verdict, sizeof(p->verdict), "%s", verdict);
                 p->due_ms = util_mono_ms() + u->reply_delay_ms;
                 p->agency = agency;
                 p->request = json_incref(req);

@@ -13,12 +13,16 @@ trap cleanup EXIT
 for run in 1 2; do
   out=$("$src/deploy/demo.sh" 2>&1) || { echo "$out"; echo "FAIL: run $run exited non-zero"; exit 1; }
   # What a user sees: the three applications in their stages, the refusal, two dead letters.
-  for want in "awaiting_approvals" "refused_incomplete" "KPR-R-" "invalid BIN: check digit" \
-              "not valid JSON" "registered           deadline"; do
-    grep -q -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
+  for want in "awaiting_decision" "refused_incomplete" "KPR-R-" "invalid BIN: check digit" \
+              "not valid JSON" "deemed_approved" "non_compliant" \
+              "agency_deemed_approved +industrial_safety +deadline [0-9-]+T18:30:00\+05:00"; do
+    grep -Eq -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
   done
   n=$(psql -X -tA -h 127.0.0.1 -p "$port" -U lic_owner -d licensing -c "SELECT count(*) FROM applications")
-  [ "$n" = 3 ] || { echo "FAIL: run $run left $n applications (want 3: a fresh demo)"; exit 1; }
+  [ "$n" = 4 ] || { echo "FAIL: run $run left $n applications (want 4: a fresh demo)"; exit 1; }
+  if grep -Eq -- "deadline [0-9T:-]+\+00:00" <<<"$out"; then
+    echo "$out"; echo "FAIL: a status event gives a time outside Asia/Almaty"; exit 1
+  fi
   echo "run $run: ok"
 done
 

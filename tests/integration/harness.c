@@ -566,3 +566,39 @@ json_t *h_sim(h_env_t *h, const char *body)
     free(resp);
     return j;
 }
+
+int h_check_status_events(h_env_t *h, json_t *msgs)
+{
+    char path[700], cmd[2400];
+    snprintf(path, sizeof(path), "%s/status.jsonl", h->workdir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 1;
+    int bad = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        const char *value = json_string_value(json_object_get(m, "value"));
+        fprintf(f, "%s\n", value);
+        json_t *v = json_loads(value, 0, NULL);
+        json_t *d = json_object_get(v, "data");
+        const char *fields[] = {"at", "service_deadline"};
+        for (int k = 0; k < 2; k++) {
+            const char *t = json_string_value(json_object_get(d, fields[k]));
+            if (t && (strlen(t) < 6 || strcmp(t + strlen(t) - 6, "+05:00") != 0)) {
+                fprintf(stderr, "harness: status event %s has %s %s, not in +05:00\n",
+                        json_string_value(json_object_get(v, "id")), fields[k], t);
+                bad++;
+            }
+        }
+        json_decref(v);
+    }
+    fclose(f);
+    const char *src = env_or("LIC_SRC_DIR", ".");
+    snprintf(cmd, sizeof(cmd), "'%s' '%s/tests/proto/check_proto.py' '%s/proto' --events '%s'",
+             env_or("LIC_PYTHON3", "python3"), src, src, path);
+    if (system(cmd) != 0)
+        bad++;
+    return bad;
+}

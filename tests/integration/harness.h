@@ -87,6 +87,11 @@ pid_t h_start_sim(h_env_t *h);
  * NULL. Returns the answer (new reference) or NULL. */
 json_t *h_sim(h_env_t *h, const char *body);
 
+/* Checks messages read from licensing.status.v1 (h_read_topic's array): each validates against
+ * proto/schemas/status.v1.schema.json and gives its times in Asia/Almaty (+05:00). 0 when
+ * all do; otherwise the number of failures (printed). */
+int h_check_status_events(h_env_t *h, json_t *msgs);
+
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);
 

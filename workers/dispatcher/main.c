@@ -1,5 +1,6 @@
 /* dispatcher worker: sends approval requests to the agencies (see dispatcher.h). */
 #include "clock.h"
+#include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "dispatcher.h"
@@ -13,6 +14,7 @@ int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init("dispatcher", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

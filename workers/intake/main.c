@@ -1,4 +1,5 @@
 /* intake worker: consumes portal.applications.v1 (see intake.h). */
+#include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "event.h"
@@ -23,6 +24,7 @@ int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init("intake", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
 

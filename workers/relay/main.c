@@ -1,4 +1,5 @@
 /* relay worker: publishes the outbox (see relay.h). */
+#include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -10,6 +11,7 @@ int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init("relay", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
     sig_install();
     db_t *db = db_open_from_config("lic-relay");
     if (!db || mig_wait_ready(db) != 0) {

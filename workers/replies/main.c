@@ -1,5 +1,6 @@
 /* replies worker: consumes the agencies' reply topics (see replies.h). */
 #include "clock.h"
+#include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "event.h"
@@ -12,6 +13,7 @@ int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init("replies", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
     replies_t rp;

@@ -1,5 +1,6 @@
 /* timer worker: fires durable timers (see timer.h). */
 #include "clock.h"
+#include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -11,6 +12,7 @@ int main(void)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init("timer", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
+    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
     db_t *db = db_open_from_config("lic-timer");
