@@ -27,6 +27,7 @@ typedef struct {
     char proc_names[H_MAX_PROCS][32];
     int nprocs;
     unsigned sim_port;
+    unsigned smtp_port;
 } h_env_t;
 
 /* Creates the test's database (migrated), work directory and broker; sets the LIC_* and
@@ -49,6 +50,12 @@ int h_produce(h_env_t *h, const char *topic, const char *key, const void *value,
 long long h_query_ll(h_env_t *h, const char *sql);
 /* First column of the first row as a new string (NULL on error or no row); caller frees. */
 char *h_query_str(h_env_t *h, const char *sql);
+/* printf-style forms of h_query_ll, h_query_str and h_wait_ll. */
+long long h_qf(h_env_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *h_qsf(h_env_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int h_waitf(h_env_t *h, long long expected, int timeout_ms, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Polls `sql` until it returns `expected` or timeout_ms pass. 1 reached, 0 not. */
 int h_wait_ll(h_env_t *h, const char *sql, long long expected, int timeout_ms);
 
@@ -91,6 +98,13 @@ json_t *h_sim(h_env_t *h, const char *body);
  * proto/schemas/status.v1.schema.json and gives its times in Asia/Almaty (+05:00). 0 when
  * all do; otherwise the number of failures (printed). */
 int h_check_status_events(h_env_t *h, json_t *msgs);
+
+/* Starts a local SMTP sink (aiosmtpd from Debian, storing a Maildir in WORKDIR/maildir) and
+ * points LIC_SMTP_URL at it for the workers started afterwards. Returns its pid. */
+pid_t h_start_smtp(h_env_t *h);
+/* The messages the sink received: a JSON array of {to, subject, body} with the subject and
+ * body decoded (new reference). */
+json_t *h_mails(h_env_t *h);
 
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);

@@ -1,5 +1,6 @@
 /* intake: decode, register, check, decide, all in the batch transaction. */
 #include "intake.h"
+#include "documents.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
@@ -53,29 +54,6 @@ int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size)
     cal_free(in->cal);
     in->cal = fresh;
     return 0;
-}
-
-int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
-                                const char *letter, int year, char *number, size_t size)
-{
-    char y[8];
-    snprintf(y, sizeof(y), "%d", year);
-    const char *p[] = {licensor_code, kind, y};
-    db_rc_t rc;
-    /* The counter row is locked until the transaction ends, and rolls back with it: numbers
-     * are gapless, unlike a sequence's. */
-    PGresult *r = db_query(db,
-                           "INSERT INTO document_counters (licensor, kind, year, last_value)"
-                           " VALUES ($1, $2, $3, 1) ON CONFLICT (licensor, kind, year)"
-                           " DO UPDATE SET last_value = document_counters.last_value + 1"
-                           " RETURNING last_value",
-                           3, p, &rc);
-    if (!r)
-        return rc;
-    int seq = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    snprintf(number, size, "%s-%s-%d-%06d", licensor_code, letter, year, seq);
-    return seq;
 }
 
 static const char *bool_text(int b)
@@ -335,8 +313,8 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     if (ng > 0) {
         /* ¶9: an incomplete package gets a reasoned refusal, no hearing. */
         char number[64];
-        int seq = intake_next_document_number(db, in->licensor_code, "refusal", "R",
-                                              cal_local_date(now).y, number, sizeof(number));
+        int seq = doc_next_number(db, in->licensor_code, "refusal", "R", cal_local_date(now).y,
+                                  number, sizeof(number));
         if (seq < 0) {
             result = seq;
             goto out;

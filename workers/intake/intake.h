@@ -34,10 +34,4 @@ int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size);
 int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                   char *reason, size_t reason_size);
 
-/* Issues the next number of a document kind for the licensor and year, gapless (the counter
- * row is updated in the caller's transaction). Fills `number` ("KPR-R-2026-000001") and
- * returns the sequence value (> 0) or a negative db_rc_t. */
-int intake_next_document_number(db_t *db, const char *licensor_code, const char *kind,
-                                const char *letter, int year, char *number, size_t size);
-
 #endif

@@ -2,6 +2,7 @@
 #include "timer.h"
 #include "agencies.h"
 #include "approval.h"
+#include "decision.h"
 #include "cal.h"
 #include "clock.h"
 #include "config.h"
@@ -14,8 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The timer kinds this worker fires (a comma-separated list for string_to_array). */
+#define KINDS TIMER_AGENCY_REPLY "," TIMER_HEARING_OUTCOME
+
 struct tw {
     db_t *db;
+    cal_t *cal;
     long batch;
     int test_clock; /* a clock file can jump: never sleep long */
     int listening;
@@ -29,12 +34,48 @@ tw_t *tw_new(db_t *db)
     tw->db = db;
     tw->batch = cfg_get_long("TIMER_BATCH", 100);
     tw->test_clock = cfg_get("CLOCK_FILE") != NULL;
+    char err[512];
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &tw->cal, err, sizeof(err))) {
+        log_error("cannot load the calendar: %s", err);
+        free(tw);
+        return NULL;
+    }
     return tw;
 }
 
 void tw_free(tw_t *tw)
 {
+    if (tw)
+        cal_free(tw->cal);
     free(tw);
+}
+
+/* ¶13: no outcome of the hearing by the hearing date + 1 WD: operators must act before the
+ * service term runs out. */
+static db_rc_t fire_hearing_outcome(tw_t *tw, long long timer_id, const char *app_id,
+                                    const char *hearing_id, time_t now)
+{
+    apv_app_t app;
+    db_rc_t rc = apv_lock(tw->db, app_id, &app);
+    if (rc != DB_OK || app.stage != STAGE_REFUSAL_PROPOSED)
+        return rc;
+    int left = 0;
+    char err[256], due_s[40], detail_s[300];
+    if (cal_working_days_between(tw->cal, now, app.service_deadline, &left, err, sizeof(err)))
+        left = 0;
+    cal_format(app.service_deadline, due_s, sizeof(due_s));
+    json_t *detail = json_pack("{s:s,s:s,s:s,s:i}", "deadline", "hearing_outcome", "hearing_id",
+                               hearing_id, "due", due_s, "working_days_left", left);
+    char key[80];
+    snprintf(key, sizeof(key), "timer:%lld", timer_id);
+    if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_at_risk", now,
+                              app.service_deadline, detail, key)) != DB_OK)
+        return rc;
+    snprintf(detail_s, sizeof(detail_s),
+             "no outcome of hearing %s a working day after it; the service term ends %s "
+             "(%d WD left)",
+             hearing_id, due_s, left);
+    return apv_incident(tw->db, app_id, "hearing_outcome_overdue", hearing_id, detail_s, now);
 }
 
 /* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed. */
@@ -94,7 +135,7 @@ int tw_fire_due(tw_t *tw, time_t now)
         db_rc_t rc = db_begin(tw->db);
         if (rc != DB_OK)
             return rc;
-        const char *p[] = {now_s, lim, TIMER_AGENCY_REPLY};
+        const char *p[] = {now_s, lim, KINDS};
         PGresult *r = db_query(tw->db,
                                "SELECT id, application_id, kind, ref FROM timers"
                                " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1"
@@ -113,6 +154,8 @@ int tw_fire_due(tw_t *tw, time_t now)
             const char *ref = PQgetvalue(r, i, 3);
             if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
                 rc = fire_reply_window(tw, id, app, ref, now);
+            else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
+                rc = fire_hearing_outcome(tw, id, app, ref, now);
             if (rc == DB_OK) {
                 const char *pf[] = {PQgetvalue(r, i, 0), now_s};
                 rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
@@ -135,7 +178,7 @@ int tw_fire_due(tw_t *tw, time_t now)
 static long next_wait_ms(tw_t *tw, long cap)
 {
     db_rc_t rc;
-    const char *p[] = {TIMER_AGENCY_REPLY};
+    const char *p[] = {KINDS};
     PGresult *r = db_query(tw->db,
                            "SELECT extract(epoch FROM min(due_at))::bigint FROM timers"
                            " WHERE fired_at IS NULL AND cancelled_at IS NULL"

@@ -1,0 +1,250 @@
+/* decision: see decision.h. */
+#include "decision.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
+{
+    const char *p[] = {application_id};
+    PGresult *r = db_query(db,
+                           "SELECT q.agency, q.reasons::text, a.kind FROM agency_requests q"
+                           " JOIN applications a USING (application_id)"
+                           " WHERE q.application_id = $1 AND q.outcome = 'non_compliant'"
+                           " ORDER BY q.agency",
+                           1, p, rc);
+    if (!r)
+        return NULL;
+    json_t *grounds = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        int sanitary = strcmp(PQgetvalue(r, i, 0), "sanitary") == 0;
+        int issue = strcmp(PQgetvalue(r, i, 2), "issue") == 0;
+        json_t *reasons = json_loads(PQgetvalue(r, i, 1), 0, NULL);
+        char joined[3000] = "";
+        size_t k;
+        json_t *v;
+        json_array_foreach(reasons, k, v)
+        {
+            if (k)
+                strncat(joined, "; ", sizeof(joined) - strlen(joined) - 1);
+            strncat(joined, json_string_value(v), sizeof(joined) - strlen(joined) - 1);
+        }
+        json_decref(reasons);
+        char ru[3500], kk[3500];
+        snprintf(ru, sizeof(ru),
+                 "%s сообщило о несоответствии заявителя предъявляемым "
+                 "требованиям: %s",
+                 sanitary ? "территориальное подразделение санитарно-эпидемиологического "
+                            "контроля"
+                          : "территориальное подразделение в области промышленной "
+                            "безопасности",
+                 joined);
+        snprintf(kk, sizeof(kk),
+                 "%s өтініш берушінің талаптарға сәйкес еместігі туралы "
+                 "хабарлады: %s",
+                 sanitary ? "санитариялық-эпидемиологиялық бақылаудың аумақтық бөлімшесі"
+                          : "өнеркәсіптік қауіпсіздік саласындағы аумақтық бөлімше",
+                 joined);
+        json_array_append_new(
+            grounds, json_pack("{s:s,s:s,s:s,s:s,s:s}", "code", "agency_non_compliant", "agency",
+                               PQgetvalue(r, i, 0), "text_ru", ru, "text_kk", kk, "rule",
+                               issue ? "Standard row 9, issue ground 4"
+                                     : "Standard row 9, re-registration ground 3"));
+    }
+    PQclear(r);
+    return grounds;
+}
+
+db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t from, time_t now,
+                  const ob_cause_t *cause)
+{
+    db_rc_t rc;
+    const char *p[] = {app->application_id};
+    PGresult *r = db_query(db,
+                           "SELECT a.kind, (SELECT coalesce(jsonb_agg(jsonb_build_object("
+                           " 'agency', q.agency, 'outcome', q.outcome, 'deemed',"
+                           " q.outcome = 'deemed_approved') ORDER BY q.agency), '[]')"
+                           " FROM agency_requests q WHERE q.application_id = a.application_id)"
+                           " FROM applications a WHERE a.application_id = $1",
+                           1, p, &rc);
+    if (!r)
+        return rc;
+    int issue = strcmp(PQgetvalue(r, 0, 0), "issue") == 0;
+    json_t *approvals = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+    PQclear(r);
+    json_t *license = NULL, *annex = NULL;
+    if ((rc = doc_issue_license(db, &ctx->lic, app->application_id, now, &license, &annex)) !=
+        DB_OK) {
+        json_decref(approvals);
+        return rc;
+    }
+    dom_stage_t to = issue ? STAGE_LICENSE_ISSUED : STAGE_LICENSE_REISSUED;
+    json_t *detail = json_pack("{s:o,s:o,s:o}", "license", license, "annex", annex, "approvals",
+                               approvals ? approvals : json_array());
+    if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref,
+                              dom_stage_name(to), now, app->service_deadline, detail,
+                              dom_stage_name(to))) != DB_OK)
+        return rc;
+    if ((rc = ob_transition(db, app->application_id, from, to, now, cause)) != DB_OK)
+        return rc;
+    app->stage = to;
+    return DB_OK;
+}
+
+/* ¶13: the notice at least 3 WD before the term ends, the hearing at most 2 WD after it. */
+static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, json_t *grounds,
+                               time_t now, const ob_cause_t *cause)
+{
+    char err[256];
+    time_t notice_due, hearing_day_end, outcome_due;
+    if (cal_sub_working_days(ctx->cal, app->service_deadline, 3, &notice_due, err, sizeof(err)) ||
+        cal_add_working_days(ctx->cal, now, 2, &hearing_day_end, err, sizeof(err))) {
+        log_error("calendar: %s", err);
+        return DB_ERR_RETRY;
+    }
+    /* The hearing at 11:00 of the second working day after the notice. */
+    time_t hearing_at = hearing_day_end - (7 * 3600 + 30 * 60);
+    if (cal_add_working_days(ctx->cal, hearing_at, 1, &outcome_due, err, sizeof(err))) {
+        log_error("calendar: %s", err);
+        return DB_ERR_RETRY;
+    }
+    db_rc_t rc;
+    const char *pe[] = {app->application_id};
+    PGresult *r =
+        db_query(db, "SELECT email, name FROM applicants WHERE application_id = $1", 1, pe, &rc);
+    if (!r)
+        return rc;
+    char email[300], name[600];
+    snprintf(email, sizeof(email), "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    snprintf(name, sizeof(name), "%s", PQntuples(r) ? PQgetvalue(r, 0, 1) : "");
+    PQclear(r);
+
+    char hid[UUID_STR_LEN], name_key[96];
+    snprintf(name_key, sizeof(name_key), "hearing:%s", app->application_id);
+    util_uuid_derive(name_key, hid); /* one hearing per application, same id on a retry */
+    char now_s[40], due_s[40], at_s[40], at_local[40], due_local[40];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    util_rfc3339_utc(notice_due, due_s, sizeof(due_s));
+    util_rfc3339_utc(hearing_at, at_s, sizeof(at_s));
+    cal_format(hearing_at, at_local, sizeof(at_local));
+    cal_format(notice_due, due_local, sizeof(due_local));
+    char *grounds_s = json_dumps(grounds, JSON_COMPACT);
+    const char *ph[] = {hid, app->application_id, grounds_s, now_s, due_s, at_s, ctx->means, email};
+    rc = db_exec(db,
+                 "INSERT INTO hearings (hearing_id, application_id, grounds, proposed_at,"
+                 " notice_due, hearing_at, means, email) VALUES ($1, $2, $3::jsonb, $4, $5, $6,"
+                 " $7, $8)",
+                 8, ph);
+    free(grounds_s);
+    if (rc != DB_OK)
+        return rc;
+
+    /* The notice, in Kazakh and Russian, to the e-mail given in the application. */
+    size_t glen = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(grounds, i, g) glen +=
+        strlen(json_string_value(json_object_get(g, "text_ru"))) +
+        strlen(json_string_value(json_object_get(g, "text_kk"))) + 16;
+    size_t blen = glen + 4096;
+    char *body = malloc(blen);
+    char subject[300];
+    snprintf(subject, sizeof(subject),
+             "Тыңдау туралы хабарлама / Уведомление о заслушивании: заявление %s", app->portal_ref);
+    if (!body)
+        return DB_ERR_RETRY;
+    int n = snprintf(body, blen,
+                     "Құрметті %s!\r\n\r\n"
+                     "%s өтініші бойынша бас тарту туралы алдын ала шешім туралы хабарлаймыз. "
+                     "Негіздер:\r\n",
+                     name, app->portal_ref);
+    json_array_foreach(grounds, i, g) n += snprintf(
+        body + n, blen - (size_t)n, " - %s\r\n", json_string_value(json_object_get(g, "text_kk")));
+    n += snprintf(body + n, blen - (size_t)n,
+                  "Тыңдау %s өтеді (%s). Өз ұстанымыңызды білдіре аласыз.\r\n\r\n"
+                  "Уважаемый(ая) %s!\r\n\r\n"
+                  "Сообщаем о предварительном решении об отказе по заявлению %s "
+                  "(пункт 13 Правил). Основания:\r\n",
+                  at_local, ctx->means, name, app->portal_ref);
+    json_array_foreach(grounds, i, g) n += snprintf(
+        body + n, blen - (size_t)n, " - %s\r\n", json_string_value(json_object_get(g, "text_ru")));
+    snprintf(body + n, blen - (size_t)n,
+             "Заслушивание состоится %s (%s). Вы вправе выразить свою позицию по "
+             "предварительному решению.\r\n\r\n%s\r\n",
+             at_local, ctx->means, ctx->lic.name_ru);
+    const char *pm[] = {app->application_id, hid, email, subject, body};
+    rc = db_exec(db,
+                 "INSERT INTO email_outbox (application_id, kind, ref, to_addr, subject, body)"
+                 " VALUES ($1, 'hearing_notice', $2, $3, $4, $5)",
+                 5, pm);
+    free(body);
+    if (rc != DB_OK)
+        return rc;
+    if (now > notice_due) {
+        char detail[300];
+        snprintf(detail, sizeof(detail),
+                 "the refusal ground appeared after the last moment for the hearing notice "
+                 "(%s, 3 WD before the service term ends)",
+                 due_local);
+        if ((rc = apv_incident(db, app->application_id, "hearing_notice_late", hid, detail, now)) !=
+            DB_OK)
+            return rc;
+    }
+    if ((rc = tm_schedule(db, app->application_id, TIMER_HEARING_OUTCOME, hid, outcome_due)) !=
+        DB_OK)
+        return rc;
+    if ((rc = ob_transition(db, app->application_id, STAGE_AWAITING_DECISION,
+                            STAGE_REFUSAL_PROPOSED, now, cause)) != DB_OK)
+        return rc;
+    app->stage = STAGE_REFUSAL_PROPOSED;
+    return DB_OK;
+}
+
+db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                   const ob_cause_t *cause)
+{
+    if (app->stage != STAGE_AWAITING_DECISION)
+        return DB_OK;
+    db_rc_t rc;
+    json_t *grounds = dec_grounds(db, app->application_id, &rc);
+    if (!grounds)
+        return rc;
+    if (json_array_size(grounds) == 0)
+        rc = dec_grant(db, ctx, app, STAGE_AWAITING_DECISION, now, cause);
+    else
+        rc = propose_refusal(db, ctx, app, grounds, now, cause);
+    json_decref(grounds);
+    return rc;
+}
+
+db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                   const ob_cause_t *cause)
+{
+    db_rc_t rc;
+    const char *p[] = {app->application_id};
+    PGresult *r =
+        db_query(db, "SELECT grounds::text FROM hearings WHERE application_id = $1", 1, p, &rc);
+    if (!r)
+        return rc;
+    json_t *grounds = PQntuples(r) ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+    PQclear(r);
+    if (!grounds)
+        return DB_ERR_DATA;
+    json_t *doc = NULL;
+    rc = doc_issue_refusal(db, &ctx->lic, app->application_id, grounds, now, &doc);
+    json_decref(grounds);
+    if (rc != DB_OK)
+        return rc;
+    if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref, "refused", now,
+                              app->service_deadline, json_pack("{s:o}", "document", doc),
+                              "refused")) != DB_OK)
+        return rc;
+    if ((rc = ob_transition(db, app->application_id, STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, now,
+                            cause)) != DB_OK)
+        return rc;
+    app->stage = STAGE_REFUSED;
+    return DB_OK;
+}

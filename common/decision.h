@@ -1,0 +1,39 @@
+/* decision: step 6-7 of PROCESS.md (¶13) as state changes shared by the decision workers -
+ * grant (license and annex, license_issued / license_reissued), propose a refusal (hearing,
+ * e-mail notice, refusal_proposed), and refuse after the hearing (reasoned refusal, refused).
+ * Every function runs inside the caller's transaction on an application locked with
+ * apv_lock(). */
+#ifndef LIC_DECISION_H
+#define LIC_DECISION_H
+
+#include "approval.h"
+#include "cal.h"
+#include "documents.h"
+
+#define TIMER_HEARING_OUTCOME "hearing_outcome_due"
+
+typedef struct {
+    doc_licensor_t lic;
+    const cal_t *cal;   /* borrowed */
+    const char *means;  /* how hearings are held (LIC_HEARING_MEANS) */
+    const char *source; /* CloudEvent source of the worker */
+} dec_ctx_t;
+
+/* The refusal grounds recorded for an application (Standard row 9): today the agencies'
+ * non_compliant answers. New reference (an empty array when there is none). */
+json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc);
+
+/* Decides an application in awaiting_decision: grants, or proposes a refusal. */
+db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                   const ob_cause_t *cause);
+
+/* Issues the license and annex and moves the application from `from` to license_issued (or
+ * license_reissued for a re-registration). */
+db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t from, time_t now,
+                  const ob_cause_t *cause);
+
+/* After a hearing that confirmed the refusal: the reasoned refusal document, refused. */
+db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                   const ob_cause_t *cause);
+
+#endif

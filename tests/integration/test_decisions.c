@@ -1,0 +1,352 @@
+/* Decisions end to end: portal event in, the agency simulator, the SMTP sink, every worker
+ * (intake, dispatcher, replies, timer, decider, mailer, actions, relay) and a moved clock:
+ * licenses with gapless numbers, refusals only after a hearing whose notice was e-mailed. */
+#include "harness.h"
+#include "util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define APPS "portal.applications.v1"
+#define ACTIONS "provider.actions.v1"
+#define STATUS "licensing.status.v1"
+#define T0 "2026-03-16T10:00:07+05:00"
+
+static h_env_t *env;
+
+#define q(...) h_qf(env, __VA_ARGS__)
+#define qs(...) h_qsf(env, __VA_ARGS__)
+#define wait_q(expected, timeout, ...) h_waitf(env, expected, timeout, __VA_ARGS__)
+
+static void assert_str(char *got, const char *expected)
+{
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int problems = h_teardown(env);
+    env = NULL;
+    return problems ? -1 : 0;
+}
+
+static void sim(const char *body)
+{
+    json_t *r = h_sim(env, body);
+    assert_non_null(r);
+    json_decref(r);
+}
+
+static const char *const WORKERS[] = {"intake",  "relay",  "dispatcher", "replies", "timer",
+                                      "decider", "mailer", "actions",    NULL};
+
+/* The simulator (with `controls`), the SMTP sink, and every worker but those in `skip`. */
+static void start_stack(const char *const *controls, const char *skip)
+{
+    h_start_sim(env);
+    for (int i = 0; controls && controls[i]; i++)
+        sim(controls[i]);
+    h_start_smtp(env);
+    for (int i = 0; WORKERS[i]; i++)
+        if (!skip || strcmp(skip, WORKERS[i]) != 0)
+            h_spawn(env, WORKERS[i], NULL);
+}
+
+static void submit(const char *id)
+{
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+}
+
+static void hearing_outcome(const char *app, const char *outcome)
+{
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", app);
+    assert_non_null(hid);
+    json_t *ev = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "specversion", "1.0", "id", h_uuid(),
+        "source", "/provider/back-office", "type", "kz.gov.licensing.hearing.concluded.v1",
+        "subject", app, "time", T0, "datacontenttype", "application/json", "data", "application_id",
+        app, "hearing_id", hid, "outcome", outcome, "notes", "Заслушивание проведено.");
+    free(hid);
+    assert_int_equal(h_produce_event(env, ACTIONS, ev), 0);
+    json_decref(ev);
+}
+
+/* The status events of one application, deduplicated on the event id, checked against the
+ * schema: "stage stage ..." in publication order. */
+static char *stages_of(const char *id, int expected_total)
+{
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, expected_total, 15000);
+    assert_int_equal(h_check_status_events(env, msgs), 0);
+    char out[2000] = "";
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        json_t *d = json_object_get(v, "data");
+        if (strcmp(json_string_value(json_object_get(d, "application_id")), id) == 0) {
+            if (out[0])
+                strncat(out, " ", sizeof(out) - strlen(out) - 1);
+            strncat(out, json_string_value(json_object_get(d, "stage")),
+                    sizeof(out) - strlen(out) - 1);
+        }
+        json_decref(v);
+    }
+    json_decref(msgs);
+    return strdup(out);
+}
+
+/* Both agencies compliant: the license and its annex with the next number. */
+static void compliant_license(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_license");
+    h_clock_freeze(env, T0);
+    start_stack(NULL, NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000001";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_str(qs("SELECT number FROM issued_documents WHERE application_id = '%s'"
+                  " AND kind = 'license'",
+                  id),
+               "KPR-L-2026-000001");
+    assert_str(qs("SELECT body->>'license_number' || ' ' || (body->'subtypes'->0->>'code')"
+                  " FROM issued_documents WHERE application_id = '%s' AND kind = 'annex'",
+                  id),
+               "KPR-L-2026-000001 1");
+    assert_str(qs("SELECT body->'licensee'->>'bin' || ' ' || (body->>'date') FROM"
+                  " issued_documents WHERE application_id = '%s' AND kind = 'license'",
+                  id),
+               "070340001239 2026-03-16");
+    char *stages = stages_of(id, 6);
+    assert_str(stages, "registered approvals_requested approvals_requested agency_replied"
+                       " agency_replied license_issued");
+    assert_int_equal(q("SELECT count(*) FROM email_outbox"), 0);
+}
+
+/* One agency non-compliant: a hearing notice by e-mail before the limit, then the refusal
+ * confirmed at the hearing -> the reasoned refusal. */
+static void refusal_after_hearing(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_refusal");
+    h_clock_freeze(env, T0);
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}",
+                              NULL};
+    start_stack(controls, NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000002";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "refusal_proposed");
+    /* ¶13: the notice no later than 3 WD before the term ends (9 April -> 6 April 18:30), the
+     * hearing no later than 2 WD after the notice. */
+    assert_int_equal(q("SELECT (notice_sent_at <= notice_due)::int FROM hearings"
+                       " WHERE application_id = '%s'",
+                       id),
+                     1);
+    assert_str(qs("SELECT to_char(notice_due AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI')"
+                  " || ' ' || to_char(hearing_at AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM hearings WHERE application_id = '%s'",
+                  id),
+               "2026-04-06 18:30 2026-03-18 11:00");
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    json_t *mail = json_array_get(mails, 0);
+    assert_string_equal(json_string_value(json_object_get(mail, "to")),
+                        "<office@karagandy-komir.kz>");
+    const char *body = json_string_value(json_object_get(mail, "body"));
+    print_message("notice subject: %s\n", json_string_value(json_object_get(mail, "subject")));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(mail, "subject")), "KZ-EL-2026-0001234"));
+    assert_non_null(strstr(body, "Уважаемый"));                 /* Russian */
+    assert_non_null(strstr(body, "Құрметті"));                  /* Kazakh */
+    assert_non_null(strstr(body, "2026-03-18T11:00:00+05:00")); /* the hearing's time */
+    assert_non_null(strstr(body, "промышленной безопасности")); /* the ground */
+    json_decref(mails);
+
+    hearing_outcome(id, "refusal_confirmed");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused'",
+                       id));
+    assert_str(qs("SELECT number || ' ' || (body->'grounds'->0->>'code') FROM issued_documents"
+                  " WHERE application_id = '%s' AND kind = 'refusal'",
+                  id),
+               "KPR-R-2026-000001 agency_non_compliant");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"), 0);
+    char *stages = stages_of(id, 8);
+    assert_str(stages, "registered approvals_requested approvals_requested agency_replied"
+                       " agency_replied refusal_proposed hearing_concluded refused");
+}
+
+/* The refusal withdrawn at the hearing -> the license. */
+static void withdrawn_license(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_withdrawn");
+    h_clock_freeze(env, T0);
+    const char *controls[] = {"{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\"}", NULL};
+    start_stack(controls, NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000003";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    hearing_outcome(id, "refusal_withdrawn");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s' AND id > (SELECT max(id) FROM"
+                  " transitions WHERE application_id = '%s' AND to_stage = 'awaiting_decision')",
+                  id, id),
+               "awaiting_decision>refusal_proposed refusal_proposed>license_issued");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'refusal'"), 0);
+}
+
+/* An agency silent past its window: the license, whose record says which approval was deemed. */
+static void deemed_license(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_deemed");
+    h_clock_freeze(env, T0);
+    const char *controls[] = {"{\"agency\": \"sanitary\", \"verdict\": \"silent\"}", NULL};
+    start_stack(controls, NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000004";
+    submit(id);
+    assert_true(wait_q(2, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND state = 'received'",
+                       id));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety' AND outcome = 'compliant'",
+                       id));
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    json_t *msgs = h_read_topic(env, STATUS, 6, 15000);
+    json_t *issued = NULL;
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        if (strcmp(json_string_value(json_object_get(json_object_get(v, "data"), "stage")),
+                   "license_issued") == 0)
+            issued = json_incref(json_object_get(json_object_get(v, "data"), "detail"));
+        json_decref(v);
+    }
+    json_decref(msgs);
+    assert_non_null(issued);
+    char *approvals = json_dumps(json_object_get(issued, "approvals"), JSON_COMPACT);
+    print_message("approvals: %s\n", approvals);
+    assert_string_equal(approvals,
+                        "[{\"agency\":\"industrial_safety\",\"deemed\":false,\"outcome\":"
+                        "\"compliant\"},{\"agency\":\"sanitary\",\"deemed\":true,\"outcome\":"
+                        "\"deemed_approved\"}]");
+    free(approvals);
+    json_decref(issued);
+}
+
+/* No outcome of the hearing by its date + 1 WD: deadline_at_risk to operators. */
+static void hearing_outcome_overdue(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_overdue");
+    h_clock_freeze(env, T0);
+    const char *controls[] = {"{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\"}", NULL};
+    start_stack(controls, NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000005";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    /* The hearing was on 18 March at 11:00; a working day later (19 March, 18:30) no outcome. */
+    h_clock_freeze(env, "2026-03-19T18:20:00+05:00");
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'hearing_outcome_overdue'"), 0);
+    h_clock_freeze(env, "2026-03-19T18:30:01+05:00");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'hearing_outcome_overdue'",
+                       id));
+    char *stages = stages_of(id, 7);
+    assert_non_null(strstr(stages, "refusal_proposed deadline_at_risk"));
+    free(stages);
+}
+
+/* Two deciders at once over 500 applications: license numbers 1..500, no gap, no repeat. */
+static void two_deciders_gapless(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_gapless");
+    h_clock_freeze(env, T0);
+    start_stack(NULL, "decider");
+    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
+    for (int i = 0; i < 500; i++) {
+        char id[UUID_STR_LEN];
+        util_uuid_v4(id);
+        json_object_set_new(ev, "id", json_string(h_uuid()));
+        json_object_set_new(ev, "subject", json_string(id));
+        json_object_set_new(json_object_get(ev, "data"), "application_id", json_string(id));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        assert_int_equal(h_produce_async(env, APPS, id, s, strlen(s)), 0);
+        free(s);
+    }
+    json_decref(ev);
+    assert_int_equal(h_flush(env, 60000), 0);
+    assert_true(
+        wait_q(500, 120000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    h_spawn(env, "decider", NULL);
+    h_spawn(env, "decider", NULL);
+    assert_true(
+        wait_q(500, 60000, "SELECT count(*) FROM applications WHERE stage = 'license_issued'"));
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"), 500);
+    assert_int_equal(q("SELECT count(DISTINCT seq) FROM issued_documents WHERE kind = 'license'"),
+                     500);
+    assert_int_equal(q("SELECT min(seq) FROM issued_documents WHERE kind = 'license'"), 1);
+    assert_int_equal(q("SELECT max(seq) FROM issued_documents WHERE kind = 'license'"), 500);
+    assert_int_equal(q("SELECT count(DISTINCT number) FROM issued_documents WHERE kind ="
+                       " 'license'"),
+                     500);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(compliant_license, teardown),
+        cmocka_unit_test_teardown(refusal_after_hearing, teardown),
+        cmocka_unit_test_teardown(withdrawn_license, teardown),
+        cmocka_unit_test_teardown(deemed_license, teardown),
+        cmocka_unit_test_teardown(hearing_outcome_overdue, teardown),
+        cmocka_unit_test_teardown(two_deciders_gapless, teardown),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("decisions", tests, NULL, NULL);
+}

@@ -1,0 +1,141 @@
+/* actions: see actions.h. */
+#include "actions.h"
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "messages.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int actions_init(actions_t *a, char *errstr, size_t errstr_size)
+{
+    memset(a, 0, sizeof(*a));
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &a->cal, errstr, errstr_size))
+        return -1;
+    doc_licensor_from_config(&a->ctx.lic);
+    a->ctx.cal = a->cal;
+    a->ctx.means = cfg_get("HEARING_MEANS");
+    a->ctx.source = ACTIONS_SOURCE;
+    return 0;
+}
+
+void actions_free(actions_t *a)
+{
+    cal_free(a->cal);
+    a->cal = NULL;
+}
+
+void actions_reload(void *opaque)
+{
+    actions_t *a = opaque;
+    cal_t *cal;
+    char err[512];
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &cal, err, sizeof(err))) {
+        log_error("calendar reload failed, keeping the calendar in use: %s", err);
+        return;
+    }
+    cal_free(a->cal);
+    a->cal = cal;
+    a->ctx.cal = cal;
+    log_info("calendar reloaded");
+}
+
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(reason, reason_size, __VA_ARGS__);                                                \
+        result = PL_BAD_INPUT;                                                                     \
+        goto out;                                                                                  \
+    } while (0)
+
+static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
+                             const rd_kafka_message_t *msg, const ev_event_t *ev, char *reason,
+                             size_t reason_size)
+{
+    int result = PL_OK;
+    PGresult *r = NULL;
+    msg_hearing_t h;
+    if (msg_decode_hearing(ev->data, ev->subject, &h, reason, reason_size))
+        return PL_BAD_INPUT;
+    apv_app_t app;
+    db_rc_t rc = apv_lock(db, h.application_id, &app);
+    if (rc == DB_ERR_DATA)
+        BAD("unknown application_id %s", h.application_id);
+    if (rc != DB_OK)
+        return rc;
+    const char *p[] = {h.hearing_id};
+    r = db_query(db, "SELECT application_id, outcome FROM hearings WHERE hearing_id = $1", 1, p,
+                 &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), h.application_id) != 0)
+        BAD("no hearing %s for application %s", h.hearing_id, h.application_id);
+    int concluded = !PQgetisnull(r, 0, 1);
+    PQclear(r);
+    r = NULL;
+    int fresh = pl_claim_event(pl, db, ev->id, msg);
+    if (fresh <= 0)
+        return fresh;
+    if (concluded || app.stage != STAGE_REFUSAL_PROPOSED) {
+        json_t *f =
+            json_pack("{s:s,s:s}", "application_id", h.application_id, "hearing_id", h.hearing_id);
+        log_write(LOG_LEVEL_WARN, "hearing outcome for a hearing already concluded: ignored", f);
+        return PL_OK;
+    }
+    time_t now = pl_now(pl);
+    char now_s[40];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    const char *pu[] = {h.hearing_id, h.outcome, now_s, ev->id};
+    if ((rc = db_exec(db,
+                      "UPDATE hearings SET outcome = $2, concluded_at = $3, outcome_event = $4"
+                      " WHERE hearing_id = $1",
+                      4, pu)) != DB_OK)
+        return rc;
+    if ((rc = tm_cancel(db, h.application_id, TIMER_HEARING_OUTCOME, h.hearing_id, now)) != DB_OK)
+        return rc;
+    json_t *detail = json_pack("{s:s,s:s}", "hearing_id", h.hearing_id, "outcome", h.outcome);
+    if (h.notes)
+        json_object_set_new(detail, "notes", json_string(h.notes));
+    if ((rc = ob_status_event(db, ACTIONS_SOURCE, h.application_id, app.portal_ref,
+                              "hearing_concluded", now, app.service_deadline, detail, ev->id)) !=
+        DB_OK)
+        return rc;
+    ob_cause_t cause = {"event", ev->id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
+                        0,       NULL};
+    if (strcmp(h.outcome, "refusal_confirmed") == 0)
+        return dec_refuse(db, &a->ctx, &app, now, &cause);
+    return dec_grant(db, &a->ctx, &app, STAGE_REFUSAL_PROPOSED, now, &cause);
+out:
+    PQclear(r);
+    return result;
+}
+
+int actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                   char *reason, size_t reason_size)
+{
+    actions_t *a = opaque;
+    ev_event_t ev;
+    if (ev_decode(msg->payload, msg->len, &ev, reason, reason_size))
+        return PL_BAD_INPUT;
+    int result;
+    if (strcmp(ev.type, EV_TYPE_HEARING_CONCLUDED) == 0) {
+        result = hearing_concluded(a, pl, db, msg, &ev, reason, reason_size);
+    } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_RESOLVED) == 0) {
+        msg_resolution_t res;
+        if (msg_decode_resolution(ev.data, ev.subject, &res, reason, reason_size)) {
+            result = PL_BAD_INPUT;
+        } else {
+            /* Complaints are registered by the complaints worker (not yet built): a decision
+             * on a complaint this system does not know is kept for an operator. */
+            snprintf(reason, reason_size, "unknown complaint_id %s", res.complaint_id);
+            result = PL_BAD_INPUT;
+        }
+    } else {
+        snprintf(reason, reason_size, "unknown CloudEvent type for %s", TOPIC_PROVIDER_ACTIONS);
+        result = PL_BAD_INPUT;
+    }
+    ev_free(&ev);
+    return result;
+}

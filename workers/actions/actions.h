@@ -1,0 +1,26 @@
+/* actions: consumes provider.actions.v1, the provider's back office - the outcome of a
+ * hearing (hearing.concluded.v1: refusal_confirmed -> the reasoned refusal, refused;
+ * refusal_withdrawn -> the license) and complaint decisions (complaint.resolved.v1). */
+#ifndef LIC_ACTIONS_H
+#define LIC_ACTIONS_H
+
+#include "cal.h"
+#include "decision.h"
+#include "pipeline.h"
+
+#define ACTIONS_CONSUMER "lic-actions"
+#define ACTIONS_SOURCE "/licensing/actions"
+
+typedef struct {
+    cal_t *cal;
+    dec_ctx_t ctx;
+} actions_t;
+
+int actions_init(actions_t *a, char *errstr, size_t errstr_size);
+void actions_free(actions_t *a);
+void actions_reload(void *opaque);
+
+int actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                   char *reason, size_t reason_size);
+
+#endif

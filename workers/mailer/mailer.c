@@ -1,0 +1,340 @@
+/* mailer: see mailer.h. */
+#include "mailer.h"
+#include "approval.h"
+#include "cal.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "signals.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SOURCE "/licensing/mailer"
+
+struct mailer {
+    db_t *db;
+    const char *url, *from, *user;
+    char *password;
+    int starttls;
+    long timeout_ms;
+};
+
+mailer_t *mailer_new(db_t *db)
+{
+    mailer_t *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->db = db;
+    m->url = cfg_get("SMTP_URL");
+    m->from = cfg_get("SMTP_FROM");
+    m->user = cfg_get("SMTP_USER");
+    const char *pw = cfg_get("SMTP_PASSWORD");
+    m->password = pw ? strdup(pw) : NULL;
+    m->starttls = cfg_get_long("SMTP_STARTTLS", 0) != 0;
+    m->timeout_ms = cfg_get_long("SMTP_TIMEOUT_MS", 15000);
+    return m;
+}
+
+void mailer_free(mailer_t *m)
+{
+    if (!m)
+        return;
+    free(m->password);
+    free(m);
+}
+
+/* Base64 of `len` bytes in lines of 76 characters (CRLF), for a MIME body. New string. */
+static char *b64_lines(const char *in, size_t len, int folded)
+{
+    size_t enc = (len + 2) / 3 * 4;
+    char *flat = malloc(enc + 1);
+    char *out = malloc(enc + enc / 76 * 2 + 4);
+    if (!flat || !out) {
+        free(flat);
+        free(out);
+        return NULL;
+    }
+    EVP_EncodeBlock((unsigned char *)flat, (const unsigned char *)in, (int)len);
+    size_t o = 0;
+    for (size_t i = 0; i < enc; i += 76) {
+        size_t n = enc - i < 76 ? enc - i : 76;
+        memcpy(out + o, flat + i, n);
+        o += n;
+        if (folded) {
+            out[o++] = '\r';
+            out[o++] = '\n';
+        }
+    }
+    out[o] = '\0';
+    free(flat);
+    return out;
+}
+
+typedef struct {
+    const char *data;
+    size_t len, pos;
+} upload_t;
+
+static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    upload_t *u = ud;
+    size_t room = size * nmemb, left = u->len - u->pos;
+    size_t n = left < room ? left : room;
+    memcpy(ptr, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+/* One SMTP delivery. 0 when the server accepted the message; -1 with the reason. */
+static int smtp_send(mailer_t *m, long long id, const char *to, const char *subject,
+                     const char *body, const char *app_id, char *err, size_t err_size)
+{
+    if (strpbrk(to, "\r\n<>,;") || !strchr(to, '@')) {
+        snprintf(err, err_size, "not a single e-mail address: refusing to send");
+        return -1;
+    }
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    char *subj = b64_lines(subject, strlen(subject), 0);
+    char *text = b64_lines(body, strlen(body), 1);
+    size_t size = strlen(subj ? subj : "") + strlen(text ? text : "") + 1024;
+    char *msg = malloc(size);
+    if (!subj || !text || !msg) {
+        free(subj);
+        free(text);
+        free(msg);
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    char domain[128];
+    const char *at = strchr(m->from, '@');
+    snprintf(domain, sizeof(domain), "%s", at ? at + 1 : "licensing.local");
+    snprintf(msg, size,
+             "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <notice-%lld-%s@%s>\r\n"
+             "Subject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
+             "X-Licensing-Application: %s\r\n\r\n%s",
+             date, m->from, to, id, app_id, domain, subj, app_id, text);
+    free(subj);
+    free(text);
+    upload_t up = {msg, strlen(msg), 0};
+    char from[300], rcpt[300];
+    snprintf(from, sizeof(from), "<%s>", m->from);
+    snprintf(rcpt, sizeof(rcpt), "<%s>", to);
+    struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, m->url);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, m->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (m->starttls)
+        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (m->user) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
+        if (m->password)
+            curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);
+    }
+    CURLcode cc = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(rcpts);
+    curl_easy_cleanup(c);
+    free(msg);
+    if (cc != CURLE_OK) {
+        snprintf(err, err_size, "SMTP: %s (server code %ld)", curl_easy_strerror(cc), code);
+        return -1;
+    }
+    return 0;
+}
+
+/* The server accepted it: record the time and, for a hearing notice, publish the proposed
+ * refusal with the notice's time. */
+static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const char *kind,
+                           const char *ref)
+{
+    time_t now = clock_now();
+    char now_s[40], ids[24];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    snprintf(ids, sizeof(ids), "%lld", id);
+    apv_app_t app;
+    db_rc_t rc = apv_lock(m->db, app_id, &app);
+    if (rc != DB_OK)
+        return rc;
+    const char *p[] = {ids, now_s};
+    if ((rc = db_exec(m->db,
+                      "UPDATE email_outbox SET sent_at = $2, last_error = NULL"
+                      " WHERE id = $1 AND sent_at IS NULL",
+                      2, p)) != DB_OK)
+        return rc;
+    if (strcmp(kind, "hearing_notice") != 0)
+        return DB_OK;
+    const char *ph[] = {ref, now_s};
+    PGresult *r = db_query(m->db,
+                           "UPDATE hearings SET notice_sent_at = $2 WHERE hearing_id = $1"
+                           " AND notice_sent_at IS NULL RETURNING grounds::text,"
+                           " extract(epoch FROM hearing_at)::bigint, means,"
+                           " extract(epoch FROM notice_due)::bigint",
+                           2, ph, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_OK;
+    }
+    json_t *grounds = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    time_t hearing_at = (time_t)atoll(PQgetvalue(r, 0, 1));
+    time_t notice_due = (time_t)atoll(PQgetvalue(r, 0, 3));
+    char at_s[40], due_s[40], sent_s[40];
+    cal_format(hearing_at, at_s, sizeof(at_s));
+    cal_format(notice_due, due_s, sizeof(due_s));
+    cal_format(now, sent_s, sizeof(sent_s));
+    json_t *detail =
+        json_pack("{s:s,s:o,s:s,s:s,s:s,s:s}", "hearing_id", ref, "grounds",
+                  grounds ? grounds : json_array(), "hearing_at", at_s, "hearing_means",
+                  PQgetvalue(r, 0, 2), "notice_sent_at", sent_s, "notice_due", due_s);
+    PQclear(r);
+    if ((rc = ob_status_event(m->db, SOURCE, app_id, app.portal_ref, "refusal_proposed", now,
+                              app.service_deadline, detail, ref)) != DB_OK)
+        return rc;
+    if (now > notice_due) {
+        char detail_s[200];
+        snprintf(detail_s, sizeof(detail_s),
+                 "hearing notice sent after %s, less than 3 WD before the service term ends",
+                 due_s);
+        rc = apv_incident(m->db, app_id, "hearing_notice_late", ref, detail_s, now);
+    }
+    return rc;
+}
+
+static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kind, const char *ref)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        db_rc_t rc = db_begin(m->db);
+        if (rc == DB_OK)
+            rc = record_sent(m, id, app, kind, ref);
+        if (rc == DB_OK && (rc = db_commit(m->db)) == DB_OK)
+            return DB_OK;
+        db_rollback(m->db);
+        if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
+            return rc;
+        util_sleep_ms(util_backoff_ms(attempt, 50, 2000));
+    }
+    return DB_ERR_RETRY;
+}
+
+int mailer_round(mailer_t *m)
+{
+    int sent = 0;
+    while (!sig_stop_requested()) {
+        db_rc_t rc;
+        PGresult *r = db_query(m->db,
+                               "UPDATE email_outbox SET next_attempt_at = now() + interval"
+                               " '10 minutes', attempts = attempts + 1 WHERE id = (SELECT id"
+                               " FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <="
+                               " now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                               " RETURNING id, application_id, kind, ref, to_addr, subject,"
+                               " body, attempts",
+                               0, NULL, &rc);
+        if (!r)
+            return rc;
+        if (PQntuples(r) == 0) {
+            PQclear(r);
+            return sent;
+        }
+        long long id = atoll(PQgetvalue(r, 0, 0));
+        char app[40], kind[32], ref[64], err[400];
+        snprintf(app, sizeof(app), "%s", PQgetvalue(r, 0, 1));
+        snprintf(kind, sizeof(kind), "%s", PQgetvalue(r, 0, 2));
+        snprintf(ref, sizeof(ref), "%s", PQgetvalue(r, 0, 3));
+        int attempts = atoi(PQgetvalue(r, 0, 7));
+        int ok = smtp_send(m, id, PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
+                           app, err, sizeof(err)) == 0;
+        PQclear(r);
+        if (ok) {
+            if (in_tx(m, id, app, kind, ref) == DB_OK) {
+                sent++;
+                json_t *f = json_pack("{s:s,s:s,s:I}", "application_id", app, "kind", kind,
+                                      "attempts", (json_int_t)attempts);
+                log_write(LOG_LEVEL_INFO, "e-mail accepted by the server", f);
+            }
+            continue;
+        }
+        char ids[24], delay[48];
+        snprintf(ids, sizeof(ids), "%lld", id);
+        snprintf(delay, sizeof(delay), "%ld milliseconds",
+                 util_backoff_ms(attempts, 1000, 300000) + 500);
+        const char *p[] = {ids, err, delay};
+        db_exec(m->db,
+                "UPDATE email_outbox SET last_error = $2, next_attempt_at = now() +"
+                " $3::interval WHERE id = $1",
+                3, p);
+        json_t *f =
+            json_pack("{s:s,s:s,s:i}", "application_id", app, "error", err, "attempts", attempts);
+        log_write(LOG_LEVEL_WARN, "e-mail not accepted, will retry", f);
+        return sent; /* the server is likely down: wait for the back-off */
+    }
+    return sent;
+}
+
+int mailer_run(mailer_t *m)
+{
+    int listening = 0;
+    log_info("sending notices through %s", m->url);
+    while (!sig_stop_requested()) {
+        if (!listening) {
+            if (db_exec(m->db, "LISTEN lic_mail", 0, NULL) != DB_OK) {
+                if (db_reconnect(m->db) != 0)
+                    break;
+                continue;
+            }
+            listening = 1;
+        }
+        int n = mailer_round(m);
+        if (n == DB_ERR_CONN) {
+            listening = 0;
+            if (db_reconnect(m->db) != 0)
+                break;
+            continue;
+        }
+        long wait = 5000;
+        db_rc_t rc;
+        PGresult *r = db_query(m->db,
+                               "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) -"
+                               " now()) * 1000)::bigint FROM email_outbox WHERE sent_at IS NULL",
+                               0, NULL, &rc);
+        if (r) {
+            if (!PQgetisnull(r, 0, 0) && atol(PQgetvalue(r, 0, 0)) < wait)
+                wait = atol(PQgetvalue(r, 0, 0)) + 10;
+            PQclear(r);
+        }
+        PGconn *c = db_conn(m->db);
+        struct pollfd pfd = {c ? PQsocket(c) : -1, POLLIN, 0};
+        if (pfd.fd >= 0)
+            poll(&pfd, 1, (int)wait);
+        if (!c || PQconsumeInput(c) == 0) {
+            listening = 0;
+            if (db_reconnect(m->db) != 0)
+                break;
+            continue;
+        }
+        PGnotify *nt;
+        while ((nt = PQnotifies(c)))
+            PQfreemem(nt);
+    }
+    log_info("stopping");
+    return 0;
+}
