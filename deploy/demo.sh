@@ -30,7 +30,9 @@ export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_CLOCK_FILE="$stack/clock"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
-WORKERS=(relay intake dispatcher replies timer)
+WORKERS=(relay intake dispatcher replies timer decider mailer actions)
+smtp_port=${LIC_DEMO_SMTP_PORT:-2525}
+export LIC_SMTP_URL="smtp://127.0.0.1:$smtp_port"
 
 psql_owner() {
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U lic_owner -d licensing "$@"
@@ -58,6 +60,7 @@ stop_pid() { # name: SIGTERM, wait up to 15 s, then SIGKILL
 stop_stack() {
   for w in "${WORKERS[@]}"; do stop_pid "$w"; done
   stop_pid agencysim
+  stop_pid smtpsink
   stop_pid devbroker
   "$root/deploy/pg.sh" stop "$stack/pg" >/dev/null
 }
@@ -76,7 +79,7 @@ stop)
   exit 0
   ;;
 status)
-  for n in devbroker agencysim "${WORKERS[@]}"; do
+  for n in devbroker agencysim smtpsink "${WORKERS[@]}"; do
     if [ -f "$stack/$n.pid" ] && kill -0 "$(cat "$stack/$n.pid")" 2>/dev/null; then
       echo "$n: running (pid $(cat "$stack/$n.pid"))"
     else
@@ -105,8 +108,9 @@ fi
 # demo database starts afresh with it (its stored consumer offsets would not match).
 for w in "${WORKERS[@]}"; do stop_pid "$w"; done
 stop_pid agencysim
+stop_pid smtpsink
 stop_pid devbroker
-rm -f "$stack/bootstrap" "$stack"/*.log "$stack/agencies.json" "$stack/sim.port"
+rm -rf "$stack/bootstrap" "$stack"/*.log "$stack/agencies.json" "$stack/sim.port" "$stack/maildir"
 "$build/approvalctl" clock real >/dev/null
 "$root/deploy/pg.sh" start "$stack/pg" "$port"
 psql -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
@@ -123,6 +127,11 @@ start_bg agencysim "$build/agencysim" --agencies-file "$stack/agencies.json" \
 for _ in $(seq 1 100); do [ -s "$stack/sim.port" ] && break; sleep 0.1; done
 [ -s "$stack/sim.port" ] || { echo "demo: the agency simulator did not start" >&2; exit 1; }
 echo "demo: agency simulator at http://127.0.0.1:$(cat "$stack/sim.port")"
+# The applicants' mail server: Debian's aiosmtpd keeping what it receives in a Maildir.
+start_bg smtpsink "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox \
+  "$stack/maildir"
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
+echo "demo: SMTP sink at $LIC_SMTP_URL (mail in $stack/maildir)"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
@@ -185,17 +194,38 @@ wait_for() { # description sql: until the query returns t (60 s)
   echo "demo: $1 did not happen within 60 s (logs in $stack)" >&2
   exit 1
 }
-echo "demo: waiting for registration, the completeness check and the agencies' replies..."
-wait_for "the agencies' replies" "SELECT
-  (SELECT count(*) FROM applications WHERE stage = 'awaiting_decision') = 2
+echo "demo: waiting for registration, the completeness check, the agencies and the decisions..."
+wait_for "the first decisions" "SELECT
+  (SELECT count(*) FROM applications WHERE stage = 'license_issued') = 1
   AND (SELECT count(*) FROM applications WHERE stage = 'refused_incomplete') = 1
+  AND (SELECT count(*) FROM hearings WHERE notice_sent_at IS NOT NULL) = 1
   AND (SELECT count(*) FROM agency_requests WHERE outcome IS NOT NULL) = 5
   AND (SELECT count(*) FROM dead_letters) = 2"
+echo "demo: the hearing notice was e-mailed; the back office reports the refusal confirmed"
+"$py" - "$stack" "$port" <<'PY'
+import json, sys, uuid, datetime
+stack = sys.argv[1]
+ids = json.load(open(f"{stack}/ids.json"))
+import subprocess
+app = ids["6-issue-noncompliant"]
+hid = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", sys.argv[2] if len(sys.argv) > 2 else "5433",
+                      "-U", "lic_owner", "-d", "licensing", "-c",
+                      f"SELECT hearing_id FROM hearings WHERE application_id = '{app}'"],
+                     capture_output=True, text=True).stdout.strip()
+now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5))).replace(microsecond=0)
+ev = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/provider/back-office",
+      "type": "kz.gov.licensing.hearing.concluded.v1", "subject": app, "time": now.isoformat(),
+      "datacontenttype": "application/json",
+      "data": {"application_id": app, "hearing_id": hid, "outcome": "refusal_confirmed",
+               "notes": "Заявитель не представил санитарно-эпидемиологическое заключение."}}
+json.dump(ev, open(f"{stack}/messages/hearing.json", "w"), ensure_ascii=False)
+PY
+"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing.json"
+wait_for "the refusal" "SELECT count(*) = 1 FROM applications WHERE stage = 'refused'"
 echo "demo: the industrial-safety unit never answers the re-registration; moving the clock 20 days on"
 "$build/approvalctl" clock advance 20d
-wait_for "the deemed approval" "SELECT count(*) = 3 FROM applications WHERE stage = 'awaiting_decision'"
+wait_for "the deemed approval" "SELECT count(*) = 1 FROM applications WHERE stage = 'license_reissued'"
 wait_for "the relay" "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"
-
 echo
 echo "== applications (PostgreSQL)"
 psql_owner -P pager=off -c "SELECT portal_ref, kind, stage, executor,
@@ -218,10 +248,21 @@ echo "== documents issued"
 psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, d.body->>'date' AS date,
        (SELECT string_agg(g->>'code', ', ') FROM jsonb_array_elements(d.body->'grounds') g) AS grounds
   FROM issued_documents d JOIN applications a USING (application_id) ORDER BY d.number"
+echo "== e-mail received by the applicants' server"
+"$py" - "$stack/maildir" <<'PY'
+import email, email.policy, mailbox, sys
+for key, msg in mailbox.Maildir(sys.argv[1], create=False).items():
+    m = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    body = m.get_content()
+    print(f"  to {m['To']}: {m['Subject']}")
+    for line in body.splitlines():
+        if line.startswith(("Заслушивание", "Тыңдау")):
+            print("    " + line)
+PY
 echo "== dead letters"
 psql_owner -P pager=off -c "SELECT topic, partition, \"offset\", reason FROM dead_letters ORDER BY id"
 echo "== licensing.status.v1 (Kafka)"
-"$build/approvalctl" consume --topic licensing.status.v1 --count 17 --timeout-ms 10000 |
+"$build/approvalctl" consume --topic licensing.status.v1 --count 22 --timeout-ms 10000 |
   "$py" -c '
 import json, sys
 for line in sys.stdin:

@@ -5,7 +5,7 @@
 set -euo pipefail
 src=$1 build=$2 port=$3
 stack="$build/demo-test-stack"
-export LIC_DEMO_STACK="$stack" LIC_DEMO_PG_PORT="$port" LIC_DEMO_BUILD_DIR="$build" LIC_DEMO_SKIP_BUILD=1
+export LIC_DEMO_STACK="$stack" LIC_DEMO_PG_PORT="$port" LIC_DEMO_SMTP_PORT=$((port + 1)) LIC_DEMO_BUILD_DIR="$build" LIC_DEMO_SKIP_BUILD=1
 
 cleanup() { "$src/deploy/demo.sh" stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -13,8 +13,10 @@ trap cleanup EXIT
 for run in 1 2; do
   out=$("$src/deploy/demo.sh" 2>&1) || { echo "$out"; echo "FAIL: run $run exited non-zero"; exit 1; }
   # What a user sees: the three applications in their stages, the refusal, two dead letters.
-  for want in "awaiting_decision" "refused_incomplete" "KPR-R-" "invalid BIN: check digit" \
-              "not valid JSON" "deemed_approved" "non_compliant" \
+  for want in "refused_incomplete" "license_issued" "license_reissued" "refused " \
+              "KPR-L-20[0-9]{2}-000001/1" "KPR-R-20[0-9]{2}-000002 .*agency_non_compliant" \
+              "invalid BIN: check digit" "not valid JSON" "deemed_approved" "non_compliant" \
+              "Заслушивание состоится" \
               "agency_deemed_approved +industrial_safety +deadline [0-9-]+T18:30:00\+05:00"; do
     grep -Eq -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
   done
