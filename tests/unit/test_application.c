@@ -187,8 +187,7 @@ static void test_invalid_bin_check_digit_is_bad_input(void **state)
 static void test_unknown_region_and_subtype_are_bad_input(void **state)
 {
     json_t *data = issue_data();
-    json_object_set_new(json_object_get(data, "production_base"), "region",
-                        json_string("KZ-XXX"));
+    json_object_set_new(json_object_get(data, "production_base"), "region", json_string("KZ-XXX"));
     expect_bad(data, NULL, "unknown region");
     json_decref(data);
     data = issue_data();

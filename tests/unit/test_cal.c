@@ -149,13 +149,11 @@ static void test_decree_transfers_make_saturday_working_and_weekday_off(void **s
     assert_false(is_working("2025-01-03"));
     time_t due;
     char err[256];
-    assert_int_equal(cal_add_working_days(cal, T("2024-05-03T10:00:00+05:00"), 1, &due, err,
-                                          sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2024-05-03T10:00:00+05:00"), 1, &due, err, sizeof(err)), 0);
     assert_moment(due, "2024-05-04T18:30:00+05:00");
-    assert_int_equal(cal_add_working_days(cal, T("2024-05-07T10:00:00+05:00"), 1, &due, err,
-                                          sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2024-05-07T10:00:00+05:00"), 1, &due, err, sizeof(err)), 0);
     assert_moment(due, "2024-05-10T18:30:00+05:00"); /* 8 off by decree, 9 Victory Day */
 }
 
@@ -218,13 +216,11 @@ static void test_time_zone_change_of_1_march_2024(void **state)
     reg("2024-02-29T10:00:00+06:00", "2024-02-29T10:00:00+06:00");
     time_t due;
     char err[256];
-    assert_int_equal(cal_add_working_days(cal, T("2024-02-28T10:00:00+06:00"), 1, &due, err,
-                                          sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2024-02-28T10:00:00+06:00"), 1, &due, err, sizeof(err)), 0);
     assert_moment(due, "2024-02-29T18:30:00+06:00");
-    assert_int_equal(cal_add_working_days(cal, T("2024-02-28T10:00:00+06:00"), 2, &due, err,
-                                          sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2024-02-28T10:00:00+06:00"), 2, &due, err, sizeof(err)), 0);
     assert_moment(due, "2024-03-01T18:30:00+05:00");
     char buf[32];
     util_rfc3339_utc(due, buf, sizeof(buf));
@@ -235,17 +231,15 @@ static void test_15_wd_issue_term_spanning_nauryz(void **state)
 {
     cal_deadlines_t dl;
     char err[256];
-    assert_int_equal(cal_deadlines(cal, "issue", T("2026-03-16T10:00:00+05:00"), &dl, err,
-                                   sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_deadlines(cal, "issue", T("2026-03-16T10:00:00+05:00"), &dl, err, sizeof(err)), 0);
     assert_moment(dl.registered_at, "2026-03-16T10:00:00+05:00");
     assert_moment(dl.completeness_due, "2026-03-18T18:30:00+05:00");
     assert_moment(dl.service_deadline, "2026-04-09T18:30:00+05:00");
     assert_moment(dl.notice_latest, "2026-04-06T18:30:00+05:00");
     assert_moment(dl.hearing_latest, "2026-04-08T18:30:00+05:00");
-    assert_int_equal(cal_deadlines(cal, "issue", T("2025-03-17T10:00:00+05:00"), &dl, err,
-                                   sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_deadlines(cal, "issue", T("2025-03-17T10:00:00+05:00"), &dl, err, sizeof(err)), 0);
     assert_moment(dl.service_deadline, "2025-04-10T18:30:00+05:00");
 }
 
@@ -253,9 +247,8 @@ static void test_3_wd_reissue_term(void **state)
 {
     cal_deadlines_t dl;
     char err[256];
-    assert_int_equal(cal_deadlines(cal, "reissue", T("2026-05-06T16:00:00+05:00"), &dl, err,
-                                   sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_deadlines(cal, "reissue", T("2026-05-06T16:00:00+05:00"), &dl, err, sizeof(err)), 0);
     /* 7 May holiday, 8 Fri (1), 11 carried Victory Day, 12 (2), 13 (3) */
     assert_moment(dl.service_deadline, "2026-05-13T18:30:00+05:00");
     assert_int_equal(dl.term_wd, 3);
@@ -265,14 +258,13 @@ static void test_agency_reply_window_is_10_wd_from_receipt(void **state)
 {
     time_t due;
     char err[256];
-    assert_int_equal(cal_add_working_days(cal, T("2026-05-22T15:00:00+05:00"),
-                                          CAL_AGENCY_REPLY_WD, &due, err, sizeof(err)),
+    assert_int_equal(cal_add_working_days(cal, T("2026-05-22T15:00:00+05:00"), CAL_AGENCY_REPLY_WD,
+                                          &due, err, sizeof(err)),
                      0);
     assert_moment(due, "2026-06-08T18:30:00+05:00");
     /* Received on a Saturday: Monday is day 1. */
-    assert_int_equal(cal_add_working_days(cal, T("2026-11-28T12:00:00+05:00"), 10, &due, err,
-                                          sizeof(err)),
-                     0);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2026-11-28T12:00:00+05:00"), 10, &due, err, sizeof(err)), 0);
     assert_moment(due, "2026-12-11T18:30:00+05:00");
 }
 
@@ -296,13 +288,11 @@ static void test_working_days_between(void **state)
     int n;
     char err[256];
     assert_int_equal(cal_working_days_between(cal, T("2026-03-20T10:00:00+05:00"),
-                                              T("2026-03-27T10:00:00+05:00"), &n, err,
-                                              sizeof(err)),
+                                              T("2026-03-27T10:00:00+05:00"), &n, err, sizeof(err)),
                      0);
     assert_int_equal(n, 2);
     assert_int_equal(cal_working_days_between(cal, T("2026-03-27T10:00:00+05:00"),
-                                              T("2026-03-20T10:00:00+05:00"), &n, err,
-                                              sizeof(err)),
+                                              T("2026-03-20T10:00:00+05:00"), &n, err, sizeof(err)),
                      0);
     assert_int_equal(n, -2);
 }
@@ -311,13 +301,11 @@ static void test_dates_outside_covered_years_are_errors(void **state)
 {
     time_t out;
     char err[256] = "";
-    assert_int_equal(cal_registration_moment(cal, T("2028-01-10T10:00:00+05:00"), &out, err,
-                                             sizeof(err)),
-                     -1);
+    assert_int_equal(
+        cal_registration_moment(cal, T("2028-01-10T10:00:00+05:00"), &out, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "2028"));
-    assert_int_equal(cal_add_working_days(cal, T("2027-12-20T10:00:00+05:00"), 15, &out, err,
-                                          sizeof(err)),
-                     -1);
+    assert_int_equal(
+        cal_add_working_days(cal, T("2027-12-20T10:00:00+05:00"), 15, &out, err, sizeof(err)), -1);
     cal_date_t d = {2023, 6, 1};
     cal_day_info_t info;
     assert_int_equal(cal_day_info(cal, d, &info, err, sizeof(err)), -1);
