@@ -1,5 +1,6 @@
 /* cal: working-day arithmetic over a per-year table of days off built from the data file. */
 #include "cal.h"
+#include "log.h"
 
 #include <pthread.h>
 
@@ -613,5 +614,19 @@ int cal_deadlines(const cal_t *cal, const char *kind, time_t submitted_at, cal_d
         cal_add_working_days(cal, out->notice_latest, CAL_HEARING_AFTER_NOTICE_WD,
                              &out->hearing_latest, errstr, errstr_size))
         return -1;
+    return 0;
+}
+
+int cal_reload(cal_t **cal, const char *path)
+{
+    char err[512];
+    cal_t *fresh;
+    if (cal_load_file(path, &fresh, err, sizeof(err))) {
+        log_error("calendar reload failed, keeping the calendar in use: %s", err);
+        return -1;
+    }
+    cal_free(*cal);
+    *cal = fresh;
+    log_info("calendar reloaded from %s", path);
     return 0;
 }

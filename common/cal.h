@@ -56,6 +56,9 @@ void cal_tz_init(void);
 int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size);
 int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_size);
 void cal_free(cal_t *cal);
+/* SIGHUP: loads `path` into a new calendar and swaps it into *cal, or keeps the calendar in
+ * use when the file is invalid. Logs either way. 0 reloaded, -1 kept. */
+int cal_reload(cal_t **cal, const char *path);
 
 /* First and last covered year. */
 void cal_years(const cal_t *cal, int *first, int *last);

@@ -5,6 +5,7 @@
 #include "signals.h"
 #include "util.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,4 +212,25 @@ char *db_bytea_hex(const void *buf, size_t len)
     }
     out[2 + len * 2] = '\0';
     return out;
+}
+
+int db_wait_notify(db_t *db, long timeout_ms)
+{
+    PGconn *c = db_conn(db);
+    if (!c || PQstatus(c) != CONNECTION_OK)
+        return -1;
+    struct pollfd pfd = {PQsocket(c), POLLIN, 0};
+    if (pfd.fd < 0)
+        return -1;
+    if (timeout_ms > 0)
+        poll(&pfd, 1, (int)timeout_ms);
+    if (PQconsumeInput(c) == 0)
+        return -1;
+    int n = 0;
+    PGnotify *nt;
+    while ((nt = PQnotifies(c))) {
+        n++;
+        PQfreemem(nt);
+    }
+    return n;
 }

@@ -54,6 +54,11 @@ void db_rollback(db_t *db);
 const char *db_last_error(const db_t *db);
 const char *db_last_sqlstate(const db_t *db);
 
+/* Waits up to timeout_ms for input on the connection (a NOTIFY of a channel the caller
+ * LISTENs to) and drains the notifications. Returns how many arrived (0 on timeout), or -1
+ * when the connection is lost: reconnect (db_reconnect) and LISTEN again. */
+int db_wait_notify(db_t *db, long timeout_ms);
+
 /* A bytea input literal ("\x" and hex digits) for `len` bytes, for a text-format parameter.
  * Returns a new buffer the caller frees, or NULL on out of memory. */
 char *db_bytea_hex(const void *buf, size_t len);

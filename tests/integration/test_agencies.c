@@ -14,63 +14,11 @@
 
 #include <cmocka.h>
 
+#include "itest.h"
+
 #define APPS "portal.applications.v1"
 #define STATUS "licensing.status.v1"
 #define DLQ "licensing.dead-letter.v1"
-
-static h_env_t *env;
-
-static long long q(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_query_ll(env, sql);
-}
-
-static char *qs(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_query_str(env, sql);
-}
-
-static int wait_q(long long expected, int timeout_ms, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_wait_ll(env, sql, expected, timeout_ms);
-}
-
-static void assert_str(char *got, const char *expected)
-{
-    assert_non_null(got);
-    assert_string_equal(got, expected);
-    free(got);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int problems = h_teardown(env);
-    env = NULL;
-    return problems ? -1 : 0;
-}
-
-static void sim(const char *body)
-{
-    json_t *r = h_sim(env, body);
-    assert_non_null(r);
-    json_decref(r);
-}
 
 static long long sim_stat(const char *agency, const char *key)
 {
@@ -347,7 +295,7 @@ static void forged_and_duplicate(void **state)
     start_stack(controls);
     const char *id = "a0000000-0000-4000-8000-000000000005";
     submit(id);
-    assert_true(wait_q(1, 30000, "SELECT count(*) FROM dead_letters", id));
+    assert_true(wait_q(1, 30000, "SELECT count(*) FROM dead_letters"));
     assert_true(wait_q(2, 30000,
                        "SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
                        " AND agency = 'sanitary'",

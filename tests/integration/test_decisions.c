@@ -13,38 +13,12 @@
 
 #include <cmocka.h>
 
+#include "itest.h"
+
 #define APPS "portal.applications.v1"
 #define ACTIONS "provider.actions.v1"
 #define STATUS "licensing.status.v1"
 #define T0 "2026-03-16T10:00:07+05:00"
-
-static h_env_t *env;
-
-#define q(...) h_qf(env, __VA_ARGS__)
-#define qs(...) h_qsf(env, __VA_ARGS__)
-#define wait_q(expected, timeout, ...) h_waitf(env, expected, timeout, __VA_ARGS__)
-
-static void assert_str(char *got, const char *expected)
-{
-    assert_non_null(got);
-    assert_string_equal(got, expected);
-    free(got);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int problems = h_teardown(env);
-    env = NULL;
-    return problems ? -1 : 0;
-}
-
-static void sim(const char *body)
-{
-    json_t *r = h_sim(env, body);
-    assert_non_null(r);
-    json_decref(r);
-}
 
 static const char *const WORKERS[] = {"intake",  "relay",  "dispatcher", "replies", "timer",
                                       "decider", "mailer", "actions",    NULL};

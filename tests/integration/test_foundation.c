@@ -13,15 +13,7 @@
 
 #include <cmocka.h>
 
-static h_env_t *env;
-
-static int teardown(void **state)
-{
-    (void)state;
-    int problems = h_teardown(env);
-    env = NULL;
-    return problems ? -1 : 0;
-}
+#include "itest.h"
 
 static void migrate_twice_is_noop(void **state)
 {

@@ -16,48 +16,11 @@
 
 #include <cmocka.h>
 
+#include "itest.h"
+
 #define APPS "portal.applications.v1"
 #define STATUS "licensing.status.v1"
 #define DLQ "licensing.dead-letter.v1"
-
-static h_env_t *env;
-
-static long long q(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_query_ll(env, sql);
-}
-
-static char *qs(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_query_str(env, sql);
-}
-
-static int wait_q(long long expected, int timeout_ms, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    return h_wait_ll(env, sql, expected, timeout_ms);
-}
-
-static void assert_str(char *got, const char *expected)
-{
-    assert_non_null(got);
-    assert_string_equal(got, expected);
-    free(got);
-}
 
 static pid_t start(const char *binary)
 {
@@ -68,14 +31,6 @@ static int setup(void **state)
 {
     (void)state;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int problems = h_teardown(env);
-    env = NULL;
-    return problems ? -1 : 0;
 }
 
 /* Messages of `topic` whose value has data.application_id == id and data.stage == stage. */

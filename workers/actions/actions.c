@@ -31,16 +31,8 @@ void actions_free(actions_t *a)
 void actions_reload(void *opaque)
 {
     actions_t *a = opaque;
-    cal_t *cal;
-    char err[512];
-    if (cal_load_file(cfg_get("CALENDAR_FILE"), &cal, err, sizeof(err))) {
-        log_error("calendar reload failed, keeping the calendar in use: %s", err);
-        return;
-    }
-    cal_free(a->cal);
-    a->cal = cal;
-    a->ctx.cal = cal;
-    log_info("calendar reloaded");
+    if (cal_reload(&a->cal, cfg_get("CALENDAR_FILE")) == 0)
+        a->ctx.cal = a->cal;
 }
 
 #define BAD(...)                                                                                   \

@@ -7,7 +7,6 @@
 #include "signals.h"
 #include "util.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -46,16 +45,8 @@ void decider_free(decider_t *d)
 
 static void reload(decider_t *d)
 {
-    char err[512];
-    cal_t *cal;
-    if (cal_load_file(cfg_get("CALENDAR_FILE"), &cal, err, sizeof(err))) {
-        log_error("calendar reload failed, keeping the calendar in use: %s", err);
-        return;
-    }
-    cal_free(d->cal);
-    d->cal = cal;
-    d->ctx.cal = cal;
-    log_info("calendar reloaded");
+    if (cal_reload(&d->cal, cfg_get("CALENDAR_FILE")) == 0)
+        d->ctx.cal = d->cal;
 }
 
 int decider_round(decider_t *d, int max, time_t now)
@@ -121,19 +112,12 @@ int decider_run(decider_t *d)
             log_info("decided %d application%s", n, n == 1 ? "" : "s");
             continue; /* more may be waiting */
         }
-        PGconn *c = db_conn(d->db);
-        struct pollfd pfd = {c ? PQsocket(c) : -1, POLLIN, 0};
-        if (pfd.fd >= 0)
-            poll(&pfd, 1, 5000); /* a notification, or a look every 5 s */
-        if (!c || PQconsumeInput(c) == 0) {
+        /* A notification, or a look every 5 s. */
+        if (db_wait_notify(d->db, 5000) < 0) {
             listening = 0;
             if (db_reconnect(d->db) != 0)
                 break;
-            continue;
         }
-        PGnotify *nt;
-        while ((nt = PQnotifies(c)))
-            PQfreemem(nt);
     }
     log_info("stopping");
     return 0;

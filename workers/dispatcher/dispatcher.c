@@ -94,15 +94,8 @@ void dispatcher_free(dispatcher_t *d)
 void dispatcher_reload(dispatcher_t *d)
 {
     char err[512];
-    cal_t *cal;
     ag_config_t ag;
-    if (cal_load_file(cfg_get("CALENDAR_FILE"), &cal, err, sizeof(err)) == 0) {
-        cal_free(d->cal);
-        d->cal = cal;
-        log_info("calendar reloaded");
-    } else {
-        log_error("calendar reload failed, keeping the calendar in use: %s", err);
-    }
+    cal_reload(&d->cal, cfg_get("CALENDAR_FILE"));
     if (ag_load(cfg_get("AGENCIES_FILE"), &ag, err, sizeof(err)) == 0) {
         ag_free(&d->ag);
         d->ag = ag;

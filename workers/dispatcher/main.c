@@ -1,44 +1,32 @@
 /* dispatcher worker: sends approval requests to the agencies (see dispatcher.h). */
-#include "clock.h"
-#include "cal.h"
-#include "config.h"
-#include "db.h"
 #include "dispatcher.h"
 #include "log.h"
-#include "migrate.h"
-#include "signals.h"
+#include "worker.h"
 
 #include <curl/curl.h>
 
 int main(void)
 {
-    int level = log_level_parse(cfg_get("LOG_LEVEL"));
-    log_init("dispatcher", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
-    cal_tz_init(); /* before any thread starts: setenv is not thread-safe */
-    sig_install();
-    clock_use_file(cfg_get("CLOCK_FILE"));
+    wk_init("dispatcher");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         log_error("cannot initialise libcurl");
         return 2;
     }
-    db_t *db = db_open_from_config("lic-dispatcher");
-    if (!db || mig_wait_ready(db) != 0) {
+    int rc;
+    db_t *db = wk_open_db("lic-dispatcher", &rc);
+    if (db) {
+        char err[512];
+        dispatcher_t *d = dispatcher_new(db, err, sizeof(err));
+        if (d) {
+            rc = dispatcher_run(d) == 0 ? 0 : 1;
+            dispatcher_free(d);
+        } else {
+            log_error("cannot start: %s", err);
+            rc = 2;
+        }
         db_close(db);
-        curl_global_cleanup();
-        return sig_stop_requested() ? 0 : 1;
     }
-    char err[512];
-    dispatcher_t *d = dispatcher_new(db, err, sizeof(err));
-    if (!d) {
-        log_error("cannot start: %s", err);
-        db_close(db);
-        curl_global_cleanup();
-        return 2;
-    }
-    int rc = dispatcher_run(d);
-    dispatcher_free(d);
-    db_close(db);
     curl_global_cleanup();
     log_info("stopped");
-    return rc == 0 ? 0 : 1;
+    return rc;
 }

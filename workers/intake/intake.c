@@ -46,16 +46,6 @@ void intake_free(intake_t *in)
     memset(in, 0, sizeof(*in));
 }
 
-int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size)
-{
-    cal_t *fresh;
-    if (cal_load_file(cfg_get("CALENDAR_FILE"), &fresh, errstr, errstr_size))
-        return -1;
-    cal_free(in->cal);
-    in->cal = fresh;
-    return 0;
-}
-
 static const char *bool_text(int b)
 {
     return b ? "true" : "false";

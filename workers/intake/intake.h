@@ -27,9 +27,6 @@ typedef struct {
 int intake_init(intake_t *in, char *errstr, size_t errstr_size);
 void intake_free(intake_t *in);
 
-/* Re-reads the calendar file (SIGHUP). Keeps the old one on error. */
-int intake_reload_calendar(intake_t *in, char *errstr, size_t errstr_size);
-
 /* The pipeline handler for portal.applications.v1. */
 int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                   char *reason, size_t reason_size);

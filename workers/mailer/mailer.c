@@ -10,7 +10,6 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,19 +320,11 @@ int mailer_run(mailer_t *m)
                 wait = atol(PQgetvalue(r, 0, 0)) + 10;
             PQclear(r);
         }
-        PGconn *c = db_conn(m->db);
-        struct pollfd pfd = {c ? PQsocket(c) : -1, POLLIN, 0};
-        if (pfd.fd >= 0)
-            poll(&pfd, 1, (int)wait);
-        if (!c || PQconsumeInput(c) == 0) {
+        if (db_wait_notify(m->db, wait) < 0) {
             listening = 0;
             if (db_reconnect(m->db) != 0)
                 break;
-            continue;
         }
-        PGnotify *nt;
-        while ((nt = PQnotifies(c)))
-            PQfreemem(nt);
     }
     log_info("stopping");
     return 0;

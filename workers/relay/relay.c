@@ -202,22 +202,8 @@ int relay_purge(relay_t *r, long hours, int limit)
 /* Waits up to `ms` for a notification on the connection. */
 static void wait_notify(relay_t *r, long ms)
 {
-    PGconn *c = db_conn(r->db);
-    int sock = PQsocket(c);
-    if (sock < 0) {
-        util_sleep_ms(ms);
-        return;
-    }
-    fd_set fds;
-    FD_ZERO(&fds);
-    FD_SET(sock, &fds);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    if (select(sock + 1, &fds, NULL, NULL, &tv) > 0) {
-        PQconsumeInput(c);
-        PGnotify *n;
-        while ((n = PQnotifies(c)) != NULL)
-            PQfreemem(n);
-    }
+    if (db_wait_notify(r->db, ms) < 0)
+        util_sleep_ms(ms < 1000 ? ms : 1000); /* the loop reconnects */
 }
 
 static int become_leader(relay_t *r)

@@ -10,7 +10,6 @@
 #include "signals.h"
 #include "util.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,19 +225,11 @@ int tw_run(tw_t *tw)
         /* Sleep until the earliest due time (a test clock may jump, so briefly then), or
          * until a new timer is announced. */
         long wait = next_wait_ms(tw, tw->test_clock ? 200 : 60000);
-        PGconn *c = db_conn(tw->db);
-        struct pollfd pfd = {c ? PQsocket(c) : -1, POLLIN, 0};
-        if (wait > 0 && pfd.fd >= 0)
-            poll(&pfd, 1, (int)wait);
-        if (!c || PQconsumeInput(c) == 0) {
+        if (db_wait_notify(tw->db, wait) < 0) {
             tw->listening = 0;
             if (db_reconnect(tw->db) != 0)
                 break;
-            continue;
         }
-        PGnotify *n;
-        while ((n = PQnotifies(c)))
-            PQfreemem(n);
     }
     log_info("stopping");
     return 0;

@@ -1,0 +1,17 @@
+/* worker: the start-up every worker process shares - JSON logging at the configured level,
+ * the Asia/Almaty time zone (before any thread starts), SIGTERM/SIGINT/SIGHUP handling, the
+ * configured clock, and a PostgreSQL connection once the schema the binary was built for is
+ * in place. */
+#ifndef LIC_WORKER_H
+#define LIC_WORKER_H
+
+#include "db.h"
+
+/* Call first in main(). */
+void wk_init(const char *service);
+
+/* Opens the workers' database (retrying until a stop is requested) and waits for the
+ * migrations. NULL when stopped meanwhile; *exit_code is then what main() returns. */
+db_t *wk_open_db(const char *app_name, int *exit_code);
+
+#endif
