@@ -772,3 +772,29 @@ int h_waitf(h_env_t *h, long long expected, int timeout_ms, const char *fmt, ...
     va_end(ap);
     return h_wait_ll(h, sql, expected, timeout_ms);
 }
+
+int h_produce_submissions(h_env_t *h, int n, int incomplete_every)
+{
+    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char id[UUID_STR_LEN];
+        util_uuid_v4(id);
+        json_object_set_new(ev, "id", json_string(h_uuid()));
+        json_object_set_new(ev, "subject", json_string(id));
+        json_object_set_new(data, "application_id", json_string(id));
+        if (incomplete_every > 0 && i % incomplete_every == incomplete_every - 1)
+            json_object_set_new(data, "fee",
+                                json_pack("{s:s,s:i}", "paid_via", "bank", "amount_kzt", 1));
+        else
+            json_object_set_new(data, "fee",
+                                json_pack("{s:s,s:i,s:s}", "paid_via", "egov_gateway", "amount_kzt",
+                                          43250, "payment_ref", "EGOV-1"));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        rc = h_produce_async(h, "portal.applications.v1", id, s, strlen(s));
+        free(s);
+    }
+    json_decref(ev);
+    return rc == 0 ? h_flush(h, 60000) : -1;
+}

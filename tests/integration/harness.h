@@ -67,6 +67,11 @@ json_t *h_read_topic(h_env_t *h, const char *topic, int count, int timeout_ms);
 /* A contract-valid application.submitted.v1 event from proto/examples with the given ids and
  * submission time (NULL keeps the example's). New reference. */
 json_t *h_submission(const char *application_id, const char *event_id, const char *submitted_at);
+/* Produces `n` contract-valid submissions with fresh ids, waiting for every delivery. When
+ * `incomplete_every` > 0, every such n-th one has an unpaid fee (a refusal at intake).
+ * Returns 0 or -1. */
+int h_produce_submissions(h_env_t *h, int n, int incomplete_every);
+
 /* Serialises and produces an event keyed by its subject. */
 int h_produce_event(h_env_t *h, const char *topic, json_t *event);
 

@@ -345,19 +345,7 @@ static void thousand_with_limit(void **state)
     const char *controls[] = {"{\"agency\": \"industrial_safety\", \"response_delay_ms\": 50}",
                               "{\"agency\": \"sanitary\", \"response_delay_ms\": 50}", NULL};
     start_stack(controls);
-    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
-    for (int i = 0; i < 1000; i++) {
-        char id[UUID_STR_LEN];
-        util_uuid_v4(id);
-        json_object_set_new(ev, "id", json_string(h_uuid()));
-        json_object_set_new(ev, "subject", json_string(id));
-        json_object_set_new(json_object_get(ev, "data"), "application_id", json_string(id));
-        char *s = json_dumps(ev, JSON_COMPACT);
-        assert_int_equal(h_produce_async(env, APPS, id, s, strlen(s)), 0);
-        free(s);
-    }
-    json_decref(ev);
-    assert_int_equal(h_flush(env, 60000), 0);
+    assert_int_equal(h_produce_submissions(env, 1000, 0), 0);
     assert_true(
         wait_q(2000, 120000, "SELECT count(*) FROM agency_requests WHERE state = 'received'"));
     long long is_max = sim_stat("industrial_safety", "max_in_flight");

@@ -281,19 +281,7 @@ static void two_deciders_gapless(void **state)
     env = h_setup("decisions_gapless");
     h_clock_freeze(env, T0);
     start_stack(NULL, "decider");
-    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
-    for (int i = 0; i < 500; i++) {
-        char id[UUID_STR_LEN];
-        util_uuid_v4(id);
-        json_object_set_new(ev, "id", json_string(h_uuid()));
-        json_object_set_new(ev, "subject", json_string(id));
-        json_object_set_new(json_object_get(ev, "data"), "application_id", json_string(id));
-        char *s = json_dumps(ev, JSON_COMPACT);
-        assert_int_equal(h_produce_async(env, APPS, id, s, strlen(s)), 0);
-        free(s);
-    }
-    json_decref(ev);
-    assert_int_equal(h_flush(env, 60000), 0);
+    assert_int_equal(h_produce_submissions(env, 500, 0), 0);
     assert_true(
         wait_q(500, 120000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
     h_spawn(env, "decider", NULL);

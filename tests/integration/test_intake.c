@@ -379,30 +379,6 @@ static void calendar_gap_waits_for_reload(void **state)
 
 #define BULK 1000
 
-static void produce_bulk(int n, char ids[][UUID_STR_LEN + 1])
-{
-    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
-    json_t *data = json_object_get(ev, "data");
-    for (int i = 0; i < n; i++) {
-        snprintf(ids[i], UUID_STR_LEN + 1, "%s", h_uuid());
-        json_object_set_new(ev, "id", json_string(h_uuid()));
-        json_object_set_new(ev, "subject", json_string(ids[i]));
-        json_object_set_new(data, "application_id", json_string(ids[i]));
-        if (i % 10 == 9) /* every tenth is incomplete: a refusal with a numbered document */
-            json_object_set_new(data, "fee",
-                                json_pack("{s:s,s:i}", "paid_via", "bank", "amount_kzt", 1));
-        else
-            json_object_set_new(data, "fee",
-                                json_pack("{s:s,s:i,s:s}", "paid_via", "egov_gateway", "amount_kzt",
-                                          43250, "payment_ref", "EGOV-1"));
-        char *s = json_dumps(ev, JSON_COMPACT);
-        assert_int_equal(h_produce_async(env, APPS, ids[i], s, strlen(s)), 0);
-        free(s);
-    }
-    json_decref(ev);
-    assert_int_equal(h_flush(env, 60000), 0);
-}
-
 /* Exactly-once checks shared by the crash tests: every application registered once, one
  * transition per step, refusal numbers gapless, every status event published at least once
  * and exactly once per (application, stage) after dedupe on the event id. */
@@ -466,8 +442,7 @@ static void kill_mid_batch(void **state)
     (void)state;
     setenv("LIC_BATCH_MAX", "100", 1);
     env = h_setup("intake_kill");
-    static char ids[BULK][UUID_STR_LEN + 1];
-    produce_bulk(BULK, ids);
+    assert_int_equal(h_produce_submissions(env, BULK, 10), 0);
     pid_t in = start("intake");
     pid_t relay = start("relay");
     /* Kill as soon as some batches are committed and more are in flight. */
@@ -500,8 +475,7 @@ static void sigterm_clean(void **state)
     (void)state;
     setenv("LIC_BATCH_MAX", "100", 1);
     env = h_setup("intake_sigterm");
-    static char ids[BULK][UUID_STR_LEN + 1];
-    produce_bulk(BULK, ids);
+    assert_int_equal(h_produce_submissions(env, BULK, 10), 0);
     pid_t in = start("intake");
     start("relay");
     assert_true(h_wait_ll(env, "SELECT (count(*) > 0)::int FROM applications", 1, 30000));
