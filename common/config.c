@@ -68,6 +68,12 @@ static const cfg_var_t vars[] = {
     {"SMTP_PASSWORD", NULL, 1, "SMTP password (or LIC_SMTP_PASSWORD_FILE)."},
     {"SMTP_FROM", "noreply@licensing.gov.kz", 0, "Sender address of notices."},
     {"SMTP_TIMEOUT_MS", "15000", 0, "Timeout of one SMTP delivery."},
+    {"REISSUE_APPROVAL_GROUNDS",
+     "legal_entity_reorganized,legal_entity_location_changed,license_alienated_with_object,"
+     "object_address_changed",
+     0,
+     "Re-registration grounds that need the agencies' approvals again (the object, its place "
+     "or its holder changed); other grounds (a change of name) go straight to the decision."},
     {"TIMER_BATCH", "100", 0, "Most due timers one timer transaction fires."},
     {NULL, NULL, 0, NULL},
 };

@@ -55,6 +55,37 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
                                      : "Standard row 9, re-registration ground 3"));
     }
     PQclear(r);
+    /* Standard row 9, re-registration after a split, ground 3: the license was already
+     * re-registered to another legal entity created by the same split. */
+    r = db_query(db,
+                 "SELECT v.holder_id, v.holder_name FROM reissue_requests q"
+                 " JOIN applications a USING (application_id)"
+                 " JOIN applicants p USING (application_id)"
+                 " JOIN license_versions v ON v.number = q.license_number"
+                 " WHERE q.application_id = $1 AND a.kind = 'reissue_split'"
+                 " AND v.kind = 'reissue_split' AND v.holder_id <> coalesce(p.bin, p.iin)"
+                 " ORDER BY v.version LIMIT 1",
+                 1, p, rc);
+    if (!r) {
+        json_decref(grounds);
+        return NULL;
+    }
+    if (PQntuples(r) == 1) {
+        char ru[800], kk[800];
+        snprintf(ru, sizeof(ru),
+                 "лицензия уже переоформлена на другое юридическое лицо, созданное в результате "
+                 "того же разделения (выделения): %s, БИН %s",
+                 PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
+        snprintf(kk, sizeof(kk),
+                 "лицензия сол бөліну (бөлініп шығу) нәтижесінде құрылған басқа заңды тұлғаға "
+                 "қайта ресімделген: %s, БСН %s",
+                 PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
+        json_array_append_new(grounds, json_pack("{s:s,s:s,s:s,s:s}", "code",
+                                                 "license_already_reissued_in_split", "text_ru", ru,
+                                                 "text_kk", kk, "rule",
+                                                 "Standard row 9, split re-registration ground 3"));
+    }
+    PQclear(r);
     return grounds;
 }
 
@@ -82,8 +113,8 @@ db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t fr
         return rc;
     }
     dom_stage_t to = issue ? STAGE_LICENSE_ISSUED : STAGE_LICENSE_REISSUED;
-    json_t *detail = json_pack("{s:o,s:o,s:o}", "license", license, "annex", annex, "approvals",
-                               approvals ? approvals : json_array());
+    json_t *detail = json_pack("{s:o,s:o,s:o}", "license", license ? license : json_null(), "annex",
+                               annex, "approvals", approvals ? approvals : json_array());
     if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref,
                               dom_stage_name(to), now, app->service_deadline, detail,
                               dom_stage_name(to))) != DB_OK)

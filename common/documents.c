@@ -104,69 +104,141 @@ static db_rc_t facts(db_t *db, const char *app_id, app_facts_t *f)
 }
 
 static db_rc_t store(db_t *db, const char *app_id, const char *kind, const char *number, int year,
-                     int seq, time_t now, const json_t *doc)
+                     int seq, int version, time_t now, const json_t *doc)
 {
-    char ys[16], ss[16], ts[40];
+    char ys[16], ss[16], vs[16], ts[40];
     snprintf(ys, sizeof(ys), "%d", year);
     snprintf(ss, sizeof(ss), "%d", seq);
+    snprintf(vs, sizeof(vs), "%d", version);
     util_rfc3339_utc(now, ts, sizeof(ts));
     char *body = json_dumps(doc, JSON_COMPACT);
-    const char *p[] = {app_id, kind, number, ys, ss, ts, body};
+    const char *p[] = {app_id, kind, number, ys, ss, ts, body, vs};
     db_rc_t rc = db_exec(db,
                          "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
-                         " issued_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
-                         7, p);
+                         " issued_at, body, version) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb,"
+                         " $8)",
+                         8, p);
     free(body);
     return rc;
+}
+
+/* The license register: a first issue inserts the number, a re-registration moves it to the
+ * next version with the new holder; every version is kept. */
+static db_rc_t register_version(db_t *db, const app_facts_t *f, const char *app_id,
+                                const char *number, int version, const char *date, int annex_only)
+{
+    const char *holder_id = json_string_value(json_object_get(f->person, "bin"));
+    const char *type = holder_id ? "legal_entity" : "individual";
+    if (!holder_id)
+        holder_id = json_string_value(json_object_get(f->person, "iin"));
+    const char *name = json_string_value(json_object_get(f->person, "name"));
+    char vs[16];
+    snprintf(vs, sizeof(vs), "%d", version);
+    db_rc_t rc;
+    if (version == 1) {
+        const char *p[] = {number, type, holder_id, name, date, app_id};
+        rc = db_exec(db,
+                     "INSERT INTO licenses (number, holder_type, holder_id, holder_name,"
+                     " first_issued_on, version, application_id) VALUES ($1, $2, $3, $4, $5, 1,"
+                     " $6)",
+                     6, p);
+    } else {
+        const char *p[] = {number, type, holder_id, name, vs};
+        rc = db_exec(db,
+                     "UPDATE licenses SET holder_type = $2, holder_id = $3, holder_name = $4,"
+                     " version = $5, updated_at = now() WHERE number = $1",
+                     5, p);
+    }
+    if (rc != DB_OK)
+        return rc;
+    const char *pv[] = {number,    vs,   app_id, f->kind,
+                        holder_id, name, date,   annex_only ? "true" : "false"};
+    return db_exec(db,
+                   "INSERT INTO license_versions (number, version, application_id, kind,"
+                   " holder_id, holder_name, issued_on, annex_only)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                   8, pv);
 }
 
 db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
                           time_t now, json_t **license, json_t **annex)
 {
     app_facts_t f = {0};
+    *license = *annex = NULL;
     db_rc_t rc = facts(db, application_id, &f);
     if (rc != DB_OK)
         return rc;
     int year = cal_local_date(now).y;
-    char number[64], date[16], annex_no[80], issued[40];
-    int seq = doc_next_number(db, lic->code, "license", "L", year, number, sizeof(number));
-    if (seq < 0) {
-        json_decref(f.person);
-        json_decref(f.subtypes);
-        return seq;
-    }
+    char number[64], date[16], first[16], annex_no[80], issued[40];
+    int seq = 0, version = 1, annex_only = 0;
     date_of(now, date, sizeof(date));
+    snprintf(first, sizeof(first), "%s", date);
+    if (strcmp(f.kind, "issue") == 0) {
+        seq = doc_next_number(db, lic->code, "license", "L", year, number, sizeof(number));
+        if (seq < 0) {
+            rc = seq;
+            goto out;
+        }
+    } else {
+        /* Re-registration: the same number, the next version, a new date. */
+        const char *p[] = {application_id};
+        PGresult *r = db_query(db,
+                               "SELECT l.number, l.version + 1, l.first_issued_on::text,"
+                               " r.annex_only FROM reissue_requests r JOIN licenses l"
+                               " ON l.number = r.license_number WHERE r.application_id = $1"
+                               " FOR UPDATE OF l",
+                               1, p, &rc);
+        if (!r)
+            goto out;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            rc = DB_ERR_DATA; /* intake refuses a re-registration of an unknown license */
+            goto out;
+        }
+        snprintf(number, sizeof(number), "%s", PQgetvalue(r, 0, 0));
+        version = atoi(PQgetvalue(r, 0, 1));
+        snprintf(first, sizeof(first), "%s", PQgetvalue(r, 0, 2));
+        annex_only = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+        PQclear(r);
+    }
     cal_format(now, issued, sizeof(issued));
     snprintf(annex_no, sizeof(annex_no), "%s/1", number);
-    /* Appendix 3 form 1. Licenses are indefinite; this one is not alienable (class 1). */
-    *license =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:{s:s},s:s,s:s,s:s,s:s,s:s}",
-                  "document", "license", "form", "Appendix 3, form 1", "number", number, "date",
-                  date, "issued_at", issued, "activity", "name_ru", ACTIVITY_RU, "name_kk",
-                  ACTIVITY_KK, "licensee", f.person, "special_conditions", "", "note",
-                  "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
-                  licensor_json(lic), "head", "position", lic->signer, "first_issue_date", date,
-                  "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "application",
-                  f.portal_ref, "kind", f.kind);
+    /* Appendix 3 form 1. Licenses are indefinite; this one is not alienable (class 1). An
+     * annex-only re-registration leaves the license document as it is. */
+    if (!annex_only)
+        *license = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:{s:s},s:s,s:s,s:s,s:s,s:s}",
+            "document", "license", "form", "Appendix 3, form 1", "number", number, "date", date,
+            "issued_at", issued, "version", version, "activity", "name_ru", ACTIVITY_RU, "name_kk",
+            ACTIVITY_KK, "licensee", f.person, "special_conditions", "", "note",
+            "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
+            licensor_json(lic), "head", "position", lic->signer, "first_issue_date", first,
+            "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "application",
+            f.portal_ref, "kind", f.kind);
     /* Appendix 3 form 2. */
     const char *rname = dom_region_name_ru(f.region);
-    *annex = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},s:s,"
-                       "s:s,s:s}",
+    *annex = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
+                       "s:s,s:s,s:s}",
                        "document", "license_annex", "form", "Appendix 3, form 2", "number",
-                       annex_no, "license_number", number, "license_date", date, "date", date,
-                       "subtypes", f.subtypes, "licensee", f.person, "production_base", "region",
-                       f.region, "region_name", rname ? rname : "", "address", f.base_address,
-                       "special_conditions", "", "licensor", licensor_json(lic), "head", "position",
-                       lic->signer, "validity", "бессрочная / мерзімсіз", "place_of_issue",
-                       lic->place, "issued_at", issued);
-    json_decref(f.person);
-    json_decref(f.subtypes);
-    if ((rc = store(db, application_id, "license", number, year, seq, now, *license)) != DB_OK ||
-        (rc = store(db, application_id, "annex", annex_no, year, seq, now, *annex)) != DB_OK) {
+                       annex_no, "license_number", number, "license_date", first, "date", date,
+                       "version", version, "subtypes", f.subtypes, "licensee", f.person,
+                       "production_base", "region", f.region, "region_name", rname ? rname : "",
+                       "address", f.base_address, "special_conditions", "", "licensor",
+                       licensor_json(lic), "head", "position", lic->signer, "validity",
+                       "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
+    if ((rc = register_version(db, &f, application_id, number, version, date, annex_only)) !=
+            DB_OK ||
+        (*license && (rc = store(db, application_id, "license", number, year, seq, version, now,
+                                 *license)) != DB_OK) ||
+        (rc = store(db, application_id, "annex", annex_no, year, seq, version, now, *annex)) !=
+            DB_OK) {
         json_decref(*license);
         json_decref(*annex);
         *license = *annex = NULL;
     }
+out:
+    json_decref(f.person);
+    json_decref(f.subtypes);
     return rc;
 }
 
@@ -213,7 +285,7 @@ db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *appli
                      "position", lic->signer);
     free(text);
     json_decref(f.person);
-    rc = store(db, application_id, "refusal", number, year, seq, now, *doc);
+    rc = store(db, application_id, "refusal", number, year, seq, 1, now, *doc);
     if (rc != DB_OK) {
         json_decref(*doc);
         *doc = NULL;

@@ -26,8 +26,10 @@ void doc_licensor_from_config(doc_licensor_t *lic);
 int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const char *letter,
                     int year, char *number, size_t size);
 
-/* Issues the license and its annex for an application: numbers, documents, rows. On DB_OK
- * *license and *annex are new references. */
+/* Issues the license and its annex for an application and records the version in the license
+ * register. A first issue takes the next number; a re-registration keeps the license's number
+ * with the next version and a new date (an annex-only one issues the annex alone: *license
+ * stays NULL). On DB_OK *annex, and *license unless NULL, are new references. */
 db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
                           time_t now, json_t **license, json_t **annex);
 

@@ -9,6 +9,9 @@ int cmd_calendar(int argc, char **argv);
 int cmd_produce(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
 
+/* `approvalctl import-licenses FILE.csv`. */
+int cmd_import_licenses(int argc, char **argv);
+
 /* 1 if `flag` is among argv. */
 int ctl_has_flag(int argc, char **argv, const char *flag);
 /* The value after `--name`, or NULL. */

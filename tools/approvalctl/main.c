@@ -150,6 +150,7 @@ static void usage(void)
             "[--json]\n"
             "  calendar add --from RFC3339 --working-days N [--json]\n"
             "  calendar years [--json]\n"
+            "  import-licenses FILE.csv       licenses issued before this system (register)\n"
             "  produce --topic T [--key K] FILE|- ...   one message per file\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
@@ -173,6 +174,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "calendar") == 0)
         return cmd_calendar(argc - 2, argv + 2);
+    if (strcmp(argv[1], "import-licenses") == 0)
+        return cmd_import_licenses(argc - 2, argv + 2);
     if (strcmp(argv[1], "produce") == 0)
         return cmd_produce(argc - 2, argv + 2);
     if (strcmp(argv[1], "consume") == 0)

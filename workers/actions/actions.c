@@ -1,5 +1,6 @@
 /* actions: see actions.h. */
 #include "actions.h"
+#include "complaint.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
@@ -118,11 +119,10 @@ int actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         msg_resolution_t res;
         if (msg_decode_resolution(ev.data, ev.subject, &res, reason, reason_size)) {
             result = PL_BAD_INPUT;
-        } else {
-            /* Complaints are registered by the complaints worker (not yet built): a decision
-             * on a complaint this system does not know is kept for an operator. */
-            snprintf(reason, reason_size, "unknown complaint_id %s", res.complaint_id);
-            result = PL_BAD_INPUT;
+        } else if ((result = pl_claim_event(pl, db, ev.id, msg)) > 0) {
+            db_rc_t rc =
+                cmp_resolve(db, &res, ev.id, pl_now(pl), ACTIONS_SOURCE, reason, reason_size);
+            result = rc == DB_ERR_DATA && reason[0] ? PL_BAD_INPUT : (int)rc;
         }
     } else {
         snprintf(reason, reason_size, "unknown CloudEvent type for %s", TOPIC_PROVIDER_ACTIONS);

@@ -36,6 +36,7 @@ int intake_init(intake_t *in, char *errstr, size_t errstr_size)
     in->licensor_kk = cfg_get("LICENSOR_NAME_KK");
     in->licensor_ru = cfg_get("LICENSOR_NAME_RU");
     in->signer = cfg_get("LICENSOR_SIGNER");
+    in->approval_grounds = cfg_get("REISSUE_APPROVAL_GROUNDS");
     return 0;
 }
 
@@ -212,6 +213,23 @@ static json_t *refusal_document(const intake_t *in, const app_t *app, const char
     return doc;
 }
 
+/* An issue always goes to both agencies; a re-registration only when one of its grounds is
+ * in LIC_REISSUE_APPROVAL_GROUNDS (a change of the object or its place), not for a change of
+ * name the state registries already hold. */
+static int needs_approvals(const intake_t *in, const app_t *app)
+{
+    if (!app->has_reissue)
+        return 1;
+    for (int i = 0; i < app->reissue.ground_count; i++) {
+        const char *g = app->reissue.grounds[i];
+        size_t len = strlen(g);
+        for (const char *p = in->approval_grounds; p && (p = strstr(p, g)); p += len)
+            if ((p == in->approval_grounds || p[-1] == ',') && (p[len] == ',' || !p[len]))
+                return 1;
+    }
+    return 0;
+}
+
 int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                   char *reason, size_t reason_size)
 {
@@ -300,6 +318,21 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     int ng = app_check_completeness(&app, &rules, grounds, APP_MAX_GROUNDS);
     if (ng > APP_MAX_GROUNDS)
         ng = APP_MAX_GROUNDS;
+    if (app.has_reissue && ng < APP_MAX_GROUNDS) {
+        /* Only a license of the register (issued here or imported) can be re-registered. */
+        const char *plic[] = {app.reissue.license_number};
+        PGresult *lr = db_query(db, "SELECT 1 FROM licenses WHERE number = $1", 1, plic, &rc);
+        if (!lr) {
+            result = rc;
+            goto out;
+        }
+        if (PQntuples(lr) == 0)
+            grounds[ng++] = (app_ground_t){
+                "license_not_in_register",
+                "лицензия, указанная для переоформления, отсутствует в реестре лицензий",
+                "қайта ресімдеуге көрсетілген лицензия лицензиялар тізілімінде жоқ"};
+        PQclear(lr);
+    }
     if (ng > 0) {
         /* ¶9: an incomplete package gets a reasoned refusal, no hearing. */
         char number[64];
@@ -332,8 +365,10 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
         result = rc;
         goto out;
     }
-    result = ob_transition(db, app.application_id, STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, now,
-                           &cause);
+    result = ob_transition(db, app.application_id, STAGE_REGISTERED,
+                           needs_approvals(in, &app) ? STAGE_AWAITING_APPROVALS
+                                                     : STAGE_AWAITING_DECISION,
+                           now, &cause);
 out:
     ev_free(&ev);
     return result;

@@ -21,6 +21,7 @@ typedef struct {
     int fee_issue_mci;
     int fee_reissue_percent;
     const char *licensor_code, *licensor_kk, *licensor_ru, *signer;
+    const char *approval_grounds; /* re-registration grounds that need agency approvals */
 } intake_t;
 
 /* Loads configuration and the calendar. 0, or -1 with errstr. Free with intake_free(). */

@@ -2,6 +2,7 @@
 #include "timer.h"
 #include "agencies.h"
 #include "approval.h"
+#include "complaint.h"
 #include "decision.h"
 #include "cal.h"
 #include "clock.h"
@@ -15,7 +16,10 @@
 #include <string.h>
 
 /* The timer kinds this worker fires (a comma-separated list for string_to_array). */
-#define KINDS TIMER_AGENCY_REPLY "," TIMER_HEARING_OUTCOME
+#define KINDS                                                                                      \
+    TIMER_AGENCY_REPLY "," TIMER_HEARING_OUTCOME "," TIMER_COMPLAINT_FORWARD_RISK                  \
+                       "," TIMER_COMPLAINT_FORWARD_BREACH "," TIMER_COMPLAINT_REVIEW_RISK          \
+                       "," TIMER_COMPLAINT_REVIEW_BREACH
 
 struct tw {
     db_t *db;
@@ -155,6 +159,8 @@ int tw_fire_due(tw_t *tw, time_t now)
                 rc = fire_reply_window(tw, id, app, ref, now);
             else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
                 rc = fire_hearing_outcome(tw, id, app, ref, now);
+            else if (strncmp(kind, "complaint_", 10) == 0)
+                rc = cmp_fire(tw->db, tw->cal, id, kind, ref, now, TIMER_SOURCE);
             if (rc == DB_OK) {
                 const char *pf[] = {PQgetvalue(r, i, 0), now_s};
                 rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
