@@ -30,7 +30,7 @@ export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_CLOCK_FILE="$stack/clock"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
-WORKERS=(relay intake dispatcher replies timer decider mailer actions)
+WORKERS=(relay intake dispatcher replies timer decider mailer actions complaints)
 smtp_port=${LIC_DEMO_SMTP_PORT:-2525}
 export LIC_SMTP_URL="smtp://127.0.0.1:$smtp_port"
 
