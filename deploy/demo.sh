@@ -44,14 +44,15 @@ stop_pid() { # name: SIGTERM, wait up to 15 s, then SIGKILL
   local pid
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
+    # Started with setsid: the pid is its process group; stop the whole group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 150); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
     if kill -0 "$pid" 2>/dev/null; then
       echo "demo: $1 did not stop on SIGTERM, killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
   rm -f "$f"
@@ -59,7 +60,9 @@ stop_pid() { # name: SIGTERM, wait up to 15 s, then SIGKILL
 
 stop_stack() {
   for w in "${WORKERS[@]}"; do stop_pid "$w"; done
-  stop_pid agencysim
+  stop_pid follower
+  stop_pid agencysim-kar
+  stop_pid agencysim-pav
   stop_pid smtpsink
   stop_pid devbroker
   "$root/deploy/pg.sh" stop "$stack/pg" >/dev/null
@@ -79,7 +82,7 @@ stop)
   exit 0
   ;;
 status)
-  for n in devbroker agencysim smtpsink "${WORKERS[@]}"; do
+  for n in devbroker agencysim-kar agencysim-pav smtpsink "${WORKERS[@]}"; do
     if [ -f "$stack/$n.pid" ] && kill -0 "$(cat "$stack/$n.pid")" 2>/dev/null; then
       echo "$n: running (pid $(cat "$stack/$n.pid"))"
     else
@@ -107,10 +110,12 @@ fi
 # A previous run's workers and broker go first: the broker keeps topics in memory, so the
 # demo database starts afresh with it (its stored consumer offsets would not match).
 for w in "${WORKERS[@]}"; do stop_pid "$w"; done
-stop_pid agencysim
+stop_pid follower
+stop_pid agencysim-kar
+stop_pid agencysim-pav
 stop_pid smtpsink
 stop_pid devbroker
-rm -rf "$stack/bootstrap" "$stack"/*.log "$stack/agencies.json" "$stack/sim.port" "$stack/maildir"
+rm -rf "$stack/bootstrap" "$stack"/*.log "$stack"/agencies*.json "$stack"/sim-*.port "$stack/maildir"
 "$build/approvalctl" clock real >/dev/null
 "$root/deploy/pg.sh" start "$stack/pg" "$port"
 psql -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
@@ -122,159 +127,176 @@ start_bg devbroker "$build/devbroker" serve --bootstrap-file "$stack/bootstrap" 
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && break; sleep 0.1; done
 [ -s "$stack/bootstrap" ] || { echo "demo: the broker did not start ($stack/devbroker.log)" >&2; exit 1; }
 echo "demo: development Kafka broker at $(cat "$stack/bootstrap")"
-start_bg agencysim "$build/agencysim" --agencies-file "$stack/agencies.json" \
-  --port-file "$stack/sim.port"
-for _ in $(seq 1 100); do [ -s "$stack/sim.port" ] && break; sleep 0.1; done
-[ -s "$stack/sim.port" ] || { echo "demo: the agency simulator did not start" >&2; exit 1; }
-echo "demo: agency simulator at http://127.0.0.1:$(cat "$stack/sim.port")"
+# Two territorial units per agency: Karaganda (and any other region) and Pavlodar, each a
+# simulator with keys of its own; the workers get one agencies file with both.
+for unit in kar pav; do
+  start_bg "agencysim-$unit" "$build/agencysim" --name "$unit" \
+    --agencies-file "$stack/agencies-$unit.json" --port-file "$stack/sim-$unit.port"
+done
+for _ in $(seq 1 100); do [ -s "$stack/sim-kar.port" ] && [ -s "$stack/sim-pav.port" ] && break; sleep 0.1; done
+[ -s "$stack/sim-pav.port" ] || { echo "demo: the agency simulators did not start" >&2; exit 1; }
+"$py" - "$stack" <<'PY'
+import json, sys
+stack = sys.argv[1]
+kar, pav = (json.load(open(f"{stack}/agencies-{u}.json")) for u in ("kar", "pav"))
+for name, a in kar["agencies"].items():
+    b = pav["agencies"][name]
+    a["units"] = {"*": a["units"]["*"], "KZ-KAR": a["units"]["*"], "KZ-PAV": b["units"]["*"]}
+    a["keys"].update(b["keys"])
+kar["description"] = "the demo's agencies: two simulated territorial units per agency"
+json.dump(kar, open(f"{stack}/agencies.json", "w"), indent=2)
+PY
+echo "demo: agency units KZ-KAR at :$(cat "$stack/sim-kar.port"), KZ-PAV at :$(cat "$stack/sim-pav.port")"
 # The applicants' mail server: Debian's aiosmtpd keeping what it receives in a Maildir.
 start_bg smtpsink "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox \
   "$stack/maildir"
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
 echo "demo: SMTP sink at $LIC_SMTP_URL (mail in $stack/maildir)"
+# A license issued before this system, for the re-registration.
+printf '%s\n' "number,holder_type,holder_id,holder_name,first_issued_on" \
+  "KPR-L-2025-000117,individual,880101300123,Сейітов Ержан,2025-02-10" >"$stack/licenses.csv"
+"$build/approvalctl" import-licenses "$stack/licenses.csv"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
-# The demo's applications, from proto/examples with fresh ids, submitted now.
+# Every status event as it is published: one line per stage.
+start_bg follower bash -c "'$build/approvalctl' consume --topic licensing.status.v1 \
+  --timeout-ms 3600000 | '$py' -u '$root/deploy/demo-follow.py'"
+tail -f -n +1 "$stack/follower.log" &
+tail_pid=$!
+trap 'kill $tail_pid 2>/dev/null || true' EXIT
+
+# The day's applications, from proto/examples with fresh ids, submitted now.
 msgs="$stack/messages"
 rm -rf "$msgs" && mkdir -p "$msgs"
 "$py" - "$root/proto/examples" "$msgs" <<'PY'
-import copy, datetime, json, sys, uuid
+import datetime, json, sys, uuid
 src, out = sys.argv[1], sys.argv[2]
 now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5))).replace(microsecond=0)
+stamp = now.strftime("%H%M%S")
+ids = {}
 def load(name):
     return json.load(open(f"{src}/{name}"))
-ids = {}
-def write(name, ev, portal_ref):
+def write(name, ev, n):
     app = str(uuid.uuid4())
     ids[name] = app
-    ev["id"] = str(uuid.uuid4())
-    ev["subject"] = app
-    ev["time"] = now.isoformat()
-    d = ev["data"]
-    d["application_id"] = app
-    d["portal_ref"] = portal_ref
-    d["submitted_at"] = now.isoformat()
-    json.dump(ev, open(f"{out}/{name}.json", "w"), ensure_ascii=False)
-stamp = now.strftime("%H%M%S")
-write("1-issue-complete", load("application.submitted.v1.json"), f"DEMO-{stamp}-1")
-write("2-reissue-complete", load("application.submitted.v1.reissue.json"), f"DEMO-{stamp}-2")
+    ev.update(id=str(uuid.uuid4()), subject=app, time=now.isoformat())
+    ev["data"].update(application_id=app, portal_ref=f"DEMO-{stamp}-{n}", submitted_at=now.isoformat())
+    json.dump(ev, open(f"{out}/{n}-{name}.json", "w"), ensure_ascii=False)
+write("issue-complete", load("application.submitted.v1.json"), 1)
+write("reissue-name-change", load("application.submitted.v1.reissue.json"), 2)
 ev = load("application.submitted.v1.json")
 ev["data"]["documents"] = [d for d in ev["data"]["documents"] if d["kind"] != "qualification"]
 ev["data"]["fee"] = {"paid_via": "bank", "amount_kzt": 20000}
-write("3-issue-incomplete", ev, f"DEMO-{stamp}-3")
+write("issue-incomplete", ev, 3)
 ev = load("application.submitted.v1.json")
 ev["data"]["applicant"]["bin"] = "070340001238"
-write("4-bad-bin", ev, f"DEMO-{stamp}-4")
+write("bad-bin", ev, 4)
 open(f"{out}/5-not-json.json", "w").write('{"specversion": "1.0", "id": ')
-write("6-issue-noncompliant", load("application.submitted.v1.json"), f"DEMO-{stamp}-6")
+write("issue-noncompliant", load("application.submitted.v1.json"), 6)
+ev = load("application.submitted.v1.json")
+ev["data"]["production_base"] = {"region": "KZ-PAV", "address": "Павлодар облысы, Екібастұз қ., 7"}
+write("issue-sanitary-silent", ev, 7)
 json.dump(ids, open(f"{out}/../ids.json", "w"))
 PY
-# The agencies: silent on the re-registration (its approval will be deemed), the sanitary
-# service finds the sixth application non-compliant.
 "$py" - "$stack" <<'PY'
 import json, sys, urllib.request
 stack = sys.argv[1]
 ids = json.load(open(f"{stack}/ids.json"))
-port = open(f"{stack}/sim.port").read().strip()
-def control(body):
+def control(unit, body):
+    port = open(f"{stack}/sim-{unit}.port").read().strip()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/control", json.dumps(body).encode(),
                                  {"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10).read()
-control({"agency": "industrial_safety", "application_id": ids["2-reissue-complete"], "verdict": "silent"})
-control({"agency": "sanitary", "application_id": ids["6-issue-noncompliant"], "verdict": "non_compliant"})
+# Karaganda's sanitary unit finds the sixth non-compliant; Pavlodar's never answers the seventh.
+control("kar", {"agency": "sanitary", "application_id": ids["issue-noncompliant"], "verdict": "non_compliant"})
+control("pav", {"agency": "sanitary", "application_id": ids["issue-sanitary-silent"], "verdict": "silent"})
 PY
 "$build/approvalctl" produce --topic portal.applications.v1 "$msgs"/*.json
 
-wait_for() { # description sql: until the query returns t (60 s)
-  for _ in $(seq 1 300); do
+wait_for() { # description sql: until the query returns t (90 s)
+  for _ in $(seq 1 450); do
     [ "$(psql_owner -tAc "$2" 2>/dev/null)" = t ] && return 0
     sleep 0.2
   done
-  echo "demo: $1 did not happen within 60 s (logs in $stack)" >&2
+  echo "demo: $1 did not happen within 90 s (logs in $stack)" >&2
   exit 1
 }
-echo "demo: waiting for registration, the completeness check, the agencies and the decisions..."
+app_id() { "$py" -c "import json,sys; print(json.load(open('$stack/ids.json'))['$1'])"; }
+echo "demo: morning - registration, completeness check, approval requests, replies, decisions"
 wait_for "the first decisions" "SELECT
   (SELECT count(*) FROM applications WHERE stage = 'license_issued') = 1
+  AND (SELECT count(*) FROM applications WHERE stage = 'license_reissued') = 1
   AND (SELECT count(*) FROM applications WHERE stage = 'refused_incomplete') = 1
   AND (SELECT count(*) FROM hearings WHERE notice_sent_at IS NOT NULL) = 1
-  AND (SELECT count(*) FROM agency_requests WHERE outcome IS NOT NULL) = 5
+  AND (SELECT count(*) FROM agency_requests WHERE state = 'received') = 6
   AND (SELECT count(*) FROM dead_letters) = 2"
-echo "demo: the hearing notice was e-mailed; the back office reports the refusal confirmed"
-"$py" - "$stack" "$port" <<'PY'
-import json, sys, uuid, datetime
-stack = sys.argv[1]
-ids = json.load(open(f"{stack}/ids.json"))
-import subprocess
-app = ids["6-issue-noncompliant"]
-hid = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", sys.argv[2] if len(sys.argv) > 2 else "5433",
-                      "-U", "lic_owner", "-d", "licensing", "-c",
-                      f"SELECT hearing_id FROM hearings WHERE application_id = '{app}'"],
-                     capture_output=True, text=True).stdout.strip()
-now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5))).replace(microsecond=0)
-ev = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/provider/back-office",
-      "type": "kz.gov.licensing.hearing.concluded.v1", "subject": app, "time": now.isoformat(),
-      "datacontenttype": "application/json",
-      "data": {"application_id": app, "hearing_id": hid, "outcome": "refusal_confirmed",
-               "notes": "Заявитель не представил санитарно-эпидемиологическое заключение."}}
-json.dump(ev, open(f"{stack}/messages/hearing.json", "w"), ensure_ascii=False)
-PY
-"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing.json"
+
+echo "demo: the hearing notice went out by e-mail; at the hearing the refusal is confirmed"
+hid=$(psql_owner -tAc "SELECT hearing_id FROM hearings WHERE application_id = '$(app_id issue-noncompliant)'")
+now=$("$build/approvalctl" clock show)
+cat >"$msgs/hearing.json" <<JSON
+{"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/provider/back-office",
+ "type": "kz.gov.licensing.hearing.concluded.v1", "subject": "$(app_id issue-noncompliant)", "time": "$now",
+ "datacontenttype": "application/json",
+ "data": {"application_id": "$(app_id issue-noncompliant)", "hearing_id": "$hid",
+          "outcome": "refusal_confirmed", "notes": "Санитарно-эпидемиологическое заключение не представлено."}}
+JSON
+"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing.json" >/dev/null
 wait_for "the refusal" "SELECT count(*) = 1 FROM applications WHERE stage = 'refused'"
-echo "demo: the industrial-safety unit never answers the re-registration; moving the clock 20 days on"
+
+echo "demo: the applicant complains about the refusal; the back office rejects the complaint"
+complaint=$(cat /proc/sys/kernel/random/uuid)
+cat >"$msgs/complaint.json" <<JSON
+{"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/portal",
+ "type": "kz.gov.licensing.complaint.filed.v1", "subject": "$(app_id issue-noncompliant)", "time": "$now",
+ "datacontenttype": "application/json",
+ "data": {"complaint_id": "$complaint", "application_id": "$(app_id issue-noncompliant)", "filed_at": "$now",
+          "addressed_to": "provider", "text": "Заключение было приложено, прошу пересмотреть отказ."}}
+JSON
+"$build/approvalctl" produce --topic portal.complaints.v1 "$msgs/complaint.json" >/dev/null
+wait_for "the complaint's registration" "SELECT count(*) = 1 FROM complaints"
+cat >"$msgs/complaint-resolved.json" <<JSON
+{"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/provider/back-office",
+ "type": "kz.gov.licensing.complaint.resolved.v1", "subject": "$(app_id issue-noncompliant)", "time": "$now",
+ "datacontenttype": "application/json",
+ "data": {"complaint_id": "$complaint", "application_id": "$(app_id issue-noncompliant)", "outcome": "rejected",
+          "notes": "Заключение в пакете документов отсутствовало."}}
+JSON
+"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/complaint-resolved.json" >/dev/null
+wait_for "the complaint's resolution" "SELECT count(*) = 1 FROM complaints WHERE state = 'resolved'"
+
+echo "demo: Pavlodar's sanitary unit never answers; the clock moves 20 days on"
 "$build/approvalctl" clock advance 20d
-wait_for "the deemed approval" "SELECT count(*) = 1 FROM applications WHERE stage = 'license_reissued'"
+wait_for "the deemed approval" "SELECT count(*) = 2 FROM applications WHERE stage = 'license_issued'"
 wait_for "the relay" "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"
+sleep 1 # let the follower print the last events it received
+kill $tail_pid 2>/dev/null || true
+
 echo
-echo "== applications (PostgreSQL)"
-psql_owner -P pager=off -c "SELECT portal_ref, kind, stage, executor,
-       to_char(registered_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') AS registered,
-       to_char(completeness_due AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') AS check_due,
-       to_char(service_deadline AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') AS service_deadline
-  FROM applications ORDER BY portal_ref"
-echo "== transitions (append-only history)"
-psql_owner -P pager=off -c "SELECT a.portal_ref, t.from_stage || ' -> ' || t.to_stage AS change,
-       t.cause_kind || ' ' || coalesce(t.cause_topic || '/' || t.cause_partition || '@' || t.cause_offset,
-                                       t.cause_actor, t.cause_timer_id::text) AS cause
-  FROM transitions t JOIN applications a USING (application_id) ORDER BY a.portal_ref, t.id"
-echo "== agency approvals"
-psql_owner -P pager=off -c "SELECT a.portal_ref, r.agency, r.state, r.attempts AS tries,
-       to_char(r.received_at AT TIME ZONE 'Asia/Almaty', 'MM-DD HH24:MI') AS received,
-       to_char(r.reply_due_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') AS reply_due,
-       r.outcome, left(r.reasons->>0, 60) AS reason
-  FROM agency_requests r JOIN applications a USING (application_id) ORDER BY a.portal_ref, r.agency"
+echo "== applications: result and working days used of the term"
+"$build/approvalctl" applications
 echo "== documents issued"
-psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, d.body->>'date' AS date,
+psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, 'v' || d.version AS v, d.body->>'date' AS date,
        (SELECT string_agg(g->>'code', ', ') FROM jsonb_array_elements(d.body->'grounds') g) AS grounds
-  FROM issued_documents d JOIN applications a USING (application_id) ORDER BY d.number"
+  FROM issued_documents d JOIN applications a USING (application_id) ORDER BY a.portal_ref, d.id"
+echo "== agency approvals"
+psql_owner -P pager=off -c "SELECT a.portal_ref, r.agency, regexp_replace(r.base_url, '^.*:([0-9]+)/.*$', ':\1') AS unit,
+       r.outcome, left(r.reasons->>0, 50) AS reason
+  FROM agency_requests r JOIN applications a USING (application_id) ORDER BY a.portal_ref, r.agency"
 echo "== e-mail received by the applicants' server"
 "$py" - "$stack/maildir" <<'PY'
 import email, email.policy, mailbox, sys
 for key, msg in mailbox.Maildir(sys.argv[1], create=False).items():
     m = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
-    body = m.get_content()
     print(f"  to {m['To']}: {m['Subject']}")
-    for line in body.splitlines():
+    for line in m.get_content().splitlines():
         if line.startswith(("Заслушивание", "Тыңдау")):
             print("    " + line)
 PY
 echo "== dead letters"
-psql_owner -P pager=off -c "SELECT topic, partition, \"offset\", reason FROM dead_letters ORDER BY id"
-echo "== licensing.status.v1 (Kafka)"
-"$build/approvalctl" consume --topic licensing.status.v1 --count 22 --timeout-ms 10000 |
-  "$py" -c '
-import json, sys
-for line in sys.stdin:
-    v = json.loads(line)["value"]
-    d = v["data"]
-    print("  %-16s %-24s %-18s deadline %s" % (d["portal_ref"], d["stage"], d["detail"].get("agency", ""), d.get("service_deadline", "-")))'
-echo "== licensing.dead-letter.v1 (Kafka)"
-"$build/approvalctl" consume --topic licensing.dead-letter.v1 --count 2 --timeout-ms 10000 |
-  "$py" -c '
-import json, sys
-for line in sys.stdin:
-    h = json.loads(line)["headers"]
-    print("  %s/%s@%s: %s" % (h["x-source-topic"], h["x-source-partition"], h["x-source-offset"], h["x-error"]))'
+"$build/approvalctl" dead-letters
+echo "== consumer lag"
+"$build/approvalctl" lag --samples 2 --interval-ms 1000 || true
 echo
 echo "demo: done. The stack is still running (deploy/demo.sh status); stop it with: deploy/demo.sh stop"

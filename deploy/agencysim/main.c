@@ -4,7 +4,8 @@
  * keys it generates at start. It writes the workers' agencies file (base URLs and public
  * keys) and takes run-time instructions, per agency, on its control endpoint:
  *
- *   agencysim --agencies-file OUT [--port N] [--port-file F]
+ *   agencysim --agencies-file OUT [--port N] [--port-file F] [--name UNIT]
+ * (--name tells several simulators apart: it goes into their key ids.)
  *   POST /control {"agency": "sanitary", "verdict": "compliant|non_compliant|silent",
  *                  "reply_delay_ms": N, "response_delay_ms": N, "fail_next": N,
  *                  "fail_status": 500, "retry_after_s": N, "reply_twice": bool,
@@ -469,7 +470,7 @@ int main(int argc, char **argv)
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
     cal_tz_init();
-    const char *agencies_file = NULL, *port_file = NULL;
+    const char *agencies_file = NULL, *port_file = NULL, *name = "sim";
     unsigned want_port = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--agencies-file") == 0)
@@ -478,16 +479,19 @@ int main(int argc, char **argv)
             want_port = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--port-file") == 0)
             port_file = argv[i + 1];
+        else if (strcmp(argv[i], "--name") == 0)
+            name = argv[i + 1];
     }
     if (!agencies_file) {
-        fprintf(stderr, "usage: agencysim --agencies-file OUT [--port N] [--port-file F]\n");
+        fprintf(stderr, "usage: agencysim --agencies-file OUT [--port N] [--port-file F]"
+                        " [--name UNIT]\n");
         return 2;
     }
     for (int a = 0; a < AG_COUNT; a++) {
         snprintf(units[a].verdict, sizeof(units[a].verdict), "compliant");
         units[a].reply_delay_ms = 200;
         keys[a] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-        snprintf(key_ids[a], sizeof(key_ids[a]), "sim-%s-1", ag_name((ag_agency_t)a));
+        snprintf(key_ids[a], sizeof(key_ids[a]), "%.20s-%s-1", name, ag_name((ag_agency_t)a));
         if (!keys[a]) {
             log_error("cannot generate an Ed25519 key");
             return 1;

@@ -13,16 +13,18 @@ trap cleanup EXIT
 for run in 1 2; do
   out=$("$src/deploy/demo.sh" 2>&1) || { echo "$out"; echo "FAIL: run $run exited non-zero"; exit 1; }
   # What a user sees: the three applications in their stages, the refusal, two dead letters.
-  for want in "refused_incomplete" "license_issued" "license_reissued" "refused " \
-              "KPR-L-20[0-9]{2}-000001/1" "KPR-R-20[0-9]{2}-000002 .*agency_non_compliant" \
+  for want in "refused_incomplete" "license_issued" "license_reissued +KPR-L-2025-000117" \
+              "refused +KPR-R-20[0-9]{2}-000002" "KPR-L-20[0-9]{2}-000001/1" \
+              "KPR-R-20[0-9]{2}-000002 .*agency_non_compliant" "KPR-L-2025-000117 +\\| v2" \
               "invalid BIN: check digit" "not valid JSON" "deemed_approved" "non_compliant" \
-              "Заслушивание состоится" \
-              "agency_deemed_approved +industrial_safety +deadline [0-9-]+T18:30:00\+05:00"; do
+              "Заслушивание состоится" "complaint_registered" "complaint_resolved" \
+              "agency_deemed_approved +sanitary" "lic-intake +status OK" "lic-replies +status OK" \
+              "DEMO-[0-9]+-7 +issue +license_issued .* [0-9]+ / 15"; do
     grep -Eq -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
   done
   n=$(psql -X -tA -h 127.0.0.1 -p "$port" -U lic_owner -d licensing -c "SELECT count(*) FROM applications")
-  [ "$n" = 4 ] || { echo "FAIL: run $run left $n applications (want 4: a fresh demo)"; exit 1; }
-  if grep -Eq -- "deadline [0-9T:-]+\+00:00" <<<"$out"; then
+  [ "$n" = 5 ] || { echo "FAIL: run $run left $n applications (want 5: a fresh demo)"; exit 1; }
+  if grep -Eq -- "\[status\] [0-9T:-]+ .*\+00:00" <<<"$out"; then
     echo "$out"; echo "FAIL: a status event gives a time outside Asia/Almaty"; exit 1
   fi
   echo "run $run: ok"

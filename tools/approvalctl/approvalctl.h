@@ -9,6 +9,14 @@ int cmd_calendar(int argc, char **argv);
 int cmd_produce(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
 
+/* Operators' views (cmd_apps.c): applications, one application, at-risk, dead letters. */
+int cmd_applications(int argc, char **argv);
+int cmd_app(int argc, char **argv);
+int cmd_at_risk(int argc, char **argv);
+int cmd_dead_letters(int argc, char **argv);
+/* `approvalctl lag`: consumer lag with Burrow's statuses (cmd_lag.c). */
+int cmd_lag(int argc, char **argv);
+
 /* `approvalctl import-licenses FILE.csv`. */
 int cmd_import_licenses(int argc, char **argv);
 

@@ -174,8 +174,10 @@ int cmd_consume(int argc, char **argv)
                 json_object_set_new(o, "value",
                                     v ? v : json_stringn(m->payload ? m->payload : "", m->len));
                 char *line = json_dumps(o, JSON_COMPACT);
-                if (line)
+                if (line) {
                     printf("%s\n", line);
+                    fflush(stdout); /* a follower shows each message as it comes */
+                }
                 free(line);
                 json_decref(o);
                 got++;

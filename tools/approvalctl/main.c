@@ -150,6 +150,12 @@ static void usage(void)
             "[--json]\n"
             "  calendar add --from RFC3339 --working-days N [--json]\n"
             "  calendar years [--json]\n"
+            "  lag [--json] [--samples N] [--interval-ms MS]   consumer lag, Burrow statuses\n"
+            "  applications [--json]          every application, WD used of its term\n"
+            "  app ID|PORTAL_REF [--json]     one application: history, deadlines, agencies\n"
+            "  at-risk [--within N] [--json]  deadlines within N working days (default 2)\n"
+            "  dead-letters [--json]          bad input with its reasons\n"
+            "  dead-letters replay ID|FROM-TO send them again to their source topics\n"
             "  import-licenses FILE.csv       licenses issued before this system (register)\n"
             "  produce --topic T [--key K] FILE|- ...   one message per file\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
@@ -174,6 +180,16 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "calendar") == 0)
         return cmd_calendar(argc - 2, argv + 2);
+    if (strcmp(argv[1], "lag") == 0)
+        return cmd_lag(argc - 2, argv + 2);
+    if (strcmp(argv[1], "applications") == 0)
+        return cmd_applications(argc - 2, argv + 2);
+    if (strcmp(argv[1], "app") == 0)
+        return cmd_app(argc - 2, argv + 2);
+    if (strcmp(argv[1], "at-risk") == 0)
+        return cmd_at_risk(argc - 2, argv + 2);
+    if (strcmp(argv[1], "dead-letters") == 0)
+        return cmd_dead_letters(argc - 2, argv + 2);
     if (strcmp(argv[1], "import-licenses") == 0)
         return cmd_import_licenses(argc - 2, argv + 2);
     if (strcmp(argv[1], "produce") == 0)
