@@ -74,6 +74,10 @@ static const cfg_var_t vars[] = {
      0,
      "Re-registration grounds that need the agencies' approvals again (the object, its place "
      "or its holder changed); other grounds (a change of name) go straight to the decision."},
+    {"METRICS_PORT", "0", 0,
+     "Port of the worker's /metrics, /healthz and /readyz endpoint (0: none)."},
+    {"LAG_INTERVAL_MS", "10000", 0,
+     "How often the metrics endpoint refreshes the consumer lag of every group."},
     {"TIMER_BATCH", "100", 0, "Most due timers one timer transaction fires."},
     {NULL, NULL, 0, NULL},
 };

@@ -1,5 +1,6 @@
 /* pipeline: batch consume -> one transaction -> commit -> Kafka commit. */
 #include "pipeline.h"
+#include "metrics.h"
 #include "clock.h"
 #include "config.h"
 #include "event.h"
@@ -119,6 +120,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         json_object_set_new(f, "partitions", json_integer(parts->cnt));
         log_write(LOG_LEVEL_INFO, "partitions assigned", f);
         rd_kafka_assign(rk, parts);
+        mt_ready("kafka", parts->cnt > 0);
     } else {
         /* Messages fetched from partitions we lose are not processed here: the new owner
          * starts from the offset stored in PostgreSQL. */
@@ -127,6 +129,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         json_object_set_new(f, "partitions", json_integer(parts->cnt));
         log_write(LOG_LEVEL_INFO, "partitions revoked", f);
         rd_kafka_assign(rk, NULL);
+        mt_ready("kafka", 0);
     }
 }
 
@@ -385,6 +388,16 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         return -1;
     }
     log_info("consuming as %s", cfg->consumer);
+    mt_declare("lic_messages_processed_total", MT_COUNTER,
+               "Messages processed (committed in PostgreSQL), per consumer.");
+    mt_declare("lic_messages_dead_lettered_total", MT_COUNTER,
+               "Messages sent to the dead-letter topic, per consumer.");
+    mt_declare("lic_batches_total", MT_COUNTER, "Batches committed, per consumer.");
+    mt_declare("lic_batch_retries_total", MT_COUNTER,
+               "Batch transactions retried (database errors, data not yet configured).");
+    mt_declare("lic_batch_seconds", MT_HISTOGRAM,
+               "Time from a batch in hand to its commit in PostgreSQL (transaction latency).");
+    mt_ready("kafka", 0);
     while (!sig_stop_requested()) {
         if (sig_reload_requested() && cfg->reload)
             cfg->reload(cfg->opaque);
@@ -394,6 +407,7 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         int processed = 0, dead = 0;
         int attempt = 0;
         tx_result_t tr;
+        int64_t started = util_mono_ms();
         /* Once a batch is in hand it is finished even when a stop is requested meanwhile
          * (SIGTERM: finish the batch, commit, exit). A stop only interrupts the back-off of a
          * batch that cannot commit, which is then left for redelivery. */
@@ -410,6 +424,15 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         }
         if (tr == TX_DONE && cfg->after_commit)
             cfg->after_commit(cfg->opaque, processed, dead);
+        if (tr == TX_DONE) {
+            char labels[96];
+            snprintf(labels, sizeof(labels), "consumer=\"%s\"", cfg->consumer);
+            mt_add("lic_messages_processed_total", labels, processed);
+            mt_add("lic_messages_dead_lettered_total", labels, dead);
+            mt_add("lic_batches_total", labels, 1);
+            mt_add("lic_batch_retries_total", labels, attempt);
+            mt_observe("lic_batch_seconds", labels, (util_mono_ms() - started) / 1000.0);
+        }
         if (tr == TX_DONE) {
             json_t *f = json_object();
             json_object_set_new(f, "messages", json_integer(pl->batch_len));

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "signals.h"
 
@@ -14,6 +15,8 @@ void wk_init(const char *service)
     cal_tz_init(); /* setenv is not thread-safe: before librdkafka or libcurl start threads */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
+    if (mt_start(service, 1) != 0)
+        log_error("continuing without the metrics endpoint");
 }
 
 db_t *wk_open_db(const char *app_name, int *exit_code)
@@ -25,5 +28,6 @@ db_t *wk_open_db(const char *app_name, int *exit_code)
         return NULL;
     }
     *exit_code = 0;
+    mt_ready("db", 1);
     return db;
 }

@@ -7,7 +7,7 @@
 
 #include "db.h"
 
-/* Call first in main(). */
+/* Call first in main(). Starts the metrics endpoint when LIC_METRICS_PORT is set. */
 void wk_init(const char *service);
 
 /* Opens the workers' database (retrying until a stop is requested) and waits for the

@@ -798,3 +798,34 @@ int h_produce_submissions(h_env_t *h, int n, int incomplete_every)
     json_decref(ev);
     return rc == 0 ? h_flush(h, 60000) : -1;
 }
+
+unsigned h_free_port(void)
+{
+    return free_port();
+}
+
+char *h_get(unsigned port, const char *path, long *status)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+    CURL *c = curl_easy_init();
+    char *resp = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    CURLcode cc = curl_easy_perform(c);
+    *status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK) {
+        free(resp);
+        return NULL;
+    }
+    return resp ? resp : strdup("");
+}
+
+void h_poll_interval(int ms)
+{
+    sleep_ms(ms);
+}

@@ -111,6 +111,14 @@ pid_t h_start_smtp(h_env_t *h);
  * body decoded (new reference). */
 json_t *h_mails(h_env_t *h);
 
+/* GET http://127.0.0.1:PORT/PATH: the body (new string, NULL on a transport error) and the
+ * HTTP status in *status. */
+char *h_get(unsigned port, const char *path, long *status);
+/* The interval between two polls of a condition (never a wait for something to happen). */
+void h_poll_interval(int ms);
+/* A free TCP port on the loopback interface. */
+unsigned h_free_port(void);
+
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);
 

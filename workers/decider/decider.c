@@ -4,6 +4,7 @@
 #include "config.h"
 #include "decision.h"
 #include "log.h"
+#include "metrics.h"
 #include "signals.h"
 #include "util.h"
 
@@ -86,6 +87,9 @@ int decider_run(decider_t *d)
 {
     int listening = 0, attempt = 0;
     log_info("deciding");
+    mt_declare("lic_decisions_total", MT_COUNTER,
+               "Applications decided (licensed or refusal "
+               "proposed).");
     while (!sig_stop_requested()) {
         if (sig_reload_requested())
             reload(d);
@@ -109,6 +113,7 @@ int decider_run(decider_t *d)
         }
         attempt = 0;
         if (n > 0) {
+            mt_add("lic_decisions_total", NULL, n);
             log_info("decided %d application%s", n, n == 1 ? "" : "s");
             continue; /* more may be waiting */
         }

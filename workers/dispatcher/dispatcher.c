@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "signals.h"
 #include "util.h"
 
@@ -300,6 +301,10 @@ static void start_flight(dispatcher_t *d, const char *request_id, const char *ap
     f->next = d->flights;
     d->flights = f;
     d->in_flight[agency]++;
+    char labels[64];
+    snprintf(labels, sizeof(labels), "agency=\"%s\"", ag_name((ag_agency_t)agency));
+    mt_set("lic_agency_requests_in_flight", labels, d->in_flight[agency]);
+    mt_add("lic_agency_requests_total", labels, 1);
     if (d->in_flight[agency] > d->max_seen[agency])
         d->max_seen[agency] = d->in_flight[agency];
 }
@@ -312,6 +317,11 @@ static void free_flight(dispatcher_t *d, flight_t *f)
             break;
         }
     d->in_flight[f->agency]--;
+    char labels[64];
+    snprintf(labels, sizeof(labels), "agency=\"%s\"", ag_name((ag_agency_t)f->agency));
+    mt_set("lic_agency_requests_in_flight", labels, d->in_flight[f->agency]);
+    mt_set("lic_agency_circuit_open", labels,
+           d->breaker[f->agency].failures >= d->breaker_failures ? 1 : 0);
     curl_multi_remove_handle(d->multi, f->easy);
     curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->hdrs);
@@ -536,6 +546,9 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     json_t *fl =
         json_pack("{s:s,s:s,s:s}", "request_id", f->request_id, "agency", agency, "error", error);
     log_write(LOG_LEVEL_WARN, "approval request failed, will retry", fl);
+    char labels[64];
+    snprintf(labels, sizeof(labels), "agency=\"%s\"", agency);
+    mt_add("lic_agency_request_retries_total", labels, 1);
     record(d, f, RES_TRANSIENT, cc == CURLE_OK ? status : 0, 0, error);
 }
 
@@ -590,6 +603,11 @@ int dispatcher_run(dispatcher_t *d)
 {
     int total = 0;
     int64_t next_scan = 0;
+    mt_declare("lic_agency_requests_in_flight", MT_GAUGE, "Approval requests in flight.");
+    mt_declare("lic_agency_requests_total", MT_COUNTER, "Approval request attempts started.");
+    mt_declare("lic_agency_request_retries_total", MT_COUNTER,
+               "Attempts that failed transiently and will be retried.");
+    mt_declare("lic_agency_circuit_open", MT_GAUGE, "1 while the agency's circuit is open.");
     log_info("dispatching approval requests (at most %ld in flight per agency)", d->max_in_flight);
     for (;;) {
         int stopping = sig_stop_requested();

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "signals.h"
 #include "util.h"
 
@@ -266,6 +267,7 @@ int mailer_round(mailer_t *m)
         if (ok) {
             if (in_tx(m, id, app, kind, ref) == DB_OK) {
                 sent++;
+                mt_add("lic_emails_sent_total", NULL, 1);
                 json_t *f = json_pack("{s:s,s:s,s:I}", "application_id", app, "kind", kind,
                                       "attempts", (json_int_t)attempts);
                 log_write(LOG_LEVEL_INFO, "e-mail accepted by the server", f);
@@ -284,6 +286,7 @@ int mailer_round(mailer_t *m)
         json_t *f =
             json_pack("{s:s,s:s,s:i}", "application_id", app, "error", err, "attempts", attempts);
         log_write(LOG_LEVEL_WARN, "e-mail not accepted, will retry", f);
+        mt_add("lic_email_failures_total", NULL, 1);
         return sent; /* the server is likely down: wait for the back-off */
     }
     return sent;
@@ -293,6 +296,8 @@ int mailer_run(mailer_t *m)
 {
     int listening = 0;
     log_info("sending notices through %s", m->url);
+    mt_declare("lic_emails_sent_total", MT_COUNTER, "E-mails the SMTP server accepted.");
+    mt_declare("lic_email_failures_total", MT_COUNTER, "E-mail attempts that failed.");
     while (!sig_stop_requested()) {
         if (!listening) {
             if (db_exec(m->db, "LISTEN lic_mail", 0, NULL) != DB_OK) {

@@ -1,5 +1,6 @@
 /* relay: outbox -> Kafka. */
 #include "relay.h"
+#include "metrics.h"
 #include "config.h"
 #include "kafka.h"
 #include "log.h"
@@ -224,7 +225,11 @@ int relay_run(relay_t *r)
 {
     int batch = (int)cfg_get_long("OUTBOX_BATCH", 1000);
     long retention = cfg_get_long("OUTBOX_RETENTION_HOURS", 168);
-    int64_t next_purge = 0;
+    int64_t next_purge = 0, next_backlog = 0;
+    mt_declare("lic_outbox_published_total", MT_COUNTER, "Outbox rows published to Kafka.");
+    mt_declare("lic_outbox_backlog", MT_GAUGE, "Outbox rows not yet published.");
+    mt_declare("lic_outbox_oldest_seconds", MT_GAUGE,
+               "Age of the oldest unpublished outbox row (a stuck relay shows here).");
     int attempt = 0;
     while (!sig_stop_requested()) {
         if (PQstatus(db_conn(r->db)) != CONNECTION_OK) {
@@ -251,6 +256,21 @@ int relay_run(relay_t *r)
             continue;
         }
         attempt = 0;
+        if (n > 0)
+            mt_add("lic_outbox_published_total", NULL, n);
+        if (n == 0 || util_mono_ms() >= next_backlog) {
+            db_rc_t rc;
+            PGresult *b = db_query(r->db,
+                                   "SELECT count(*), coalesce(extract(epoch FROM now() -"
+                                   " min(created_at)), 0) FROM outbox WHERE sent_at IS NULL",
+                                   0, NULL, &rc);
+            if (b) {
+                mt_set("lic_outbox_backlog", NULL, atof(PQgetvalue(b, 0, 0)));
+                mt_set("lic_outbox_oldest_seconds", NULL, atof(PQgetvalue(b, 0, 1)));
+                PQclear(b);
+            }
+            next_backlog = util_mono_ms() + 1000;
+        }
         if (util_mono_ms() >= next_purge) {
             relay_purge(r, retention, 10000);
             next_purge = util_mono_ms() + 60000;

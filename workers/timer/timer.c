@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "signals.h"
 #include "util.h"
 
@@ -201,8 +202,47 @@ static long next_wait_ms(tw_t *tw, long cap)
     return ms;
 }
 
+/* Operators' view of the state, refreshed at most every 5 s: open timers by kind and the
+ * nearest due time, applications by stage, open incidents by kind. */
+static void gauges(tw_t *tw)
+{
+    static int64_t next;
+    if (util_mono_ms() < next)
+        return;
+    next = util_mono_ms() + 5000;
+    db_rc_t rc;
+    PGresult *r =
+        db_query(tw->db,
+                 "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
+                 " FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL GROUP BY kind"
+                 " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
+                 " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
+                 " FROM stages s"
+                 " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
+                 " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
+                 " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
+                 "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
+                 " AND cancelled_at IS NULL",
+                 0, NULL, &rc);
+    if (!r)
+        return;
+    mt_clear("lic_timers_open", "");
+    mt_clear("lic_incidents_open", "");
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *labels = PQgetvalue(r, i, 1);
+        mt_set(PQgetvalue(r, i, 0), labels[0] ? labels : NULL, atof(PQgetvalue(r, i, 2)));
+    }
+    PQclear(r);
+}
+
 int tw_run(tw_t *tw)
 {
+    mt_declare("lic_timers_fired_total", MT_COUNTER, "Durable timers fired.");
+    mt_declare("lic_timers_open", MT_GAUGE, "Timers not yet fired, by kind.");
+    mt_declare("lic_timer_next_due_seconds", MT_GAUGE, "Epoch seconds of the nearest open timer.");
+    mt_declare("lic_applications", MT_GAUGE, "Applications by stage.");
+    mt_declare("lic_incidents_open", MT_GAUGE,
+               "Open incidents by kind (deadlines at risk, rejected or overdue requests).");
     log_info("firing timers");
     int attempt = 0;
     while (!sig_stop_requested()) {
@@ -226,8 +266,11 @@ int tw_run(tw_t *tw)
             continue;
         }
         attempt = 0;
-        if (fired > 0)
+        if (fired > 0) {
             log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
+            mt_add("lic_timers_fired_total", NULL, fired);
+        }
+        gauges(tw);
         /* Sleep until the earliest due time (a test clock may jump, so briefly then), or
          * until a new timer is announced. */
         long wait = next_wait_ms(tw, tw->test_clock ? 200 : 60000);
