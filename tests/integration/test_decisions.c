@@ -167,6 +167,29 @@ static void refusal_after_hearing(void **state)
                   id),
                "KPR-R-2026-000001 agency_non_compliant");
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"), 0);
+    /* The operator's view of the whole history. */
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' app KZ-EL-2026-0001234 > '%s/app.txt'",
+             getenv("LIC_TEST_BIN_DIR"), env->workdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s/app.txt", env->workdir);
+    FILE *f = fopen(cmd, "r");
+    assert_non_null(f);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+    fclose(f);
+    print_message("%s", text);
+    const char *expect[] = {"stage refused",
+                            "none -> registered",
+                            "awaiting_decision -> refusal_proposed  (lic-decider)",
+                            "refusal_proposed -> refused  (provider.actions.v1/",
+                            "industrial_safety received",
+                            "non_compliant",
+                            "refusal  KPR-R-2026-000001 v1",
+                            NULL};
+    for (int k = 0; expect[k]; k++)
+        if (!strstr(text, expect[k]))
+            fail_msg("approvalctl app does not show '%s'", expect[k]);
     char *stages = stages_of(id, 8);
     assert_str(stages, "registered approvals_requested approvals_requested agency_replied"
                        " agency_replied refusal_proposed hearing_concluded refused");

@@ -330,6 +330,18 @@ static void bad_input_dead_lettered(void **state)
         assert_string_equal(json_string_value(json_object_get(m, "key")), key);
     }
     json_decref(msgs);
+    /* An operator replays the first dead letter to its source topic: it is consumed again
+     * (still bad, so dead-lettered again) and marked replayed. */
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' dead-letters replay 1 >/dev/null",
+             getenv("LIC_TEST_BIN_DIR"));
+    assert_int_equal(system(cmd), 0);
+    assert_true(wait_q(nbad + 1, 20000, "SELECT count(*) FROM dead_letters"));
+    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE id = 1 AND replayed_at IS NOT NULL"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE payload = (SELECT payload FROM"
+                       " dead_letters WHERE id = 1)"),
+                     2);
     for (int i = 0; i < nbad; i++)
         free(bad[i].value);
 }

@@ -20,6 +20,8 @@ static db_t *open_db(void)
         db_open_once(cfg_get("DB_URL"), cfg_get("DB_PASSWORD"), "approvalctl", err, sizeof(err));
     if (!db)
         fprintf(stderr, "approvalctl: %s\n", err);
+    else if (db_exec(db, "SET TIME ZONE 'Asia/Almaty'", 0, NULL) != DB_OK)
+        fprintf(stderr, "approvalctl: cannot set the time zone\n");
     return db;
 }
 
