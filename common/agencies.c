@@ -61,26 +61,43 @@ int ag_load(const char *path, ag_config_t *cfg, char *errstr, size_t errstr_size
 {
     memset(cfg, 0, sizeof(*cfg));
     json_error_t jerr;
-    if (!path)
-        FAIL("LIC_AGENCIES_FILE is not set");
-    cfg->root = json_load_file(path, 0, &jerr);
-    if (!cfg->root)
-        FAIL("%s: %s (line %d)", path, jerr.text, jerr.line);
+    if (!path) {
+        snprintf(errstr, errstr_size, "LIC_AGENCIES_FILE is not set");
+        return -1;
+    }
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        snprintf(errstr, errstr_size, "%s: %s (line %d)", path, jerr.text, jerr.line);
+        return -1;
+    }
+    char err[400];
+    if (ag_load_json(root, cfg, err, sizeof(err)) == 0)
+        return 0;
+    snprintf(errstr, errstr_size, "%s: %s", path, err);
+    return -1;
+}
+
+int ag_load_json(json_t *root, ag_config_t *cfg, char *errstr, size_t errstr_size)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->root = root;
+    if (!json_is_object(root))
+        FAIL("not a JSON object");
     json_t *ags = json_object_get(cfg->root, "agencies");
     for (int a = 0; a < AG_COUNT; a++) {
         json_t *ag = json_object_get(ags, names[a]);
         json_t *units = json_object_get(ag, "units");
         if (!json_is_object(units) || json_object_size(units) == 0)
-            FAIL("%s: agencies.%s.units must map regions to base URLs", path, names[a]);
+            FAIL("agencies.%s.units must map regions to base URLs", names[a]);
         const char *region;
         json_t *url;
         json_object_foreach(units, region, url)
         {
             if (strcmp(region, "*") != 0 && !dom_region_known(region))
-                FAIL("%s: agencies.%s.units: unknown region %s", path, names[a], region);
+                FAIL("agencies.%s.units: unknown region %s", names[a], region);
             if (!json_is_string(url) || (strncmp(json_string_value(url), "https://", 8) != 0 &&
                                          strncmp(json_string_value(url), "http://", 7) != 0))
-                FAIL("%s: agencies.%s.units.%s must be an http(s) URL", path, names[a], region);
+                FAIL("agencies.%s.units.%s must be an http(s) URL", names[a], region);
         }
         cfg->agency[a].units = units;
         json_t *keys = json_object_get(ag, "keys");
@@ -88,16 +105,20 @@ int ag_load(const char *path, ag_config_t *cfg, char *errstr, size_t errstr_size
         json_t *k;
         json_object_foreach(keys, kid, k)
         {
+            if (cfg->agency[a].nkeys >= AG_MAX_KEYS)
+                FAIL("agencies.%s.keys: more than %d keys", names[a], AG_MAX_KEYS);
             ag_key_t *key = &cfg->agency[a].keys[cfg->agency[a].nkeys];
-            if (cfg->agency[a].nkeys >= AG_MAX_KEYS || strlen(kid) >= sizeof(key->id) ||
-                !json_is_string(k) || ag_b64_decode(json_string_value(k), key->pub, 33) != 32)
-                FAIL("%s: agencies.%s.keys.%s must be a base64 Ed25519 public key", path, names[a],
+            unsigned char raw[48]; /* base64 decodes in 3-byte groups: room for padding */
+            if (strlen(kid) >= sizeof(key->id) || !json_is_string(k) ||
+                ag_b64_decode(json_string_value(k), raw, sizeof(raw)) != 32)
+                FAIL("agencies.%s.keys.%s must be a base64 Ed25519 public key", names[a],
                      kid);
+            memcpy(key->pub, raw, sizeof(key->pub));
             snprintf(key->id, sizeof(key->id), "%s", kid);
             cfg->agency[a].nkeys++;
         }
         if (cfg->agency[a].nkeys == 0)
-            FAIL("%s: agencies.%s.keys: no public key, no reply could be verified", path, names[a]);
+            FAIL("agencies.%s.keys: no public key, no reply could be verified", names[a]);
     }
     json_t *tls = json_object_get(cfg->root, "tls");
     cfg->tls_cert = json_string_value(json_object_get(tls, "cert"));
@@ -110,9 +131,9 @@ int ag_load(const char *path, ag_config_t *cfg, char *errstr, size_t errstr_size
         json_object_foreach(cfg->agency[a].units, region, url)
         {
             if (strncmp(json_string_value(url), "http://", 7) == 0 && !cfg->allow_plain_http)
-                FAIL("%s: agencies.%s.units.%s is plain HTTP; set \"allow_plain_http\": true "
+                FAIL("agencies.%s.units.%s is plain HTTP; set \"allow_plain_http\": true "
                      "to allow it (never in production)",
-                     path, names[a], region);
+                     names[a], region);
         }
     }
     return 0;

@@ -34,6 +34,8 @@ typedef struct {
 /* Loads and validates the file. 0, or -1 with errstr. Free with ag_free(). */
 int ag_load(const char *path, ag_config_t *cfg, char *errstr, size_t errstr_size);
 void ag_free(ag_config_t *cfg);
+/* The same from a parsed document, which it takes (freed with ag_free, or at once on error). */
+int ag_load_json(json_t *root, ag_config_t *cfg, char *errstr, size_t errstr_size);
 
 /* "industrial_safety" / "sanitary" and back; -1 when unknown. */
 const char *ag_name(ag_agency_t a);

@@ -160,6 +160,7 @@ for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
 # Every status event as it is published: one line per stage.
+: >"$stack/follower.log"
 start_bg follower bash -c "'$build/approvalctl' consume --topic licensing.status.v1 \
   --timeout-ms 3600000 | '$py' -u '$root/deploy/demo-follow.py'"
 tail -f -n +1 "$stack/follower.log" &

@@ -1,0 +1,174 @@
+/* The fault suite: a steady load of applications through the whole flow while workers are
+ * killed (SIGKILL, and SIGTERM mid-batch), a broker goes down and comes back, requests to the
+ * broker fail, PostgreSQL connections are terminated and the agencies answer 500. Then the
+ * invariants of tests/reliability/invariants.sql must hold, every application must be decided,
+ * and a table says what was injected and that nothing was lost or duplicated.
+ *
+ * Short mode (the test suite): LIC_FAULT_SECONDS=40. Long mode: deploy/soak.sh. */
+#include "harness.h"
+#include "util.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+#define APPS "portal.applications.v1"
+
+typedef struct {
+    const char *name;
+    int count;
+} fault_t;
+
+static pid_t start(const char *worker)
+{
+    return h_spawn(env, worker, NULL);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void faults_under_load(void **state)
+{
+    (void)state;
+    const char *secs_env = getenv("LIC_FAULT_SECONDS");
+    int seconds = secs_env ? atoi(secs_env) : 40;
+    setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
+    setenv("LIC_AGENCY_BREAKER_COOLDOWN_MS", "1000", 1);
+    env = h_setup("reliability_faults");
+    h_start_sim(env);
+    h_start_smtp(env);
+    const char *names[] = {"intake", "relay", "dispatcher", "replies", "timer",
+                           "decider", "mailer", "actions", "complaints"};
+    enum { NW = sizeof(names) / sizeof(names[0]) };
+    pid_t pids[NW];
+    for (int i = 0; i < NW; i++)
+        pids[i] = start(names[i]);
+
+    fault_t faults[] = {
+        {"SIGKILL intake", 0},       {"SIGKILL dispatcher", 0},   {"SIGKILL replies", 0},
+        {"SIGKILL decider", 0},      {"SIGKILL relay", 0},        {"SIGTERM timer", 0},
+        {"broker down/up", 0},       {"produce errors", 0},       {"connections killed", 0},
+        {"agency 500s", 0},          {"SIGKILL intake (again)", 0},
+    };
+    const int nfaults = (int)(sizeof(faults) / sizeof(faults[0]));
+    int produced = 0, bad = 0;
+    int64_t until = util_mono_ms() + seconds * 1000L;
+    for (int round = 0; util_mono_ms() < until; round++) {
+        /* The load: 20 applications a round, and now and then one bad message. */
+        assert_int_equal(h_produce_submissions(env, 20, 0), 0);
+        produced += 20;
+        if (round % 5 == 4) {
+            assert_int_equal(h_produce(env, APPS, "bad", "{\"not\": \"an event\"}", 19), 0);
+            bad++;
+        }
+        fault_t *f = &faults[round % nfaults];
+        int w = -1;
+        if (!strcmp(f->name, "SIGKILL intake") || !strcmp(f->name, "SIGKILL intake (again)"))
+            w = 0;
+        else if (!strcmp(f->name, "SIGKILL dispatcher"))
+            w = 2;
+        else if (!strcmp(f->name, "SIGKILL replies"))
+            w = 3;
+        else if (!strcmp(f->name, "SIGKILL decider"))
+            w = 5;
+        else if (!strcmp(f->name, "SIGKILL relay"))
+            w = 1;
+        if (w >= 0) {
+            assert_int_equal(h_stop(env, pids[w], SIGKILL, 5000), 128 + SIGKILL);
+            pids[w] = start(names[w]);
+        } else if (!strcmp(f->name, "SIGTERM timer")) {
+            assert_int_equal(h_stop(env, pids[4], SIGTERM, 10000), 0);
+            pids[4] = start(names[4]);
+        } else if (!strcmp(f->name, "broker down/up")) {
+            assert_int_equal(h_broker(env, "broker down 2"), 0);
+            h_poll_interval(2000);
+            assert_int_equal(h_broker(env, "broker up 2"), 0);
+        } else if (!strcmp(f->name, "produce errors")) {
+            assert_int_equal(h_broker(env, "error Produce NOT_LEADER_FOR_PARTITION 5"), 0);
+        } else if (!strcmp(f->name, "connections killed")) {
+            assert_true(q("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                          " datname = current_database() AND application_name LIKE 'lic-%%'") >=
+                        0);
+        } else if (!strcmp(f->name, "agency 500s")) {
+            sim("{\"agency\": \"industrial_safety\", \"fail_next\": 5}");
+        }
+        f->count++;
+        h_poll_interval(1500);
+    }
+    h_broker(env, "clear Produce");
+    /* Settle: every application decided, every status event published. */
+    assert_true(wait_q(produced, 240000,
+                       "SELECT count(*) FROM applications WHERE stage = 'license_issued'"));
+    assert_true(wait_q(0, 60000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+
+    /* The invariants. */
+    char path[600];
+    snprintf(path, sizeof(path), "%s/tests/reliability/invariants.sql", getenv("LIC_SRC_DIR"));
+    char *sql = read_file(path);
+    assert_non_null(sql);
+    PGresult *r = PQexec(env->db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    int violated = 0;
+    print_message("%-72s %s\n", "invariant", "violations");
+    for (int i = 0; i < PQntuples(r); i++) {
+        print_message("%-72s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+        violated += atoi(PQgetvalue(r, i, 1));
+    }
+    PQclear(r);
+    long long apps = q("SELECT count(*) FROM applications");
+    long long lost = produced - apps;
+    long long dup = q("SELECT count(*) - count(DISTINCT application_id) FROM transitions WHERE"
+                      " from_stage = 'none'");
+    long long dead = q("SELECT count(*) FROM dead_letters");
+    json_t *stats = h_sim(env, NULL);
+    long long keys = 0, requests = 0;
+    const char *ags[] = {"industrial_safety", "sanitary"};
+    for (int a = 0; a < 2; a++) {
+        keys += json_integer_value(json_object_get(json_object_get(stats, ags[a]), "distinct_keys"));
+        requests += json_integer_value(json_object_get(json_object_get(stats, ags[a]), "requests"));
+    }
+    json_decref(stats);
+    print_message("\n%-28s %s\n", "fault injected", "times");
+    int total = 0;
+    for (int i = 0; i < nfaults; i++) {
+        print_message("%-28s %d\n", faults[i].name, faults[i].count);
+        total += faults[i].count;
+    }
+    print_message("\nfaults %d, applications %d, decided %lld, lost %lld, duplicated %lld, bad "
+                  "input %d -> dead letters %lld, agency requests %lld for %lld keys\n",
+                  total, produced, apps, lost, dup, bad, dead, requests, keys);
+    assert_int_equal(violated, 0);
+    assert_int_equal(lost, 0);
+    assert_int_equal(dup, 0);
+    assert_int_equal(dead, bad);
+    /* One idempotency key per application and agency, however often it was sent. */
+    assert_int_equal(keys, 2 * produced);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests"), 2 * produced);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(faults_under_load, teardown),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("reliability", tests, NULL, NULL);
+}
