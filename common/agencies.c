@@ -111,8 +111,7 @@ int ag_load_json(json_t *root, ag_config_t *cfg, char *errstr, size_t errstr_siz
             unsigned char raw[48]; /* base64 decodes in 3-byte groups: room for padding */
             if (strlen(kid) >= sizeof(key->id) || !json_is_string(k) ||
                 ag_b64_decode(json_string_value(k), raw, sizeof(raw)) != 32)
-                FAIL("agencies.%s.keys.%s must be a base64 Ed25519 public key", names[a],
-                     kid);
+                FAIL("agencies.%s.keys.%s must be a base64 Ed25519 public key", names[a], kid);
             memcpy(key->pub, raw, sizeof(key->pub));
             snprintf(key->id, sizeof(key->id), "%s", kid);
             cfg->agency[a].nkeys++;

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ag_unit_url(&cfg, (ag_agency_t)a, "KZ-KAR");
             for (int k = 0; k < cfg.agency[a].nkeys; k++)
                 ag_verify(&cfg, (ag_agency_t)a, cfg.agency[a].keys[k].id,
-                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                          "AAAAAAAAAAAAAA==",
                           data, size, err, sizeof(err));
         }
         ag_free(&cfg);

@@ -236,7 +236,9 @@ static pid_t spawn_path(h_env_t *h, const char *path, const char *binary, const 
         execv(path, (char *const *)argv);
         _exit(127);
     }
-    if (pid > 0 && h->nprocs < H_MAX_PROCS) {
+    if (pid > 0 && h->nprocs >= H_MAX_PROCS)
+        die("more than %d processes in one test", H_MAX_PROCS);
+    if (pid > 0) {
         snprintf(h->proc_names[h->nprocs], sizeof(h->proc_names[0]), "%s", binary);
         h->procs[h->nprocs++] = pid;
     }
@@ -828,4 +830,40 @@ char *h_get(unsigned port, const char *path, long *status)
 void h_poll_interval(int ms)
 {
     sleep_ms(ms);
+}
+
+int h_kill_db_connections(h_env_t *h)
+{
+    PGconn *c = connect_pg(h->dbname, "postgres");
+    if (!c)
+        return -1;
+    PGresult *r = PQexec(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND application_name LIKE"
+                            " 'lic-%'");
+    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
+int h_produce_submissions_recorded(h_env_t *h, int n)
+{
+    exec_ok(h->db, "CREATE TABLE IF NOT EXISTS produced_ids (application_id text PRIMARY KEY)");
+    json_t *ev = h_submission("00000000-0000-4000-8000-000000000000", h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char id[UUID_STR_LEN], sql[128];
+        util_uuid_v4(id);
+        snprintf(sql, sizeof(sql), "INSERT INTO produced_ids VALUES ('%s')", id);
+        exec_ok(h->db, sql);
+        json_object_set_new(ev, "id", json_string(h_uuid()));
+        json_object_set_new(ev, "subject", json_string(id));
+        json_object_set_new(data, "application_id", json_string(id));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        rc = h_produce_async(h, "portal.applications.v1", id, s, strlen(s));
+        free(s);
+    }
+    json_decref(ev);
+    return rc == 0 ? h_flush(h, 60000) : -1;
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define H_MAX_PROCS 32
+#define H_MAX_PROCS 512
 
 typedef struct {
     char name[64];
@@ -71,6 +71,9 @@ json_t *h_submission(const char *application_id, const char *event_id, const cha
  * `incomplete_every` > 0, every such n-th one has an unpaid fee (a refusal at intake).
  * Returns 0 or -1. */
 int h_produce_submissions(h_env_t *h, int n, int incomplete_every);
+/* The same, also recording each application id in the test database's table
+ * produced_ids(application_id text) (created when missing). */
+int h_produce_submissions_recorded(h_env_t *h, int n);
 
 /* Serialises and produces an event keyed by its subject. */
 int h_produce_event(h_env_t *h, const char *topic, json_t *event);
@@ -118,6 +121,10 @@ char *h_get(unsigned port, const char *path, long *status);
 void h_poll_interval(int ms);
 /* A free TCP port on the loopback interface. */
 unsigned h_free_port(void);
+
+/* Terminates every worker connection to the test's database (as the superuser). Returns how
+ * many were terminated, or -1. */
+int h_kill_db_connections(h_env_t *h);
 
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);

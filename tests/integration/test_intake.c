@@ -337,8 +337,8 @@ static void bad_input_dead_lettered(void **state)
              getenv("LIC_TEST_BIN_DIR"));
     assert_int_equal(system(cmd), 0);
     assert_true(wait_q(nbad + 1, 20000, "SELECT count(*) FROM dead_letters"));
-    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE id = 1 AND replayed_at IS NOT NULL"),
-                     1);
+    assert_int_equal(
+        q("SELECT count(*) FROM dead_letters WHERE id = 1 AND replayed_at IS NOT NULL"), 1);
     assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE payload = (SELECT payload FROM"
                        " dead_letters WHERE id = 1)"),
                      2);

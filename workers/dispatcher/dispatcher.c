@@ -29,6 +29,7 @@ typedef struct flight {
     char resp[RESP_MAX];
     size_t resp_len;
     long retry_after_ms;
+    char curl_error[CURL_ERROR_SIZE];
     struct flight *next;
 } flight_t;
 
@@ -288,6 +289,7 @@ static void start_flight(dispatcher_t *d, const char *request_id, const char *ap
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
     curl_easy_setopt(e, CURLOPT_PRIVATE, f);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->curl_error);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, d->ag.allow_plain_http ? "http,https" : "https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "licensing-dispatcher/1");
     /* mTLS: client certificate and key, and the CA that signed the agencies' servers. */
@@ -534,7 +536,8 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     } else if (cc == CURLE_OK) {
         snprintf(error, sizeof(error), "HTTP %ld", status);
     } else {
-        snprintf(error, sizeof(error), "%s", curl_easy_strerror(cc));
+        snprintf(error, sizeof(error), "%s",
+                 f->curl_error[0] ? f->curl_error : curl_easy_strerror(cc));
     }
     b->failures++;
     if (b->failures >= d->breaker_failures) {
