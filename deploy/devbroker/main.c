@@ -33,17 +33,17 @@
 #include <unistd.h>
 
 static const char *const contract_topics[] = {
-    TOPIC_APPLICATIONS,      TOPIC_COMPLAINTS, TOPIC_REPLIES_INDUSTRIAL, TOPIC_REPLIES_SANITARY,
-    TOPIC_PROVIDER_ACTIONS,  TOPIC_STATUS,     TOPIC_DEAD_LETTER,
+    TOPIC_APPLICATIONS,     TOPIC_COMPLAINTS, TOPIC_REPLIES_INDUSTRIAL, TOPIC_REPLIES_SANITARY,
+    TOPIC_PROVIDER_ACTIONS, TOPIC_STATUS,     TOPIC_DEAD_LETTER,
 };
 
 static const struct {
     const char *name;
     int16_t key;
-} apis[] = {{"Produce", 0},        {"Fetch", 1},         {"ListOffsets", 2},
-            {"Metadata", 3},       {"OffsetCommit", 8},  {"OffsetFetch", 9},
-            {"FindCoordinator", 10}, {"JoinGroup", 11},  {"Heartbeat", 12},
-            {"LeaveGroup", 13},    {"SyncGroup", 14},    {"InitProducerId", 22}};
+} apis[] = {{"Produce", 0},          {"Fetch", 1},        {"ListOffsets", 2},
+            {"Metadata", 3},         {"OffsetCommit", 8}, {"OffsetFetch", 9},
+            {"FindCoordinator", 10}, {"JoinGroup", 11},   {"Heartbeat", 12},
+            {"LeaveGroup", 13},      {"SyncGroup", 14},   {"InitProducerId", 22}};
 
 static int api_key(const char *s)
 {
@@ -138,8 +138,7 @@ static int serve(const char *bootstrap_file, const char *control, int brokers, i
         return 1;
     }
     for (size_t i = 0; i < sizeof(contract_topics) / sizeof(contract_topics[0]); i++)
-        rd_kafka_mock_topic_create(mc, contract_topics[i], partitions,
-                                   brokers >= 3 ? 3 : brokers);
+        rd_kafka_mock_topic_create(mc, contract_topics[i], partitions, brokers >= 3 ? 3 : brokers);
 
     int sock = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un addr;
