@@ -158,6 +158,11 @@ static void silent_deemed_then_late_reply(void **state)
                        id));
     assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
                "awaiting_replies");
+    /* A timer the database will not let fire (its reference is no request id), due before
+     * the real one: it is set aside with an incident and does not hold the real one back. */
+    h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) VALUES"
+                " ('a0000000-0000-4000-8000-000000000002', 'agency_reply_window', 'not-a-uuid',"
+                " '2026-04-01T09:00:00+05:00')");
     /* The window closes at 18:30 on 2 April; the day after, the timer deems. */
     h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
     assert_true(wait_q(1, 5000,
@@ -170,6 +175,14 @@ static void silent_deemed_then_late_reply(void **state)
                "deemed_approved");
     assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
                        " AND to_stage = 'awaiting_decision' AND cause_kind = 'timer'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE ref = 'not-a-uuid' AND fired_at IS NULL"
+                       " AND failed_at IS NOT NULL AND error LIKE '%%uuid%%'"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM incidents i JOIN timers t ON i.ref = t.id::text"
+                       " WHERE i.kind = 'timer_failed' AND t.ref = 'not-a-uuid'"
+                       " AND i.application_id = '%s'",
                        id),
                      1);
     /* The late reply: recorded, not counted, nothing else changes. */

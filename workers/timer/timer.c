@@ -129,6 +129,27 @@ static db_rc_t fire_reply_window(tw_t *tw, long long timer_id, const char *app_i
     return apv_advance(db, &app, now, &cause);
 }
 
+/* The database rejected this timer's firing (a constraint, a bad reference): nothing it wrote
+ * stays, the timer is set aside with the error and an incident for operators, and the batch
+ * goes on, so one bad row never holds back every deadline behind it. */
+static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
+{
+    char err[512];
+    snprintf(err, sizeof(err), "%s", db_last_error(tw->db));
+    db_rc_t rc = db_exec(tw->db, "ROLLBACK TO SAVEPOINT tm_fire", 0, NULL);
+    if (rc != DB_OK)
+        return rc;
+    const char *id = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1), *kind = PQgetvalue(r, i, 2);
+    log_error("timer %s (%s) cannot be fired and is set aside: %s", id, kind, err);
+    const char *p[] = {id, now_s, err};
+    if ((rc = db_exec(tw->db, "UPDATE timers SET failed_at = $2, error = $3 WHERE id = $1", 3,
+                      p)) != DB_OK)
+        return rc;
+    char detail[700];
+    snprintf(detail, sizeof(detail), "timer %s (%s) cannot be fired: %s", id, kind, err);
+    return apv_incident(tw->db, app, "timer_failed", id, detail, clock_now());
+}
+
 int tw_fire_due(tw_t *tw, time_t now)
 {
     int total = 0;
@@ -140,12 +161,14 @@ int tw_fire_due(tw_t *tw, time_t now)
         if (rc != DB_OK)
             return rc;
         const char *p[] = {now_s, lim, KINDS};
-        PGresult *r = db_query(tw->db,
-                               "SELECT id, application_id, kind, ref FROM timers"
-                               " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1"
-                               " AND kind = ANY (string_to_array($3, ','))"
-                               " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                               3, p, &rc);
+        PGresult *r =
+            db_query(tw->db,
+                     "SELECT id, application_id, kind, ref FROM timers"
+                     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
+                     " AND due_at <= $1"
+                     " AND kind = ANY (string_to_array($3, ','))"
+                     " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                     3, p, &rc);
         if (!r) {
             db_rollback(tw->db);
             return rc;
@@ -156,6 +179,8 @@ int tw_fire_due(tw_t *tw, time_t now)
             const char *app = PQgetvalue(r, i, 1);
             const char *kind = PQgetvalue(r, i, 2);
             const char *ref = PQgetvalue(r, i, 3);
+            if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+                break;
             if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
                 rc = fire_reply_window(tw, id, app, ref, now);
             else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
@@ -166,6 +191,8 @@ int tw_fire_due(tw_t *tw, time_t now)
                 const char *pf[] = {PQgetvalue(r, i, 0), now_s};
                 rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
             }
+            if (rc == DB_ERR_DATA)
+                rc = set_aside(tw, r, i, now_s);
         }
         PQclear(r);
         if (rc == DB_OK)
@@ -187,7 +214,7 @@ static long next_wait_ms(tw_t *tw, long cap)
     const char *p[] = {KINDS};
     PGresult *r = db_query(tw->db,
                            "SELECT extract(epoch FROM min(due_at))::bigint FROM timers"
-                           " WHERE fired_at IS NULL AND cancelled_at IS NULL"
+                           " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
                            " AND kind = ANY (string_to_array($1, ','))",
                            1, p, &rc);
     if (!r)
@@ -211,19 +238,20 @@ static void gauges(tw_t *tw)
         return;
     next = util_mono_ms() + 5000;
     db_rc_t rc;
-    PGresult *r =
-        db_query(tw->db,
-                 "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
-                 " FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL GROUP BY kind"
-                 " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
-                 " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
-                 " FROM stages s"
-                 " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
-                 " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
-                 " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
-                 "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
-                 " AND cancelled_at IS NULL",
-                 0, NULL, &rc);
+    PGresult *r = db_query(
+        tw->db,
+        "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
+        " FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
+        " GROUP BY kind"
+        " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
+        " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
+        " FROM stages s"
+        " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
+        " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
+        " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
+        "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
+        " AND cancelled_at IS NULL AND failed_at IS NULL",
+        0, NULL, &rc);
     if (!r)
         return;
     mt_clear("lic_timers_open", "");
