@@ -78,7 +78,7 @@ static const cfg_var_t vars[] = {
      "Port of the worker's /metrics, /healthz and /readyz endpoint (0: none)."},
     {"LAG_INTERVAL_MS", "10000", 0,
      "How often the metrics endpoint refreshes the consumer lag of every group."},
-    {"TIMER_BATCH", "100", 0, "Most due timers one timer transaction fires."},
+    {"TIMER_BATCH", "1000", 0, "Most due timers one timer transaction fires."},
     {NULL, NULL, 0, NULL},
 };
 

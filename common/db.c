@@ -10,6 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Statements prepared on this connection, by their text: parsed and planned once. */
+#define DB_STMT_CACHE 128
+/* Deferred statements sent before their results are read (see db_defer()). */
+#define DB_DEFER_WINDOW 256
+
+typedef struct {
+    unsigned long hash;
+    char *sql;
+} db_stmt_t;
+
 struct db {
     PGconn *conn;
     char *url;
@@ -17,6 +27,12 @@ struct db {
     char *app_name;
     char last_error[512];
     char last_sqlstate[6];
+    db_stmt_t stmts[DB_STMT_CACHE];
+    int nstmts;
+    int deferring;        /* in libpq's pipeline mode: db_exec() only sends */
+    int pending;          /* statements sent whose results are not read yet */
+    db_rc_t deferred_rc;  /* the first failure among them */
+    unsigned long issued; /* statements sent since the connection was opened */
 };
 
 static PGconn *connect_once(const db_t *db, char *errstr, size_t errstr_size)
@@ -60,10 +76,20 @@ db_t *db_open_once(const char *url, const char *password, const char *app_name, 
     return db;
 }
 
+static void forget_statements(db_t *db)
+{
+    for (int i = 0; i < db->nstmts; i++)
+        free(db->stmts[i].sql);
+    db->nstmts = 0;
+    db->deferring = db->pending = 0;
+    db->deferred_rc = DB_OK;
+}
+
 int db_reconnect(db_t *db)
 {
     PQfinish(db->conn);
     db->conn = NULL;
+    forget_statements(db);
     long cap = cfg_get_long("DB_RETRY_MAX_MS", 10000);
     for (int attempt = 0; !sig_stop_requested(); attempt++) {
         char err[512];
@@ -105,6 +131,7 @@ void db_close(db_t *db)
     if (!db)
         return;
     PQfinish(db->conn);
+    forget_statements(db);
     free(db->url);
     if (db->password) {
         memset(db->password, 0, strlen(db->password));
@@ -141,6 +168,142 @@ static db_rc_t classify(db_t *db, const PGresult *res)
     return DB_ERR_DATA;
 }
 
+static void log_failure(db_t *db, db_rc_t rc)
+{
+    json_t *f = json_object();
+    json_object_set_new(f, "sqlstate", json_string(db->last_sqlstate));
+    json_object_set_new(f, "error", json_string(db->last_error));
+    log_write(rc == DB_ERR_DATA ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR, "SQL statement failed", f);
+}
+
+static unsigned long sql_hash(const char *s)
+{
+    unsigned long h = 1469598103934665603UL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211UL;
+    return h;
+}
+
+/* The name of the prepared statement for `sql` ("" when the cache is full: unnamed), and
+ * whether it still has to be prepared (*fresh). */
+static const char *stmt_name(db_t *db, const char *sql, char name[16], int *fresh)
+{
+    unsigned long h = sql_hash(sql);
+    *fresh = 0;
+    for (int i = 0; i < db->nstmts; i++) {
+        if (db->stmts[i].hash == h && strcmp(db->stmts[i].sql, sql) == 0) {
+            snprintf(name, 16, "lic_%d", i);
+            return name;
+        }
+    }
+    if (db->nstmts == DB_STMT_CACHE || !(db->stmts[db->nstmts].sql = strdup(sql)))
+        return "";
+    db->stmts[db->nstmts].hash = h;
+    snprintf(name, 16, "lic_%d", db->nstmts++);
+    *fresh = 1;
+    return name;
+}
+
+/* Sends one statement (prepared once per connection) without waiting. Returns how many
+ * results it will produce (2 when it had to be prepared first), or -1. */
+static int send_statement(db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    char name[16];
+    int fresh;
+    const char *stmt = stmt_name(db, sql, name, &fresh);
+    db->issued++;
+    if (!*stmt)
+        return PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ? 1 : -1;
+    if (fresh && !PQsendPrepare(db->conn, stmt, sql, 0, NULL)) {
+        db->nstmts--;
+        free(db->stmts[db->nstmts].sql);
+        return -1;
+    }
+    if (!PQsendQueryPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0))
+        return -1;
+    return fresh ? 2 : 1;
+}
+
+/* Reads the results of every pending statement up to and including a sync. Keeps the
+ * last statement's result in *last when asked; records the first failure. */
+static db_rc_t drain(db_t *db, PGresult **last)
+{
+    if (!PQpipelineSync(db->conn)) {
+        db->deferred_rc = classify(db, NULL);
+        return db->deferred_rc;
+    }
+    int done = 0; /* statements whose results are complete */
+    for (;;) {
+        PGresult *res = PQgetResult(db->conn);
+        if (!res) {
+            done++;
+            if (PQstatus(db->conn) != CONNECTION_OK) {
+                if (db->deferred_rc == DB_OK)
+                    db->deferred_rc = classify(db, NULL);
+                break;
+            }
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (st == PGRES_FATAL_ERROR && db->deferred_rc == DB_OK) {
+            db->deferred_rc = classify(db, res);
+            log_failure(db, db->deferred_rc);
+        }
+        if (last && done == db->pending - 1 && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+            PQclear(*last);
+            *last = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    db->pending = 0;
+    return db->deferred_rc;
+}
+
+db_rc_t db_defer(db_t *db)
+{
+    if (!db->conn || db->deferring)
+        return db->conn ? DB_OK : DB_ERR_CONN;
+    if (!PQenterPipelineMode(db->conn))
+        return classify(db, NULL);
+    db->deferring = 1;
+    db->pending = 0;
+    db->deferred_rc = DB_OK;
+    return DB_OK;
+}
+
+int db_deferring(const db_t *db)
+{
+    return db->deferring;
+}
+
+unsigned long db_statements(const db_t *db)
+{
+    return db->issued;
+}
+
+/* Leaves pipeline mode once every result is read. */
+static void undefer(db_t *db)
+{
+    if (!db->deferring)
+        return;
+    if (db->pending)
+        drain(db, NULL);
+    while (PQstatus(db->conn) == CONNECTION_OK && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF &&
+           !PQexitPipelineMode(db->conn)) {
+        PGresult *res = PQgetResult(db->conn);
+        if (!res && !PQisBusy(db->conn))
+            break;
+        PQclear(res);
+    }
+    db->deferring = 0;
+    db->pending = 0;
+}
+
 PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc)
 {
     if (!db->conn) {
@@ -148,7 +311,39 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
         *rc = DB_ERR_CONN;
         return NULL;
     }
-    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (db->deferring) {
+        /* The statements before this one may have failed: their failure is this one's. */
+        PGresult *res = NULL;
+        int n = db->deferred_rc == DB_OK ? send_statement(db, sql, nparams, params) : 0;
+        if (n < 0) {
+            *rc = db->deferred_rc = classify(db, NULL);
+            return NULL;
+        }
+        db->pending += n;
+        *rc = drain(db, &res);
+        if (*rc == DB_OK && res)
+            return res;
+        PQclear(res);
+        if (*rc == DB_OK)
+            *rc = DB_ERR_CONN;
+        return NULL;
+    }
+    char name[16];
+    int fresh;
+    const char *stmt = stmt_name(db, sql, name, &fresh);
+    db->issued++;
+    PGresult *res = NULL;
+    if (fresh) {
+        res = PQprepare(db->conn, stmt, sql, 0, NULL);
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            db->nstmts--;
+            free(db->stmts[db->nstmts].sql);
+            stmt = "";
+        }
+        PQclear(res);
+    }
+    res = *stmt ? PQexecPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0)
+                : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         *rc = DB_OK;
@@ -156,15 +351,23 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
     }
     *rc = classify(db, res);
     PQclear(res);
-    json_t *f = json_object();
-    json_object_set_new(f, "sqlstate", json_string(db->last_sqlstate));
-    json_object_set_new(f, "error", json_string(db->last_error));
-    log_write(*rc == DB_ERR_DATA ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR, "SQL statement failed", f);
+    log_failure(db, *rc);
     return NULL;
 }
 
 db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params)
 {
+    if (db->conn && db->deferring) {
+        if (db->deferred_rc != DB_OK)
+            return db->deferred_rc;
+        int n = send_statement(db, sql, nparams, params);
+        if (n < 0)
+            return db->deferred_rc = classify(db, NULL);
+        db->pending += n;
+        if (db->pending >= DB_DEFER_WINDOW)
+            return drain(db, NULL);
+        return DB_OK;
+    }
     db_rc_t rc;
     PGresult *res = db_query(db, sql, nparams, params, &rc);
     PQclear(res);
@@ -178,11 +381,23 @@ db_rc_t db_begin(db_t *db)
 
 db_rc_t db_commit(db_t *db)
 {
-    return db_exec(db, "COMMIT", 0, NULL);
+    db_rc_t rc = db_exec(db, "COMMIT", 0, NULL);
+    if (db->conn && db->deferring) {
+        if (db->pending && rc == DB_OK)
+            rc = drain(db, NULL);
+        if (rc == DB_OK)
+            rc = db->deferred_rc;
+        undefer(db);
+        if (rc != DB_OK)
+            db_rollback(db);
+    }
+    return rc;
 }
 
 void db_rollback(db_t *db)
 {
+    if (db->conn && db->deferring)
+        undefer(db);
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
         PQclear(PQexec(db->conn, "ROLLBACK"));
 }

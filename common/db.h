@@ -37,13 +37,26 @@ PGconn *db_conn(db_t *db);
 /* Re-establishes a lost connection (with back-off until success or stop). 0 or -1 (stop). */
 int db_reconnect(db_t *db);
 
-/* Runs a parameterised statement (text parameters, NULL = SQL NULL). On success returns the
+/* Runs a parameterised statement (text parameters, NULL = SQL NULL), prepared once per
+ * connection (up to 128 distinct texts; others are sent unnamed). On success returns the
  * result (caller PQclear()s it) and *rc = DB_OK; on failure NULL, *rc classifies it and the
  * message is logged and kept for db_last_error(). */
 PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc);
 
 /* db_query() for statements whose rows are not needed. */
 db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params);
+
+/* Deferred writes, for a transaction that writes many rows: from here to the next
+ * db_commit() or db_rollback(), db_exec() only sends its statement (libpq's pipeline mode)
+ * and returns DB_OK; the results are read every DB_DEFER_WINDOW statements, at a db_query()
+ * (which returns the first failure of the statements before it, if any) and at the commit
+ * (which returns it too, and rolls back). So a failure is known late and cannot be told apart
+ * from the statement that caused it: a caller that must know runs the transaction again
+ * without deferring. Call after db_begin(). */
+db_rc_t db_defer(db_t *db);
+int db_deferring(const db_t *db);
+/* Statements sent on this handle so far (a caller can tell whether a step wrote anything). */
+unsigned long db_statements(const db_t *db);
 
 db_rc_t db_begin(db_t *db);
 db_rc_t db_commit(db_t *db);

@@ -71,19 +71,11 @@ db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, do
     }
     db_rc_t rc;
     if (from != STAGE_NONE) {
+        /* Fails (check_violation) unless the application is in `from`: no row count to wait
+         * for, so the write can be deferred. */
         const char *p[] = {application_id, dom_stage_name(from), dom_stage_name(to)};
-        PGresult *r = db_query(db,
-                               "UPDATE applications SET stage = $3, updated_at = now()"
-                               " WHERE application_id = $1 AND stage = $2",
-                               3, p, &rc);
-        if (!r)
+        if ((rc = db_exec(db, "SELECT lic_set_stage($1, $2, $3)", 3, p)) != DB_OK)
             return rc;
-        int n = atoi(PQcmdTuples(r));
-        PQclear(r);
-        if (n != 1) {
-            log_error("application %s is not in stage %s", application_id, dom_stage_name(from));
-            return DB_ERR_DATA;
-        }
     }
     char ts[40], part[16], off[24], timer[24];
     util_rfc3339_utc(at, ts, sizeof(ts));

@@ -42,6 +42,9 @@ struct pl_pipeline {
     /* Messages to dead-letter because the database rejected what their handler wrote. */
     poison_t poisoned[64];
     int npoisoned;
+    /* A deferred write of this batch failed: run it again statement by statement (savepoint
+     * per message) until it commits, so the failure is pinned on its message. */
+    int careful, careful_now;
 };
 
 static part_off_t *part_find(pl_pipeline_t *pl, const char *topic, int32_t partition, int create)
@@ -145,6 +148,15 @@ int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id, const rd_k
     snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
     const char *p[] = {pl->cfg->consumer, event_id, rd_kafka_topic_name(msg->rkt), part, off};
     db_rc_t rc;
+    if (db_deferring(db)) {
+        /* Optimistic: an event seen before violates the key, the commit fails and the batch
+         * runs again without deferring, where it is told apart. */
+        rc = db_exec(db,
+                     "INSERT INTO processed_events (consumer, event_id, topic, partition,"
+                     " \"offset\") VALUES ($1, $2, $3, $4, $5)",
+                     5, p);
+        return rc == DB_OK ? 1 : rc;
+    }
     PGresult *r = db_query(db,
                            "INSERT INTO processed_events (consumer, event_id, topic, partition,"
                            " \"offset\") VALUES ($1, $2, $3, $4, $5)"
@@ -245,6 +257,18 @@ static void collect(pl_pipeline_t *pl, long wait_ms)
 typedef enum { TX_DONE, TX_RETRY, TX_STOPPED } tx_result_t;
 
 /* Processes the batch in one transaction. */
+/* A deferred write failed, or a handler found bad input after writing: the batch runs again
+ * at once, statement by statement with a savepoint per message. */
+static tx_result_t careful_retry(pl_pipeline_t *pl, const char *why)
+{
+    db_rollback(pl->db);
+    pl->careful = pl->careful_now = 1;
+    json_t *f = json_object();
+    json_object_set_new(f, "cause", json_string(why));
+    log_write(LOG_LEVEL_INFO, "the batch runs again without deferred writes", f);
+    return TX_RETRY;
+}
+
 static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
 {
     db_t *db = pl->db;
@@ -252,6 +276,9 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
     pl->now = clock_now();
     db_rc_t rc = db_begin(db);
     if (rc != DB_OK)
+        goto db_fail;
+    int defer = pl->cfg->deferred_writes && !pl->careful;
+    if (defer && (rc = db_defer(db)) != DB_OK)
         goto db_fail;
     int64_t next[PL_MAX_PARTS];
     for (int i = 0; i < PL_MAX_PARTS; i++)
@@ -273,6 +300,13 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
         if (poison) {
             snprintf(reason, sizeof(reason), "%s", poison);
             hr = PL_BAD_INPUT;
+        } else if (defer) {
+            /* No savepoints: a handler that finds bad input after writing something sends
+             * the batch to the careful path, which has them. */
+            unsigned long before = db_statements(db);
+            hr = pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, sizeof(reason));
+            if (hr == PL_BAD_INPUT && db_statements(db) != before)
+                return careful_retry(pl, "bad input found after writing");
         } else {
             /* A savepoint per message: bad input found after the handler wrote something
              * still changes nothing but the dead-letter record. */
@@ -288,6 +322,8 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             if (rc != DB_OK)
                 goto db_fail;
             (*dead)++;
+        } else if (hr == DB_ERR_DATA && defer) {
+            return careful_retry(pl, db_last_error(db));
         } else if (hr == DB_ERR_DATA) {
             /* What the handler wrote was rejected: redo the batch with this message
              * dead-lettered, so the rest of the batch still commits. */
@@ -331,8 +367,11 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             goto db_fail;
     }
     rc = db_commit(db);
+    if (rc == DB_ERR_DATA && defer)
+        return careful_retry(pl, db_last_error(db));
     if (rc != DB_OK)
         goto db_fail;
+    pl->careful = 0;
     /* Committed: advance the in-memory offsets and tell Kafka (for lag and for consumers
      * that start without the database's offsets). */
     rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pl->nparts);
@@ -418,9 +457,11 @@ int pl_run(const pl_config_t *cfg, db_t *db)
              * value) goes through once SIGHUP has reloaded it. */
             if (sig_reload_requested() && cfg->reload)
                 cfg->reload(cfg->opaque);
-            if (pl->npoisoned == 0 || attempt > 0)
+            if ((pl->npoisoned == 0 && !pl->careful_now) || attempt > 0)
                 util_sleep_ms(util_backoff_ms(attempt, 50, 5000));
-            attempt++;
+            if (!pl->careful_now)
+                attempt++;
+            pl->careful_now = 0;
         }
         if (tr == TX_DONE && cfg->after_commit)
             cfg->after_commit(cfg->opaque, processed, dead);

@@ -34,6 +34,9 @@ typedef struct {
     /* Optional: called between batches after SIGHUP (re-read reloadable data). */
     void (*reload)(void *opaque);
     void *opaque;
+    /* Batches run with deferred writes (db_defer()): for handlers whose writes need no
+     * result, much faster. A failure sends the batch to the careful path. */
+    int deferred_writes;
 } pl_config_t;
 
 /* Runs until a stop is requested (SIGTERM/SIGINT): finishes the batch in hand, commits, closes

@@ -17,7 +17,8 @@ int main(void)
     db_t *db = wk_open_db("lic-actions", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_PROVIDER_ACTIONS};
-        pl_config_t cfg = {ACTIONS_CONSUMER, topics, 1, actions_handle, NULL, actions_reload, &a};
+        pl_config_t cfg = {ACTIONS_CONSUMER, topics, 1, actions_handle, NULL,
+                           actions_reload,   &a,     0};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

@@ -31,6 +31,11 @@ typedef struct flight {
     long retry_after_ms;
     char curl_error[CURL_ERROR_SIZE];
     struct flight *next;
+    /* The result, once finished, until it is recorded. */
+    int res_kind;
+    long res_status;
+    time_t res_received_at;
+    char res_error[400];
 } flight_t;
 
 typedef struct {
@@ -187,6 +192,9 @@ static db_rc_t create_for(dispatcher_t *d, const char *app_id, time_t now)
     return rc;
 }
 
+#define CREATE_PAGE 200
+#define CREATE_PAGE_S "200"
+
 /* Creates the missing requests of applications waiting for them. Returns how many
  * applications were handled, or a negative db_rc_t. */
 static int create_requests(dispatcher_t *d)
@@ -194,15 +202,16 @@ static int create_requests(dispatcher_t *d)
     db_rc_t rc = db_begin(d->db);
     if (rc != DB_OK)
         return rc;
-    PGresult *r = db_query(d->db,
-                           "SELECT a.application_id FROM applications a"
-                           " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
-                           " FROM agency_requests q WHERE q.application_id = a.application_id)"
-                           " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
-                           " a.application_id AND i.kind = 'agency_unit_missing'"
-                           " AND i.resolved_at IS NULL) < 2"
-                           " ORDER BY a.registered_at LIMIT 200 FOR UPDATE SKIP LOCKED",
-                           0, NULL, &rc);
+    PGresult *r =
+        db_query(d->db,
+                 "SELECT a.application_id FROM applications a"
+                 " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
+                 " FROM agency_requests q WHERE q.application_id = a.application_id)"
+                 " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
+                 " a.application_id AND i.kind = 'agency_unit_missing'"
+                 " AND i.resolved_at IS NULL) < 2"
+                 " ORDER BY a.registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
+                 0, NULL, &rc);
     if (!r) {
         db_rollback(d->db);
         return rc;
@@ -506,6 +515,50 @@ static void record(dispatcher_t *d, flight_t *f, result_kind_t kind, long status
     log_error("could not record the result of request %s; it will be repeated", f->request_id);
 }
 
+static void set_result(flight_t *f, result_kind_t kind, long status, time_t received_at,
+                       const char *error)
+{
+    f->res_kind = kind;
+    f->res_status = status;
+    f->res_received_at = received_at;
+    snprintf(f->res_error, sizeof(f->res_error), "%s", error ? error : "");
+}
+
+static db_rc_t record_one(dispatcher_t *d, flight_t *f)
+{
+    return f->res_kind == RES_RECEIVED
+               ? record_received(d, f, f->res_status, f->res_received_at)
+               : record_failure(d, f, (result_kind_t)f->res_kind, f->res_status, f->res_error);
+}
+
+/* Records the results of finished requests in one transaction with deferred writes. When
+ * that fails on the data, each is recorded on its own (record()), so one cannot hold back
+ * the others. */
+static void record_all(dispatcher_t *d, flight_t **done, int n)
+{
+    if (n == 0)
+        return;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        db_rc_t rc = db_begin(d->db);
+        if (rc == DB_OK)
+            rc = db_defer(d->db);
+        for (int i = 0; i < n && rc == DB_OK; i++)
+            rc = record_one(d, done[i]);
+        if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
+            return;
+        db_rollback(d->db);
+        if (rc == DB_ERR_DATA)
+            break;
+        if (rc == DB_ERR_CONN && db_reconnect(d->db) != 0)
+            return;
+        d->listening = 0;
+        util_sleep_ms(util_backoff_ms(attempt, 50, 2000));
+    }
+    for (int i = 0; i < n; i++)
+        record(d, done[i], (result_kind_t)done[i]->res_kind, done[i]->res_status,
+               done[i]->res_received_at, done[i]->res_error);
+}
+
 static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
 {
     long status = 0;
@@ -523,7 +576,7 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
             b->failures = 0;
             b->open_until = 0;
             json_decref(body);
-            record(d, f, RES_RECEIVED, status, received_at, NULL);
+            set_result(f, RES_RECEIVED, status, received_at, NULL);
             return;
         }
         json_decref(body);
@@ -531,7 +584,7 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     } else if (cc == CURLE_OK && status >= 400 && status < 500 && status != 429 && status != 408) {
         snprintf(error, sizeof(error), "HTTP %ld: %.300s", status, f->resp);
         b->failures = 0;
-        record(d, f, RES_REJECTED, status, 0, error);
+        set_result(f, RES_REJECTED, status, 0, error);
         return;
     } else if (cc == CURLE_OK) {
         snprintf(error, sizeof(error), "HTTP %ld", status);
@@ -552,35 +605,62 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     char labels[64];
     snprintf(labels, sizeof(labels), "agency=\"%s\"", agency);
     mt_add("lic_agency_request_retries_total", labels, 1);
-    record(d, f, RES_TRANSIENT, cc == CURLE_OK ? status : 0, 0, error);
+    set_result(f, RES_TRANSIENT, cc == CURLE_OK ? status : 0, 0, error);
 }
 
-/* Handles finished requests; returns how many finished. */
+/* Handles finished requests, recording their results together; returns how many
+ * finished. */
 static int reap(dispatcher_t *d)
 {
     CURLMsg *m;
-    int left, done = 0;
+    int left, total = 0, n = 0;
+    flight_t *done[64];
     while ((m = curl_multi_info_read(d->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         flight_t *f;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-        CURLcode cc = m->data.result;
-        finish(d, f, cc);
-        free_flight(d, f);
-        done++;
+        finish(d, f, m->data.result);
+        done[n++] = f;
+        if (n == 64) {
+            record_all(d, done, n);
+            for (int i = 0; i < n; i++)
+                free_flight(d, done[i]);
+            total += n;
+            n = 0;
+        }
     }
-    return done;
+    record_all(d, done, n);
+    for (int i = 0; i < n; i++)
+        free_flight(d, done[i]);
+    return total + n;
 }
 
-/* Milliseconds until the next pending attempt is due (capped), for the wait. */
+/* Milliseconds until the next pending attempt of an agency that can take one is due
+ * (capped), for the wait. An agency at its in-flight limit or with its circuit open is left
+ * out: a finished request or the circuit's cool-down wakes the loop for it. */
 static long next_due_ms(dispatcher_t *d, long cap)
 {
+    char agencies[64] = "";
+    int64_t now_ms = util_mono_ms();
+    for (int a = 0; a < AG_COUNT; a++) {
+        const breaker_t *b = &d->breaker[a];
+        int open = b->failures >= d->breaker_failures && now_ms < b->open_until;
+        if (d->in_flight[a] < d->max_in_flight && !open) {
+            size_t l = strlen(agencies);
+            snprintf(agencies + l, sizeof(agencies) - l, "%s%s", l ? "," : "",
+                     ag_name((ag_agency_t)a));
+        }
+    }
+    if (!agencies[0])
+        return cap;
     db_rc_t rc;
+    const char *p[] = {agencies};
     PGresult *r = db_query(d->db,
                            "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) - now())"
-                           " * 1000)::bigint FROM agency_requests WHERE state = 'pending'",
-                           0, NULL, &rc);
+                           " * 1000)::bigint FROM agency_requests WHERE state = 'pending'"
+                           " AND agency = ANY (string_to_array($1, ','))",
+                           1, p, &rc);
     if (!r)
         return 200;
     long ms = PQgetisnull(r, 0, 0) ? cap : atol(PQgetvalue(r, 0, 0));
@@ -604,8 +684,8 @@ static int drain_notifications(dispatcher_t *d)
 
 int dispatcher_run(dispatcher_t *d)
 {
-    int total = 0;
-    int64_t next_scan = 0;
+    int total = 0, more_to_create = 1;
+    int64_t next_scan = 0, next_create = 0;
     mt_declare("lic_agency_requests_in_flight", MT_GAUGE, "Approval requests in flight.");
     mt_declare("lic_agency_requests_total", MT_COUNTER, "Approval request attempts started.");
     mt_declare("lic_agency_request_retries_total", MT_COUNTER,
@@ -625,7 +705,7 @@ int dispatcher_run(dispatcher_t *d)
                     d->listening = 1;
                 else if (db_reconnect(d->db) != 0)
                     continue;
-                next_scan = 0;
+                next_scan = next_create = 0;
             }
             int notified = drain_notifications(d);
             if (notified < 0) {
@@ -633,17 +713,28 @@ int dispatcher_run(dispatcher_t *d)
                 if (db_reconnect(d->db) != 0)
                     continue;
             }
-            if (notified > 0 || util_mono_ms() >= next_scan) {
+            /* New applications are looked for when notified, after a full page and every
+             * 5 s; due attempts whenever a request finished or one falls due. */
+            if (notified > 0 || more_to_create || util_mono_ms() >= next_create) {
                 int created = create_requests(d);
+                if (created == DB_ERR_CONN) {
+                    d->listening = 0;
+                    db_reconnect(d->db);
+                }
+                more_to_create = created >= CREATE_PAGE;
+                next_create = util_mono_ms() + 5000;
+                if (created > 0)
+                    next_scan = 0;
+            }
+            if (util_mono_ms() >= next_scan) {
                 int started = claim(d);
-                if (created == DB_ERR_CONN || started == DB_ERR_CONN) {
+                if (started == DB_ERR_CONN) {
                     d->listening = 0;
                     db_reconnect(d->db);
                 }
                 long wait = next_due_ms(d, 5000);
-                /* While some agency is at its limit or its circuit is open, look again soon. */
-                if (d->in_flight[0] >= d->max_in_flight || d->in_flight[1] >= d->max_in_flight ||
-                    d->breaker[0].open_until || d->breaker[1].open_until)
+                /* An open circuit is probed again after its cool-down. */
+                if (d->breaker[0].open_until || d->breaker[1].open_until)
                     wait = wait < 100 ? wait : 100;
                 next_scan = util_mono_ms() + wait;
             }

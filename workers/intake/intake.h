@@ -17,6 +17,7 @@ typedef struct {
     char *executors_buf;
     const char *executors[INTAKE_MAX_EXECUTORS];
     int nexecutors;
+    long long rr_next, rr_end; /* executor turns taken from the sequence, not yet used */
     const char *mci_table;
     int fee_issue_mci;
     int fee_reissue_percent;

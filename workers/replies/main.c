@@ -17,7 +17,8 @@ int main(void)
     db_t *db = wk_open_db("lic-replies", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_REPLIES_INDUSTRIAL, TOPIC_REPLIES_SANITARY};
-        pl_config_t cfg = {REPLIES_CONSUMER, topics, 2, replies_handle, NULL, replies_reload, &rp};
+        pl_config_t cfg = {REPLIES_CONSUMER, topics, 2, replies_handle, NULL,
+                           replies_reload,   &rp,    1};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

@@ -150,9 +150,220 @@ static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
     return apv_incident(tw->db, app, "timer_failed", id, detail, clock_now());
 }
 
+/* ---- reply windows in bulk -------------------------------------------------------------- */
+
+/* An application of the batch: its state as locked, and what the batch changed. */
+typedef struct {
+    apv_app_t app;
+    int received, answered;
+} bulk_app_t;
+
+static bulk_app_t *bulk_find(bulk_app_t *apps, int n, const char *id)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(apps[i].app.application_id, id) == 0)
+            return &apps[i];
+    return NULL;
+}
+
+/* Appends `v` to a PostgreSQL array literal of uuids or integers being built in *buf. */
+static int arr_add(char **buf, size_t *len, size_t *cap, const char *v)
+{
+    size_t need = *len + strlen(v) + 3;
+    if (need > *cap) {
+        size_t c = *cap ? *cap * 2 : 4096;
+        while (c < need)
+            c *= 2;
+        char *b = realloc(*buf, c);
+        if (!b)
+            return -1;
+        *buf = b;
+        *cap = c;
+    }
+    if (*len == 0)
+        (*buf)[(*len)++] = '{';
+    else
+        (*buf)[*len - 1] = ',';
+    memcpy(*buf + *len, v, strlen(v));
+    *len += strlen(v);
+    (*buf)[(*len)++] = '}';
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* Fires the claimed reply-window timers rows[] of `r` (their refs are uuids) with deferred
+ * writes: the same changes fire_reply_window() makes one by one - the request deemed, its
+ * status event, the application moved on - but with the applications and requests locked
+ * and read in one statement and the per-timer writes sent without waiting. A failure comes
+ * back as a db_rc_t; the caller then fires the batch one timer at a time. */
+static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, int nrows,
+                                       time_t now, const char *now_s)
+{
+    db_t *db = tw->db;
+    db_rc_t rc = DB_OK;
+    char *refs = NULL, *ids = NULL, *deemed = NULL;
+    size_t rl = 0, rcap = 0, il = 0, icap = 0, dl = 0, dcap = 0;
+    bulk_app_t *apps = calloc((size_t)nrows, sizeof(*apps));
+    int napps = 0;
+    PGresult *q = NULL;
+    if (!apps)
+        return DB_ERR_RETRY;
+    for (int i = 0; i < nrows; i++)
+        if (arr_add(&refs, &rl, &rcap, PQgetvalue(r, rows[i], 3)) ||
+            arr_add(&ids, &il, &icap, PQgetvalue(r, rows[i], 0))) {
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+    /* Every application of the batch locked, in one order, with its requests' counts; then
+     * each timer's request, locked. */
+    const char *pl[] = {refs};
+    q = db_query(db,
+                 "SELECT a.application_id, a.stage, a.portal_ref,"
+                 " extract(epoch FROM a.service_deadline)::bigint,"
+                 " extract(epoch FROM a.registered_at)::bigint,"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " a.application_id AND x.state = 'received'),"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " a.application_id AND x.outcome IS NOT NULL)"
+                 " FROM applications a WHERE a.application_id IN (SELECT application_id FROM"
+                 " agency_requests WHERE request_id = ANY ($1::uuid[]))"
+                 " ORDER BY a.application_id FOR UPDATE OF a",
+                 1, pl, &rc);
+    if (!q)
+        goto out;
+    for (int i = 0; i < PQntuples(q) && napps < nrows; i++) {
+        bulk_app_t *b = &apps[napps++];
+        snprintf(b->app.application_id, sizeof(b->app.application_id), "%s", PQgetvalue(q, i, 0));
+        b->app.stage = dom_stage_parse(PQgetvalue(q, i, 1));
+        snprintf(b->app.portal_ref, sizeof(b->app.portal_ref), "%s", PQgetvalue(q, i, 2));
+        b->app.service_deadline = (time_t)atoll(PQgetvalue(q, i, 3));
+        b->app.registered_at = (time_t)atoll(PQgetvalue(q, i, 4));
+        b->received = atoi(PQgetvalue(q, i, 5));
+        b->answered = atoi(PQgetvalue(q, i, 6));
+    }
+    PQclear(q);
+    q = db_query(db,
+                 "SELECT request_id, application_id, agency, outcome IS NULL,"
+                 " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
+                 " WHERE request_id = ANY ($1::uuid[]) FOR UPDATE",
+                 1, pl, &rc);
+    if (!q)
+        goto out;
+    /* From here on nothing is read: every write is sent without waiting. */
+    if ((rc = db_defer(db)) != DB_OK)
+        goto out;
+    for (int i = 0; i < nrows && rc == DB_OK; i++) {
+        const char *timer_id = PQgetvalue(r, rows[i], 0), *ref = PQgetvalue(r, rows[i], 3);
+        int k = 0;
+        while (k < PQntuples(q) && strcmp(PQgetvalue(q, k, 0), ref) != 0)
+            k++;
+        if (k == PQntuples(q) || strcmp(PQgetvalue(q, k, 3), "t") != 0)
+            continue; /* answered meanwhile (or no such request): the timer just fires */
+        bulk_app_t *b = bulk_find(apps, napps, PQgetvalue(q, k, 1));
+        if (!b) {
+            rc = DB_ERR_DATA;
+            break;
+        }
+        if (arr_add(&deemed, &dl, &dcap, ref)) {
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        char due_s[40], cause_key[80];
+        cal_format((time_t)atoll(PQgetvalue(q, k, 4)), due_s, sizeof(due_s));
+        json_t *detail = json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", PQgetvalue(q, k, 2),
+                                   "request_id", ref, "deemed", 1, "reply_due_at", due_s, "rule",
+                                   "¶12; Law on Permits and Notifications, art. 25 p. 3");
+        snprintf(cause_key, sizeof(cause_key), "timer:%s", timer_id);
+        rc = ob_status_event(db, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
+                             "agency_deemed_approved", now, b->app.service_deadline, detail,
+                             cause_key);
+        /* apv_advance() with the counts as this batch leaves them. */
+        b->answered++;
+        ob_cause_t cause = {"timer", NULL, NULL, 0, 0, atoll(timer_id), NULL};
+        if (rc == DB_OK && b->app.stage == STAGE_AWAITING_APPROVALS && b->received == 2) {
+            rc = ob_transition(db, b->app.application_id, STAGE_AWAITING_APPROVALS,
+                               STAGE_AWAITING_REPLIES, now, &cause);
+            b->app.stage = STAGE_AWAITING_REPLIES;
+        }
+        if (rc == DB_OK && b->app.stage == STAGE_AWAITING_REPLIES && b->answered == 2) {
+            rc = ob_transition(db, b->app.application_id, STAGE_AWAITING_REPLIES,
+                               STAGE_AWAITING_DECISION, now, &cause);
+            b->app.stage = STAGE_AWAITING_DECISION;
+        }
+    }
+    if (rc == DB_OK && deemed) {
+        const char *pu[] = {deemed, now_s};
+        rc = db_exec(db,
+                     "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
+                     " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
+                     2, pu);
+    }
+    if (rc == DB_OK) {
+        const char *pf[] = {ids, now_s};
+        rc = db_exec(db, "UPDATE timers SET fired_at = $2 WHERE id = ANY ($1::bigint[])", 2, pf);
+    }
+out:
+    PQclear(q);
+    free(refs);
+    free(ids);
+    free(deemed);
+    free(apps);
+    return rc;
+}
+
+/* Fires one batch timer by timer, each under a savepoint: a timer the database rejects is
+ * set aside and the rest go on. */
+static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
+{
+    db_rc_t rc = DB_OK;
+    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
+        long long id = atoll(PQgetvalue(r, i, 0));
+        const char *app = PQgetvalue(r, i, 1);
+        const char *kind = PQgetvalue(r, i, 2);
+        const char *ref = PQgetvalue(r, i, 3);
+        if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+            break;
+        if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
+            rc = fire_reply_window(tw, id, app, ref, now);
+        else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
+            rc = fire_hearing_outcome(tw, id, app, ref, now);
+        else if (strncmp(kind, "complaint_", 10) == 0)
+            rc = cmp_fire(tw->db, tw->cal, id, kind, ref, now, TIMER_SOURCE);
+        if (rc == DB_OK) {
+            const char *pf[] = {PQgetvalue(r, i, 0), now_s};
+            rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
+        }
+        if (rc == DB_ERR_DATA)
+            rc = set_aside(tw, r, i, now_s);
+    }
+    return rc;
+}
+
+/* Fires a batch: reply windows in bulk when every timer of the batch is one (the common
+ * case, and the one that comes in thousands), else - or when the bulk path fails - one by
+ * one. */
+static db_rc_t fire_batch(tw_t *tw, PGresult *r, time_t now, const char *now_s, int careful)
+{
+    int n = PQntuples(r);
+    int *rows = careful ? NULL : malloc(sizeof(int) * (size_t)(n ? n : 1));
+    int nrows = 0;
+    for (int i = 0; rows && i < n; i++) {
+        if (strcmp(PQgetvalue(r, i, 2), TIMER_AGENCY_REPLY) != 0 ||
+            !util_is_uuid(PQgetvalue(r, i, 3))) {
+            nrows = -1;
+            break;
+        }
+        rows[nrows++] = i;
+    }
+    db_rc_t rc = nrows > 0 ? fire_reply_windows_bulk(tw, r, rows, nrows, now, now_s)
+                           : fire_each(tw, r, now, now_s);
+    free(rows);
+    return rc;
+}
+
 int tw_fire_due(tw_t *tw, time_t now)
 {
-    int total = 0;
+    int total = 0, careful = 0;
     char now_s[40], lim[16];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
     snprintf(lim, sizeof(lim), "%ld", tw->batch);
@@ -174,33 +385,22 @@ int tw_fire_due(tw_t *tw, time_t now)
             return rc;
         }
         int n = PQntuples(r);
-        for (int i = 0; i < n && rc == DB_OK; i++) {
-            long long id = atoll(PQgetvalue(r, i, 0));
-            const char *app = PQgetvalue(r, i, 1);
-            const char *kind = PQgetvalue(r, i, 2);
-            const char *ref = PQgetvalue(r, i, 3);
-            if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
-                break;
-            if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
-                rc = fire_reply_window(tw, id, app, ref, now);
-            else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
-                rc = fire_hearing_outcome(tw, id, app, ref, now);
-            else if (strncmp(kind, "complaint_", 10) == 0)
-                rc = cmp_fire(tw->db, tw->cal, id, kind, ref, now, TIMER_SOURCE);
-            if (rc == DB_OK) {
-                const char *pf[] = {PQgetvalue(r, i, 0), now_s};
-                rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
-            }
-            if (rc == DB_ERR_DATA)
-                rc = set_aside(tw, r, i, now_s);
-        }
+        rc = fire_batch(tw, r, now, now_s, careful);
         PQclear(r);
         if (rc == DB_OK)
             rc = db_commit(tw->db);
         else
             db_rollback(tw->db);
+        if (rc == DB_ERR_DATA && !careful) {
+            /* The bulk path failed: the same timers again, one by one, where a timer the
+             * database rejects is set aside. */
+            log_info("a timer batch failed in bulk; firing it timer by timer");
+            careful = 1;
+            continue;
+        }
         if (rc != DB_OK)
             return rc;
+        careful = 0;
         total += n;
         if (n < tw->batch)
             return total;
