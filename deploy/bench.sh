@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# The benchmark: how fast the workers do their job on this machine, as ratios against baselines
+# measured in the same run. Prints a table (JSON with --json; both are kept in build/bench-stack).
+#   deploy/bench.sh            N = 100,000 applications, 1,000,000 timers (10,000 due) and a
+#                              10-minute steady run for memory
+#   deploy/bench.sh --short    N = 1,000, 100,000 timers (1,000 due), no steady run: the test
+#                              suite's run, which keeps the command working and asserts no timing
+#   --n N --timers T --due D --memory-minutes M   override one figure
+# Phases, each with fresh worker processes on one PostgreSQL and one development broker:
+#   1. baseline: librdkafka consuming the same messages with no processing;
+#   2. one application registered with log_statement = 'all', to take the intake's writes;
+#   3. full lifecycle: N applications through both agencies (the simulator answers at once) to
+#      license_issued; per-stage p50/p99 from transitions.recorded_at;
+#   4. intake: N applications to awaiting_approvals with every status event published;
+#   5. baseline: the PostgreSQL write ceiling for the intake's own writes, batched as the intake
+#      batched them in phase 4 (pgbench with a script made by deploy/bench_ceiling.py);
+#   6. timers: T pending, D due: due timers fired per second, and the idle wake-up query's cost
+#      with T and with 10,000 pending;
+#   7. memory: the whole system under a steady load for M minutes, RSS sampled.
+# Needs a build (cmake --build build); LIC_BENCH_BUILD_DIR picks another one.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${LIC_BENCH_BUILD_DIR:-$root/build}
+n=100000 timers=1000000 due=10000 pgsecs=10 memmin=10 json=0 passes=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --short) n=1000 timers=100000 due=1000 pgsecs=3 memmin=0 passes=2 ;;
+  --json) json=1 ;;
+  --n) n=$2; shift ;;
+  --timers) timers=$2; shift ;;
+  --due) due=$2; shift ;;
+  --memory-minutes) memmin=$2; shift ;;
+  *) echo "usage: $0 [--short] [--json] [--n N] [--timers T] [--due D] [--memory-minutes M]" >&2; exit 2 ;;
+  esac
+  shift
+done
+port=${LIC_BENCH_PG_PORT:-55450}
+mport=${LIC_BENCH_METRICS_PORT:-55460}
+stack="$build/bench-stack"
+mkdir -p "$stack"
+rm -f "$stack"/*.log "$stack"/*.json "$stack"/bootstrap "$stack"/sim.port
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+py=/usr/bin/python3
+export LIC_DB_URL="postgresql://lic_worker@127.0.0.1:$port/bench"
+export LIC_DB_ADMIN_URL="postgresql://lic_owner@127.0.0.1:$port/bench"
+export LIC_KAFKA_BOOTSTRAP_FILE="$stack/bootstrap" LIC_CALENDAR_FILE="$root/deploy/calendar/kz.json"
+export LIC_AGENCIES_FILE="$stack/agencies.json"
+export LIC_LOG_LEVEL=warn
+unset LIC_CLOCK_FILE KAFKA_BOOTSTRAP_SERVERS LIC_METRICS_PORT || true
+psql_b() { psql -X -q -v ON_ERROR_STOP=1 -tA -h 127.0.0.1 -p "$port" -U lic_owner -d bench "$@"; }
+psql_su() { psql -X -q -v ON_ERROR_STOP=1 -tA -h 127.0.0.1 -p "$port" -U postgres -d bench "$@"; }
+log() { [ "$json" = 1 ] || echo "bench: $*" >&2; }
+now_ms() { date +%s%3N; }
+die() { echo "bench: $*" >&2; exit 1; }
+tck=$(getconf CLK_TCK)
+
+declare -A wpid wport
+bg_pids=()
+cleanup() {
+  for w in "${!wpid[@]}"; do kill -TERM "${wpid[$w]}" 2>/dev/null || true; done
+  for p in "${bg_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$root/deploy/pg.sh" stop "$stack/pg" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# start_w NAME: a worker with its /metrics on a port of its own; returns once it is ready.
+next_port=$mport
+start_w() {
+  local name=$1
+  # The next port nobody listens on.
+  while ss -ltn "sport = :$next_port" | grep -q LISTEN; do next_port=$((next_port + 1)); done
+  wport[$name]=$next_port
+  next_port=$((next_port + 1))
+  LIC_METRICS_PORT=${wport[$name]} "$build/$name" 2>>"$stack/$name.log" &
+  wpid[$name]=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:${wport[$name]}/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "${wpid[$name]}" 2>/dev/null || die "$name exited at start ($stack/$name.log)"
+    sleep 0.1
+  done
+  die "$name did not become ready ($stack/$name.log)"
+}
+# stop_w NAME: SIGTERM; a worker that does not exit 0 fails the benchmark.
+stop_w() {
+  local name=$1 rc=0
+  kill -TERM "${wpid[$name]}"
+  wait "${wpid[$name]}" || rc=$?
+  unset "wpid[$name]"
+  [ "$rc" = 0 ] || die "$name exited $rc on SIGTERM ($stack/$name.log)"
+}
+metric() { # metric NAME WORKER: the sum of a metric's samples on the worker's /metrics
+  curl -sf "http://127.0.0.1:${wport[$2]}/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'
+}
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/${wpid[$1]}/status"; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/${wpid[$1]}/status"; }
+cpu_s() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/${wpid[$1]}/stat"; }
+wait_sql() { # wait_sql SQL TIMEOUT_S: until the query returns t
+  local until=$(($(date +%s) + $2))
+  until [ "$(psql_b -c "$1")" = t ]; do
+    [ "$(date +%s)" -lt "$until" ] || die "timed out waiting for: $1"
+    for w in "${!wpid[@]}"; do kill -0 "${wpid[$w]}" 2>/dev/null || die "$w died ($stack/$w.log)"; done
+    sleep 0.2
+  done
+}
+example="$root/proto/examples/application.submitted.v1.json"
+
+# ---- the stack -------------------------------------------------------------------------------
+"$root/deploy/pg.sh" start "$stack/pg" "$port" >/dev/null
+psql -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
+  -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER lic_owner"
+"$build/approvalctl" migrate >/dev/null
+"$build/devbroker" serve --bootstrap-file "$stack/bootstrap" --control "$stack/broker.sock" \
+  --partitions 3 >"$stack/devbroker.log" 2>&1 &
+bg_pids+=($!)
+for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && break; sleep 0.1; done
+"$build/agencysim" --agencies-file "$stack/agencies.json" --port-file "$stack/sim.port" \
+  >"$stack/agencysim.log" 2>&1 &
+bg_pids+=($!)
+for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] && break; sleep 0.1; done
+[ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] || die "the broker or the simulator did not start"
+
+# ---- 1. baseline: consume with no processing -------------------------------------------------
+# The development broker keeps about 5 MB a partition: the baseline reads 6,000 messages (about
+# 2.8 MB a partition) several times over.
+base_n=6000
+log "1. Kafka consume baseline: $base_n messages, $passes passes"
+"$build/bench" produce "$base_n" --example "$example" --topic bench.baseline.v1 >"$stack/produce.json"
+"$build/bench" consume "$base_n" --topic bench.baseline.v1 --passes "$passes" >"$stack/consume.json"
+consume_rate=$($py -c "import json;print(json.load(open('$stack/consume.json'))['per_second'])")
+
+# ---- 2. the intake's writes for one application ---------------------------------------------
+log "2. one application with log_statement = 'all'"
+psql_su -c "ALTER DATABASE bench SET log_statement = 'all'"
+off=$(stat -c %s "$stack/pg/server.log")
+start_w intake
+"$build/bench" produce 1 --example "$example" >/dev/null
+wait_sql "SELECT count(*) = 1 FROM applications WHERE stage = 'awaiting_approvals'" 60
+stop_w intake
+psql_su -c "ALTER DATABASE bench RESET log_statement"
+tail -c +$((off + 1)) "$stack/pg/server.log" >"$stack/capture.log"
+
+# ---- 3. full lifecycle ----------------------------------------------------------------------
+lifecycle_workers=(relay intake dispatcher replies decider timer)
+log "3. full lifecycle: $n applications to license_issued"
+for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
+t0=$(now_ms)
+"$build/bench" produce "$n" --example "$example" --ahead 4000 >/dev/null
+wait_sql "SELECT count(*) = $((n + 1)) FROM applications WHERE stage = 'license_issued'" $((600 + n / 20))
+wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
+t1=$(now_ms)
+life_rate=$($py -c "print(round($n / (($t1 - $t0) / 1000)))")
+declare -A life_rss life_cpu
+for w in "${lifecycle_workers[@]}"; do life_rss[$w]=$(peak_rss_kib "$w") life_cpu[$w]=$(cpu_s "$w"); done
+for w in "${lifecycle_workers[@]}"; do stop_w "$w"; done
+# Per stage: from entering it to leaving it, by the time each transition was written.
+psql_b -F $'\t' -c "
+  WITH t AS (
+    SELECT application_id, to_stage, recorded_at,
+           lead(recorded_at) OVER (PARTITION BY application_id ORDER BY id) AS left_at
+    FROM transitions WHERE application_id IN
+      (SELECT application_id FROM applications WHERE stage = 'license_issued')),
+  s AS (
+    SELECT to_stage AS stage, extract(epoch FROM left_at - recorded_at) * 1000 AS ms
+    FROM t WHERE left_at IS NOT NULL
+    UNION ALL
+    SELECT 'registered to license_issued', extract(epoch FROM max(recorded_at) - min(recorded_at)) * 1000
+    FROM t GROUP BY application_id)
+  SELECT stage, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1)
+  FROM s GROUP BY stage ORDER BY min(CASE stage WHEN 'registered' THEN 1 WHEN 'awaiting_approvals'
+    THEN 2 WHEN 'awaiting_replies' THEN 3 WHEN 'awaiting_decision' THEN 4 ELSE 5 END)" \
+  >"$stack/stages.txt"
+
+# ---- 4. intake ----------------------------------------------------------------------------
+log "4. intake: $n applications to awaiting_approvals, status events published"
+start_w relay
+start_w intake
+before=$(psql_b -c "SELECT count(*) FROM applications")
+t0=$(now_ms)
+"$build/bench" produce "$n" --example "$example" --ahead 4000 >/dev/null
+wait_sql "SELECT count(*) = $n FROM applications WHERE stage = 'awaiting_approvals'" $((600 + n / 50))
+wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
+t1=$(now_ms)
+[ "$(psql_b -c "SELECT count(*) FROM applications")" = $((before + n)) ] || die "intake: wrong count"
+intake_rate=$($py -c "print(round($n / (($t1 - $t0) / 1000)))")
+processed=$(metric lic_messages_processed_total intake)
+batches=$(metric lic_batches_total intake)
+batch=$($py -c "print(max(1, round($processed / max($batches, 1))))")
+declare -A intake_rss intake_cpu
+for w in intake relay; do intake_rss[$w]=$(peak_rss_kib "$w") intake_cpu[$w]=$(cpu_s "$w"); done
+stop_w intake
+stop_w relay
+
+# ---- 5. baseline: the PostgreSQL write ceiling ----------------------------------------------
+log "5. PostgreSQL write ceiling: the intake's writes, $batch applications a transaction, ${pgsecs}s"
+$py "$root/deploy/bench_ceiling.py" "$stack/capture.log" "$batch" >"$stack/ceiling.sql" 2>"$stack/ceiling.log"
+"$bindir/pgbench" -n -M prepared -h 127.0.0.1 -p "$port" -U lic_worker -f "$stack/ceiling.sql" \
+  -T "$pgsecs" bench >"$stack/pgbench.txt" 2>&1 || die "pgbench failed ($stack/pgbench.txt)"
+tps=$(awk '/^tps = / {print $3}' "$stack/pgbench.txt")
+ceiling=$($py -c "print(round(float('$tps') * $batch))")
+writes=$(sed -n 's/.*: \([0-9]*\) writes per application/\1/p' "$stack/ceiling.log")
+
+# ---- 6. timers --------------------------------------------------------------------------------
+log "6. timers: $timers pending, $due due"
+half=$((due / 2))
+psql_b -c "
+  INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body, state,
+                               next_attempt_at, send_due, received_at, reply_due_at)
+  SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', 'http://bench.invalid', '{}', 'received',
+         now(), now(), now() - interval '15 days', now() - interval '1 minute'
+  FROM (SELECT application_id FROM applications WHERE stage = 'awaiting_approvals' LIMIT $half) a,
+       unnest(ARRAY['industrial_safety', 'sanitary']) ag;
+  INSERT INTO timers (application_id, kind, ref, due_at)
+  SELECT application_id, 'agency_reply_window', request_id::text, reply_due_at FROM agency_requests
+  WHERE base_url = 'http://bench.invalid';
+  INSERT INTO timers (application_id, kind, ref, due_at)
+  SELECT ids[1 + g % cardinality(ids)], 'agency_reply_window', 'pending-' || g,
+         now() + interval '30 days' + g * interval '1 second'
+  FROM (SELECT array_agg(application_id) ids FROM applications) a, generate_series(1, $timers) g"
+psql_b -c "VACUUM ANALYZE timers"
+t0=$(now_ms)
+start_w timer
+wait_sql "SELECT count(*) = $((half * 2)) FROM timers WHERE fired_at IS NOT NULL AND ref NOT LIKE 'pending-%'" 600
+t1=$(now_ms)
+timer_rate=$($py -c "print(round($((half * 2)) / (($t1 - $t0) / 1000)))")
+[ "$(psql_b -c "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'")" = "$half" ] ||
+  die "timers: the deemed applications did not all reach awaiting_decision"
+timer_rss=$(peak_rss_kib timer)
+stop_w timer
+# The idle wake-up: the query the timer worker runs to learn how long to sleep (timer.c).
+cat >"$stack/idle.sql" <<'SQL'
+SELECT extract(epoch FROM min(due_at))::bigint FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND kind = ANY (string_to_array('agency_reply_window,hearing_outcome_due,complaint_forward_at_risk,complaint_forward_breach,complaint_review_at_risk,complaint_review_breach', ','));
+SQL
+idle_ms() {
+  "$bindir/pgbench" -n -M extended -h 127.0.0.1 -p "$port" -U lic_worker -f "$stack/idle.sql" -T 2 bench 2>&1 |
+    awk '/^latency average/ {print $4}'
+}
+pending_big=$(psql_b -c "SELECT count(*) FROM timers WHERE fired_at IS NULL")
+idle_big=$(idle_ms)
+psql_b -c "DELETE FROM timers WHERE ref LIKE 'pending-%' AND ref NOT IN (SELECT 'pending-' || g FROM generate_series(1, 10000) g)"
+psql_b -c "VACUUM ANALYZE timers"
+pending_small=$(psql_b -c "SELECT count(*) FROM timers WHERE fired_at IS NULL")
+idle_small=$(idle_ms)
+
+# ---- 7. memory under a steady load ------------------------------------------------------------
+declare -A mem_first mem_last mem_peak
+mem_rate=0
+if [ "$memmin" -gt 0 ]; then
+  mem_rate=$($py -c "print(max(10, round($life_rate / 2)))")
+  mem_n=$((mem_rate * 60 * memmin))
+  log "7. memory: $mem_rate applications/s for $memmin minutes ($mem_n), RSS sampled"
+  for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
+  "$build/bench" produce "$mem_n" --example "$example" --ahead 4000 --rate "$mem_rate" >/dev/null &
+  prod=$!
+  start=$(date +%s)
+  while kill -0 "$prod" 2>/dev/null; do
+    sleep 10
+    el=$(($(date +%s) - start))
+    for w in "${lifecycle_workers[@]}"; do
+      r=$(rss_kib "$w")
+      if [ "$el" -ge 60 ] && [ -z "${mem_first[$w]:-}" ]; then mem_first[$w]=$r; fi
+      mem_last[$w]=$r
+    done
+  done
+  wait "$prod" || die "the steady load's producer failed"
+  for w in "${lifecycle_workers[@]}"; do
+    mem_peak[$w]=$(peak_rss_kib "$w")
+    mem_first[$w]=${mem_first[$w]:-${mem_last[$w]}}
+    stop_w "$w"
+  done
+fi
+
+# ---- the report -------------------------------------------------------------------------------
+kv() { local -n a=$1; local out="" k; for k in "${!a[@]}"; do out+="\"$k\": ${a[$k]},"; done; echo "{${out%,}}"; }
+$py - "$json" "$stack/stages.txt" >"$stack/report.txt" <<PY
+import json, sys
+stages = {}
+for line in open(sys.argv[2]):
+    name, p50, p99 = line.rstrip("\n").split("\t")
+    stages[name] = {"p50_ms": float(p50), "p99_ms": float(p99)}
+n = $n
+r = {
+  "machine": "$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), PostgreSQL $("$bindir/postgres" --version | awk '{print $3}'), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')",
+  "applications": n,
+  "baseline_kafka_consume_per_s": $consume_rate,
+  "baseline_postgres_ceiling_apps_per_s": $ceiling,
+  "ceiling_writes_per_application": ${writes:-0}, "ceiling_batch": $batch, "ceiling_tps": float("$tps"),
+  "intake_apps_per_s": $intake_rate,
+  "lifecycle_apps_per_s": $life_rate,
+  "lifecycle_stage_latency": stages,
+  "timers_pending": $pending_big, "timers_due": $((half * 2)),
+  "timers_fired_per_s": $timer_rate,
+  "idle_wakeup_ms": {"pending_small": $pending_small, "small_ms": float("$idle_small"),
+                     "pending_big": $pending_big, "big_ms": float("$idle_big")},
+  "peak_rss_kib": {"lifecycle": $(kv life_rss), "intake_phase": $(kv intake_rss), "timer_phase": {"timer": $timer_rss},
+                   "steady": $(kv mem_peak)},
+  "cpu_s_per_1000_apps": {"lifecycle": {k: round(v / (n / 1000), 3) for k, v in $(kv life_cpu).items()},
+                          "intake_phase": {k: round(v / (n / 1000), 3) for k, v in $(kv intake_cpu).items()}},
+  "steady": {"minutes": $memmin, "rate": $mem_rate, "rss_kib_at_1_min": $(kv mem_first), "rss_kib_at_end": $(kv mem_last)},
+}
+r["intake_vs_ceiling"] = round(r["intake_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
+r["lifecycle_vs_ceiling"] = round(r["lifecycle_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
+r["intake_vs_consume"] = round(r["intake_apps_per_s"] / r["baseline_kafka_consume_per_s"], 4)
+json.dump(r, open("$stack/report.json", "w"), indent=2)
+if sys.argv[1] == "1":
+    print(json.dumps(r, indent=2))
+    sys.exit(0)
+mib = lambda k: f"{k / 1024:.1f}"
+print(f"machine: {r['machine']}")
+print(f"applications per phase: {n:,}")
+rows = [
+  ("Kafka consume, no processing (baseline)", f"{r['baseline_kafka_consume_per_s']:,.0f} msg/s", ""),
+  (f"PostgreSQL ceiling: intake's {r['ceiling_writes_per_application']} writes/app, {r['ceiling_batch']}/tx (baseline)",
+   f"{r['baseline_postgres_ceiling_apps_per_s']:,.0f} apps/s", ""),
+  ("Intake to awaiting_approvals, events published", f"{r['intake_apps_per_s']:,.0f} apps/s",
+   f"{r['intake_vs_ceiling']:.0%} of ceiling (target >= 50%)"),
+  ("Full lifecycle to license_issued", f"{r['lifecycle_apps_per_s']:,.0f} apps/s",
+   f"{r['lifecycle_vs_ceiling']:.0%} of ceiling (target >= 25%)"),
+]
+for st, v in stages.items():
+    rows.append((f"  stage {st} p50 / p99", f"{v['p50_ms']:,.1f} / {v['p99_ms']:,.1f} ms", ""))
+rows += [
+  (f"Due timers fired, {r['timers_pending']:,} pending", f"{r['timers_fired_per_s']:,.0f} /s", "target >= 20,000/s"),
+  (f"Idle wake-up query at {r['idle_wakeup_ms']['pending_small']:,} / {r['idle_wakeup_ms']['pending_big']:,} pending",
+   f"{r['idle_wakeup_ms']['small_ms']:.3f} / {r['idle_wakeup_ms']['big_ms']:.3f} ms", "must not grow"),
+]
+for phase, d in r["peak_rss_kib"].items():
+    if d:
+        rows.append((f"Peak RSS MiB, {phase.replace('_', ' ')}", " ".join(f"{k} {mib(v)}" for k, v in sorted(d.items())), "target < 64"))
+for phase, d in r["cpu_s_per_1000_apps"].items():
+    rows.append((f"CPU s per 1,000 apps, {phase.replace('_', ' ')}", " ".join(f"{k} {v}" for k, v in sorted(d.items())), ""))
+if r["steady"]["minutes"]:
+    s = r["steady"]
+    rows.append((f"RSS MiB at 1 min -> {s['minutes']} min ({s['rate']} apps/s)",
+                 " ".join(f"{k} {mib(s['rss_kib_at_1_min'][k])}->{mib(v)}" for k, v in sorted(s['rss_kib_at_end'].items())), "flat"))
+w = max(len(a) for a, _, _ in rows)
+for a, b, c in rows:
+    print(f"  {a:<{w}}  {b}  {c}".rstrip())
+PY
+cat "$stack/report.txt"

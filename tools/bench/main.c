@@ -1,0 +1,226 @@
+/* bench: load generator and baseline for deploy/bench.sh.
+ *   bench produce N [--example F] [--topic T] [--ahead K] [--rate R]
+ *       N contract-valid submissions (fresh ids, submitted now) to T (portal.applications.v1)
+ *       with the idempotent producer. --ahead K keeps at most K of them ahead of the intake's
+ *       committed offsets in the database (LIC_DB_URL), so the development broker's retention
+ *       is never exceeded; --rate R produces R per second at most. Prints JSON.
+ *   bench consume N [--topic T] [--passes P]
+ *       reads N messages of T from the beginning P times with no processing (librdkafka's
+ *       raw consume rate); prints JSON with messages/s over all passes.
+ * Kafka configuration as for the workers (KAFKA_*, LIC_KAFKA_BOOTSTRAP_FILE). */
+#include "config.h"
+#include "db.h"
+#include "kafka.h"
+#include "util.h"
+
+#include <time.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long failed;
+
+static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (m->err)
+        failed++;
+}
+
+typedef struct {
+    const char *example, *topic;
+    long ahead, rate, passes;
+} opts_t;
+
+/* Messages of this topic the intake has committed, from its offsets in the database. */
+static long intake_done(db_t *db, const char *topic)
+{
+    const char *p[] = {topic};
+    db_rc_t rc;
+    PGresult *r = db_query(db,
+                           "SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets"
+                           " WHERE consumer = 'lic-intake' AND topic = $1",
+                           1, p, &rc);
+    long v = r ? atol(PQgetvalue(r, 0, 0)) : -1;
+    if (r)
+        PQclear(r);
+    return v;
+}
+
+/* Messages already on the topic (the sum of its partitions' high watermarks). */
+static long topic_end(rd_kafka_t *rk, const char *topic)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    long total = 0;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        md->topic_cnt == 1) {
+        for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+            int64_t lo = 0, hi = 0;
+            if (rd_kafka_query_watermark_offsets(rk, topic, md->topics[0].partitions[i].id, &lo,
+                                                 &hi, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                total += (long)hi;
+        }
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    return total;
+}
+
+static int produce(long n, const opts_t *o)
+{
+    const char *example = o->example;
+    json_error_t jerr;
+    json_t *ev = json_load_file(example, 0, &jerr);
+    if (!ev) {
+        fprintf(stderr, "bench: %s: %s\n", example, jerr.text);
+        return 1;
+    }
+    char err[512];
+    rd_kafka_t *rk = kq_producer_new(dr, NULL, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    db_t *db = NULL;
+    long base = 0, done = 0;
+    if (o->ahead > 0) {
+        db = db_open_once(cfg_get("DB_URL"), cfg_get("DB_PASSWORD"), "bench", err, sizeof(err));
+        if (!db) {
+            fprintf(stderr, "bench: %s\n", err);
+            return 1;
+        }
+        /* What is on the topic already counts as ahead until the intake has committed it. */
+        base = topic_end(rk, o->topic);
+    }
+    json_t *data = json_object_get(ev, "data");
+    int64_t t0 = util_mono_ms();
+    for (long i = 0; i < n; i++) {
+        if (db && i - done > o->ahead - 1) {
+            rd_kafka_flush(rk, 10000);
+            while ((done = intake_done(db, o->topic) - base) >= 0 && i - done > o->ahead - 1)
+                util_sleep_ms(20);
+        }
+        if (o->rate > 0) {
+            int64_t due = t0 + i * 1000 / o->rate;
+            while (util_mono_ms() < due) {
+                rd_kafka_poll(rk, 1);
+            }
+        }
+        char id[UUID_STR_LEN], eid[UUID_STR_LEN], now[40];
+        util_rfc3339_utc(time(NULL), now, sizeof(now));
+        json_object_set_new(ev, "time", json_string(now));
+        json_object_set_new(data, "submitted_at", json_string(now));
+        util_uuid_v4(id);
+        util_uuid_v4(eid);
+        json_object_set_new(ev, "id", json_string(eid));
+        json_object_set_new(ev, "subject", json_string(id));
+        json_object_set_new(data, "application_id", json_string(id));
+        char *s = json_dumps(ev, JSON_COMPACT);
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_KEY(id, strlen(id)),
+                                 RD_KAFKA_V_VALUE(s, strlen(s)),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 10);
+        free(s);
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 120000);
+    double secs = (util_mono_ms() - t0) / 1000.0;
+    rd_kafka_destroy(rk);
+    if (db)
+        db_close(db);
+    json_decref(ev);
+    printf("{\"produced\": %ld, \"failed\": %ld, \"seconds\": %.3f, \"per_second\": %.0f}\n", n,
+           failed, secs, n / (secs > 0 ? secs : 1e-9));
+    return failed ? 1 : 0;
+}
+
+static int consume(long n, const opts_t *o)
+{
+    const char *topic = o->topic;
+    char err[512], group[UUID_STR_LEN];
+    util_uuid_v4(group);
+    rd_kafka_conf_t *conf = kq_conf_new(err, sizeof(err));
+    if (!conf || rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err)) ||
+        kq_conf_apply_env(conf, err, sizeof(err))) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1)
+        return 1;
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
+    for (int i = 0; i < md->topics[0].partition_cnt; i++)
+        rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    /* The first pass warms the connections up and is not timed; then P timed passes, each
+     * from the beginning again. */
+    long got = 0, timed = 0;
+    int64_t t0 = 0, until = util_mono_ms() + 600000;
+    for (long pass = 0; pass <= o->passes && util_mono_ms() < until; pass++) {
+        if (pass == 1)
+            t0 = util_mono_ms();
+        rd_kafka_assign(rk, parts);
+        long this_pass = 0;
+        while (this_pass < n && util_mono_ms() < until) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+            if (!m)
+                continue;
+            if (!m->err)
+                this_pass++;
+            rd_kafka_message_destroy(m);
+        }
+        got = this_pass;
+        if (pass > 0)
+            timed += this_pass;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    double secs = (util_mono_ms() - t0) / 1000.0;
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    printf("{\"consumed\": %ld, \"passes\": %ld, \"seconds\": %.3f, \"per_second\": %.0f}\n", timed,
+           o->passes, secs, timed / (secs > 0 ? secs : 1e-9));
+    return got == n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    opts_t o = {"proto/examples/application.submitted.v1.json", "portal.applications.v1", 0, 0, 5};
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench produce N [--example F] [--topic T] [--ahead K] [--rate R]"
+                        " | bench consume N [--topic T] [--passes P]\n");
+        return 2;
+    }
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--example") == 0)
+            o.example = argv[i + 1];
+        else if (strcmp(argv[i], "--topic") == 0)
+            o.topic = argv[i + 1];
+        else if (strcmp(argv[i], "--ahead") == 0)
+            o.ahead = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--rate") == 0)
+            o.rate = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--passes") == 0)
+            o.passes = atol(argv[i + 1]);
+        else {
+            fprintf(stderr, "bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (strcmp(argv[1], "produce") == 0)
+        return produce(atol(argv[2]), &o);
+    if (strcmp(argv[1], "consume") == 0)
+        return consume(atol(argv[2]), &o);
+    fprintf(stderr, "bench: unknown command %s\n", argv[1]);
+    return 2;
+}
