@@ -204,8 +204,11 @@ static const char *stmt_name(db_t *db, const char *sql, char name[16], int *fres
     return name;
 }
 
+static db_rc_t drain(db_t *db, PGresult **last);
+
 /* Sends one statement (prepared once per connection) without waiting. Returns how many
- * results it will produce (2 when it had to be prepared first), or -1. */
+ * results it will produce (1), 0 when an earlier deferred statement turned out to have failed
+ * (db->deferred_rc), or -1. */
 static int send_statement(db_t *db, const char *sql, int nparams, const char *const *params)
 {
     char name[16];
@@ -214,14 +217,19 @@ static int send_statement(db_t *db, const char *sql, int nparams, const char *co
     db->issued++;
     if (!*stmt)
         return PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ? 1 : -1;
-    if (fresh && !PQsendPrepare(db->conn, stmt, sql, 0, NULL)) {
-        db->nstmts--;
-        free(db->stmts[db->nstmts].sql);
-        return -1;
+    if (fresh) {
+        /* Prepared on its own sync: a Parse queued behind a statement that fails is skipped,
+         * so the cache may only keep names the server confirmed. Once per statement text. */
+        if (!PQsendPrepare(db->conn, stmt, sql, 0, NULL) ||
+            (db->pending++, drain(db, NULL) != DB_OK)) {
+            db->nstmts--;
+            free(db->stmts[db->nstmts].sql);
+            return db->deferred_rc != DB_OK ? 0 : -1;
+        }
     }
     if (!PQsendQueryPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0))
         return -1;
-    return fresh ? 2 : 1;
+    return 1;
 }
 
 /* Reads the results of every pending statement up to and including a sync. Keeps the
@@ -363,6 +371,8 @@ db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *param
         int n = send_statement(db, sql, nparams, params);
         if (n < 0)
             return db->deferred_rc = classify(db, NULL);
+        if (n == 0)
+            return db->deferred_rc;
         db->pending += n;
         if (db->pending >= DB_DEFER_WINDOW)
             return drain(db, NULL);

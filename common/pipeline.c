@@ -274,10 +274,10 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
     db_t *db = pl->db;
     *processed = *dead = 0;
     pl->now = clock_now();
+    int defer = pl->cfg->deferred_writes && !pl->careful;
     db_rc_t rc = db_begin(db);
     if (rc != DB_OK)
         goto db_fail;
-    int defer = pl->cfg->deferred_writes && !pl->careful;
     if (defer && (rc = db_defer(db)) != DB_OK)
         goto db_fail;
     int64_t next[PL_MAX_PARTS];
@@ -367,8 +367,6 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             goto db_fail;
     }
     rc = db_commit(db);
-    if (rc == DB_ERR_DATA && defer)
-        return careful_retry(pl, db_last_error(db));
     if (rc != DB_OK)
         goto db_fail;
     pl->careful = 0;
@@ -392,6 +390,8 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
     return TX_DONE;
 
 db_fail:
+    if (rc == DB_ERR_DATA && defer)
+        return careful_retry(pl, db_last_error(db)); /* a deferred write, found late */
     db_rollback(db);
     if (rc == DB_ERR_CONN) {
         if (db_reconnect(db) != 0)

@@ -346,6 +346,40 @@ static void bad_input_dead_lettered(void **state)
         free(bad[i].value);
 }
 
+/* Deferred writes: a batch in which the database rejects one message's rows (the same
+ * application id again under another event id) runs again statement by statement; that one
+ * message is dead-lettered, the others commit once each. */
+static void rejected_write_in_batch(void **state)
+{
+    (void)state;
+    env = h_setup("intake_rejected_write");
+    const char *a = "5a000000-0000-4000-8000-00000000000a";
+    const char *b = "5b000000-0000-4000-8000-00000000000b";
+    const char *ids[] = {a, a, b};
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = h_submission(ids[i], h_uuid(), NULL);
+        assert_int_equal(h_produce_event(env, APPS, ev), 0);
+        json_decref(ev);
+    }
+    /* Started after the three are on the topic, so they come in one batch. */
+    start("intake");
+    assert_true(wait_q(1, 20000, "SELECT count(*) FROM dead_letters"));
+    assert_true(wait_q(3, 20000,
+                       "SELECT sum(next_offset) FROM consumer_offsets WHERE consumer ="
+                       " 'lic-intake'"));
+    assert_int_equal(q("SELECT count(*) FROM applications"), 2);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE reason LIKE"
+                       " '%%application_id %s is already registered%%'",
+                       a),
+                     1);
+    /* Each application's history written once. */
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'", a),
+                     q("SELECT count(*) FROM transitions WHERE application_id = '%s'", b));
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'", a),
+                     q("SELECT count(*) FROM outbox WHERE application_id = '%s'", b));
+    assert_true(h_wait_log(env, "intake", "the batch runs again without deferred writes", 1000));
+}
+
 /* A submission in a year the calendar does not cover is never given a guessed deadline: it
  * waits (no row, no dead letter) until the operator supplies the year and sends SIGHUP. */
 static void calendar_gap_waits_for_reload(void **state)
@@ -515,6 +549,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(complete_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(incomplete_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_dead_lettered, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejected_write_in_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(calendar_gap_waits_for_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_mid_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(sigterm_clean, setup, teardown),
