@@ -217,7 +217,7 @@ pid_t h_spawn(h_env_t *h, const char *binary, const char *const *args)
 static pid_t spawn_path(h_env_t *h, const char *path, const char *binary, const char *const *args)
 {
     char log[700];
-    snprintf(log, sizeof(log), "%s/%s.%d.log", h->workdir, binary, h->nprocs);
+    snprintf(log, sizeof(log), "%s/%s.%d.log", h->workdir, binary, h->nspawned++);
     const char *argv[32];
     int argc = 0;
     argv[argc++] = path;
@@ -236,11 +236,18 @@ static pid_t spawn_path(h_env_t *h, const char *path, const char *binary, const 
         execv(path, (char *const *)argv);
         _exit(127);
     }
-    if (pid > 0 && h->nprocs >= H_MAX_PROCS)
-        die("more than %d processes in one test", H_MAX_PROCS);
     if (pid > 0) {
-        snprintf(h->proc_names[h->nprocs], sizeof(h->proc_names[0]), "%s", binary);
-        h->procs[h->nprocs++] = pid;
+        /* A stopped process's slot is reused: a long soak restarts workers thousands of
+         * times. */
+        int slot = 0;
+        while (slot < h->nprocs && h->procs[slot] > 0)
+            slot++;
+        if (slot == H_MAX_PROCS)
+            die("more than %d processes running in one test", H_MAX_PROCS);
+        snprintf(h->proc_names[slot], sizeof(h->proc_names[0]), "%s", binary);
+        h->procs[slot] = pid;
+        if (slot == h->nprocs)
+            h->nprocs++;
     }
     return pid;
 }

@@ -26,6 +26,7 @@ typedef struct {
     pid_t procs[H_MAX_PROCS];
     char proc_names[H_MAX_PROCS][32];
     int nprocs;
+    int nspawned; /* processes started, for log names (slots of stopped ones are reused) */
     unsigned sim_port;
     unsigned smtp_port;
 } h_env_t;
