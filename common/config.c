@@ -162,8 +162,11 @@ const char *cfg_get(const char *name)
     char env[128];
     snprintf(env, sizeof(env), "LIC_%s", name);
     const char *val = getenv(env);
-    if (val && *val)
+    if (val && *val) {
+        if (v->secret)
+            log_add_secret(val);
         return val;
+    }
     if (v->secret) {
         snprintf(env, sizeof(env), "LIC_%s_FILE", name);
         const char *path = getenv(env);
@@ -184,6 +187,7 @@ const char *cfg_get(const char *name)
                     }
                     cache[i].name = v->name;
                     cache[i].value = content;
+                    log_add_secret(content);
                     out = content;
                     break;
                 }

@@ -59,6 +59,24 @@ int kq_conf_apply_env(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
             prop[i] = c == '_' ? '.' : (char)tolower((unsigned char)c);
         }
         prop[n] = '\0';
+        /* KAFKA_<PROPERTY>_FILE: the value is the file's content (secrets such as
+         * KAFKA_SASL_PASSWORD_FILE or KAFKA_SSL_KEY_PASSWORD_FILE stay out of the
+         * environment). */
+        if (n > 5 && strcmp(prop + n - 5, ".file") == 0) {
+            prop[n - 5] = '\0';
+            char *val = cfg_read_file(eq + 1, 1, errstr, errstr_size);
+            if (!val)
+                return -1;
+            log_add_secret(val);
+            rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, prop, val, errstr, errstr_size);
+            memset(val, 0, strlen(val));
+            free(val);
+            if (r != RD_KAFKA_CONF_OK)
+                return -1;
+            continue;
+        }
+        if (strstr(prop, "password") || strstr(prop, "secret"))
+            log_add_secret(eq + 1);
         if (rd_kafka_conf_set(conf, prop, eq + 1, errstr, errstr_size) != RD_KAFKA_CONF_OK)
             return -1;
         if (strcmp(prop, "bootstrap.servers") == 0)

@@ -16,6 +16,38 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+/* Secrets the process holds (passwords): never written, even when some library puts one in
+ * an error message. */
+#define LOG_MAX_SECRETS 16
+static char *secrets[LOG_MAX_SECRETS];
+static int nsecrets;
+
+void log_add_secret(const char *secret)
+{
+    /* Too short to search for without masking ordinary words. */
+    if (!secret || strlen(secret) < 4)
+        return;
+    pthread_mutex_lock(&log_lock);
+    int known = 0;
+    for (int i = 0; i < nsecrets; i++)
+        known |= strcmp(secrets[i], secret) == 0;
+    if (!known && nsecrets < LOG_MAX_SECRETS)
+        secrets[nsecrets] = strdup(secret), nsecrets += secrets[nsecrets] != NULL;
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* Replaces every occurrence of a registered secret with asterisks of the same length
+ * (caller holds log_lock). JSON escaping may change a secret's bytes in the line; both the
+ * raw and the escaped form of plain ASCII secrets are the same. */
+static void mask_secrets(char *s)
+{
+    for (int i = 0; i < nsecrets; i++) {
+        size_t l = strlen(secrets[i]);
+        for (char *p = strstr(s, secrets[i]); p; p = strstr(p + l, secrets[i]))
+            memset(p, '*', l);
+    }
+}
+
 void log_init(const char *service, log_level_t level)
 {
     snprintf(log_service, sizeof(log_service), "%s", service ? service : "lic");
@@ -81,6 +113,7 @@ void log_write(log_level_t level, const char *msg, json_t *fields)
         return;
     log_mask_identifiers(out);
     pthread_mutex_lock(&log_lock);
+    mask_secrets(out);
     fputs(out, stderr);
     fputc('\n', stderr);
     fflush(stderr);

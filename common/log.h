@@ -32,4 +32,8 @@ void log_printf(log_level_t level, const char *fmt, ...) __attribute__((format(p
  * e.g. "880101300123" -> "********0123". Runs of other lengths are left alone. */
 void log_mask_identifiers(char *s);
 
+/* Registers a secret (a password) that must never appear in a log line: every occurrence is
+ * replaced by asterisks. Config registers each secret it reads. */
+void log_add_secret(const char *secret);
+
 #endif

@@ -1,6 +1,6 @@
 /* Foundation, against the project's PostgreSQL: migrations apply once and re-running them is
  * a no-op; the legal transitions PostgreSQL enforces are exactly the C domain table; the
- * workers' role cannot rewrite history. */
+ * workers' role cannot rewrite history; secrets stay out of logs. */
 #include "domain.h"
 #include "harness.h"
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -78,12 +79,164 @@ static void history_is_append_only(void **state)
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 1);
 }
 
+static PGconn *connect_as(const char *db, const char *user, const char *password)
+{
+    char conninfo[600];
+    snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s dbname=%s user=%s%s%s",
+             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "55432", db, user,
+             password ? " password=" : "", password ? password : "");
+    PGconn *c = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    return c;
+}
+
+static void exec_as(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+}
+
+/* Runs approvalctl ARGS with the environment's LIC_* and the extra assignments ENV (a shell
+ * prefix), its output in OUT. Returns the exit status. */
+static int approvalctl(const char *env_prefix, const char *args, const char *out)
+{
+    char cmd[4000];
+    snprintf(cmd, sizeof(cmd), "%s '%s/approvalctl' %s >'%s' 2>&1", env_prefix,
+             getenv("LIC_TEST_BIN_DIR"), args, out);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* No file in DIR contains TEXT. */
+static int nowhere_in(const char *dir, const char *text)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "grep -rqF -- '%s' '%s'", text, dir);
+    return system(cmd) != 0;
+}
+
+/* Secrets come from files (or the environment) and are never logged; the workers' role holds
+ * only what the workers need; a server that demands a password gets the one from the file. */
+static void secrets_and_roles(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_secrets");
+
+    /* The workers' role cannot change the schema, empty tables, rewrite the migrations or
+     * hand out privileges; it can read and write the rows the workers write. */
+    PGconn *w = connect_as(env->dbname, "lic_worker", NULL);
+    const char *denied[] = {"DROP TABLE applications",
+                            "TRUNCATE outbox",
+                            "CREATE TABLE intruder (x int)",
+                            "ALTER TABLE applications ADD COLUMN intruder int",
+                            "DELETE FROM applications",
+                            "INSERT INTO schema_migrations (version) VALUES (999)",
+                            "CREATE INDEX intruder ON applications (executor)",
+                            "CREATE ROLE intruder"};
+    for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+        PGresult *r = PQexec(w, denied[i]);
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        print_message("lic_worker: %s -> %s\n", denied[i], st ? st : "accepted");
+        assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+        assert_non_null(st);
+        assert_string_equal(st, "42501"); /* insufficient_privilege */
+        PQclear(r);
+    }
+    /* A GRANT without the grant option is accepted with a warning and grants nothing. */
+    exec_as(w, "GRANT ALL ON applications TO PUBLIC");
+    assert_int_equal(q("SELECT count(*) FROM information_schema.role_table_grants"
+                       " WHERE grantee = 'PUBLIC' AND table_name = 'applications'"),
+                     0);
+    exec_as(w, "SELECT count(*) FROM applications");
+    PQfinish(w);
+
+    /* A role that must give a password (scram-sha-256 in pg_hba.conf for it alone), a member
+     * of the workers' role. */
+    const char *secret = "probe-S3cret-71f9";
+    PGconn *su = connect_as("postgres", "postgres", NULL);
+    PGresult *hba = PQexec(su, "SHOW hba_file");
+    assert_int_equal(PQresultStatus(hba), PGRES_TUPLES_OK);
+    char cmd[1500];
+    snprintf(cmd, sizeof(cmd),
+             "grep -q lic_secret_probe '%s' || sed -i '1i host all lic_secret_probe"
+             " 127.0.0.1/32 scram-sha-256' '%s'",
+             PQgetvalue(hba, 0, 0), PQgetvalue(hba, 0, 0));
+    assert_int_equal(system(cmd), 0);
+    PQclear(hba);
+    char sql[600];
+    snprintf(sql, sizeof(sql),
+             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname ="
+             " 'lic_secret_probe') THEN CREATE ROLE lic_secret_probe LOGIN IN ROLE lic_worker;"
+             " END IF; END $$; ALTER ROLE lic_secret_probe PASSWORD '%s'",
+             secret);
+    exec_as(su, sql);
+    exec_as(su, "SELECT pg_reload_conf()");
+    PQfinish(su);
+
+    char good[700], bad[700], out[700], url[300], prefix[1600];
+    snprintf(good, sizeof(good), "%s/db.password", env->workdir);
+    snprintf(bad, sizeof(bad), "%s/wrong.password", env->workdir);
+    FILE *f = fopen(good, "w");
+    fprintf(f, "%s\n", secret);
+    fclose(f);
+    f = fopen(bad, "w");
+    fprintf(f, "wrong-S3cret-0c2d\n");
+    fclose(f);
+    snprintf(url, sizeof(url), "postgresql://lic_secret_probe@127.0.0.1:%s/%s",
+             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "55432", env->dbname);
+    snprintf(out, sizeof(out), "%s/approvalctl.out", env->workdir);
+
+    /* Without the password the server says no; with the wrong one too, and the wrong one is
+     * not echoed; with the file's, the command works. */
+    snprintf(prefix, sizeof(prefix), "LIC_LOG_LEVEL=debug LIC_DB_URL='%s'", url);
+    assert_int_not_equal(approvalctl(prefix, "applications", out), 0);
+    snprintf(prefix, sizeof(prefix),
+             "LIC_LOG_LEVEL=debug LIC_DB_URL='%s' LIC_DB_PASSWORD_FILE='%s'", url, bad);
+    assert_int_not_equal(approvalctl(prefix, "applications", out), 0);
+    assert_true(nowhere_in(out, "wrong-S3cret-0c2d"));
+    snprintf(prefix, sizeof(prefix),
+             "LIC_LOG_LEVEL=debug LIC_DB_URL='%s' LIC_DB_PASSWORD_FILE='%s'", url, good);
+    assert_int_equal(approvalctl(prefix, "applications", out), 0);
+
+    /* A worker logging in as that role with the password from the file (debug logging, an
+     * SMTP password too) registers an application and writes neither secret anywhere. */
+    setenv("LIC_DB_URL", url, 1);
+    setenv("LIC_DB_PASSWORD_FILE", good, 1);
+    setenv("LIC_SMTP_PASSWORD", "smtp-S3cret-88aa", 1);
+    setenv("LIC_LOG_LEVEL", "debug", 1);
+    pid_t intake = h_spawn(env, "intake", NULL);
+    pid_t mailer = h_spawn(env, "mailer", NULL);
+    unsetenv("LIC_DB_PASSWORD_FILE");
+    unsetenv("LIC_SMTP_PASSWORD");
+    unsetenv("LIC_LOG_LEVEL");
+    const char *id = "5e000000-0000-4000-8000-00000000005e";
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
+    json_decref(ev);
+    assert_true(
+        wait_q(1, 30000, "SELECT count(*) FROM applications WHERE application_id = '%s'", id));
+    assert_str(qs("SELECT usename FROM pg_stat_activity WHERE application_name = 'lic-intake'"
+                  " AND datname = '%s' LIMIT 1",
+                  env->dbname),
+               "lic_secret_probe");
+    assert_int_equal(h_stop(env, intake, SIGTERM, 15000), 0);
+    assert_int_equal(h_stop(env, mailer, SIGTERM, 15000), 0);
+    assert_true(nowhere_in(env->workdir, "smtp-S3cret-88aa"));
+    /* The password file itself is the only place the database password is. */
+    snprintf(cmd, sizeof(cmd), "grep -rlF -- '%s' '%s' | grep -v 'db.password$' | grep -q .",
+             secret, env->workdir);
+    assert_int_not_equal(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(migrate_twice_is_noop, teardown),
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
+        cmocka_unit_test_teardown(secrets_and_roles, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
