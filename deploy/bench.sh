@@ -339,3 +339,7 @@ for a, b, c in rows:
     print(f"  {a:<{w}}  {b}  {c}".rstrip())
 PY
 cat "$stack/report.txt"
+# Under a sanitizer build, a report in any log fails the run.
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$stack"/*.log 2>/dev/null; then
+  die "a sanitizer reported an error (logs above)"
+fi

@@ -340,11 +340,16 @@ static void free_flight(dispatcher_t *d, flight_t *f)
     free(f);
 }
 
-/* Claims due requests of each agency within its in-flight limit and circuit state. */
+/* Claims due requests of each agency within its in-flight limit and circuit state, in one
+ * statement. The claim only moves a lease (attempts, next_attempt_at), so it is committed
+ * without waiting for the WAL flush: a claim lost in a crash only means the request is sent
+ * again later with the same Idempotency-Key. */
 static int claim(dispatcher_t *d)
 {
     int started = 0;
     int64_t now_ms = util_mono_ms();
+    char caps[AG_COUNT][24];
+    int any = 0;
     for (int a = 0; a < AG_COUNT; a++) {
         breaker_t *b = &d->breaker[a];
         long cap = d->max_in_flight - d->in_flight[a];
@@ -354,32 +359,49 @@ static int claim(dispatcher_t *d)
             else
                 cap = d->in_flight[a] == 0 ? 1 : 0; /* half-open: one probe */
         }
-        if (cap <= 0)
-            continue;
-        char caps[24], lease[48];
-        snprintf(caps, sizeof(caps), "%ld", cap);
-        snprintf(lease, sizeof(lease), "%ld milliseconds", d->timeout_ms * 2 + 5000);
-        const char *p[] = {ag_name((ag_agency_t)a), caps, lease};
-        db_rc_t rc;
-        PGresult *r =
-            db_query(d->db,
-                     "UPDATE agency_requests r SET next_attempt_at = now() + $3::interval,"
-                     " attempts = r.attempts + 1"
-                     " FROM (SELECT request_id FROM agency_requests WHERE state ="
-                     " 'pending' AND agency = $1 AND next_attempt_at <= now()"
-                     " ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) c"
-                     " WHERE r.request_id = c.request_id"
-                     " RETURNING r.request_id, r.application_id, r.base_url, r.body::text",
-                     3, p, &rc);
-        if (!r)
-            return rc;
-        for (int i = 0; i < PQntuples(r); i++) {
-            start_flight(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), a, PQgetvalue(r, i, 2),
-                         PQgetvalue(r, i, 3));
-            started++;
-        }
-        PQclear(r);
+        snprintf(caps[a], sizeof(caps[a]), "%ld", cap > 0 ? cap : 0);
+        any |= cap > 0;
     }
+    if (!any)
+        return 0;
+    char lease[48];
+    snprintf(lease, sizeof(lease), "%ld milliseconds", d->timeout_ms * 2 + 5000);
+    const char *p[] = {ag_name(AG_INDUSTRIAL_SAFETY), caps[AG_INDUSTRIAL_SAFETY],
+                       ag_name(AG_SANITARY), caps[AG_SANITARY], lease};
+    db_rc_t rc = db_begin(d->db);
+    if (rc == DB_OK)
+        rc = db_defer(d->db);
+    if (rc == DB_OK)
+        rc = db_exec(d->db, "SET LOCAL synchronous_commit = off", 0, NULL);
+    PGresult *r = NULL;
+    if (rc == DB_OK)
+        r = db_query(d->db,
+                     "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
+                     " AND agency = $1 AND next_attempt_at <= now()"
+                     " ORDER BY next_attempt_at LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
+                     " b AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
+                     " AND agency = $3 AND next_attempt_at <= now()"
+                     " ORDER BY next_attempt_at LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
+                     " UPDATE agency_requests r SET next_attempt_at = now() + $5::interval,"
+                     " attempts = r.attempts + 1"
+                     " FROM (SELECT request_id FROM a UNION ALL SELECT request_id FROM b) c"
+                     " WHERE r.request_id = c.request_id"
+                     " RETURNING r.request_id, r.application_id, r.agency, r.base_url, r.body::text",
+                     5, p, &rc);
+    if (!r || (rc = db_commit(d->db)) != DB_OK) {
+        PQclear(r);
+        db_rollback(d->db);
+        return rc;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        int a = (int)ag_parse(PQgetvalue(r, i, 2));
+        if (a < 0)
+            continue;
+        start_flight(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), a, PQgetvalue(r, i, 3),
+                     PQgetvalue(r, i, 4));
+        started++;
+    }
+    PQclear(r);
     return started;
 }
 
@@ -732,7 +754,11 @@ int dispatcher_run(dispatcher_t *d)
                     d->listening = 0;
                     db_reconnect(d->db);
                 }
-                long wait = next_due_ms(d, 5000);
+                long wait = started < 0 ? 1000 : next_due_ms(d, 5000); /* a failed claim: back off */
+                /* Due but not claimable (locked by another dispatcher, a half-open circuit's
+                 * probe out): look again shortly, not in a spin. */
+                if (started == 0 && wait < 50)
+                    wait = 50;
                 /* An open circuit is probed again after its cool-down. */
                 if (d->breaker[0].open_until || d->breaker[1].open_until)
                     wait = wait < 100 ? wait : 100;
