@@ -197,29 +197,44 @@ static db_rc_t create_for(dispatcher_t *d, const char *app_id, time_t now)
 
 /* Creates the missing requests of applications waiting for them. Returns how many
  * applications were handled, or a negative db_rc_t. */
-static int create_requests(dispatcher_t *d)
+static int create_requests(dispatcher_t *d, int sweep)
 {
     db_rc_t rc = db_begin(d->db);
     if (rc != DB_OK)
         return rc;
+    /* New applications come from the partial index of those never handled; the sweep (every
+     * minute and after a reload) also finds those still short of a request, e.g. when an
+     * agency unit was missing and its incident has been resolved. */
     PGresult *r =
-        db_query(d->db,
-                 "SELECT a.application_id FROM applications a"
-                 " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
-                 " FROM agency_requests q WHERE q.application_id = a.application_id)"
-                 " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
-                 " a.application_id AND i.kind = 'agency_unit_missing'"
-                 " AND i.resolved_at IS NULL) < 2"
-                 " ORDER BY a.registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
-                 0, NULL, &rc);
+        sweep ? db_query(d->db,
+                         "SELECT a.application_id FROM applications a"
+                         " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
+                         " FROM agency_requests q WHERE q.application_id = a.application_id)"
+                         " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
+                         " a.application_id AND i.kind = 'agency_unit_missing'"
+                         " AND i.resolved_at IS NULL) < 2"
+                         " ORDER BY a.registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
+                         0, NULL, &rc)
+              : db_query(d->db,
+                         "SELECT application_id FROM applications"
+                         " WHERE stage = 'awaiting_approvals' AND approvals_requested_at IS NULL"
+                         " ORDER BY registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
+                         0, NULL, &rc);
     if (!r) {
         db_rollback(d->db);
         return rc;
     }
     int n = PQntuples(r);
     time_t now = clock_now();
-    for (int i = 0; i < n && rc == DB_OK; i++)
+    for (int i = 0; i < n && rc == DB_OK; i++) {
         rc = create_for(d, PQgetvalue(r, i, 0), now);
+        const char *p[] = {PQgetvalue(r, i, 0)};
+        if (rc == DB_OK)
+            rc = db_exec(d->db,
+                         "UPDATE applications SET approvals_requested_at = now()"
+                         " WHERE application_id = $1 AND approvals_requested_at IS NULL",
+                         1, p);
+    }
     PQclear(r);
     if (rc == DB_OK)
         rc = db_commit(d->db);
@@ -375,19 +390,20 @@ static int claim(dispatcher_t *d)
         rc = db_exec(d->db, "SET LOCAL synchronous_commit = off", 0, NULL);
     PGresult *r = NULL;
     if (rc == DB_OK)
-        r = db_query(d->db,
-                     "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
-                     " AND agency = $1 AND next_attempt_at <= now()"
-                     " ORDER BY next_attempt_at LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
-                     " b AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
-                     " AND agency = $3 AND next_attempt_at <= now()"
-                     " ORDER BY next_attempt_at LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
-                     " UPDATE agency_requests r SET next_attempt_at = now() + $5::interval,"
-                     " attempts = r.attempts + 1"
-                     " FROM (SELECT request_id FROM a UNION ALL SELECT request_id FROM b) c"
-                     " WHERE r.request_id = c.request_id"
-                     " RETURNING r.request_id, r.application_id, r.agency, r.base_url, r.body::text",
-                     5, p, &rc);
+        r = db_query(
+            d->db,
+            "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
+            " AND agency = $1 AND next_attempt_at <= now()"
+            " ORDER BY next_attempt_at LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
+            " b AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
+            " AND agency = $3 AND next_attempt_at <= now()"
+            " ORDER BY next_attempt_at LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
+            " UPDATE agency_requests r SET next_attempt_at = now() + $5::interval,"
+            " attempts = r.attempts + 1"
+            " FROM (SELECT request_id FROM a UNION ALL SELECT request_id FROM b) c"
+            " WHERE r.request_id = c.request_id"
+            " RETURNING r.request_id, r.application_id, r.agency, r.base_url, r.body::text",
+            5, p, &rc);
     if (!r || (rc = db_commit(d->db)) != DB_OK) {
         PQclear(r);
         db_rollback(d->db);
@@ -707,7 +723,7 @@ static int drain_notifications(dispatcher_t *d)
 int dispatcher_run(dispatcher_t *d)
 {
     int total = 0, more_to_create = 1;
-    int64_t next_scan = 0, next_create = 0;
+    int64_t next_scan = 0, next_create = 0, next_sweep = 0;
     mt_declare("lic_agency_requests_in_flight", MT_GAUGE, "Approval requests in flight.");
     mt_declare("lic_agency_requests_total", MT_COUNTER, "Approval request attempts started.");
     mt_declare("lic_agency_request_retries_total", MT_COUNTER,
@@ -719,8 +735,10 @@ int dispatcher_run(dispatcher_t *d)
         total = d->in_flight[0] + d->in_flight[1];
         if (stopping && total == 0)
             break;
-        if (sig_reload_requested())
+        if (sig_reload_requested()) {
             dispatcher_reload(d);
+            next_sweep = next_create = 0; /* a unit may have been added */
+        }
         if (!stopping) {
             if (!d->listening) {
                 if (db_exec(d->db, "LISTEN lic_dispatch", 0, NULL) == DB_OK)
@@ -738,7 +756,10 @@ int dispatcher_run(dispatcher_t *d)
             /* New applications are looked for when notified, after a full page and every
              * 5 s; due attempts whenever a request finished or one falls due. */
             if (notified > 0 || more_to_create || util_mono_ms() >= next_create) {
-                int created = create_requests(d);
+                int sweep = util_mono_ms() >= next_sweep;
+                int created = create_requests(d, sweep);
+                if (sweep) /* one page a minute: new applications take the fast path */
+                    next_sweep = util_mono_ms() + 60000;
                 if (created == DB_ERR_CONN) {
                     d->listening = 0;
                     db_reconnect(d->db);
@@ -754,7 +775,8 @@ int dispatcher_run(dispatcher_t *d)
                     d->listening = 0;
                     db_reconnect(d->db);
                 }
-                long wait = started < 0 ? 1000 : next_due_ms(d, 5000); /* a failed claim: back off */
+                long wait =
+                    started < 0 ? 1000 : next_due_ms(d, 5000); /* a failed claim: back off */
                 /* Due but not claimable (locked by another dispatcher, a half-open circuit's
                  * probe out): look again shortly, not in a spin. */
                 if (started == 0 && wait < 50)
