@@ -375,6 +375,68 @@ static void thousand_with_limit(void **state)
         wait_q(1000, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
 }
 
+/* No sanitary unit for the application's region: the industrial-safety request goes out and an
+ * incident is raised for the missing one. Once the operator adds the unit, resolves the incident
+ * and reloads the dispatcher (SIGHUP), the missing request is created and the approval completes.
+ */
+static void unit_missing_then_added(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_unit_missing");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_start_sim(env);
+    const char *path = getenv("LIC_AGENCIES_FILE");
+    json_t *full = json_load_file(path, 0, NULL);
+    assert_non_null(full);
+    json_t *partial = json_deep_copy(full);
+    json_t *units =
+        json_object_get(json_object_get(json_object_get(partial, "agencies"), "sanitary"), "units");
+    json_t *url = json_incref(json_object_get(units, "*"));
+    json_object_clear(units);
+    json_object_set_new(units, "KZ-ALA", url); /* the application is in KZ-KAR */
+    assert_int_equal(json_dump_file(partial, path, JSON_INDENT(2)), 0);
+    json_decref(partial);
+    pid_t dispatcher = 0;
+    const char *workers[] = {"intake", "relay", "dispatcher", "replies", "timer"};
+    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+        pid_t p = h_spawn(env, workers[i], NULL);
+        if (strcmp(workers[i], "dispatcher") == 0)
+            dispatcher = p;
+    }
+    const char *id = "a0000000-0000-4000-8000-000000000008";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'agency_unit_missing' AND ref = 'sanitary'"
+                       " AND resolved_at IS NULL",
+                       id));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety' AND state = 'received'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE agency = 'sanitary'"), 0);
+    assert_int_equal(sim_stat("sanitary", "requests"), 0);
+    assert_int_equal(q("SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id),
+                     0);
+    /* The operator adds the unit, resolves the incident and reloads the dispatcher. */
+    assert_int_equal(json_dump_file(full, path, JSON_INDENT(2)), 0);
+    json_decref(full);
+    h_exec(env, "UPDATE incidents SET resolved_at = now() WHERE kind = 'agency_unit_missing'");
+    assert_int_equal(kill(dispatcher, SIGHUP), 0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND state = 'received'",
+                       id));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_int_equal(sim_stat("sanitary", "distinct_keys"), 1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 2);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(overdue_and_rejected_incidents, teardown),
         cmocka_unit_test_teardown(forged_and_duplicate, teardown),
         cmocka_unit_test_teardown(thousand_with_limit, teardown),
+        cmocka_unit_test_teardown(unit_missing_then_added, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
