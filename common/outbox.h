@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "domain.h"
+#include "util.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -36,6 +37,12 @@ db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id
                         const char *portal_ref, const char *stage, time_t at,
                         time_t service_deadline, json_t *detail, const char *cause_key);
 
+/* The payload of that event, as ob_status_event() queues it; its id in `id_out`. `detail` is
+ * stolen. NULL when out of memory. The caller frees the result. */
+char *ob_status_payload(const char *source, const char *application_id, const char *portal_ref,
+                        const char *stage, time_t at, time_t service_deadline, json_t *detail,
+                        const char *cause_key, char id_out[UUID_STR_LEN]);
+
 /* Moves an application from `from` to `to` (checked against the transition table and, with
  * optimistic concurrency, against its current stage) and appends the history row. Returns
  * DB_OK, a db error, or DB_ERR_DATA when the move is illegal or the stage changed meanwhile
@@ -43,5 +50,30 @@ db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id
  * (the caller inserted the application in stage `to`). */
 db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
                       time_t at, const ob_cause_t *cause);
+
+/* Set-based writes for a batch of state changes: status events, transitions and the
+ * applications' stage changes are collected, then written by ob_batch_flush() in three
+ * statements whatever the batch's size (instead of one to three statements per change). The
+ * outcome is the one the single-row functions above give, in the same order: the status
+ * events queued in the order they were added, every transition with its history row, and the
+ * stage change checked against each application's stage (a mismatch fails the flush with
+ * DB_ERR_DATA). */
+typedef struct {
+    json_t *events;      /* [{application_id, payload, event_id, stage}] */
+    json_t *transitions; /* [{application_id, from_stage, to_stage, at, cause_*}] */
+    json_t *stages;      /* {application_id: {from_stage, to_stage}} */
+} ob_batch_t;
+
+void ob_batch_init(ob_batch_t *b);
+void ob_batch_free(ob_batch_t *b);
+/* As ob_status_event(); `detail` is stolen. */
+db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,
+                              const char *portal_ref, const char *stage, time_t at,
+                              time_t service_deadline, json_t *detail, const char *cause_key);
+/* As ob_transition() for from != STAGE_NONE. */
+db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage_t from,
+                            dom_stage_t to, time_t at, const ob_cause_t *cause);
+/* Writes what was collected (may be deferred, see db_defer()) and empties the batch. */
+db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b);
 
 #endif

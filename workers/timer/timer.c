@@ -158,12 +158,11 @@ typedef struct {
     int received, answered;
 } bulk_app_t;
 
-static bulk_app_t *bulk_find(bulk_app_t *apps, int n, const char *id)
+/* The row index of `key` in `index` (a JSON object of integers), or -1. */
+static int index_of(const json_t *index, const char *key)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(apps[i].app.application_id, id) == 0)
-            return &apps[i];
-    return NULL;
+    json_t *v = json_object_get(index, key);
+    return v ? (int)json_integer_value(v) : -1;
 }
 
 /* Appends `v` to a PostgreSQL array literal of uuids or integers being built in *buf. */
@@ -206,8 +205,14 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
     bulk_app_t *apps = calloc((size_t)nrows, sizeof(*apps));
     int napps = 0;
     PGresult *q = NULL;
-    if (!apps)
-        return DB_ERR_RETRY;
+    /* Applications and requests by id: a batch has thousands of each. */
+    json_t *app_index = json_object(), *req_index = json_object();
+    ob_batch_t ob;
+    ob_batch_init(&ob);
+    if (!apps || !app_index || !req_index || !ob.events || !ob.transitions || !ob.stages) {
+        rc = DB_ERR_RETRY;
+        goto out;
+    }
     for (int i = 0; i < nrows; i++)
         if (arr_add(&refs, &rl, &rcap, PQgetvalue(r, rows[i], 3)) ||
             arr_add(&ids, &il, &icap, PQgetvalue(r, rows[i], 0))) {
@@ -232,7 +237,8 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
     if (!q)
         goto out;
     for (int i = 0; i < PQntuples(q) && napps < nrows; i++) {
-        bulk_app_t *b = &apps[napps++];
+        bulk_app_t *b = &apps[napps];
+        json_object_set_new(app_index, PQgetvalue(q, i, 0), json_integer(napps++));
         snprintf(b->app.application_id, sizeof(b->app.application_id), "%s", PQgetvalue(q, i, 0));
         b->app.stage = dom_stage_parse(PQgetvalue(q, i, 1));
         snprintf(b->app.portal_ref, sizeof(b->app.portal_ref), "%s", PQgetvalue(q, i, 2));
@@ -249,21 +255,23 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
                  1, pl, &rc);
     if (!q)
         goto out;
-    /* From here on nothing is read: every write is sent without waiting. */
+    for (int k = 0; k < PQntuples(q); k++)
+        json_object_set_new(req_index, PQgetvalue(q, k, 0), json_integer(k));
+    /* From here on nothing is read: every write is sent without waiting, and the status
+     * events, transitions and stage changes of the whole batch as three statements. */
     if ((rc = db_defer(db)) != DB_OK)
         goto out;
     for (int i = 0; i < nrows && rc == DB_OK; i++) {
         const char *timer_id = PQgetvalue(r, rows[i], 0), *ref = PQgetvalue(r, rows[i], 3);
-        int k = 0;
-        while (k < PQntuples(q) && strcmp(PQgetvalue(q, k, 0), ref) != 0)
-            k++;
-        if (k == PQntuples(q) || strcmp(PQgetvalue(q, k, 3), "t") != 0)
+        int k = index_of(req_index, ref);
+        if (k < 0 || strcmp(PQgetvalue(q, k, 3), "t") != 0)
             continue; /* answered meanwhile (or no such request): the timer just fires */
-        bulk_app_t *b = bulk_find(apps, napps, PQgetvalue(q, k, 1));
-        if (!b) {
+        int ai = index_of(app_index, PQgetvalue(q, k, 1));
+        if (ai < 0) {
             rc = DB_ERR_DATA;
             break;
         }
+        bulk_app_t *b = &apps[ai];
         if (arr_add(&deemed, &dl, &dcap, ref)) {
             rc = DB_ERR_RETRY;
             break;
@@ -274,23 +282,25 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
                                    "request_id", ref, "deemed", 1, "reply_due_at", due_s, "rule",
                                    "¶12; Law on Permits and Notifications, art. 25 p. 3");
         snprintf(cause_key, sizeof(cause_key), "timer:%s", timer_id);
-        rc = ob_status_event(db, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
-                             "agency_deemed_approved", now, b->app.service_deadline, detail,
-                             cause_key);
+        rc = ob_batch_status_event(&ob, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
+                                   "agency_deemed_approved", now, b->app.service_deadline, detail,
+                                   cause_key);
         /* apv_advance() with the counts as this batch leaves them. */
         b->answered++;
         ob_cause_t cause = {"timer", NULL, NULL, 0, 0, atoll(timer_id), NULL};
         if (rc == DB_OK && b->app.stage == STAGE_AWAITING_APPROVALS && b->received == 2) {
-            rc = ob_transition(db, b->app.application_id, STAGE_AWAITING_APPROVALS,
-                               STAGE_AWAITING_REPLIES, now, &cause);
+            rc = ob_batch_transition(&ob, b->app.application_id, STAGE_AWAITING_APPROVALS,
+                                     STAGE_AWAITING_REPLIES, now, &cause);
             b->app.stage = STAGE_AWAITING_REPLIES;
         }
         if (rc == DB_OK && b->app.stage == STAGE_AWAITING_REPLIES && b->answered == 2) {
-            rc = ob_transition(db, b->app.application_id, STAGE_AWAITING_REPLIES,
-                               STAGE_AWAITING_DECISION, now, &cause);
+            rc = ob_batch_transition(&ob, b->app.application_id, STAGE_AWAITING_REPLIES,
+                                     STAGE_AWAITING_DECISION, now, &cause);
             b->app.stage = STAGE_AWAITING_DECISION;
         }
     }
+    if (rc == DB_OK)
+        rc = ob_batch_flush(db, &ob);
     if (rc == DB_OK && deemed) {
         const char *pu[] = {deemed, now_s};
         rc = db_exec(db,
@@ -308,6 +318,9 @@ out:
     free(ids);
     free(deemed);
     free(apps);
+    json_decref(app_index);
+    json_decref(req_index);
+    ob_batch_free(&ob);
     return rc;
 }
 
