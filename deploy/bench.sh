@@ -119,6 +119,11 @@ for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && break; sleep 0.1; done
 bg_pids+=($!)
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] && break; sleep 0.1; done
 [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] || die "the broker or the simulator did not start"
+# The agencies answer at once (the simulator's default reply delay is 200 ms).
+for ag in industrial_safety sanitary; do
+  curl -sf -X POST -d "{\"agency\": \"$ag\", \"reply_delay_ms\": 0}" \
+    "http://127.0.0.1:$(cat "$stack/sim.port")/control" >/dev/null || die "the simulator refused its control"
+done
 
 # ---- 1. baseline: consume with no processing -------------------------------------------------
 # The development broker keeps about 5 MB a partition: the baseline reads 6,000 messages (about
