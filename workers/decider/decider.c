@@ -69,6 +69,14 @@ int decider_round(decider_t *d, int max, time_t now)
     }
     int n = PQntuples(r);
     ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, "lic-decider"};
+    /* Each decision reads, then writes: the writes go out without waiting and their results
+     * are read at the next decision's first read (or the commit). Any failure rolls the round
+     * back as a whole, deferred or not. */
+    if (n > 0 && (rc = db_defer(d->db)) != DB_OK) {
+        PQclear(r);
+        db_rollback(d->db);
+        return rc;
+    }
     for (int i = 0; i < n && rc == DB_OK; i++) {
         apv_app_t app;
         rc = apv_lock(d->db, PQgetvalue(r, i, 0), &app);
