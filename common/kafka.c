@@ -114,13 +114,15 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
     rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
     /* Memory stays bounded: librdkafka's pre-fetch queue is capped well below the default
      * 64 MiB (KAFKA_QUEUED_MAX_MESSAGES_KBYTES overrides). */
-    const char *defaults[] = {"group.id", group_id, "enable.auto.commit", "false",
-                              "enable.auto.offset.store", "false", "auto.offset.reset", "earliest",
-                              "queued.max.messages.kbytes", "4096", "fetch.max.bytes", "4194304",
-                              "max.partition.fetch.bytes", "1048576", "statistics.interval.ms", "0",
-                              /* A killed worker's partitions move to a live one within
-                               * 10 s instead of Kafka's 45 s default. */
-                              "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000", NULL};
+    const char *defaults[] = {
+        "group.id", group_id, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        /* An offset the broker no longer has is reported, not silently
+         * skipped: the pipeline records what was lost (pipeline.c). */
+        "auto.offset.reset", "error", "queued.max.messages.kbytes", "4096", "fetch.max.bytes",
+        "4194304", "max.partition.fetch.bytes", "1048576", "statistics.interval.ms", "0",
+        /* A killed worker's partitions move to a live one within
+         * 10 s instead of Kafka's 45 s default. */
+        "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000", NULL};
     if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
         kq_conf_apply_env(conf, errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);

@@ -116,8 +116,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         load_offsets(pl);
         for (int i = 0; i < parts->cnt; i++) {
             part_off_t *po = part_find(pl, parts->elems[i].topic, parts->elems[i].partition, 0);
-            if (po && po->next_offset >= 0)
-                parts->elems[i].offset = po->next_offset;
+            /* No offset stored: the partition is read from its beginning (processed event
+             * ids keep a second reading harmless). */
+            parts->elems[i].offset =
+                po && po->next_offset >= 0 ? po->next_offset : RD_KAFKA_OFFSET_BEGINNING;
         }
         json_t *f = json_object();
         json_object_set_new(f, "partitions", json_integer(parts->cnt));
@@ -223,6 +225,78 @@ static const char *poisoned_reason(pl_pipeline_t *pl, const rd_kafka_message_t *
     return NULL;
 }
 
+/* The broker no longer has the offset this consumer was to read (auto.offset.reset is
+ * "error"): its retention deleted messages before they were consumed, or the log was
+ * truncated. Messages never read are lost to the service and only their sender can publish
+ * them again, so this is an incident with the exact range, an error line and a metric; then
+ * the partition is read on from the oldest message the broker has (already processed event
+ * ids are skipped), so one lost range does not stop every application behind it. */
+static void offset_gone(pl_pipeline_t *pl, const rd_kafka_message_t *m)
+{
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "?";
+    int64_t lo = RD_KAFKA_OFFSET_BEGINNING, hi = -1;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(pl->rk, topic, m->partition, &lo, &hi, 5000);
+    if (err)
+        lo = RD_KAFKA_OFFSET_BEGINNING;
+    long long lost = !err && m->offset >= 0 && lo > m->offset ? lo - m->offset : 0;
+    char detail[600], ref[300];
+    if (lost > 0)
+        snprintf(detail, sizeof(detail),
+                 "%s [%d]: offsets %lld to %lld were deleted by the broker before consumer %s "
+                 "read them (%lld messages); they must be published again by their sender",
+                 topic, (int)m->partition, (long long)m->offset, (long long)lo - 1,
+                 pl->cfg->consumer, lost);
+    else
+        snprintf(detail, sizeof(detail),
+                 "%s [%d]: offset %lld is not on the broker (log %lld to %lld); consumer %s "
+                 "reads the partition again from its oldest message",
+                 topic, (int)m->partition, (long long)m->offset, (long long)lo, (long long)hi,
+                 pl->cfg->consumer);
+    snprintf(ref, sizeof(ref), "%s/%s/%d/%lld", pl->cfg->consumer, topic, (int)m->partition,
+             (long long)m->offset);
+    json_t *f = json_pack("{s:s,s:i,s:I,s:I,s:I,s:s}", "topic", topic, "partition",
+                          (int)m->partition, "offset", (json_int_t)m->offset, "log_start",
+                          (json_int_t)lo, "lost", (json_int_t)lost, "detail", detail);
+    log_write(LOG_LEVEL_ERROR, "consumer offset not on the broker", f);
+    char labels[200];
+    snprintf(labels, sizeof(labels), "topic=\"%s\"", topic);
+    mt_add("lic_consumer_offset_resets_total", labels, 1);
+    mt_add("lic_consumer_messages_lost_total", labels, lost);
+    const char *kind = lost > 0 ? "messages_expired_unconsumed" : "consumer_offset_not_on_broker";
+    char now[40];
+    util_rfc3339_utc(clock_now(), now, sizeof(now));
+    const char *p[] = {kind, ref, detail, now};
+    if (db_exec(pl->db,
+                "INSERT INTO incidents (kind, ref, detail, at) SELECT $1, $2, $3, $4"
+                " WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE application_id IS NULL"
+                " AND kind = $1 AND ref = $2)",
+                4, p) != DB_OK)
+        log_error("cannot record the incident (it is in this log): %s", db_last_error(pl->db));
+    /* The partition's fetcher has stopped: the assignment is made again, this partition from
+     * the oldest message, the others from where this consumer is (messages already collected
+     * are in the batch), or from the database when nothing was read from them yet. */
+    rd_kafka_topic_partition_list_t *l = NULL;
+    if (rd_kafka_assignment(pl->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR || !l) {
+        log_error("cannot read the assignment to resume %s [%d]", topic, (int)m->partition);
+        return;
+    }
+    rd_kafka_position(pl->rk, l);
+    for (int i = 0; i < l->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (tp->partition == m->partition && strcmp(tp->topic, topic) == 0) {
+            tp->offset = lo;
+        } else if (tp->offset < 0) {
+            part_off_t *po = part_find(pl, tp->topic, tp->partition, 0);
+            tp->offset = po && po->next_offset >= 0 ? po->next_offset : RD_KAFKA_OFFSET_BEGINNING;
+        }
+    }
+    rd_kafka_resp_err_t ae = rd_kafka_assign(pl->rk, l);
+    if (ae)
+        log_error("cannot resume %s [%d]: %s", topic, (int)m->partition, rd_kafka_err2str(ae));
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
 /* Collects up to batch_max messages: waits up to 500 ms for the first, then BATCH_WAIT_MS
  * for the rest. */
 static void collect(pl_pipeline_t *pl, long wait_ms)
@@ -243,7 +317,9 @@ static void collect(pl_pipeline_t *pl, long wait_ms)
             continue;
         }
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+                offset_gone(pl, m);
+            else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 log_warn("consumer error: %s", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             continue;

@@ -2,6 +2,7 @@
 # The project's own PostgreSQL server, in a directory of its own (not the system cluster).
 #   deploy/pg.sh start DIR PORT   initialise if needed, start, create roles and database
 #   deploy/pg.sh stop DIR
+#   deploy/pg.sh restart DIR      pg_ctl restart -m fast (the fault suite's PostgreSQL restart)
 #   deploy/pg.sh status DIR
 # Roles: lic_owner owns the schema (migrations), lic_worker is what the workers log in as.
 # Local connections are trusted (loopback and the socket in DIR only): this server is for
@@ -11,7 +12,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 port=${3:-5433}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status DIR [PORT]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart|status DIR [PORT]" >&2; exit 2; }
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/pg_ctl" ] || { echo "pg.sh: PostgreSQL is not installed (deploy/install-deps.sh)" >&2; exit 1; }
@@ -74,6 +75,10 @@ stop)
     as_pg "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
     echo "pg.sh: stopped"
   fi
+  ;;
+restart)
+  as_pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+  echo "pg.sh: restarted"
   ;;
 status)
   as_pg "$bindir/pg_ctl" -D "$data" status

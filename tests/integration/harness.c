@@ -350,6 +350,14 @@ int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *
     }
 }
 
+int h_watermarks(h_env_t *h, const char *topic, int partition, int64_t *lo, int64_t *hi)
+{
+    return rd_kafka_query_watermark_offsets(producer(h), topic, partition, lo, hi, 10000) ==
+                   RD_KAFKA_RESP_ERR_NO_ERROR
+               ? 0
+               : -1;
+}
+
 int h_flush(h_env_t *h, int timeout_ms)
 {
     rd_kafka_t *rk = producer(h);
@@ -730,10 +738,12 @@ json_t *h_mails(h_env_t *h)
         if (!sep)
             continue;
         *sep = '\0';
-        char to[300] = "", subject[600] = "";
+        char to[300] = "", subject[600] = "", app[80] = "";
         for (char *line = strtok(buf, "\r\n"); line; line = strtok(NULL, "\r\n")) {
             if (strncmp(line, "To: ", 4) == 0)
                 snprintf(to, sizeof(to), "%s", line + 4);
+            else if (strncmp(line, "X-Licensing-Application: ", 25) == 0)
+                snprintf(app, sizeof(app), "%s", line + 25);
             else if (strncmp(line, "Subject: =?UTF-8?B?", 19) == 0) {
                 char enc[600];
                 snprintf(enc, sizeof(enc), "%s", line + 19);
@@ -746,8 +756,8 @@ json_t *h_mails(h_env_t *h)
             }
         }
         char *body = b64_decode_lines(sep + skip);
-        json_array_append_new(
-            out, json_pack("{s:s,s:s,s:s}", "to", to, "subject", subject, "body", body));
+        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "to", to, "subject", subject,
+                                             "body", body, "application_id", app));
         free(body);
     }
     closedir(d);

@@ -85,6 +85,8 @@ const char *h_uuid(void);
 /* Queues one message without waiting (h_flush waits for all). 0 or -1. */
 int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *value, size_t len);
 /* Waits for every queued message's delivery report. 0 if all were delivered, else -1. */
+/* The oldest offset the broker keeps of a partition and the next one it will write. */
+int h_watermarks(h_env_t *h, const char *topic, int partition, int64_t *lo, int64_t *hi);
 int h_flush(h_env_t *h, int timeout_ms);
 
 /* Freezes the test's clock (LIC_CLOCK_FILE) at an RFC 3339 moment. */

@@ -128,16 +128,35 @@ static int unregistered(tally_t *t, char *out, size_t out_size)
     return n;
 }
 
+/* Restarts the test PostgreSQL (pg_ctl restart -m fast) and reconnects the harness. */
+static void restart_postgres(void)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "'%s/deploy/pg.sh' restart '%s' >/dev/null", getenv("LIC_SRC_DIR"),
+             getenv("LIC_TEST_PG_DIR"));
+    assert_int_equal(system(cmd), 0);
+    PQreset(env->db);
+    assert_int_equal(PQstatus(env->db), CONNECTION_OK);
+}
+
+/* Applications made non-compliant in each "SMTP down" fault. */
+#define REFUSALS 3
+
 static void faults_under_load(void **state)
 {
     (void)state;
     const char *secs_env = getenv("LIC_FAULT_SECONDS");
     int seconds = secs_env ? atoi(secs_env) : 40;
+    /* Long mode spaces the faults (every Nth round) so that the workers catch up in between,
+     * as the development broker deletes what a starved consumer has not read. */
+    const char *every_env = getenv("LIC_FAULT_EVERY");
+    int every = every_env && atoi(every_env) > 0 ? atoi(every_env) : 1;
     setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
     setenv("LIC_AGENCY_BREAKER_COOLDOWN_MS", "1000", 1);
+    setenv("LIC_AGENCY_TIMEOUT_MS", "1500", 1);
     env = h_setup("reliability_faults");
     h_start_sim(env);
-    h_start_smtp(env);
+    pid_t smtp = h_start_smtp(env);
     const char *names[] = {"intake",  "relay",  "dispatcher", "replies",   "timer",
                            "decider", "mailer", "actions",    "complaints"};
     enum { NW = sizeof(names) / sizeof(names[0]) };
@@ -145,18 +164,39 @@ static void faults_under_load(void **state)
     for (int i = 0; i < NW; i++)
         pids[i] = start(names[i]);
 
+    /* In this order, one a round (or every Nth); the two intake kills are apart. */
     fault_t faults[] = {
-        {"SIGKILL intake", 0},  {"SIGKILL dispatcher", 0},     {"SIGKILL replies", 0},
-        {"SIGKILL decider", 0}, {"SIGKILL relay", 0},          {"SIGTERM timer", 0},
-        {"broker down/up", 0},  {"produce errors", 0},         {"connections killed", 0},
-        {"agency 500s", 0},     {"SIGKILL intake (again)", 0},
+        {"SIGKILL intake", 0},
+        {"SIGKILL dispatcher", 0},
+        {"broker down/up", 0},
+        {"SIGKILL replies", 0},
+        {"produce errors", 0},
+        {"SIGKILL decider", 0},
+        {"fetch + offset commit errors", 0},
+        {"SIGKILL relay", 0},
+        {"leader change", 0},
+        {"SIGKILL intake (again)", 0},
+        {"SIGTERM timer", 0},
+        {"connections killed", 0},
+        {"PostgreSQL restarted", 0},
+        {"agency 500s", 0},
+        {"agency timeouts", 0},
+        {"agency refuses connections", 0},
+        {"duplicate replies", 0},
+        {"SMTP down for hearing notices", 0},
+        {"SIGKILL mailer", 0},
     };
     const int nfaults = (int)(sizeof(faults) / sizeof(faults[0]));
-    int produced = 0, bad = 0;
+    int produced = 0, bad = 0, nf = 0, refusals_made = 0;
+    const char *undo = NULL; /* the simulator's setting a fault changed, put back next round */
     tally_t tally;
     tally_open(&tally);
     int64_t until = util_mono_ms() + seconds * 1000L;
     for (int round = 0; util_mono_ms() < until; round++) {
+        if (undo) {
+            sim(undo);
+            undo = NULL;
+        }
         /* The load: 20 applications a round, and now and then one bad message. */
         assert_int_equal(h_produce_submissions_recorded(env, 20), 0);
         produced += 20;
@@ -164,7 +204,12 @@ static void faults_under_load(void **state)
             assert_int_equal(h_produce(env, APPS, "bad", "{\"not\": \"an event\"}", 19), 0);
             bad++;
         }
-        fault_t *f = &faults[round % nfaults];
+        if (round % every != 0) {
+            h_poll_interval(1500);
+            tally_read(&tally, 0, 0);
+            continue;
+        }
+        fault_t *f = &faults[nf++ % nfaults];
         int w = -1;
         if (!strcmp(f->name, "SIGKILL intake") || !strcmp(f->name, "SIGKILL intake (again)"))
             w = 0;
@@ -176,6 +221,8 @@ static void faults_under_load(void **state)
             w = 5;
         else if (!strcmp(f->name, "SIGKILL relay"))
             w = 1;
+        else if (!strcmp(f->name, "SIGKILL mailer"))
+            w = 6;
         if (w >= 0) {
             assert_int_equal(h_stop(env, pids[w], SIGKILL, 5000), 128 + SIGKILL);
             pids[w] = start(names[w]);
@@ -188,17 +235,70 @@ static void faults_under_load(void **state)
             assert_int_equal(h_broker(env, "broker up 2"), 0);
         } else if (!strcmp(f->name, "produce errors")) {
             assert_int_equal(h_broker(env, "error Produce NOT_LEADER_FOR_PARTITION 5"), 0);
+        } else if (!strcmp(f->name, "fetch + offset commit errors")) {
+            assert_int_equal(h_broker(env, "error Fetch NOT_LEADER_FOR_PARTITION 5"), 0);
+            assert_int_equal(h_broker(env, "error OffsetCommit COORDINATOR_NOT_AVAILABLE 3"), 0);
+        } else if (!strcmp(f->name, "leader change")) {
+            char cmd[120];
+            snprintf(cmd, sizeof(cmd), "leader %s %d %d",
+                     nf % 2 ? APPS : "agency.sanitary.replies.v1", nf % 3, 1 + nf % 3);
+            assert_int_equal(h_broker(env, cmd), 0);
         } else if (!strcmp(f->name, "connections killed")) {
             int n = h_kill_db_connections(env);
             print_message("terminated %d worker connections\n", n);
             assert_true(n > 0);
+        } else if (!strcmp(f->name, "PostgreSQL restarted")) {
+            restart_postgres();
         } else if (!strcmp(f->name, "agency 500s")) {
             sim("{\"agency\": \"industrial_safety\", \"fail_next\": 5}");
+        } else if (!strcmp(f->name, "agency timeouts")) {
+            /* Answers slower than the dispatcher's 1.5 s timeout for a round. */
+            sim("{\"agency\": \"sanitary\", \"response_delay_ms\": 2500}");
+            undo = "{\"agency\": \"sanitary\", \"response_delay_ms\": 0}";
+        } else if (!strcmp(f->name, "agency refuses connections")) {
+            sim("{\"refuse_ms\": 2000}");
+        } else if (!strcmp(f->name, "duplicate replies")) {
+            sim("{\"agency\": \"sanitary\", \"reply_twice\": true}");
+            undo = "{\"agency\": \"sanitary\", \"reply_twice\": false}";
+        } else if (!strcmp(f->name, "SMTP down for hearing notices")) {
+            /* With the SMTP server down, applications industrial safety finds non-compliant:
+             * each gets a refusal proposed and a hearing notice, which cannot be delivered
+             * until the server is back. */
+            h_stop(env, smtp, SIGTERM, 5000);
+            for (int i = 0; i < REFUSALS; i++) {
+                char id[UUID_STR_LEN], ctl[200];
+                util_uuid_v4(id);
+                snprintf(ctl, sizeof(ctl),
+                         "{\"agency\": \"industrial_safety\", \"application_id\": \"%s\","
+                         " \"verdict\": \"non_compliant\"}",
+                         id);
+                sim(ctl);
+                h_exec(env, "CREATE TABLE IF NOT EXISTS produced_ids (application_id text"
+                            " PRIMARY KEY)");
+                char ins[200];
+                snprintf(ins, sizeof(ins), "INSERT INTO produced_ids VALUES ('%s')", id);
+                h_exec(env, ins);
+                json_t *ev = h_submission(id, h_uuid(), NULL);
+                assert_int_equal(h_produce_event(env, APPS, ev), 0);
+                json_decref(ev);
+                produced++;
+                refusals_made++;
+            }
+            /* Up again once a notice has failed to go out. */
+            assert_true(h_wait_ll(env,
+                                  "SELECT (count(*) > 0)::int FROM email_outbox WHERE last_error"
+                                  " IS NOT NULL AND attempts > 0",
+                                  1, 120000));
+            smtp = h_start_smtp(env);
         }
         f->count++;
         h_poll_interval(1500);
         tally_read(&tally, 0, 0);
     }
+    if (undo)
+        sim(undo);
+    h_broker(env, "clear Fetch");
+    h_broker(env, "clear OffsetCommit");
     h_broker(env, "clear Produce");
     /* What the broker held: the development broker (librdkafka's mock cluster) has been seen
      * to drop a message it acknowledged while its brokers went down and up; that is the
@@ -208,7 +308,8 @@ static void faults_under_load(void **state)
     int broker_lost = produced + bad - on_topic - bad_on_topic;
     /* Settle: every application seen on the topic decided, every status event published. */
     if (!wait_q(on_topic, 240000,
-                "SELECT count(*) FROM applications WHERE stage = 'license_issued'")) {
+                "SELECT count(*) FROM applications WHERE stage IN ('license_issued',"
+                " 'refusal_proposed')")) {
         char missing[600];
         int n = unregistered(&tally, missing, sizeof(missing));
         print_message("on the topic, not registered: %d: %s\n", n, missing);
@@ -218,6 +319,32 @@ static void faults_under_load(void **state)
     assert_int_equal(unregistered(&tally, missing, sizeof(missing)), 0);
     tally_close(&tally);
     assert_true(wait_q(0, 60000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    /* A refusal was proposed exactly to the applications an agency found non-compliant, and
+     * each got its hearing notice through the SMTP outage (at least once: a mailer killed
+     * between the server's acceptance and its own record sends it again). */
+    assert_int_equal(q("SELECT count(*) FROM applications a WHERE (a.stage = 'refusal_proposed')"
+                       " <> EXISTS (SELECT 1 FROM agency_requests r WHERE r.application_id ="
+                       " a.application_id AND r.outcome = 'non_compliant')"),
+                     0);
+    long long refusals = q("SELECT count(*) FROM applications WHERE stage = 'refusal_proposed'");
+    assert_int_equal(refusals, refusals_made);
+    assert_true(
+        wait_q(refusals, 120000, "SELECT count(*) FROM email_outbox WHERE sent_at IS NOT NULL"));
+    assert_int_equal(q("SELECT count(*) FROM email_outbox"), refusals);
+    json_t *mails = h_mails(env);
+    json_t *subjects = json_object();
+    size_t mi;
+    json_t *mv;
+    json_array_foreach(mails, mi, mv)
+    {
+        json_object_set(subjects, json_string_value(json_object_get(mv, "application_id")),
+                        json_true());
+    }
+    long long delivered = (long long)json_array_size(mails);
+    long long distinct_notices = (long long)json_object_size(subjects);
+    json_decref(subjects);
+    json_decref(mails);
+    assert_int_equal(distinct_notices, refusals);
 
     /* The invariants. */
     char path[600];
@@ -247,10 +374,10 @@ static void faults_under_load(void **state)
         requests += json_integer_value(json_object_get(json_object_get(stats, ags[a]), "requests"));
     }
     json_decref(stats);
-    print_message("\n%-28s %s\n", "fault injected", "times");
+    print_message("\n%-32s %s\n", "fault injected", "times");
     int total = 0;
     for (int i = 0; i < nfaults; i++) {
-        print_message("%-28s %d\n", faults[i].name, faults[i].count);
+        print_message("%-32s %d\n", faults[i].name, faults[i].count);
         total += faults[i].count;
     }
     print_message("\nfaults %d, applications produced %d (on the topic %d; lost by the "
@@ -259,6 +386,8 @@ static void faults_under_load(void **state)
                   total, produced, on_topic, broker_lost, apps, lost, dup, bad_on_topic, dead,
                   requests, keys);
     assert_int_equal(violated, 0);
+    print_message("hearing notices %lld: delivered %lld e-mails (%lld distinct)\n", refusals,
+                  delivered, distinct_notices);
     assert_int_equal(lost, 0);
     assert_int_equal(dup, 0);
     assert_int_equal(dead, bad_on_topic);
