@@ -35,7 +35,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 port=${LIC_BENCH_PG_PORT:-55450}
-mport=${LIC_BENCH_METRICS_PORT:-55460}
+# Below the kernel's ephemeral range (32768-60999), where a client connection may hold a port.
+mport=${LIC_BENCH_METRICS_PORT:-31460}
 stack="$build/bench-stack"
 mkdir -p "$stack"
 rm -f "$stack"/*.log "$stack"/*.json "$stack"/bootstrap "$stack"/sim.port
@@ -69,7 +70,7 @@ next_port=$mport
 start_w() {
   local name=$1
   # The next port nobody listens on.
-  while ss -ltn "sport = :$next_port" | grep -q LISTEN; do next_port=$((next_port + 1)); done
+  while [ -n "$(ss -tanH "sport = :$next_port")" ]; do next_port=$((next_port + 1)); done
   wport[$name]=$next_port
   next_port=$((next_port + 1))
   LIC_METRICS_PORT=${wport[$name]} "$build/$name" 2>>"$stack/$name.log" &
