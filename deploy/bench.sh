@@ -14,8 +14,9 @@
 #   4. intake: N applications to awaiting_approvals with every status event published;
 #   5. baseline: the PostgreSQL write ceiling for the intake's own writes, batched as the intake
 #      batched them in phase 4 (pgbench with a script made by deploy/bench_ceiling.py);
-#   6. timers: T pending, D due: due timers fired per second, and the idle wake-up query's cost
-#      with T and with 10,000 pending;
+#   6. timers: T pending, D due (the reply windows of D/2 applications whose agencies never
+#      answered): due timers fired per second, from the commit that made them due to the last
+#      state change they caused; the idle wake-up query's cost with T and with 10,000 pending;
 #   7. memory: the whole system under a steady load for M minutes, RSS sampled.
 # Needs a build (cmake --build build); LIC_BENCH_BUILD_DIR picks another one.
 set -euo pipefail
