@@ -508,6 +508,10 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     mt_declare("lic_messages_dead_lettered_total", MT_COUNTER,
                "Messages sent to the dead-letter topic, per consumer.");
     mt_declare("lic_batches_total", MT_COUNTER, "Batches committed, per consumer.");
+    mt_declare("lic_consumer_offset_resets_total", MT_COUNTER,
+               "Offsets to read that the broker no longer had, per topic.");
+    mt_declare("lic_consumer_messages_lost_total", MT_COUNTER,
+               "Messages the broker deleted before they were consumed, per topic.");
     mt_declare("lic_batch_retries_total", MT_COUNTER,
                "Batch transactions retried (database errors, data not yet configured).");
     mt_declare("lic_batch_seconds", MT_HISTOGRAM,

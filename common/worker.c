@@ -31,3 +31,9 @@ db_t *wk_open_db(const char *app_name, int *exit_code)
     mt_ready("db", 1);
     return db;
 }
+
+int wk_exit(int code)
+{
+    mt_stop();
+    return code;
+}

@@ -14,4 +14,9 @@ void wk_init(const char *service);
  * migrations. NULL when stopped meanwhile; *exit_code is then what main() returns. */
 db_t *wk_open_db(const char *app_name, int *exit_code);
 
+/* Stops the metrics endpoint and the lag exporter (and its librdkafka threads) and returns
+ * `code`: main() returns through it, so no thread of ours is running while exit() tears the
+ * libraries down (OpenSSL's clean-up under a librdkafka thread crashed a worker at exit). */
+int wk_exit(int code);
+
 #endif

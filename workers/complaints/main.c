@@ -18,7 +18,7 @@ int main(void)
     char err[512];
     if (cal_load_file(cfg_get("CALENDAR_FILE"), &cw.cal, err, sizeof(err))) {
         log_error("cannot start: %s", err);
-        return 2;
+        return wk_exit(2);
     }
     int rc;
     db_t *db = wk_open_db("lic-complaints", &rc);
@@ -30,5 +30,5 @@ int main(void)
     }
     cal_free(cw.cal);
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

@@ -9,7 +9,7 @@ int main(void)
     int rc;
     db_t *db = wk_open_db("lic-decider", &rc);
     if (!db)
-        return rc;
+        return wk_exit(rc);
     char err[512];
     decider_t *d = decider_new(db, err, sizeof(err));
     if (d) {
@@ -21,5 +21,5 @@ int main(void)
     }
     db_close(db);
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

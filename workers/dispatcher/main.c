@@ -10,7 +10,7 @@ int main(void)
     wk_init("dispatcher");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         log_error("cannot initialise libcurl");
-        return 2;
+        return wk_exit(2);
     }
     int rc;
     db_t *db = wk_open_db("lic-dispatcher", &rc);
@@ -28,5 +28,5 @@ int main(void)
     }
     curl_global_cleanup();
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

@@ -18,7 +18,7 @@ int main(void)
     char err[512];
     if (intake_init(&in, err, sizeof(err))) {
         log_error("cannot start: %s", err);
-        return 2;
+        return wk_exit(2);
     }
     int rc;
     db_t *db = wk_open_db("lic-intake", &rc);
@@ -30,5 +30,5 @@ int main(void)
     }
     intake_free(&in);
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

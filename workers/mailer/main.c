@@ -9,7 +9,7 @@ int main(void)
 {
     wk_init("mailer");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return 2;
+        return wk_exit(2);
     int rc;
     db_t *db = wk_open_db("lic-mailer", &rc);
     if (db) {
@@ -20,5 +20,5 @@ int main(void)
     }
     curl_global_cleanup();
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

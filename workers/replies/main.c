@@ -11,7 +11,7 @@ int main(void)
     char err[512];
     if (replies_init(&rp, err, sizeof(err))) {
         log_error("cannot start: %s", err);
-        return 2;
+        return wk_exit(2);
     }
     int rc;
     db_t *db = wk_open_db("lic-replies", &rc);
@@ -24,5 +24,5 @@ int main(void)
     }
     replies_free(&rp);
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }

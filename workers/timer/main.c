@@ -9,11 +9,11 @@ int main(void)
     int rc;
     db_t *db = wk_open_db("lic-timer", &rc);
     if (!db)
-        return rc;
+        return wk_exit(rc);
     tw_t *tw = tw_new(db);
     rc = tw && tw_run(tw) == 0 ? 0 : 1;
     tw_free(tw);
     db_close(db);
     log_info("stopped");
-    return rc;
+    return wk_exit(rc);
 }
