@@ -41,7 +41,7 @@ static series_t series[MT_MAX_SERIES];
 static int nseries;
 static struct MHD_Daemon *daemon_;
 static pthread_t lag_thread;
-static atomic_int lag_running; /* read by the lag thread, cleared by mt_stop() */
+static atomic_int lag_running;             /* read by the lag thread, cleared by mt_stop() */
 static int ready_db = 0, ready_kafka = -1; /* -1: not a condition of this worker */
 static char service_name[32];
 
