@@ -106,3 +106,91 @@ db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *caus
     }
     return DB_OK;
 }
+
+int apv_lock_many(db_t *db, const char *ids, apv_locked_t *out, int max, json_t *index)
+{
+    db_rc_t rc;
+    const char *p[] = {ids};
+    PGresult *r = db_query_adhoc(db,
+                                 "SELECT application_id, stage, portal_ref,"
+                                 " extract(epoch FROM service_deadline)::bigint,"
+                                 " extract(epoch FROM registered_at)::bigint"
+                                 " FROM applications WHERE application_id = ANY ($1::uuid[])"
+                                 " ORDER BY application_id FOR UPDATE",
+                                 1, p, &rc);
+    if (!r)
+        return rc;
+    int n = 0;
+    for (int i = 0; i < PQntuples(r) && n < max; i++, n++) {
+        apv_locked_t *a = &out[n];
+        if (json_object_set_new(index, PQgetvalue(r, i, 0), json_integer(n))) {
+            PQclear(r);
+            return DB_ERR_RETRY;
+        }
+        snprintf(a->app.application_id, sizeof(a->app.application_id), "%s", PQgetvalue(r, i, 0));
+        a->app.stage = dom_stage_parse(PQgetvalue(r, i, 1));
+        snprintf(a->app.portal_ref, sizeof(a->app.portal_ref), "%s", PQgetvalue(r, i, 2));
+        a->app.service_deadline = (time_t)atoll(PQgetvalue(r, i, 3));
+        a->app.registered_at = (time_t)atoll(PQgetvalue(r, i, 4));
+        a->received = a->answered = 0;
+    }
+    PQclear(r);
+    /* The counts in a statement of their own, after the locks: a statement that waited for
+     * a lock re-reads the locked row but not its subqueries, which would miss what the
+     * holder of the lock committed (a reply, a receipt) - and with it a transition. */
+    r = db_query_adhoc(db,
+                       "SELECT application_id, count(*) FILTER (WHERE state = 'received'),"
+                       " count(*) FILTER (WHERE outcome IS NOT NULL) FROM agency_requests"
+                       " WHERE application_id = ANY ($1::uuid[]) GROUP BY application_id",
+                       1, p, &rc);
+    if (!r)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *k = json_object_get(index, PQgetvalue(r, i, 0));
+        if (!k)
+            continue;
+        apv_locked_t *a = &out[json_integer_value(k)];
+        a->received = atoi(PQgetvalue(r, i, 1));
+        a->answered = atoi(PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
+    return n;
+}
+
+db_rc_t apv_advance_batch(ob_batch_t *ob, apv_locked_t *a, time_t now, const ob_cause_t *cause)
+{
+    db_rc_t rc = DB_OK;
+    if (a->app.stage == STAGE_AWAITING_APPROVALS && a->received == 2) {
+        if ((rc = ob_batch_transition(ob, a->app.application_id, STAGE_AWAITING_APPROVALS,
+                                      STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)
+            return rc;
+        a->app.stage = STAGE_AWAITING_REPLIES;
+    }
+    if (a->app.stage == STAGE_AWAITING_REPLIES && a->answered == 2) {
+        if ((rc = ob_batch_transition(ob, a->app.application_id, STAGE_AWAITING_REPLIES,
+                                      STAGE_AWAITING_DECISION, now, cause)) != DB_OK)
+            return rc;
+        a->app.stage = STAGE_AWAITING_DECISION;
+    }
+    return rc;
+}
+
+db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)
+{
+    if (json_array_size(rows) == 0)
+        return DB_OK;
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text)
+        return DB_ERR_RETRY;
+    const char *p[] = {text, kind};
+    db_rc_t rc =
+        db_exec_adhoc(db,
+                      "INSERT INTO timers (application_id, kind, ref, due_at)"
+                      " SELECT t.application_id, $2, t.ref, t.due_at"
+                      " FROM json_to_recordset($1::json) AS t(application_id uuid, ref text,"
+                      " due_at timestamptz)"
+                      " ON CONFLICT (application_id, kind, ref) DO NOTHING",
+                      2, p);
+    free(text);
+    return rc;
+}

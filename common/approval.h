@@ -39,4 +39,28 @@ db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, con
 /* Moves a locked application on as far as its agency requests allow. */
 db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *cause);
 
+/* ---- the same for a batch of applications ---- */
+
+/* An application locked by apv_lock_many(), with its requests as they were then: how many
+ * the agencies confirmed receiving and how many have an outcome. The caller keeps the counts
+ * up to date with its own changes. */
+typedef struct {
+    apv_app_t app;
+    int received, answered;
+} apv_locked_t;
+
+/* Locks the applications whose ids are in `ids` (an array literal, db_array_t; duplicates
+ * allowed) in one statement, in id order - the order every batch locks them in - and reads
+ * them. Fills out[] (room for `max`) and `index` (a JSON object: id -> position in out[]).
+ * Returns how many were locked, or a negative db_rc_t. */
+int apv_lock_many(db_t *db, const char *ids, apv_locked_t *out, int max, json_t *index);
+
+/* apv_advance() for an application of the batch, by its counts: the transitions go into `ob`
+ * (see ob_batch_t). */
+db_rc_t apv_advance_batch(ob_batch_t *ob, apv_locked_t *a, time_t now, const ob_cause_t *cause);
+
+/* tm_schedule() for a batch of timers of one kind: `rows` is a JSON array of
+ * {application_id, ref, due_at (RFC 3339)}. One statement. */
+db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows);
+
 #endif

@@ -209,11 +209,12 @@ static db_rc_t drain(db_t *db, PGresult **last);
 /* Sends one statement (prepared once per connection) without waiting. Returns how many
  * results it will produce (1), 0 when an earlier deferred statement turned out to have failed
  * (db->deferred_rc), or -1. */
-static int send_statement(db_t *db, const char *sql, int nparams, const char *const *params)
+static int send_statement(db_t *db, const char *sql, int nparams, const char *const *params,
+                          int adhoc)
 {
     char name[16];
-    int fresh;
-    const char *stmt = stmt_name(db, sql, name, &fresh);
+    int fresh = 0;
+    const char *stmt = adhoc ? "" : stmt_name(db, sql, name, &fresh);
     db->issued++;
     if (!*stmt)
         return PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ? 1 : -1;
@@ -312,7 +313,8 @@ static void undefer(db_t *db)
     db->pending = 0;
 }
 
-PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc)
+static PGresult *query(db_t *db, const char *sql, int nparams, const char *const *params,
+                       db_rc_t *rc, int adhoc)
 {
     if (!db->conn) {
         snprintf(db->last_error, sizeof(db->last_error), "not connected");
@@ -322,7 +324,7 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
     if (db->deferring) {
         /* The statements before this one may have failed: their failure is this one's. */
         PGresult *res = NULL;
-        int n = db->deferred_rc == DB_OK ? send_statement(db, sql, nparams, params) : 0;
+        int n = db->deferred_rc == DB_OK ? send_statement(db, sql, nparams, params, adhoc) : 0;
         if (n < 0) {
             *rc = db->deferred_rc = classify(db, NULL);
             return NULL;
@@ -337,8 +339,8 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
         return NULL;
     }
     char name[16];
-    int fresh;
-    const char *stmt = stmt_name(db, sql, name, &fresh);
+    int fresh = 0;
+    const char *stmt = adhoc ? "" : stmt_name(db, sql, name, &fresh);
     db->issued++;
     PGresult *res = NULL;
     if (fresh) {
@@ -363,12 +365,23 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
     return NULL;
 }
 
-db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params)
+PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc)
+{
+    return query(db, sql, nparams, params, rc, 0);
+}
+
+PGresult *db_query_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
+                         db_rc_t *rc)
+{
+    return query(db, sql, nparams, params, rc, 1);
+}
+
+static db_rc_t exec(db_t *db, const char *sql, int nparams, const char *const *params, int adhoc)
 {
     if (db->conn && db->deferring) {
         if (db->deferred_rc != DB_OK)
             return db->deferred_rc;
-        int n = send_statement(db, sql, nparams, params);
+        int n = send_statement(db, sql, nparams, params, adhoc);
         if (n < 0)
             return db->deferred_rc = classify(db, NULL);
         if (n == 0)
@@ -379,9 +392,19 @@ db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *param
         return DB_OK;
     }
     db_rc_t rc;
-    PGresult *res = db_query(db, sql, nparams, params, &rc);
+    PGresult *res = query(db, sql, nparams, params, &rc, adhoc);
     PQclear(res);
     return rc;
+}
+
+db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    return exec(db, sql, nparams, params, 0);
+}
+
+db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    return exec(db, sql, nparams, params, 1);
 }
 
 db_rc_t db_begin(db_t *db)
@@ -437,6 +460,43 @@ char *db_bytea_hex(const void *buf, size_t len)
     }
     out[2 + len * 2] = '\0';
     return out;
+}
+
+int db_array_add(db_array_t *a, const char *v)
+{
+    size_t vl = strlen(v);
+    size_t need = a->len + vl + 3;
+    if (need > a->cap) {
+        size_t c = a->cap ? a->cap * 2 : 4096;
+        while (c < need)
+            c *= 2;
+        char *b = realloc(a->buf, c);
+        if (!b)
+            return -1;
+        a->buf = b;
+        a->cap = c;
+    }
+    if (a->len == 0)
+        a->buf[a->len++] = '{';
+    else
+        a->buf[a->len - 1] = ','; /* over the closing brace */
+    memcpy(a->buf + a->len, v, vl);
+    a->len += vl;
+    a->buf[a->len++] = '}';
+    a->buf[a->len] = '\0';
+    a->count++;
+    return 0;
+}
+
+const char *db_array_text(const db_array_t *a)
+{
+    return a->len ? a->buf : "{}";
+}
+
+void db_array_free(db_array_t *a)
+{
+    free(a->buf);
+    memset(a, 0, sizeof(*a));
 }
 
 int db_wait_notify(db_t *db, long timeout_ms)

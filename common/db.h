@@ -46,6 +46,15 @@ PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *pa
 /* db_query() for statements whose rows are not needed. */
 db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params);
 
+/* The same, but planned at every execution with the tables' sizes of the moment (an unnamed
+ * statement): for the statements that read or write a batch of rows through a join or an
+ * array. A prepared statement keeps the generic plan it got when its tables were small - a
+ * sequential scan joined by hash - for the life of the connection, and it grows with the
+ * table. Planning costs a fraction of a millisecond, once a batch. */
+PGresult *db_query_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
+                         db_rc_t *rc);
+db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const *params);
+
 /* Deferred writes, for a transaction that writes many rows: from here to the next
  * db_commit() or db_rollback(), db_exec() only sends its statement (libpq's pipeline mode)
  * and returns DB_OK; the results are read every DB_DEFER_WINDOW statements, at a db_query()
@@ -75,4 +84,20 @@ int db_wait_notify(db_t *db, long timeout_ms);
 /* A bytea input literal ("\x" and hex digits) for `len` bytes, for a text-format parameter.
  * Returns a new buffer the caller frees, or NULL on out of memory. */
 char *db_bytea_hex(const void *buf, size_t len);
+
+/* A PostgreSQL array literal ("{a,b,...}") of plain elements - uuids, integers - built for one
+ * text-format parameter (`= ANY ($1::uuid[])`), so a batch is read or written in one
+ * statement. Zero-initialise, add, read db_array_text(), free. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    size_t count;
+} db_array_t;
+
+/* Appends `v` (no quoting: it must not contain commas, braces, quotes or spaces). 0, or -1
+ * when out of memory. */
+int db_array_add(db_array_t *a, const char *v);
+/* The literal; "{}" when nothing was added. */
+const char *db_array_text(const db_array_t *a);
+void db_array_free(db_array_t *a);
 #endif

@@ -375,6 +375,79 @@ static void thousand_with_limit(void **state)
         wait_q(1000, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
 }
 
+/* A receipt recorded while the replies worker holds the application: both agencies' replies
+ * came before the sanitary receipt (the replies worker records them, nothing moves yet: one
+ * request not received). The dispatcher gets the receipt, waits for the application's lock,
+ * and once the replies commit must see both outcomes: the application goes on to
+ * awaiting_decision. (Reading the counts in the statement that waited for the lock gives the
+ * counts from before the replies, and the application stays in awaiting_replies for good.) */
+static void receipt_after_replies_under_lock(void **state)
+{
+    (void)state;
+    setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
+    setenv("LIC_AGENCY_RETRY_MAX_MS", "200", 1);
+    setenv("LIC_AGENCY_BREAKER_COOLDOWN_MS", "200", 1);
+    env = h_setup("agencies_receipt_lock");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"silent\"}",
+                              "{\"agency\": \"sanitary\", \"verdict\": \"silent\","
+                              " \"fail_next\": 1000000}",
+                              NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000011";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety' AND state = 'received'",
+                       id));
+    assert_true(wait_q(1, 10000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND state = 'pending' AND attempts >= 2",
+                       id));
+    /* The sanitary unit takes the next attempt and answers it 2 s later. */
+    sim("{\"agency\": \"sanitary\", \"fail_next\": 0, \"response_delay_ms\": 2000}");
+    for (int64_t until = util_mono_ms() + 10000;
+         sim_stat("sanitary", "in_flight") != 1 && util_mono_ms() < until;)
+        util_sleep_ms(20);
+    assert_int_equal(sim_stat("sanitary", "in_flight"), 1);
+    /* Meanwhile what the replies worker does with both replies, in a transaction left
+     * open; the dispatcher, with the receipt, waits for the lock. */
+    char conninfo[600], sql[400];
+    snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=%s user=%s", PQhost(env->db),
+             PQport(env->db), PQdb(env->db), PQuser(env->db));
+    PGconn *holder = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    snprintf(sql, sizeof(sql),
+             "BEGIN; SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
+             " UPDATE agency_requests SET outcome = 'compliant', outcome_at = now()"
+             " WHERE application_id = '%s'",
+             id, id);
+    PGresult *r = PQexec(holder, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_true(wait_q(1, 10000,
+                       "SELECT count(*) FROM pg_locks WHERE NOT granted AND %d = ANY"
+                       " (pg_blocking_pids(pid))",
+                       PQbackendPID(holder)));
+    r = PQexec(holder, "COMMIT");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(holder);
+    assert_true(wait_q(1, 10000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s'",
+                  id),
+               "none>registered registered>awaiting_approvals awaiting_approvals>awaiting_replies"
+               " awaiting_replies>awaiting_decision");
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND state = 'received'",
+                       id),
+                     2);
+}
+
 /* No sanitary unit for the application's region: the industrial-safety request goes out and an
  * incident is raised for the missing one. Once the operator adds the unit, resolves the incident
  * and reloads the dispatcher (SIGHUP), the missing request is created and the approval completes.
@@ -448,6 +521,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(forged_and_duplicate, teardown),
         cmocka_unit_test_teardown(thousand_with_limit, teardown),
         cmocka_unit_test_teardown(unit_missing_then_added, teardown),
+        cmocka_unit_test_teardown(receipt_after_replies_under_lock, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -114,51 +114,61 @@ void dispatcher_reload(dispatcher_t *d)
 
 /* ---- creating requests (¶11): one per agency, id and body stored before any attempt ---- */
 
-static const char *BASE_SQL =
-    "SELECT jsonb_build_object("
-    " 'application_id', a.application_id,"
-    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"
-    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"
-    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"
-    "   WHERE s.application_id = a.application_id),"
-    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"
-    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
-    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"
-    "   ORDER BY d.seq) FROM application_documents d"
-    "   WHERE d.application_id = a.application_id), '[]'::jsonb))::text,"
-    " b.region, extract(epoch FROM a.completeness_due)::bigint"
-    " FROM applications a JOIN applicants p USING (application_id)"
-    " JOIN production_bases b USING (application_id) WHERE a.application_id = $1";
+#define CREATE_PAGE 200
+#define CREATE_PAGE_S "200"
 
-static db_rc_t create_for(dispatcher_t *d, const char *app_id, time_t now)
+/* A page of applications waiting for their requests, locked (SKIP LOCKED: another
+ * dispatcher takes the next page), each with what every request repeats (CONTRACT.md:
+ * the applicant, subtypes, production base, documents), its region and the 2-WD limit for
+ * sending. New applications come from the partial index of those never handled; the sweep
+ * (every minute and after a reload) also finds those still short of a request, e.g. when an
+ * agency unit was missing and its incident has been resolved. */
+#define PAGE_SQL(where)                                                                            \
+    "WITH page AS (SELECT application_id, registered_at FROM applications a WHERE " where          \
+    " ORDER BY registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED)"                      \
+    " SELECT a.application_id, jsonb_build_object("                                                \
+    " 'application_id', a.application_id,"                                                         \
+    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"             \
+    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"                                     \
+    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"           \
+    "   WHERE s.application_id = a.application_id),"                                               \
+    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"            \
+    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("               \
+    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"            \
+    "   ORDER BY d.seq) FROM application_documents d"                                              \
+    "   WHERE d.application_id = a.application_id), '[]'::jsonb))::text,"                          \
+    " b.region, extract(epoch FROM a.completeness_due)::bigint"                                    \
+    " FROM page JOIN applications a USING (application_id)"                                        \
+    " LEFT JOIN applicants p USING (application_id)"                                               \
+    " LEFT JOIN production_bases b USING (application_id) ORDER BY page.registered_at"
+
+static const char *NEW_SQL =
+    PAGE_SQL("a.stage = 'awaiting_approvals' AND a.approvals_requested_at IS NULL");
+static const char *SWEEP_SQL =
+    PAGE_SQL("a.stage = 'awaiting_approvals' AND (SELECT count(*) FROM agency_requests q"
+             " WHERE q.application_id = a.application_id) + (SELECT count(*) FROM incidents i"
+             " WHERE i.application_id = a.application_id AND i.kind = 'agency_unit_missing'"
+             " AND i.resolved_at IS NULL) < 2");
+
+/* The two requests (¶11) of the application in row `i` of a page, added to `rows`; an agency
+ * without a unit for the region gets an incident instead. */
+static db_rc_t requests_for(dispatcher_t *d, PGresult *page, int i, const char *due_s, json_t *rows)
 {
-    db_rc_t rc;
-    const char *p[] = {app_id};
-    PGresult *r = db_query(d->db, BASE_SQL, 1, p, &rc);
-    if (!r)
-        return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return DB_ERR_DATA;
+    const char *app_id = PQgetvalue(page, i, 0);
+    if (PQgetisnull(page, i, 2)) {
+        /* The intake writes the applicant and base with the application: never expected. */
+        return apv_incident(d->db, app_id, "application_data_missing", "",
+                            "the application has no applicant or production base row; no"
+                            " approval request can be made",
+                            clock_now());
     }
-    json_t *base = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-    char region[32], send_due[40];
-    snprintf(region, sizeof(region), "%s", PQgetvalue(r, 0, 1));
-    util_rfc3339_utc((time_t)atoll(PQgetvalue(r, 0, 2)), send_due, sizeof(send_due));
-    PQclear(r);
+    json_t *base = json_loads(PQgetvalue(page, i, 1), 0, NULL);
     if (!base)
         return DB_ERR_DATA;
-    time_t due;
-    char err[256], due_s[40];
-    /* The agency's own receipt time starts the window; until it answers, the request
-     * announces the window as it would run from now. */
-    if (cal_add_working_days(d->cal, now, 10, &due, err, sizeof(err))) {
-        log_error("cannot compute reply_due_at: %s", err);
-        json_decref(base);
-        return DB_ERR_RETRY;
-    }
-    cal_format(due, due_s, sizeof(due_s));
-    rc = DB_OK;
+    const char *region = PQgetvalue(page, i, 2);
+    char send_due[40];
+    util_rfc3339_utc((time_t)atoll(PQgetvalue(page, i, 3)), send_due, sizeof(send_due));
+    db_rc_t rc = DB_OK;
     for (int a = 0; a < AG_COUNT && rc == DB_OK; a++) {
         const char *url = ag_unit_url(&d->ag, (ag_agency_t)a, region);
         if (!url) {
@@ -177,65 +187,80 @@ static db_rc_t create_for(dispatcher_t *d, const char *app_id, time_t now)
         json_object_set_new(body, "region", json_string(region));
         json_object_set_new(body, "reply_topic", json_string(ag_reply_topic((ag_agency_t)a)));
         json_object_set_new(body, "reply_due_at", json_string(due_s));
-        char *text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        const char *pi[] = {id, app_id, ag_name((ag_agency_t)a), region, url, text, send_due};
-        rc = db_exec(d->db,
-                     "INSERT INTO agency_requests (request_id, application_id, agency, region,"
-                     " base_url, body, next_attempt_at, send_due)"
-                     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, now(), $7)"
-                     " ON CONFLICT (application_id, agency) DO NOTHING",
-                     7, pi);
-        free(text);
+        if (json_array_append_new(
+                rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "request_id", id, "application_id",
+                                app_id, "agency", ag_name((ag_agency_t)a), "region", region,
+                                "base_url", url, "body", body, "send_due", send_due)))
+            rc = DB_ERR_RETRY;
     }
     json_decref(base);
     return rc;
 }
 
-#define CREATE_PAGE 200
-#define CREATE_PAGE_S "200"
-
-/* Creates the missing requests of applications waiting for them. Returns how many
- * applications were handled, or a negative db_rc_t. */
+/* Creates the missing requests of a page of applications waiting for them, with the id and
+ * body of each stored before any attempt. Returns how many applications were handled, or a
+ * negative db_rc_t. */
 static int create_requests(dispatcher_t *d, int sweep)
 {
     db_rc_t rc = db_begin(d->db);
     if (rc != DB_OK)
         return rc;
-    /* New applications come from the partial index of those never handled; the sweep (every
-     * minute and after a reload) also finds those still short of a request, e.g. when an
-     * agency unit was missing and its incident has been resolved. */
-    PGresult *r =
-        sweep ? db_query(d->db,
-                         "SELECT a.application_id FROM applications a"
-                         " WHERE a.stage = 'awaiting_approvals' AND (SELECT count(*)"
-                         " FROM agency_requests q WHERE q.application_id = a.application_id)"
-                         " + (SELECT count(*) FROM incidents i WHERE i.application_id ="
-                         " a.application_id AND i.kind = 'agency_unit_missing'"
-                         " AND i.resolved_at IS NULL) < 2"
-                         " ORDER BY a.registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
-                         0, NULL, &rc)
-              : db_query(d->db,
-                         "SELECT application_id FROM applications"
-                         " WHERE stage = 'awaiting_approvals' AND approvals_requested_at IS NULL"
-                         " ORDER BY registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED",
-                         0, NULL, &rc);
+    PGresult *r = db_query_adhoc(d->db, sweep ? SWEEP_SQL : NEW_SQL, 0, NULL, &rc);
     if (!r) {
         db_rollback(d->db);
         return rc;
     }
     int n = PQntuples(r);
-    time_t now = clock_now();
+    time_t due;
+    char err[256], due_s[40];
+    /* The agency's own receipt time starts the window; until it answers, the request
+     * announces the window as it would run from now. */
+    if (cal_add_working_days(d->cal, clock_now(), 10, &due, err, sizeof(err))) {
+        log_error("cannot compute reply_due_at: %s", err);
+        PQclear(r);
+        db_rollback(d->db);
+        return DB_ERR_RETRY;
+    }
+    cal_format(due, due_s, sizeof(due_s));
+    json_t *rows = json_array();
+    db_array_t ids = {0};
+    if (!rows)
+        rc = DB_ERR_RETRY;
+    if (rc == DB_OK)
+        rc = db_defer(d->db);
     for (int i = 0; i < n && rc == DB_OK; i++) {
-        rc = create_for(d, PQgetvalue(r, i, 0), now);
-        const char *p[] = {PQgetvalue(r, i, 0)};
-        if (rc == DB_OK)
-            rc = db_exec(d->db,
-                         "UPDATE applications SET approvals_requested_at = now()"
-                         " WHERE application_id = $1 AND approvals_requested_at IS NULL",
-                         1, p);
+        rc = requests_for(d, r, i, due_s, rows);
+        if (rc == DB_OK && db_array_add(&ids, PQgetvalue(r, i, 0)))
+            rc = DB_ERR_RETRY;
     }
     PQclear(r);
+    char *text = rc == DB_OK ? json_dumps(rows, JSON_COMPACT) : NULL;
+    if (rc == DB_OK && !text)
+        rc = DB_ERR_RETRY;
+    if (rc == DB_OK && json_array_size(rows)) {
+        const char *p[] = {text};
+        rc = db_exec_adhoc(
+            d->db,
+            "INSERT INTO agency_requests (request_id, application_id, agency, region,"
+            " base_url, body, next_attempt_at, send_due)"
+            " SELECT t.request_id, t.application_id, t.agency, t.region, t.base_url,"
+            " t.body, now(), t.send_due"
+            " FROM json_to_recordset($1::json) AS t(request_id uuid, application_id uuid,"
+            " agency text, region text, base_url text, body jsonb, send_due timestamptz)"
+            " ON CONFLICT (application_id, agency) DO NOTHING",
+            1, p);
+    }
+    free(text);
+    json_decref(rows);
+    if (rc == DB_OK && ids.count) {
+        const char *p[] = {db_array_text(&ids)};
+        rc = db_exec_adhoc(
+            d->db,
+            "UPDATE applications SET approvals_requested_at = now()"
+            " WHERE application_id = ANY ($1::uuid[]) AND approvals_requested_at IS NULL",
+            1, p);
+    }
+    db_array_free(&ids);
     if (rc == DB_OK)
         rc = db_commit(d->db);
     else
@@ -390,7 +415,7 @@ static int claim(dispatcher_t *d)
         rc = db_exec(d->db, "SET LOCAL synchronous_commit = off", 0, NULL);
     PGresult *r = NULL;
     if (rc == DB_OK)
-        r = db_query(
+        r = db_query_adhoc(
             d->db,
             "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
             " AND agency = $1 AND next_attempt_at <= now()"
@@ -425,51 +450,122 @@ static int claim(dispatcher_t *d)
 
 typedef enum { RES_RECEIVED, RES_TRANSIENT, RES_REJECTED } result_kind_t;
 
-static db_rc_t record_received(dispatcher_t *d, flight_t *f, long status, time_t received_at)
+static int by_application(const void *a, const void *b)
 {
+    return strcmp((*(flight_t *const *)a)->application_id, (*(flight_t *const *)b)->application_id);
+}
+
+/* Records the receipts of f[] (each with res_kind RES_RECEIVED), set-based: the applications
+ * locked in one statement (in id order, as every batch locks them), the requests marked
+ * received in one, then their reply-window timers, status events and the applications'
+ * transitions written as a few statements whatever the count (¶12: the 10 WD run from the
+ * agency's own receipt time). A request already recorded (a repeated attempt) changes
+ * nothing. */
+static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n)
+{
+    db_t *db = d->db;
+    db_rc_t rc = DB_OK;
     time_t now = clock_now();
-    time_t due;
-    char err[256];
-    /* ¶12: 10 WD from the agency's receipt. */
-    if (cal_add_working_days(d->cal, received_at, 10, &due, err, sizeof(err))) {
-        log_error("cannot compute the reply window: %s", err);
-        return DB_ERR_RETRY;
+    db_array_t app_ids = {0};
+    apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
+    json_t *index = json_object(), *rows = json_array(), *timers = json_array();
+    json_t *updated = json_object();
+    time_t *dues = calloc((size_t)n, sizeof(*dues));
+    PGresult *r = NULL;
+    ob_batch_t ob;
+    ob_batch_init(&ob);
+    if (!apps || !index || !rows || !timers || !updated || !dues || !ob.events) {
+        rc = DB_ERR_RETRY;
+        goto out;
     }
-    apv_app_t app;
-    db_rc_t rc = apv_lock(d->db, f->application_id, &app);
-    if (rc != DB_OK)
-        return rc;
-    char rs[40], ds[40], st[16];
-    util_rfc3339_utc(received_at, rs, sizeof(rs));
-    util_rfc3339_utc(due, ds, sizeof(ds));
-    snprintf(st, sizeof(st), "%ld", status);
-    const char *p[] = {f->request_id, rs, ds, st};
-    PGresult *r = db_query(d->db,
-                           "UPDATE agency_requests SET state = 'received', received_at = $2,"
-                           " reply_due_at = $3, last_status = $4, last_error = NULL"
-                           " WHERE request_id = $1 AND state = 'pending'",
-                           4, p, &rc);
+    for (int i = 0; i < n; i++) {
+        char err[256], rs[40], ds[40];
+        if (cal_add_working_days(d->cal, f[i]->res_received_at, 10, &dues[i], err, sizeof(err))) {
+            log_error("cannot compute the reply window: %s", err);
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+        util_rfc3339_utc(f[i]->res_received_at, rs, sizeof(rs));
+        util_rfc3339_utc(dues[i], ds, sizeof(ds));
+        if (db_array_add(&app_ids, f[i]->application_id) ||
+            json_array_append_new(
+                rows, json_pack("{s:s,s:s,s:s,s:i}", "request_id", f[i]->request_id, "received_at",
+                                rs, "reply_due_at", ds, "status", (int)f[i]->res_status))) {
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+    }
+    int napps = apv_lock_many(db, db_array_text(&app_ids), apps, n, index);
+    if (napps < 0) {
+        rc = napps;
+        goto out;
+    }
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text) {
+        rc = DB_ERR_RETRY;
+        goto out;
+    }
+    const char *p[] = {text};
+    r = db_query_adhoc(
+        db,
+        "UPDATE agency_requests q SET state = 'received', received_at = v.received_at,"
+        " reply_due_at = v.reply_due_at, last_status = v.status, last_error = NULL"
+        " FROM json_to_recordset($1::json) AS v(request_id uuid,"
+        " received_at timestamptz, reply_due_at timestamptz, status integer)"
+        " WHERE q.request_id = v.request_id AND q.state = 'pending'"
+        " RETURNING q.request_id",
+        1, p, &rc);
+    free(text);
     if (!r)
-        return rc;
-    int updated = atoi(PQcmdTuples(r));
+        goto out;
+    for (int i = 0; i < PQntuples(r); i++)
+        json_object_set_new(updated, PQgetvalue(r, i, 0), json_true());
     PQclear(r);
-    if (updated == 0)
-        return DB_OK; /* already recorded (a repeated attempt): nothing changes */
-    if ((rc = tm_schedule(d->db, f->application_id, TIMER_AGENCY_REPLY, f->request_id, due)) !=
-        DB_OK)
-        return rc;
-    char rfmt[40], dfmt[40];
-    cal_format(received_at, rfmt, sizeof(rfmt));
-    cal_format(due, dfmt, sizeof(dfmt));
-    json_t *detail =
-        json_pack("{s:s,s:s,s:s,s:s}", "agency", ag_name((ag_agency_t)f->agency), "request_id",
-                  f->request_id, "received_at", rfmt, "reply_due_at", dfmt);
-    if ((rc = ob_status_event(d->db, SOURCE, f->application_id, app.portal_ref,
-                              "approvals_requested", now, app.service_deadline, detail,
-                              f->request_id)) != DB_OK)
-        return rc;
+    r = NULL;
+    if ((rc = db_defer(db)) != DB_OK)
+        goto out;
     ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, ACTOR};
-    return apv_advance(d->db, &app, now, &cause);
+    for (int i = 0; i < n && rc == DB_OK; i++) {
+        if (!json_object_get(updated, f[i]->request_id))
+            continue; /* already recorded */
+        json_t *ai = json_object_get(index, f[i]->application_id);
+        if (!ai) {
+            rc = DB_ERR_DATA; /* no such application */
+            break;
+        }
+        apv_locked_t *a = &apps[json_integer_value(ai)];
+        char ds[40], rfmt[40], dfmt[40];
+        util_rfc3339_utc(dues[i], ds, sizeof(ds));
+        json_array_append_new(timers,
+                              json_pack("{s:s,s:s,s:s}", "application_id", f[i]->application_id,
+                                        "ref", f[i]->request_id, "due_at", ds));
+        cal_format(f[i]->res_received_at, rfmt, sizeof(rfmt));
+        cal_format(dues[i], dfmt, sizeof(dfmt));
+        json_t *detail =
+            json_pack("{s:s,s:s,s:s,s:s}", "agency", ag_name((ag_agency_t)f[i]->agency),
+                      "request_id", f[i]->request_id, "received_at", rfmt, "reply_due_at", dfmt);
+        rc = ob_batch_status_event(&ob, SOURCE, f[i]->application_id, a->app.portal_ref,
+                                   "approvals_requested", now, a->app.service_deadline, detail,
+                                   f[i]->request_id);
+        a->received++;
+        if (rc == DB_OK)
+            rc = apv_advance_batch(&ob, a, now, &cause);
+    }
+    if (rc == DB_OK)
+        rc = tm_schedule_many(db, TIMER_AGENCY_REPLY, timers);
+    if (rc == DB_OK)
+        rc = ob_batch_flush(db, &ob);
+out:
+    PQclear(r);
+    db_array_free(&app_ids);
+    free(apps);
+    free(dues);
+    json_decref(index);
+    json_decref(rows);
+    json_decref(timers);
+    json_decref(updated);
+    ob_batch_free(&ob);
+    return rc;
 }
 
 static db_rc_t record_failure(dispatcher_t *d, flight_t *f, result_kind_t kind, long status,
@@ -532,14 +628,14 @@ static db_rc_t record_failure(dispatcher_t *d, flight_t *f, result_kind_t kind, 
 /* Runs `fn` in a transaction, retrying transient database errors a few times. A result that
  * still cannot be recorded is left to the lease: the request is sent again with the same
  * Idempotency-Key, and the agency's 409 repeats its receipt. */
-static void record(dispatcher_t *d, flight_t *f, result_kind_t kind, long status,
-                   time_t received_at, const char *error)
+static void record(dispatcher_t *d, flight_t *f)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
         db_rc_t rc = db_begin(d->db);
         if (rc == DB_OK)
-            rc = kind == RES_RECEIVED ? record_received(d, f, status, received_at)
-                                      : record_failure(d, f, kind, status, error);
+            rc = f->res_kind == RES_RECEIVED ? record_receipts(d, &f, 1)
+                                             : record_failure(d, f, (result_kind_t)f->res_kind,
+                                                              f->res_status, f->res_error);
         if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
             return;
         db_rollback(d->db);
@@ -562,26 +658,32 @@ static void set_result(flight_t *f, result_kind_t kind, long status, time_t rece
     snprintf(f->res_error, sizeof(f->res_error), "%s", error ? error : "");
 }
 
-static db_rc_t record_one(dispatcher_t *d, flight_t *f)
-{
-    return f->res_kind == RES_RECEIVED
-               ? record_received(d, f, f->res_status, f->res_received_at)
-               : record_failure(d, f, (result_kind_t)f->res_kind, f->res_status, f->res_error);
-}
-
-/* Records the results of finished requests in one transaction with deferred writes. When
- * that fails on the data, each is recorded on its own (record()), so one cannot hold back
- * the others. */
+/* Records the results of finished requests in one transaction with deferred writes: the
+ * failures one by one (they are few), the receipts together (record_receipts()). When that
+ * fails on the data, each is recorded on its own (record()), so one cannot hold back the
+ * others. */
 static void record_all(dispatcher_t *d, flight_t **done, int n)
 {
     if (n == 0)
         return;
+    /* Receipts first, in application order. */
+    int nrec = 0;
+    for (int i = 0; i < n; i++)
+        if (done[i]->res_kind == RES_RECEIVED) {
+            flight_t *t = done[nrec];
+            done[nrec++] = done[i];
+            done[i] = t;
+        }
+    qsort(done, (size_t)nrec, sizeof(*done), by_application);
     for (int attempt = 0; attempt < 5; attempt++) {
         db_rc_t rc = db_begin(d->db);
         if (rc == DB_OK)
             rc = db_defer(d->db);
-        for (int i = 0; i < n && rc == DB_OK; i++)
-            rc = record_one(d, done[i]);
+        if (rc == DB_OK && nrec)
+            rc = record_receipts(d, done, nrec);
+        for (int i = nrec; i < n && rc == DB_OK; i++)
+            rc = record_failure(d, done[i], (result_kind_t)done[i]->res_kind, done[i]->res_status,
+                                done[i]->res_error);
         if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
             return;
         db_rollback(d->db);
@@ -593,8 +695,7 @@ static void record_all(dispatcher_t *d, flight_t **done, int n)
         util_sleep_ms(util_backoff_ms(attempt, 50, 2000));
     }
     for (int i = 0; i < n; i++)
-        record(d, done[i], (result_kind_t)done[i]->res_kind, done[i]->res_status,
-               done[i]->res_received_at, done[i]->res_error);
+        record(d, done[i]);
 }
 
 static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)

@@ -171,8 +171,8 @@ int relay_publish_once(relay_t *r, int max)
     int result = marked;
     if (marked > 0) {
         const char *pm[] = {ids};
-        if (db_exec(r->db, "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", 1,
-                    pm) != DB_OK)
+        if (db_exec_adhoc(r->db, "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                          1, pm) != DB_OK)
             result = -1;
     }
     free(ids);

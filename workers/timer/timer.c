@@ -152,42 +152,11 @@ static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
 
 /* ---- reply windows in bulk -------------------------------------------------------------- */
 
-/* An application of the batch: its state as locked, and what the batch changed. */
-typedef struct {
-    apv_app_t app;
-    int received, answered;
-} bulk_app_t;
-
 /* The row index of `key` in `index` (a JSON object of integers), or -1. */
 static int index_of(const json_t *index, const char *key)
 {
     json_t *v = json_object_get(index, key);
     return v ? (int)json_integer_value(v) : -1;
-}
-
-/* Appends `v` to a PostgreSQL array literal of uuids or integers being built in *buf. */
-static int arr_add(char **buf, size_t *len, size_t *cap, const char *v)
-{
-    size_t need = *len + strlen(v) + 3;
-    if (need > *cap) {
-        size_t c = *cap ? *cap * 2 : 4096;
-        while (c < need)
-            c *= 2;
-        char *b = realloc(*buf, c);
-        if (!b)
-            return -1;
-        *buf = b;
-        *cap = c;
-    }
-    if (*len == 0)
-        (*buf)[(*len)++] = '{';
-    else
-        (*buf)[*len - 1] = ',';
-    memcpy(*buf + *len, v, strlen(v));
-    *len += strlen(v);
-    (*buf)[(*len)++] = '}';
-    (*buf)[*len] = '\0';
-    return 0;
 }
 
 /* Fires the claimed reply-window timers rows[] of `r` (their refs are uuids) with deferred
@@ -200,10 +169,8 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
 {
     db_t *db = tw->db;
     db_rc_t rc = DB_OK;
-    char *refs = NULL, *ids = NULL, *deemed = NULL;
-    size_t rl = 0, rcap = 0, il = 0, icap = 0, dl = 0, dcap = 0;
-    bulk_app_t *apps = calloc((size_t)nrows, sizeof(*apps));
-    int napps = 0;
+    db_array_t refs = {0}, ids = {0}, deemed = {0}, app_ids = {0};
+    apv_locked_t *apps = calloc((size_t)nrows, sizeof(*apps));
     PGresult *q = NULL;
     /* Applications and requests by id: a batch has thousands of each. */
     json_t *app_index = json_object(), *req_index = json_object();
@@ -214,45 +181,25 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
         goto out;
     }
     for (int i = 0; i < nrows; i++)
-        if (arr_add(&refs, &rl, &rcap, PQgetvalue(r, rows[i], 3)) ||
-            arr_add(&ids, &il, &icap, PQgetvalue(r, rows[i], 0))) {
+        if (db_array_add(&refs, PQgetvalue(r, rows[i], 3)) ||
+            db_array_add(&ids, PQgetvalue(r, rows[i], 0)) ||
+            db_array_add(&app_ids, PQgetvalue(r, rows[i], 1))) {
             rc = DB_ERR_RETRY;
             goto out;
         }
     /* Every application of the batch locked, in one order, with its requests' counts; then
      * each timer's request, locked. */
-    const char *pl[] = {refs};
-    q = db_query(db,
-                 "SELECT a.application_id, a.stage, a.portal_ref,"
-                 " extract(epoch FROM a.service_deadline)::bigint,"
-                 " extract(epoch FROM a.registered_at)::bigint,"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " a.application_id AND x.state = 'received'),"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " a.application_id AND x.outcome IS NOT NULL)"
-                 " FROM applications a WHERE a.application_id IN (SELECT application_id FROM"
-                 " agency_requests WHERE request_id = ANY ($1::uuid[]))"
-                 " ORDER BY a.application_id FOR UPDATE OF a",
-                 1, pl, &rc);
-    if (!q)
+    int napps = apv_lock_many(db, db_array_text(&app_ids), apps, nrows, app_index);
+    if (napps < 0) {
+        rc = napps;
         goto out;
-    for (int i = 0; i < PQntuples(q) && napps < nrows; i++) {
-        bulk_app_t *b = &apps[napps];
-        json_object_set_new(app_index, PQgetvalue(q, i, 0), json_integer(napps++));
-        snprintf(b->app.application_id, sizeof(b->app.application_id), "%s", PQgetvalue(q, i, 0));
-        b->app.stage = dom_stage_parse(PQgetvalue(q, i, 1));
-        snprintf(b->app.portal_ref, sizeof(b->app.portal_ref), "%s", PQgetvalue(q, i, 2));
-        b->app.service_deadline = (time_t)atoll(PQgetvalue(q, i, 3));
-        b->app.registered_at = (time_t)atoll(PQgetvalue(q, i, 4));
-        b->received = atoi(PQgetvalue(q, i, 5));
-        b->answered = atoi(PQgetvalue(q, i, 6));
     }
-    PQclear(q);
-    q = db_query(db,
-                 "SELECT request_id, application_id, agency, outcome IS NULL,"
-                 " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
-                 " WHERE request_id = ANY ($1::uuid[]) FOR UPDATE",
-                 1, pl, &rc);
+    const char *pl[] = {db_array_text(&refs)};
+    q = db_query_adhoc(db,
+                       "SELECT request_id, application_id, agency, outcome IS NULL,"
+                       " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
+                       " WHERE request_id = ANY ($1::uuid[]) FOR UPDATE",
+                       1, pl, &rc);
     if (!q)
         goto out;
     for (int k = 0; k < PQntuples(q); k++)
@@ -271,8 +218,8 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
             rc = DB_ERR_DATA;
             break;
         }
-        bulk_app_t *b = &apps[ai];
-        if (arr_add(&deemed, &dl, &dcap, ref)) {
+        apv_locked_t *b = &apps[ai];
+        if (db_array_add(&deemed, ref)) {
             rc = DB_ERR_RETRY;
             break;
         }
@@ -288,35 +235,29 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
         /* apv_advance() with the counts as this batch leaves them. */
         b->answered++;
         ob_cause_t cause = {"timer", NULL, NULL, 0, 0, atoll(timer_id), NULL};
-        if (rc == DB_OK && b->app.stage == STAGE_AWAITING_APPROVALS && b->received == 2) {
-            rc = ob_batch_transition(&ob, b->app.application_id, STAGE_AWAITING_APPROVALS,
-                                     STAGE_AWAITING_REPLIES, now, &cause);
-            b->app.stage = STAGE_AWAITING_REPLIES;
-        }
-        if (rc == DB_OK && b->app.stage == STAGE_AWAITING_REPLIES && b->answered == 2) {
-            rc = ob_batch_transition(&ob, b->app.application_id, STAGE_AWAITING_REPLIES,
-                                     STAGE_AWAITING_DECISION, now, &cause);
-            b->app.stage = STAGE_AWAITING_DECISION;
-        }
+        if (rc == DB_OK)
+            rc = apv_advance_batch(&ob, b, now, &cause);
     }
     if (rc == DB_OK)
         rc = ob_batch_flush(db, &ob);
-    if (rc == DB_OK && deemed) {
-        const char *pu[] = {deemed, now_s};
-        rc = db_exec(db,
-                     "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
-                     " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
-                     2, pu);
+    if (rc == DB_OK && deemed.count) {
+        const char *pu[] = {db_array_text(&deemed), now_s};
+        rc = db_exec_adhoc(db,
+                           "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
+                           " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
+                           2, pu);
     }
     if (rc == DB_OK) {
-        const char *pf[] = {ids, now_s};
-        rc = db_exec(db, "UPDATE timers SET fired_at = $2 WHERE id = ANY ($1::bigint[])", 2, pf);
+        const char *pf[] = {db_array_text(&ids), now_s};
+        rc = db_exec_adhoc(db, "UPDATE timers SET fired_at = $2 WHERE id = ANY ($1::bigint[])", 2,
+                           pf);
     }
 out:
     PQclear(q);
-    free(refs);
-    free(ids);
-    free(deemed);
+    db_array_free(&refs);
+    db_array_free(&ids);
+    db_array_free(&deemed);
+    db_array_free(&app_ids);
     free(apps);
     json_decref(app_index);
     json_decref(req_index);
