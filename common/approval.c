@@ -92,6 +92,13 @@ db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *caus
     int received = atoi(PQgetvalue(r, 0, 0));
     int answered = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
+    return apv_advance_counted(db, app, received, answered, now, cause);
+}
+
+db_rc_t apv_advance_counted(db_t *db, apv_app_t *app, int received, int answered, time_t now,
+                            const ob_cause_t *cause)
+{
+    db_rc_t rc;
     if (app->stage == STAGE_AWAITING_APPROVALS && received == 2) {
         if ((rc = ob_transition(db, app->application_id, STAGE_AWAITING_APPROVALS,
                                 STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)

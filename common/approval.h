@@ -38,6 +38,11 @@ db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, con
 
 /* Moves a locked application on as far as its agency requests allow. */
 db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *cause);
+/* The same with the counts known to the caller (read after the application's lock, plus the
+ * caller's own changes): how many requests the agencies confirmed and how many have an
+ * outcome. Writes only, so it can be deferred. */
+db_rc_t apv_advance_counted(db_t *db, apv_app_t *app, int received, int answered, time_t now,
+                            const ob_cause_t *cause);
 
 /* ---- the same for a batch of applications ---- */
 

@@ -224,12 +224,11 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
                        " SELECT t.application_id, t.from_stage, t.to_stage, t.at, t.cause_kind,"
                        " t.cause_event_id, t.cause_topic, t.cause_partition, t.cause_offset,"
                        " t.cause_timer_id, t.cause_actor"
-                       " FROM json_array_elements($1::json) WITH ORDINALITY e(v, n),"
-                       " json_to_record(e.v) AS t(application_id uuid, from_stage text,"
-                       " to_stage text, at timestamptz, cause_kind text, cause_event_id text,"
-                       " cause_topic text, cause_partition integer, cause_offset bigint,"
-                       " cause_timer_id bigint, cause_actor text)"
-                       " ORDER BY e.n",
+                       " FROM ROWS FROM (json_to_recordset($1::json) AS (application_id uuid,"
+                       " from_stage text, to_stage text, at timestamptz, cause_kind text,"
+                       " cause_event_id text, cause_topic text, cause_partition integer,"
+                       " cause_offset bigint, cause_timer_id bigint, cause_actor text))"
+                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
                        b->transitions, NULL);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */
     if (rc == DB_OK && json_array_size(b->events) > 0)
@@ -239,10 +238,9 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
                        " SELECT $2, convert_to(t.application_id, 'UTF8'),"
                        " convert_to(t.payload, 'UTF8'), t.event_id, t.application_id::uuid,"
                        " t.stage"
-                       " FROM json_array_elements($1::json) WITH ORDINALITY e(v, n),"
-                       " json_to_record(e.v) AS t(application_id text, payload text,"
-                       " event_id text, stage text)"
-                       " ORDER BY e.n",
+                       " FROM ROWS FROM (json_to_recordset($1::json) AS (application_id text,"
+                       " payload text, event_id text, stage text))"
+                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
                        b->events, TOPIC_STATUS);
     json_array_clear(b->events);
     json_array_clear(b->transitions);

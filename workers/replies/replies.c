@@ -83,11 +83,17 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         result = rc;
         goto out;
     }
+    /* The request, and the counts of the application's requests - read after its lock, so
+     * they include whatever the holder of the lock committed. */
     const char *pr[] = {m.request_id};
     r = db_query(db,
-                 "SELECT application_id, agency, state, outcome,"
-                 " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
-                 " WHERE request_id = $1 FOR UPDATE",
+                 "SELECT q.application_id, q.agency, q.state, q.outcome,"
+                 " extract(epoch FROM q.reply_due_at)::bigint,"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " q.application_id AND x.state = 'received'),"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " q.application_id AND x.outcome IS NOT NULL)"
+                 " FROM agency_requests q WHERE q.request_id = $1",
                  1, pr, &rc);
     if (!r) {
         result = rc;
@@ -103,6 +109,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 3));
     int received = strcmp(PQgetvalue(r, 0, 2), "received") == 0;
     time_t due = PQgetisnull(r, 0, 4) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 4));
+    int n_received = atoi(PQgetvalue(r, 0, 5)), n_answered = atoi(PQgetvalue(r, 0, 6));
     PQclear(r);
     r = NULL;
 
@@ -139,36 +146,33 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
                         part,         off,
                         arrived,      ignored ? "false" : "true",
                         ignored};
-    r = db_query(db,
-                 "INSERT INTO agency_replies (request_id, application_id, agency, verdict,"
-                 " reasons, decided_at, signer, key_id, event_id, topic, partition, \"offset\","
-                 " arrived_at, counted, ignored_reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6,"
-                 " $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                 15, pi, &rc);
-    free(reasons_s);
-    if (!r) {
+    /* The reply is always recorded; a counted one becomes the request's outcome, in the same
+     * statement (no round trip for its id). */
+#define INSERT_REPLY                                                                               \
+    "INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"            \
+    " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"    \
+    " ignored_reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14," \
+    " $15) RETURNING id"
+    if (ignored) {
+        rc = db_exec(db, INSERT_REPLY, 15, pi);
+        free(reasons_s);
         json_decref(reasons);
+        if (rc == DB_OK) {
+            json_t *f = json_pack("{s:s,s:s,s:s}", "request_id", m.request_id, "agency", m.agency,
+                                  "ignored", ignored);
+            log_write(LOG_LEVEL_INFO, "reply recorded and ignored", f);
+        }
         result = rc;
         goto out;
     }
-    char reply_id[24];
-    snprintf(reply_id, sizeof(reply_id), "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    r = NULL;
-    if (ignored) {
-        json_t *f = json_pack("{s:s,s:s,s:s}", "request_id", m.request_id, "agency", m.agency,
-                              "ignored", ignored);
-        log_write(LOG_LEVEL_INFO, "reply recorded and ignored", f);
-        json_decref(reasons);
-        goto out;
-    }
-    char *rs = json_dumps(reasons, JSON_COMPACT);
-    const char *pu[] = {m.request_id, m.verdict, arrived, rs, reply_id};
     rc = db_exec(db,
-                 "UPDATE agency_requests SET outcome = $2, outcome_at = $3, reasons = $4::jsonb,"
-                 " reply_id = $5 WHERE request_id = $1 AND outcome IS NULL",
-                 5, pu);
-    free(rs);
+                 "WITH r AS (" INSERT_REPLY ")"
+                 " UPDATE agency_requests SET outcome = $4, outcome_at = $13,"
+                 " reasons = $5::jsonb, reply_id = (SELECT id FROM r)"
+                 " WHERE request_id = $1 AND outcome IS NULL",
+                 15, pi);
+#undef INSERT_REPLY
+    free(reasons_s);
     if (rc == DB_OK)
         rc = tm_cancel(db, m.application_id, TIMER_AGENCY_REPLY, m.request_id, now);
     if (rc == DB_OK) {
@@ -181,7 +185,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     json_decref(reasons);
     if (rc == DB_OK) {
         ob_cause_t cause = {"event", ev.id, topic, msg->partition, msg->offset, 0, NULL};
-        rc = apv_advance(db, &app, now, &cause);
+        rc = apv_advance_counted(db, &app, n_received, n_answered + 1, now, &cause);
     }
     result = rc;
 out:
