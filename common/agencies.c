@@ -115,6 +115,19 @@ int ag_load_json(json_t *root, ag_config_t *cfg, char *errstr, size_t errstr_siz
             memcpy(key->pub, raw, sizeof(key->pub));
             snprintf(key->id, sizeof(key->id), "%s", kid);
             cfg->agency[a].nkeys++;
+            /* Set up once: OpenSSL 3 looks the algorithm up at every set-up, a copy does not
+             * (a fifth of a verification's cost). */
+            EVP_PKEY *pkey =
+                EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->pub, sizeof(key->pub));
+            EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+            if (pkey && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1) {
+                key->verifier = ctx;
+                ctx = NULL;
+            }
+            EVP_MD_CTX_free(ctx);
+            EVP_PKEY_free(pkey); /* the context keeps its own reference */
+            if (!key->verifier)
+                FAIL("agencies.%s.keys.%s: cannot set up Ed25519 verification", names[a], kid);
         }
         if (cfg->agency[a].nkeys == 0)
             FAIL("agencies.%s.keys: no public key, no reply could be verified", names[a]);
@@ -143,6 +156,9 @@ fail:
 
 void ag_free(ag_config_t *cfg)
 {
+    for (int a = 0; a < AG_COUNT; a++)
+        for (int i = 0; i < cfg->agency[a].nkeys; i++)
+            EVP_MD_CTX_free(cfg->agency[a].keys[i].verifier);
     json_decref(cfg->root);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -171,10 +187,14 @@ int ag_verify(const ag_config_t *cfg, ag_agency_t a, const char *key_id, const c
     unsigned char sig[96];
     if (ag_b64_decode(sig_b64, sig, sizeof(sig)) != 64)
         FAIL("signature: x-signature is not a base64 Ed25519 signature");
-    pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->pub, sizeof(key->pub));
     ctx = EVP_MD_CTX_new();
-    if (!pkey || !ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1)
-        FAIL("signature: cannot set up Ed25519 verification");
+    if (!ctx || EVP_MD_CTX_copy_ex(ctx, key->verifier) != 1) {
+        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->pub, sizeof(key->pub));
+        EVP_MD_CTX_free(ctx);
+        ctx = EVP_MD_CTX_new();
+        if (!pkey || !ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1)
+            FAIL("signature: cannot set up Ed25519 verification");
+    }
     if (EVP_DigestVerify(ctx, sig, 64, msg, len) != 1)
         FAIL("signature: does not verify with %s key '%s'", names[a], key_id);
     EVP_MD_CTX_free(ctx);

@@ -18,6 +18,7 @@
 #      answered): due timers fired per second, from the commit that made them due to the last
 #      state change they caused; the idle wake-up query's cost with T and with 10,000 pending;
 #   7. memory: the whole system under a steady load for M minutes, RSS sampled.
+# The agencies' in-flight limit is 128 (LIC_BENCH_MAX_IN_FLIGHT), the default being 16.
 # Needs a build (cmake --build build); LIC_BENCH_BUILD_DIR picks another one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +49,10 @@ export LIC_DB_ADMIN_URL="postgresql://lic_owner@127.0.0.1:$port/bench"
 export LIC_KAFKA_BOOTSTRAP_FILE="$stack/bootstrap" LIC_CALENDAR_FILE="$root/deploy/calendar/kz.json"
 export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_LOG_LEVEL=warn
+# The agencies' in-flight limit (default 16 per agency, a courtesy to real agencies): the simulator
+# answers at once, and the dispatcher records the receipts of one round together, so the limit
+# is its batch size. LIC_BENCH_MAX_IN_FLIGHT overrides it.
+export LIC_AGENCY_MAX_IN_FLIGHT=${LIC_BENCH_MAX_IN_FLIGHT:-128}
 unset LIC_CLOCK_FILE KAFKA_BOOTSTRAP_SERVERS LIC_METRICS_PORT || true
 psql_b() { psql -X -q -v ON_ERROR_STOP=1 -tA -h 127.0.0.1 -p "$port" -U lic_owner -d bench "$@"; }
 psql_su() { psql -X -q -v ON_ERROR_STOP=1 -tA -h 127.0.0.1 -p "$port" -U postgres -d bench "$@"; }
@@ -304,6 +309,7 @@ n = $n
 r = {
   "machine": "$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), PostgreSQL $("$bindir/postgres" --version | awk '{print $3}'), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')",
   "applications": n,
+  "agency_max_in_flight": $LIC_AGENCY_MAX_IN_FLIGHT,
   "baseline_kafka_consume_per_s": $consume_rate,
   "baseline_postgres_ceiling_apps_per_s": $ceiling,
   "ceiling_writes_per_application": ${writes:-0}, "ceiling_batch": $batch, "ceiling_tps": float("$tps"),
@@ -329,7 +335,7 @@ if sys.argv[1] == "1":
     sys.exit(0)
 mib = lambda k: f"{k / 1024:.1f}"
 print(f"machine: {r['machine']}")
-print(f"applications per phase: {n:,}")
+print(f"applications per phase: {n:,}; agencies' in-flight limit {r['agency_max_in_flight']}")
 rows = [
   ("Kafka consume, no processing (baseline)", f"{r['baseline_kafka_consume_per_s']:,.0f} msg/s", ""),
   (f"PostgreSQL ceiling: intake's {r['ceiling_writes_per_application']} writes/app, {r['ceiling_batch']}/tx (baseline)",
