@@ -114,17 +114,24 @@ db_rc_t apv_advance_counted(db_t *db, apv_app_t *app, int received, int answered
     return DB_OK;
 }
 
-int apv_lock_many(db_t *db, const char *ids, apv_locked_t *out, int max, json_t *index)
+int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
+                  json_t *index)
 {
     db_rc_t rc;
     const char *p[] = {ids};
-    PGresult *r = db_query_adhoc(db,
-                                 "SELECT application_id, stage, portal_ref,"
-                                 " extract(epoch FROM service_deadline)::bigint,"
-                                 " extract(epoch FROM registered_at)::bigint"
-                                 " FROM applications WHERE application_id = ANY ($1::uuid[])"
-                                 " ORDER BY application_id FOR UPDATE",
-                                 1, p, &rc);
+    PGresult *r =
+        db_query_adhoc(db,
+                       skip_locked ? "SELECT application_id, stage, portal_ref,"
+                                     " extract(epoch FROM service_deadline)::bigint,"
+                                     " extract(epoch FROM registered_at)::bigint"
+                                     " FROM applications WHERE application_id = ANY ($1::uuid[])"
+                                     " ORDER BY application_id FOR UPDATE SKIP LOCKED"
+                                   : "SELECT application_id, stage, portal_ref,"
+                                     " extract(epoch FROM service_deadline)::bigint,"
+                                     " extract(epoch FROM registered_at)::bigint"
+                                     " FROM applications WHERE application_id = ANY ($1::uuid[])"
+                                     " ORDER BY application_id FOR UPDATE",
+                       1, p, &rc);
     if (!r)
         return rc;
     int n = 0;

@@ -56,9 +56,12 @@ typedef struct {
 
 /* Locks the applications whose ids are in `ids` (an array literal, db_array_t; duplicates
  * allowed) in one statement, in id order - the order every batch locks them in - and reads
- * them. Fills out[] (room for `max`) and `index` (a JSON object: id -> position in out[]).
- * Returns how many were locked, or a negative db_rc_t. */
-int apv_lock_many(db_t *db, const char *ids, apv_locked_t *out, int max, json_t *index);
+ * them. With `skip_locked`, applications locked by another transaction are left out (not
+ * waited for: a caller holding locks while it waits can deadlock with one that takes them in
+ * another order). Fills out[] (room for `max`) and `index` (a JSON object: id -> position in
+ * out[]). Returns how many were locked, or a negative db_rc_t. */
+int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
+                  json_t *index);
 
 /* apv_advance() for an application of the batch, by its counts: the transitions go into `ob`
  * (see ob_batch_t). */

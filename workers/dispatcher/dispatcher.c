@@ -32,6 +32,7 @@ typedef struct flight {
     char curl_error[CURL_ERROR_SIZE];
     struct flight *next;
     /* The result, once finished, until it is recorded. */
+    int finished, recorded, taken, skips;
     int res_kind;
     long res_status;
     time_t res_received_at;
@@ -55,6 +56,7 @@ struct dispatcher {
     long max_in_flight, timeout_ms, retry_base_ms, retry_max_ms, breaker_failures,
         breaker_cooldown_ms;
     int listening;
+    int unrecorded; /* finished requests whose results wait for their application's lock */
 };
 
 dispatcher_t *dispatcher_new(db_t *db, char *errstr, size_t errstr_size)
@@ -460,8 +462,10 @@ static int by_application(const void *a, const void *b)
  * received in one, then their reply-window timers, status events and the applications'
  * transitions written as a few statements whatever the count (¶12: the 10 WD run from the
  * agency's own receipt time). A request already recorded (a repeated attempt) changes
- * nothing. */
-static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n)
+ * nothing. Without `wait`, an application another transaction holds (the replies worker's
+ * batch, which locks in message order) is skipped, not waited for - waiting while holding
+ * the others is how the two deadlocked - and its receipt is left with f->taken 0. */
+static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
 {
     db_t *db = d->db;
     db_rc_t rc = DB_OK;
@@ -479,27 +483,40 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n)
         goto out;
     }
     for (int i = 0; i < n; i++) {
-        char err[256], rs[40], ds[40];
+        char err[256];
+        f[i]->taken = 0;
         if (cal_add_working_days(d->cal, f[i]->res_received_at, 10, &dues[i], err, sizeof(err))) {
             log_error("cannot compute the reply window: %s", err);
             rc = DB_ERR_RETRY;
             goto out;
         }
+        if (db_array_add(&app_ids, f[i]->application_id)) {
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+    }
+    int napps = apv_lock_many(db, db_array_text(&app_ids), !wait, apps, n, index);
+    if (napps < 0) {
+        rc = napps;
+        goto out;
+    }
+    /* The receipts of the applications locked; the others wait for the next round. */
+    for (int i = 0; i < n; i++) {
+        if (!json_object_get(index, f[i]->application_id))
+            continue;
+        f[i]->taken = 1;
+        char rs[40], ds[40];
         util_rfc3339_utc(f[i]->res_received_at, rs, sizeof(rs));
         util_rfc3339_utc(dues[i], ds, sizeof(ds));
-        if (db_array_add(&app_ids, f[i]->application_id) ||
-            json_array_append_new(
+        if (json_array_append_new(
                 rows, json_pack("{s:s,s:s,s:s,s:i}", "request_id", f[i]->request_id, "received_at",
                                 rs, "reply_due_at", ds, "status", (int)f[i]->res_status))) {
             rc = DB_ERR_RETRY;
             goto out;
         }
     }
-    int napps = apv_lock_many(db, db_array_text(&app_ids), apps, n, index);
-    if (napps < 0) {
-        rc = napps;
+    if (json_array_size(rows) == 0)
         goto out;
-    }
     char *text = json_dumps(rows, JSON_COMPACT);
     if (!text) {
         rc = DB_ERR_RETRY;
@@ -530,7 +547,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n)
             continue; /* already recorded */
         json_t *ai = json_object_get(index, f[i]->application_id);
         if (!ai) {
-            rc = DB_ERR_DATA; /* no such application */
+            rc = DB_ERR_DATA; /* updated, so locked: cannot happen */
             break;
         }
         apv_locked_t *a = &apps[json_integer_value(ai)];
@@ -625,15 +642,18 @@ static db_rc_t record_failure(dispatcher_t *d, flight_t *f, result_kind_t kind, 
     return DB_OK;
 }
 
-/* Runs `fn` in a transaction, retrying transient database errors a few times. A result that
- * still cannot be recorded is left to the lease: the request is sent again with the same
- * Idempotency-Key, and the agency's 409 repeats its receipt. */
+/* Records one result in a transaction of its own, waiting for its application's lock (one
+ * lock, nothing else held: no deadlock), retrying transient database errors a few times. A
+ * result that still cannot be recorded is left to the lease: the request is sent again with
+ * the same Idempotency-Key, and the agency's 409 repeats its receipt. Either way the flight
+ * is done with. */
 static void record(dispatcher_t *d, flight_t *f)
 {
+    f->recorded = 1;
     for (int attempt = 0; attempt < 5; attempt++) {
         db_rc_t rc = db_begin(d->db);
         if (rc == DB_OK)
-            rc = f->res_kind == RES_RECEIVED ? record_receipts(d, &f, 1)
+            rc = f->res_kind == RES_RECEIVED ? record_receipts(d, &f, 1, 1)
                                              : record_failure(d, f, (result_kind_t)f->res_kind,
                                                               f->res_status, f->res_error);
         if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
@@ -659,9 +679,10 @@ static void set_result(flight_t *f, result_kind_t kind, long status, time_t rece
 }
 
 /* Records the results of finished requests in one transaction with deferred writes: the
- * failures one by one (they are few), the receipts together (record_receipts()). When that
- * fails on the data, each is recorded on its own (record()), so one cannot hold back the
- * others. */
+ * failures one by one (they are few), the receipts together (record_receipts()) - those
+ * whose application another transaction holds are left for the next round (f->recorded
+ * stays 0). When the transaction fails on the data, each is recorded on its own (record()),
+ * so one cannot hold back the others. */
 static void record_all(dispatcher_t *d, flight_t **done, int n)
 {
     if (n == 0)
@@ -680,12 +701,15 @@ static void record_all(dispatcher_t *d, flight_t **done, int n)
         if (rc == DB_OK)
             rc = db_defer(d->db);
         if (rc == DB_OK && nrec)
-            rc = record_receipts(d, done, nrec);
+            rc = record_receipts(d, done, nrec, 0);
         for (int i = nrec; i < n && rc == DB_OK; i++)
             rc = record_failure(d, done[i], (result_kind_t)done[i]->res_kind, done[i]->res_status,
                                 done[i]->res_error);
-        if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK)
+        if (rc == DB_OK && (rc = db_commit(d->db)) == DB_OK) {
+            for (int i = 0; i < n; i++)
+                done[i]->recorded = i >= nrec || done[i]->taken;
             return;
+        }
         db_rollback(d->db);
         if (rc == DB_ERR_DATA)
             break;
@@ -747,32 +771,50 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     set_result(f, RES_TRANSIENT, cc == CURLE_OK ? status : 0, 0, error);
 }
 
-/* Handles finished requests, recording their results together; returns how many
- * finished. */
+/* Handles finished requests, recording their results together; returns how many were
+ * recorded. A result whose application stayed locked by another worker three rounds running
+ * is recorded on its own, waiting for the lock. */
 static int reap(dispatcher_t *d)
 {
     CURLMsg *m;
     int left, total = 0, n = 0;
-    flight_t *done[64];
     while ((m = curl_multi_info_read(d->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         flight_t *f;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
         finish(d, f, m->data.result);
+        f->finished = 1;
+    }
+    flight_t *done[64];
+    for (flight_t *f = d->flights; f; f = f->next) {
+        if (!f->finished)
+            continue;
+        if (f->skips >= 3) {
+            record(d, f);
+            continue;
+        }
         done[n++] = f;
         if (n == 64) {
             record_all(d, done, n);
-            for (int i = 0; i < n; i++)
-                free_flight(d, done[i]);
-            total += n;
             n = 0;
         }
     }
     record_all(d, done, n);
-    for (int i = 0; i < n; i++)
-        free_flight(d, done[i]);
-    return total + n;
+    d->unrecorded = 0;
+    for (flight_t *f = d->flights, *next; f; f = next) {
+        next = f->next;
+        if (!f->finished)
+            continue;
+        if (f->recorded) {
+            free_flight(d, f);
+            total++;
+        } else {
+            f->skips++;
+            d->unrecorded++;
+        }
+    }
+    return total;
 }
 
 /* Milliseconds until the next pending attempt of an agency that can take one is due
@@ -795,11 +837,14 @@ static long next_due_ms(dispatcher_t *d, long cap)
         return cap;
     db_rc_t rc;
     const char *p[] = {agencies};
-    PGresult *r = db_query(d->db,
-                           "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) - now())"
-                           " * 1000)::bigint FROM agency_requests WHERE state = 'pending'"
-                           " AND agency = ANY (string_to_array($1, ','))",
-                           1, p, &rc);
+    PGresult *r =
+        db_query(d->db,
+                 "SELECT GREATEST(0, extract(epoch FROM min(n.at) - now()) * 1000)::bigint"
+                 " FROM unnest(string_to_array($1, ',')) AS g(agency),"
+                 " LATERAL (SELECT next_attempt_at AS at FROM agency_requests q"
+                 " WHERE q.state = 'pending' AND q.agency = g.agency"
+                 " ORDER BY q.next_attempt_at LIMIT 1) n",
+                 1, p, &rc);
     if (!r)
         return 200;
     long ms = PQgetisnull(r, 0, 0) ? cap : atol(PQgetvalue(r, 0, 0));
@@ -895,8 +940,8 @@ int dispatcher_run(dispatcher_t *d)
         long wait = next_scan - util_mono_ms();
         if (wait < 0)
             wait = 0;
-        if (wait > 1000)
-            wait = 1000;
+        if (wait > (d->unrecorded ? 20 : 1000))
+            wait = d->unrecorded ? 20 : 1000;
         struct curl_waitfd extra = {0};
         PGconn *c = db_conn(d->db);
         int nextra = 0;

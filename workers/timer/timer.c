@@ -189,7 +189,7 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
         }
     /* Every application of the batch locked, in one order, with its requests' counts; then
      * each timer's request, locked. */
-    int napps = apv_lock_many(db, db_array_text(&app_ids), apps, nrows, app_index);
+    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, nrows, app_index);
     if (napps < 0) {
         rc = napps;
         goto out;
