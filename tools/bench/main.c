@@ -3,7 +3,9 @@
  *       N contract-valid submissions (fresh ids, submitted now) to T (portal.applications.v1)
  *       with the idempotent producer. --ahead K keeps at most K of them ahead of the intake's
  *       committed offsets in the database (LIC_DB_URL), so the development broker's retention
- *       is never exceeded; --rate R produces R per second at most. Prints JSON.
+ *       is never exceeded; with --ahead-of STAGE, at most K ahead of the applications that
+ *       reached STAGE instead (so no topic between the stages - the agencies' replies - outgrows
+ *       it either); --rate R produces R per second at most. Prints JSON.
  *   bench consume N [--topic T] [--passes P]
  *       reads N messages of T from the beginning P times with no processing (librdkafka's
  *       raw consume rate); prints JSON with messages/s over all passes.
@@ -31,9 +33,21 @@ static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 typedef struct {
-    const char *example, *topic;
+    const char *example, *topic, *ahead_of;
     long ahead, rate, passes;
 } opts_t;
+
+/* Applications in `stage`. */
+static long in_stage(db_t *db, const char *stage)
+{
+    const char *p[] = {stage};
+    db_rc_t rc;
+    PGresult *r = db_query(db, "SELECT count(*) FROM applications WHERE stage = $1", 1, p, &rc);
+    long v = r ? atol(PQgetvalue(r, 0, 0)) : -1;
+    if (r)
+        PQclear(r);
+    return v;
+}
 
 /* Messages of this topic the intake has committed, from its offsets in the database. */
 static long intake_done(db_t *db, const char *topic)
@@ -94,15 +108,18 @@ static int produce(long n, const opts_t *o)
             fprintf(stderr, "bench: %s\n", err);
             return 1;
         }
-        /* What is on the topic already counts as ahead until the intake has committed it. */
-        base = topic_end(rk, o->topic);
+        /* What is on the topic already counts as ahead until the intake has committed it
+         * (or, with --ahead-of, what is in the stage already does not count). */
+        base = o->ahead_of ? in_stage(db, o->ahead_of) : topic_end(rk, o->topic);
     }
     json_t *data = json_object_get(ev, "data");
     int64_t t0 = util_mono_ms();
     for (long i = 0; i < n; i++) {
         if (db && i - done > o->ahead - 1) {
             rd_kafka_flush(rk, 10000);
-            while ((done = intake_done(db, o->topic) - base) >= 0 && i - done > o->ahead - 1)
+            while ((done = (o->ahead_of ? in_stage(db, o->ahead_of) : intake_done(db, o->topic)) -
+                           base) >= 0 &&
+                   i - done > o->ahead - 1)
                 util_sleep_ms(20);
         }
         if (o->rate > 0) {
@@ -195,9 +212,11 @@ static int consume(long n, const opts_t *o)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {"proto/examples/application.submitted.v1.json", "portal.applications.v1", 0, 0, 5};
+    opts_t o = {
+        "proto/examples/application.submitted.v1.json", "portal.applications.v1", NULL, 0, 0, 5};
     if (argc < 3) {
-        fprintf(stderr, "usage: bench produce N [--example F] [--topic T] [--ahead K] [--rate R]"
+        fprintf(stderr, "usage: bench produce N [--example F] [--topic T] [--ahead K]"
+                        " [--ahead-of STAGE] [--rate R]"
                         " | bench consume N [--topic T] [--passes P]\n");
         return 2;
     }
@@ -208,6 +227,8 @@ int main(int argc, char **argv)
             o.topic = argv[i + 1];
         else if (strcmp(argv[i], "--ahead") == 0)
             o.ahead = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--ahead-of") == 0)
+            o.ahead_of = argv[i + 1];
         else if (strcmp(argv[i], "--rate") == 0)
             o.rate = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--passes") == 0)
