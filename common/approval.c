@@ -92,22 +92,30 @@ db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *caus
     int received = atoi(PQgetvalue(r, 0, 0));
     int answered = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
-    return apv_advance_counted(db, app, received, answered, now, cause);
+    return apv_advance_counted(db, NULL, app, received, answered, now, cause);
 }
 
-db_rc_t apv_advance_counted(db_t *db, apv_app_t *app, int received, int answered, time_t now,
-                            const ob_cause_t *cause)
+/* One move: written at once, or collected into `ob` when the caller batches. */
+static db_rc_t move(db_t *db, ob_batch_t *ob, const char *application_id, dom_stage_t from,
+                    dom_stage_t to, time_t now, const ob_cause_t *cause)
+{
+    return ob ? ob_batch_transition(ob, application_id, from, to, now, cause)
+              : ob_transition(db, application_id, from, to, now, cause);
+}
+
+db_rc_t apv_advance_counted(db_t *db, ob_batch_t *ob, apv_app_t *app, int received, int answered,
+                            time_t now, const ob_cause_t *cause)
 {
     db_rc_t rc;
     if (app->stage == STAGE_AWAITING_APPROVALS && received == 2) {
-        if ((rc = ob_transition(db, app->application_id, STAGE_AWAITING_APPROVALS,
-                                STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)
+        if ((rc = move(db, ob, app->application_id, STAGE_AWAITING_APPROVALS,
+                       STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)
             return rc;
         app->stage = STAGE_AWAITING_REPLIES;
     }
     if (app->stage == STAGE_AWAITING_REPLIES && answered == 2) {
-        if ((rc = ob_transition(db, app->application_id, STAGE_AWAITING_REPLIES,
-                                STAGE_AWAITING_DECISION, now, cause)) != DB_OK)
+        if ((rc = move(db, ob, app->application_id, STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION,
+                       now, cause)) != DB_OK)
             return rc;
         app->stage = STAGE_AWAITING_DECISION;
     }
@@ -169,24 +177,6 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
     }
     PQclear(r);
     return n;
-}
-
-db_rc_t apv_advance_batch(ob_batch_t *ob, apv_locked_t *a, time_t now, const ob_cause_t *cause)
-{
-    db_rc_t rc = DB_OK;
-    if (a->app.stage == STAGE_AWAITING_APPROVALS && a->received == 2) {
-        if ((rc = ob_batch_transition(ob, a->app.application_id, STAGE_AWAITING_APPROVALS,
-                                      STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)
-            return rc;
-        a->app.stage = STAGE_AWAITING_REPLIES;
-    }
-    if (a->app.stage == STAGE_AWAITING_REPLIES && a->answered == 2) {
-        if ((rc = ob_batch_transition(ob, a->app.application_id, STAGE_AWAITING_REPLIES,
-                                      STAGE_AWAITING_DECISION, now, cause)) != DB_OK)
-            return rc;
-        a->app.stage = STAGE_AWAITING_DECISION;
-    }
-    return rc;
 }
 
 db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)

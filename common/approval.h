@@ -40,9 +40,10 @@ db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, con
 db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *cause);
 /* The same with the counts known to the caller (read after the application's lock, plus the
  * caller's own changes): how many requests the agencies confirmed and how many have an
- * outcome. Writes only, so it can be deferred. */
-db_rc_t apv_advance_counted(db_t *db, apv_app_t *app, int received, int answered, time_t now,
-                            const ob_cause_t *cause);
+ * outcome. Writes only, so it can be deferred; with `ob`, the transitions are collected
+ * there for a batch (see ob_batch_t) instead. */
+db_rc_t apv_advance_counted(db_t *db, ob_batch_t *ob, apv_app_t *app, int received, int answered,
+                            time_t now, const ob_cause_t *cause);
 
 /* ---- the same for a batch of applications ---- */
 
@@ -62,10 +63,6 @@ typedef struct {
  * out[]). Returns how many were locked, or a negative db_rc_t. */
 int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
                   json_t *index);
-
-/* apv_advance() for an application of the batch, by its counts: the transitions go into `ob`
- * (see ob_batch_t). */
-db_rc_t apv_advance_batch(ob_batch_t *ob, apv_locked_t *a, time_t now, const ob_cause_t *cause);
 
 /* tm_schedule() for a batch of timers of one kind: `rows` is a JSON array of
  * {application_id, ref, due_at (RFC 3339)}. One statement. */

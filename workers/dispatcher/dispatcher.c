@@ -566,7 +566,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
                                    f[i]->request_id);
         a->received++;
         if (rc == DB_OK)
-            rc = apv_advance_batch(&ob, a, now, &cause);
+            rc = apv_advance_counted(db, &ob, &a->app, a->received, a->answered, now, &cause);
     }
     if (rc == DB_OK)
         rc = tm_schedule_many(db, TIMER_AGENCY_REPLY, timers);

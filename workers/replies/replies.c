@@ -185,7 +185,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     json_decref(reasons);
     if (rc == DB_OK) {
         ob_cause_t cause = {"event", ev.id, topic, msg->partition, msg->offset, 0, NULL};
-        rc = apv_advance_counted(db, &app, n_received, n_answered + 1, now, &cause);
+        rc = apv_advance_counted(db, NULL, &app, n_received, n_answered + 1, now, &cause);
     }
     result = rc;
 out:

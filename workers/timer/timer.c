@@ -236,7 +236,7 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
         b->answered++;
         ob_cause_t cause = {"timer", NULL, NULL, 0, 0, atoll(timer_id), NULL};
         if (rc == DB_OK)
-            rc = apv_advance_batch(&ob, b, now, &cause);
+            rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
     }
     if (rc == DB_OK)
         rc = ob_batch_flush(db, &ob);
