@@ -448,6 +448,41 @@ static void receipt_after_replies_under_lock(void **state)
                      2);
 }
 
+/* An application in awaiting_approvals without its production base row (the intake writes it
+ * with the application; a hand-made row could lack it): no request can be made for it, an
+ * incident says so, and the applications behind it in the same page still get theirs. */
+static void data_missing_incident(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_data_missing");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_start_sim(env);
+    const char *workers[] = {"intake", "relay", "replies", "timer"};
+    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
+        h_spawn(env, workers[i], NULL);
+    const char *broken = "a0000000-0000-4000-8000-000000000021";
+    const char *fine = "a0000000-0000-4000-8000-000000000022";
+    submit(broken);
+    submit(fine);
+    assert_true(
+        wait_q(2, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_approvals'"));
+    h_exec(env, "DELETE FROM production_bases WHERE application_id ="
+                " 'a0000000-0000-4000-8000-000000000021'");
+    h_spawn(env, "dispatcher", NULL);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       fine));
+    assert_true(wait_q(1, 10000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'application_data_missing' AND resolved_at IS NULL",
+                       broken));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", broken),
+                     0);
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", broken),
+               "awaiting_approvals");
+}
+
 /* No sanitary unit for the application's region: the industrial-safety request goes out and an
  * incident is raised for the missing one. Once the operator adds the unit, resolves the incident
  * and reloads the dispatcher (SIGHUP), the missing request is created and the approval completes.
@@ -522,6 +557,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(thousand_with_limit, teardown),
         cmocka_unit_test_teardown(unit_missing_then_added, teardown),
         cmocka_unit_test_teardown(receipt_after_replies_under_lock, teardown),
+        cmocka_unit_test_teardown(data_missing_incident, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
