@@ -36,8 +36,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-port=${LIC_BENCH_PG_PORT:-55450}
-# Below the kernel's ephemeral range (32768-60999), where a client connection may hold a port.
+# Ports below the kernel's ephemeral range (32768-60999), where a client connection may hold
+# a port (PostgreSQL then fails to start: "could not bind ... Address already in use").
+port=${LIC_BENCH_PG_PORT:-25450}
 mport=${LIC_BENCH_METRICS_PORT:-31460}
 stack="$build/bench-stack"
 mkdir -p "$stack"

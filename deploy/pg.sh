@@ -57,7 +57,11 @@ CONF
   if as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     echo "pg.sh: already running on port $port"
   else
-    as_pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 -o "-p $port" start >/dev/null
+    if ! as_pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 -o "-p $port" start >/dev/null; then
+      echo "pg.sh: the server did not start on port $port; the end of $dir/server.log:" >&2
+      tail -n 8 "$dir/server.log" >&2 || true
+      exit 1
+    fi
     echo "pg.sh: started on port $port ($dir)"
   fi
   psql_super <<SQL
@@ -77,7 +81,11 @@ stop)
   fi
   ;;
 restart)
-  as_pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+  if ! as_pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null; then
+    echo "pg.sh: the server did not restart; the end of $dir/server.log:" >&2
+    tail -n 8 "$dir/server.log" >&2 || true
+    exit 1
+  fi
   echo "pg.sh: restarted"
   ;;
 status)

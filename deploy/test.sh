@@ -31,9 +31,9 @@ run_suite() {
      ctest -j "$jobs" --output-on-failure --timeout 600) || status=1
 }
 
-run_suite build 55432 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIC_SANITIZE=OFF
+run_suite build 25432 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIC_SANITIZE=OFF
 if [ "$quick" -eq 0 ]; then
-  run_suite build-asan 55433 -DCMAKE_BUILD_TYPE=Debug -DLIC_SANITIZE=ON
+  run_suite build-asan 25433 -DCMAKE_BUILD_TYPE=Debug -DLIC_SANITIZE=ON
 fi
 if [ "$status" -eq 0 ]; then
   echo "deploy/test.sh: all tests passed"

@@ -70,7 +70,7 @@ static PGconn *connect_pg(const char *db, const char *user)
     /* The harness's own IF NOT EXISTS statements need not print NOTICEs into the test log. */
     snprintf(conninfo, sizeof(conninfo),
              "host=127.0.0.1 port=%s dbname=%s user=%s options='-c client_min_messages=warning'",
-             env_or("LIC_TEST_PG_PORT", "55432"), db, user);
+             env_or("LIC_TEST_PG_PORT", "25432"), db, user);
     PGconn *c = PQconnectdb(conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "harness: %s\n", PQerrorMessage(c));
@@ -110,7 +110,7 @@ h_env_t *h_setup(const char *name)
 
     PGconn *admin = connect_pg("postgres", "postgres");
     if (!admin)
-        die("cannot reach the test PostgreSQL on port %s", env_or("LIC_TEST_PG_PORT", "55432"));
+        die("cannot reach the test PostgreSQL on port %s", env_or("LIC_TEST_PG_PORT", "25432"));
     char sql[512];
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", h->dbname);
     exec_ok(admin, sql);
@@ -119,7 +119,7 @@ h_env_t *h_setup(const char *name)
     PQfinish(admin);
 
     char url[512];
-    const char *port = env_or("LIC_TEST_PG_PORT", "55432");
+    const char *port = env_or("LIC_TEST_PG_PORT", "25432");
     snprintf(url, sizeof(url), "postgresql://lic_worker@127.0.0.1:%s/%s", port, h->dbname);
     setenv("LIC_DB_URL", url, 1);
     snprintf(url, sizeof(url), "postgresql://lic_owner@127.0.0.1:%s/%s", port, h->dbname);

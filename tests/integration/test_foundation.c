@@ -83,7 +83,7 @@ static PGconn *connect_as(const char *db, const char *user, const char *password
 {
     char conninfo[600];
     snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s dbname=%s user=%s%s%s",
-             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "55432", db, user,
+             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "25432", db, user,
              password ? " password=" : "", password ? password : "");
     PGconn *c = PQconnectdb(conninfo);
     assert_int_equal(PQstatus(c), CONNECTION_OK);
@@ -185,7 +185,7 @@ static void secrets_and_roles(void **state)
     fprintf(f, "wrong-S3cret-0c2d\n");
     fclose(f);
     snprintf(url, sizeof(url), "postgresql://lic_secret_probe@127.0.0.1:%s/%s",
-             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "55432", env->dbname);
+             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "25432", env->dbname);
     snprintf(out, sizeof(out), "%s/approvalctl.out", env->workdir);
 
     /* Without the password the server says no; with the wrong one too, and the wrong one is
