@@ -89,40 +89,61 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
     return grounds;
 }
 
+/* Each agency's answer, as the grant's status event gives it. */
+#define APPROVALS_SQL                                                                              \
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('agency', q.agency, 'outcome', q.outcome,"     \
+    " 'deemed', q.outcome = 'deemed_approved') ORDER BY q.agency), '[]')"                          \
+    " FROM agency_requests q WHERE q.application_id = a.application_id)"
+
+/* The grant's state change: its status event and transition (to `ob` when given). The
+ * documents and `approvals` (JSON text) are borrowed. */
+static db_rc_t granted(db_t *db, ob_batch_t *ob, const dec_ctx_t *ctx, apv_app_t *app,
+                       dom_stage_t from, dom_stage_t to, json_t *license, json_t *annex,
+                       const char *approvals, time_t now, const ob_cause_t *cause)
+{
+    json_t *a = json_loads(approvals, 0, NULL);
+    json_t *detail = json_pack("{s:O,s:O,s:o}", "license", license ? license : json_null(),
+                               "annex", annex, "approvals", a ? a : json_array());
+    const char *stage = dom_stage_name(to);
+    db_rc_t rc = ob ? ob_batch_status_event(ob, ctx->source, app->application_id, app->portal_ref,
+                                            stage, now, app->service_deadline, detail, stage)
+                    : ob_status_event(db, ctx->source, app->application_id, app->portal_ref,
+                                      stage, now, app->service_deadline, detail, stage);
+    if (rc != DB_OK)
+        return rc;
+    rc = ob ? ob_batch_transition(ob, app->application_id, from, to, now, cause)
+            : ob_transition(db, app->application_id, from, to, now, cause);
+    if (rc == DB_OK)
+        app->stage = to;
+    return rc;
+}
+
 db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t from, time_t now,
                   const ob_cause_t *cause)
 {
     db_rc_t rc;
     const char *p[] = {app->application_id};
     PGresult *r = db_query(db,
-                           "SELECT a.kind, (SELECT coalesce(jsonb_agg(jsonb_build_object("
-                           " 'agency', q.agency, 'outcome', q.outcome, 'deemed',"
-                           " q.outcome = 'deemed_approved') ORDER BY q.agency), '[]')"
-                           " FROM agency_requests q WHERE q.application_id = a.application_id)"
+                           "SELECT a.kind, " APPROVALS_SQL
                            " FROM applications a WHERE a.application_id = $1",
                            1, p, &rc);
     if (!r)
         return rc;
-    int issue = strcmp(PQgetvalue(r, 0, 0), "issue") == 0;
-    json_t *approvals = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
-    PQclear(r);
-    json_t *license = NULL, *annex = NULL;
-    if ((rc = doc_issue_license(db, &ctx->lic, app->application_id, now, &license, &annex)) !=
-        DB_OK) {
-        json_decref(approvals);
-        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_ERR_DATA;
     }
-    dom_stage_t to = issue ? STAGE_LICENSE_ISSUED : STAGE_LICENSE_REISSUED;
-    json_t *detail = json_pack("{s:o,s:o,s:o}", "license", license ? license : json_null(), "annex",
-                               annex, "approvals", approvals ? approvals : json_array());
-    if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref,
-                              dom_stage_name(to), now, app->service_deadline, detail,
-                              dom_stage_name(to))) != DB_OK)
-        return rc;
-    if ((rc = ob_transition(db, app->application_id, from, to, now, cause)) != DB_OK)
-        return rc;
-    app->stage = to;
-    return DB_OK;
+    int issue = strcmp(PQgetvalue(r, 0, 0), "issue") == 0;
+    json_t *license = NULL, *annex = NULL;
+    if ((rc = doc_issue_license(db, &ctx->lic, app->application_id, now, &license, &annex)) ==
+        DB_OK)
+        rc = granted(db, NULL, ctx, app, from,
+                     issue ? STAGE_LICENSE_ISSUED : STAGE_LICENSE_REISSUED, license, annex,
+                     PQgetvalue(r, 0, 1), now, cause);
+    PQclear(r);
+    json_decref(license);
+    json_decref(annex);
+    return rc;
 }
 
 /* ¶13: the notice at least 3 WD before the term ends, the hearing at most 2 WD after it. */
@@ -249,6 +270,76 @@ db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
         rc = propose_refusal(db, ctx, app, grounds, now, cause);
     json_decref(grounds);
     return rc;
+}
+
+int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
+                    const ob_cause_t *cause)
+{
+    db_rc_t rc;
+    const char *p[] = {ids};
+    PGresult *r = db_query_adhoc(
+        db,
+        "SELECT a.application_id, a.stage, a.portal_ref,"
+        " extract(epoch FROM a.service_deadline)::bigint,"
+        " extract(epoch FROM a.registered_at)::bigint,"
+        " a.kind = 'issue' AND NOT EXISTS (SELECT 1 FROM agency_requests q"
+        "  WHERE q.application_id = a.application_id AND q.outcome = 'non_compliant'), " APPROVALS_SQL
+        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
+        " JOIN applications a USING (application_id) ORDER BY i.ord",
+        1, p, &rc);
+    if (!r)
+        return rc;
+    int n = PQntuples(r), k = 0, decided = 0;
+    apv_app_t *apps = calloc((size_t)n + 1, sizeof(*apps));
+    const char **gids = calloc((size_t)n + 1, sizeof(*gids));
+    int *grow = calloc((size_t)n + 1, sizeof(*grow));
+    json_t **licenses = calloc((size_t)n + 1, sizeof(*licenses));
+    json_t **annexes = calloc((size_t)n + 1, sizeof(*annexes));
+    rc = apps && gids && grow && licenses && annexes ? DB_OK : DB_ERR_RETRY;
+    for (int i = 0; i < n && rc == DB_OK; i++) {
+        apv_app_t *app = &apps[i];
+        snprintf(app->application_id, sizeof(app->application_id), "%s", PQgetvalue(r, i, 0));
+        app->stage = dom_stage_parse(PQgetvalue(r, i, 1));
+        snprintf(app->portal_ref, sizeof(app->portal_ref), "%s", PQgetvalue(r, i, 2));
+        app->service_deadline = (time_t)atoll(PQgetvalue(r, i, 3));
+        app->registered_at = (time_t)atoll(PQgetvalue(r, i, 4));
+        if (app->stage != STAGE_AWAITING_DECISION)
+            continue;
+        decided++;
+        if (strcmp(PQgetvalue(r, i, 5), "t") == 0) {
+            gids[k] = app->application_id;
+            grow[k++] = i;
+        } else {
+            /* A refusal to propose, or a re-registration: one at a time (few). */
+            rc = dec_decide(db, ctx, app, now, cause);
+        }
+    }
+    /* First issues with every agency in agreement: the documents, status events and
+     * transitions of all of them in a fixed number of statements. */
+    if (rc == DB_OK && k > 0)
+        rc = doc_issue_licenses(db, &ctx->lic, gids, k, now, licenses, annexes);
+    if (rc == DB_OK && k > 0) {
+        ob_batch_t ob;
+        ob_batch_init(&ob);
+        for (int j = 0; j < k && rc == DB_OK; j++)
+            rc = granted(db, &ob, ctx, &apps[grow[j]], STAGE_AWAITING_DECISION,
+                         STAGE_LICENSE_ISSUED, licenses[j], annexes[j],
+                         PQgetvalue(r, grow[j], 6), now, cause);
+        if (rc == DB_OK)
+            rc = ob_batch_flush(db, &ob);
+        ob_batch_free(&ob);
+    }
+    for (int j = 0; licenses && annexes && j < k; j++) {
+        json_decref(licenses[j]);
+        json_decref(annexes[j]);
+    }
+    PQclear(r);
+    free(apps);
+    free(gids);
+    free(grow);
+    free(licenses);
+    free(annexes);
+    return rc == DB_OK ? decided : rc;
 }
 
 db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,

@@ -21,26 +21,41 @@ void doc_licensor_from_config(doc_licensor_t *lic)
     lic->place = cfg_get("LICENSOR_PLACE");
 }
 
-int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const char *letter,
-                    int year, char *number, size_t size)
+/* Takes `count` numbers of `kind`: returns the last one taken (> 0) or a negative db_rc_t. */
+static int take_numbers(db_t *db, const char *licensor_code, const char *kind, int year, int count)
 {
-    char y[16];
+    char y[16], c[16];
     snprintf(y, sizeof(y), "%d", year);
-    const char *p[] = {licensor_code, kind, y};
+    snprintf(c, sizeof(c), "%d", count);
+    const char *p[] = {licensor_code, kind, y, c};
     db_rc_t rc;
     /* The counter row is locked until the transaction ends, and rolls back with it: numbers
      * are gapless, unlike a sequence's. */
     PGresult *r = db_query(db,
                            "INSERT INTO document_counters (licensor, kind, year, last_value)"
-                           " VALUES ($1, $2, $3, 1) ON CONFLICT (licensor, kind, year)"
-                           " DO UPDATE SET last_value = document_counters.last_value + 1"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT (licensor, kind, year)"
+                           " DO UPDATE SET last_value = document_counters.last_value + $4"
                            " RETURNING last_value",
-                           3, p, &rc);
+                           4, p, &rc);
     if (!r)
         return rc;
-    int seq = atoi(PQgetvalue(r, 0, 0));
+    int last = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
+    return last;
+}
+
+static void format_number(const char *licensor_code, const char *letter, int year, int seq,
+                          char *number, size_t size)
+{
     snprintf(number, size, "%s-%s-%d-%06d", licensor_code, letter, year, seq);
+}
+
+int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const char *letter,
+                    int year, char *number, size_t size)
+{
+    int seq = take_numbers(db, licensor_code, kind, year, 1);
+    if (seq > 0)
+        format_number(licensor_code, letter, year, seq, number, size);
     return seq;
 }
 
@@ -62,102 +77,211 @@ typedef struct {
     json_t *subtypes;
 } app_facts_t;
 
-static db_rc_t facts(db_t *db, const char *app_id, app_facts_t *f)
+/* The facts of the applications in `ids` (an array literal), in its order; `n` is how many ids
+ * it holds. DB_ERR_DATA when one of them lacks its applicant or production base. */
+static db_rc_t facts_many(db_t *db, const char *ids, int n, app_facts_t *f)
 {
     db_rc_t rc;
-    const char *p[] = {app_id};
-    PGresult *r =
-        db_query(db,
-                 "SELECT p.type, p.iin, p.bin, p.name, p.address, a.portal_ref, a.kind, b.region,"
-                 " b.address, extract(epoch FROM a.submitted_at)::bigint,"
-                 " (SELECT string_agg(code::text, ',' ORDER BY code) FROM application_subtypes s"
-                 "  WHERE s.application_id = a.application_id)"
-                 " FROM applications a JOIN applicants p USING (application_id)"
-                 " JOIN production_bases b USING (application_id) WHERE a.application_id = $1",
-                 1, p, &rc);
+    const char *p[] = {ids};
+    PGresult *r = db_query_adhoc(
+        db,
+        "SELECT p.type, p.iin, p.bin, p.name, p.address, a.portal_ref, a.kind, b.region,"
+        " b.address, extract(epoch FROM a.submitted_at)::bigint,"
+        " (SELECT string_agg(code::text, ',' ORDER BY code) FROM application_subtypes s"
+        "  WHERE s.application_id = a.application_id)"
+        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
+        " JOIN applications a USING (application_id) JOIN applicants p USING (application_id)"
+        " JOIN production_bases b USING (application_id) ORDER BY i.ord",
+        1, p, &rc);
     if (!r)
         return rc;
-    if (PQntuples(r) != 1) {
+    if (PQntuples(r) != n) {
         PQclear(r);
         return DB_ERR_DATA;
     }
-    int individual = strcmp(PQgetvalue(r, 0, 0), "individual") == 0;
-    f->person = json_pack("{s:s,s:s,s:s}", "name", PQgetvalue(r, 0, 3), "legal_address",
-                          PQgetvalue(r, 0, 4), individual ? "iin" : "bin",
-                          PQgetvalue(r, 0, individual ? 1 : 2));
-    snprintf(f->portal_ref, sizeof(f->portal_ref), "%s", PQgetvalue(r, 0, 5));
-    snprintf(f->kind, sizeof(f->kind), "%s", PQgetvalue(r, 0, 6));
-    snprintf(f->region, sizeof(f->region), "%s", PQgetvalue(r, 0, 7));
-    snprintf(f->base_address, sizeof(f->base_address), "%s", PQgetvalue(r, 0, 8));
-    date_of((time_t)atoll(PQgetvalue(r, 0, 9)), f->submitted, sizeof(f->submitted));
-    f->subtypes = json_array();
-    char *codes = PQgetvalue(r, 0, 10), *save = NULL;
-    for (char *t = strtok_r(codes, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int c = atoi(t);
-        json_array_append_new(
-            f->subtypes, json_pack("{s:i,s:s,s:s}", "code", c, "name_ru",
-                                   dom_subtype_name_ru(c) ? dom_subtype_name_ru(c) : "", "name_kk",
-                                   dom_subtype_name_kk(c) ? dom_subtype_name_kk(c) : ""));
+    for (int i = 0; i < n; i++) {
+        int individual = strcmp(PQgetvalue(r, i, 0), "individual") == 0;
+        f[i].person = json_pack("{s:s,s:s,s:s}", "name", PQgetvalue(r, i, 3), "legal_address",
+                                PQgetvalue(r, i, 4), individual ? "iin" : "bin",
+                                PQgetvalue(r, i, individual ? 1 : 2));
+        snprintf(f[i].portal_ref, sizeof(f[i].portal_ref), "%s", PQgetvalue(r, i, 5));
+        snprintf(f[i].kind, sizeof(f[i].kind), "%s", PQgetvalue(r, i, 6));
+        snprintf(f[i].region, sizeof(f[i].region), "%s", PQgetvalue(r, i, 7));
+        snprintf(f[i].base_address, sizeof(f[i].base_address), "%s", PQgetvalue(r, i, 8));
+        date_of((time_t)atoll(PQgetvalue(r, i, 9)), f[i].submitted, sizeof(f[i].submitted));
+        f[i].subtypes = json_array();
+        char *codes = PQgetvalue(r, i, 10), *save = NULL;
+        for (char *t = strtok_r(codes, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            int c = atoi(t);
+            json_array_append_new(f[i].subtypes,
+                                  json_pack("{s:i,s:s,s:s}", "code", c, "name_ru",
+                                            dom_subtype_name_ru(c) ? dom_subtype_name_ru(c) : "",
+                                            "name_kk",
+                                            dom_subtype_name_kk(c) ? dom_subtype_name_kk(c) : ""));
+        }
     }
     PQclear(r);
     return DB_OK;
 }
 
-static db_rc_t store(db_t *db, const char *app_id, const char *kind, const char *number, int year,
-                     int seq, int version, time_t now, const json_t *doc)
+static db_rc_t facts(db_t *db, const char *app_id, app_facts_t *f)
 {
-    char ys[16], ss[16], vs[16], ts[40];
-    snprintf(ys, sizeof(ys), "%d", year);
-    snprintf(ss, sizeof(ss), "%d", seq);
-    snprintf(vs, sizeof(vs), "%d", version);
-    util_rfc3339_utc(now, ts, sizeof(ts));
-    char *body = json_dumps(doc, JSON_COMPACT);
-    const char *p[] = {app_id, kind, number, ys, ss, ts, body, vs};
-    db_rc_t rc = db_exec(db,
-                         "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
-                         " issued_at, body, version) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb,"
-                         " $8)",
-                         8, p);
-    free(body);
-    return rc;
+    char ids[64];
+    snprintf(ids, sizeof(ids), "{%s}", app_id);
+    return facts_many(db, ids, 1, f);
 }
 
-/* The license register: a first issue inserts the number, a re-registration moves it to the
- * next version with the new holder; every version is kept. */
-static db_rc_t register_version(db_t *db, const app_facts_t *f, const char *app_id,
-                                const char *number, int version, const char *date, int annex_only)
+static void facts_free(app_facts_t *f)
+{
+    json_decref(f->person);
+    json_decref(f->subtypes);
+    f->person = f->subtypes = NULL;
+}
+
+/* What issuing writes - documents, license register rows, their versions - collected, then
+ * written in one statement a table whatever their number (rows_flush). */
+typedef struct {
+    json_t *docs, *licenses, *versions;
+} rows_t;
+
+static void rows_init(rows_t *w)
+{
+    w->docs = json_array();
+    w->licenses = json_array();
+    w->versions = json_array();
+}
+
+static void rows_free(rows_t *w)
+{
+    json_decref(w->docs);
+    json_decref(w->licenses);
+    json_decref(w->versions);
+}
+
+static void rows_doc(rows_t *w, const char *app_id, const char *kind, const char *number, int year,
+                     int seq, int version, time_t now, const json_t *doc)
+{
+    char ts[40];
+    util_rfc3339_utc(now, ts, sizeof(ts));
+    json_array_append_new(w->docs, json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:O,s:i}", "application_id",
+                                             app_id, "kind", kind, "number", number, "year", year,
+                                             "seq", seq, "issued_at", ts, "body", doc, "version",
+                                             version));
+}
+
+/* The license register: a first issue inserts the number (here), a re-registration moves it to
+ * the next version with the new holder (doc_issue_license); every version is kept. */
+static void rows_version(rows_t *w, const app_facts_t *f, const char *app_id, const char *number,
+                         int version, const char *date, int annex_only)
 {
     const char *holder_id = json_string_value(json_object_get(f->person, "bin"));
     const char *type = holder_id ? "legal_entity" : "individual";
     if (!holder_id)
         holder_id = json_string_value(json_object_get(f->person, "iin"));
     const char *name = json_string_value(json_object_get(f->person, "name"));
-    char vs[16];
-    snprintf(vs, sizeof(vs), "%d", version);
-    db_rc_t rc;
-    if (version == 1) {
-        const char *p[] = {number, type, holder_id, name, date, app_id};
-        rc = db_exec(db,
-                     "INSERT INTO licenses (number, holder_type, holder_id, holder_name,"
-                     " first_issued_on, version, application_id) VALUES ($1, $2, $3, $4, $5, 1,"
-                     " $6)",
-                     6, p);
-    } else {
-        const char *p[] = {number, type, holder_id, name, vs};
-        rc = db_exec(db,
-                     "UPDATE licenses SET holder_type = $2, holder_id = $3, holder_name = $4,"
-                     " version = $5, updated_at = now() WHERE number = $1",
-                     5, p);
-    }
-    if (rc != DB_OK)
-        return rc;
-    const char *pv[] = {number,    vs,   app_id, f->kind,
-                        holder_id, name, date,   annex_only ? "true" : "false"};
-    return db_exec(db,
-                   "INSERT INTO license_versions (number, version, application_id, kind,"
-                   " holder_id, holder_name, issued_on, annex_only)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                   8, pv);
+    if (version == 1)
+        json_array_append_new(w->licenses,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "number", number,
+                                        "holder_type", type, "holder_id", holder_id, "holder_name",
+                                        name, "first_issued_on", date, "application_id", app_id));
+    json_array_append_new(w->versions,
+                          json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:b}", "number", number,
+                                    "version", version, "application_id", app_id, "kind", f->kind,
+                                    "holder_id", holder_id, "holder_name", name, "issued_on", date,
+                                    "annex_only", annex_only));
+}
+
+static db_rc_t exec_rows(db_t *db, const char *sql, const json_t *rows)
+{
+    if (json_array_size(rows) == 0)
+        return DB_OK;
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text)
+        return DB_ERR_RETRY;
+    const char *p[] = {text};
+    db_rc_t rc = db_exec(db, sql, 1, p);
+    free(text);
+    return rc;
+}
+
+/* Writes what was collected (may be deferred, see db_defer()), in the order it was added. */
+static db_rc_t rows_flush(db_t *db, const rows_t *w)
+{
+    db_rc_t rc = exec_rows(db,
+                           "INSERT INTO licenses (number, holder_type, holder_id, holder_name,"
+                           " first_issued_on, version, application_id)"
+                           " SELECT t.number, t.holder_type, t.holder_id, t.holder_name,"
+                           " t.first_issued_on, 1, t.application_id"
+                           " FROM ROWS FROM (json_to_recordset($1::json) AS (number text,"
+                           " holder_type text, holder_id text, holder_name text,"
+                           " first_issued_on date, application_id uuid))"
+                           " WITH ORDINALITY AS t ORDER BY t.ordinality",
+                           w->licenses);
+    if (rc == DB_OK)
+        rc = exec_rows(db,
+                       "INSERT INTO license_versions (number, version, application_id, kind,"
+                       " holder_id, holder_name, issued_on, annex_only)"
+                       " SELECT t.number, t.version, t.application_id, t.kind, t.holder_id,"
+                       " t.holder_name, t.issued_on, t.annex_only"
+                       " FROM ROWS FROM (json_to_recordset($1::json) AS (number text,"
+                       " version integer, application_id uuid, kind text, holder_id text,"
+                       " holder_name text, issued_on date, annex_only boolean))"
+                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
+                       w->versions);
+    if (rc == DB_OK)
+        rc = exec_rows(db,
+                       "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
+                       " issued_at, body, version)"
+                       " SELECT t.application_id, t.kind, t.number, t.year, t.seq, t.issued_at,"
+                       " t.body, t.version"
+                       " FROM ROWS FROM (json_to_recordset($1::json) AS (application_id uuid,"
+                       " kind text, number text, year integer, seq integer,"
+                       " issued_at timestamptz, body jsonb, version integer))"
+                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
+                       w->docs);
+    return rc;
+}
+
+/* Appendix 3 forms 1 and 2 for one application, and their rows. `license` stays NULL for an
+ * annex-only re-registration. */
+static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
+                         const char *application_id, const char *number, int seq, int version,
+                         const char *first, int annex_only, time_t now, json_t **license,
+                         json_t **annex)
+{
+    int year = cal_local_date(now).y;
+    char date[16], annex_no[80], issued[40];
+    date_of(now, date, sizeof(date));
+    cal_format(now, issued, sizeof(issued));
+    snprintf(annex_no, sizeof(annex_no), "%s/1", number);
+    /* Licenses are indefinite; this one is not alienable (class 1). An annex-only
+     * re-registration leaves the license document as it is. */
+    *license = NULL;
+    if (!annex_only)
+        *license = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:{s:s},s:s,s:s,s:s,s:s,s:s}",
+            "document", "license", "form", "Appendix 3, form 1", "number", number, "date", date,
+            "issued_at", issued, "version", version, "activity", "name_ru", ACTIVITY_RU, "name_kk",
+            ACTIVITY_KK, "licensee", f->person, "special_conditions", "", "note",
+            "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
+            licensor_json(lic), "head", "position", lic->signer, "first_issue_date",
+            first ? first : date, "validity", "бессрочная / мерзімсіз", "place_of_issue",
+            lic->place, "application", f->portal_ref, "kind", f->kind);
+    const char *rname = dom_region_name_ru(f->region);
+    *annex = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
+                       "s:s,s:s,s:s}",
+                       "document", "license_annex", "form", "Appendix 3, form 2", "number",
+                       annex_no, "license_number", number, "license_date", first ? first : date,
+                       "date", date, "version", version, "subtypes", f->subtypes, "licensee",
+                       f->person, "production_base", "region", f->region, "region_name",
+                       rname ? rname : "", "address", f->base_address, "special_conditions", "",
+                       "licensor", licensor_json(lic), "head", "position", lic->signer,
+                       "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place,
+                       "issued_at", issued);
+    rows_version(w, f, application_id, number, version, date, annex_only);
+    if (*license)
+        rows_doc(w, application_id, "license", number, year, seq, version, now, *license);
+    rows_doc(w, application_id, "annex", annex_no, year, seq, version, now, *annex);
 }
 
 db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
@@ -168,77 +292,106 @@ db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *appli
     db_rc_t rc = facts(db, application_id, &f);
     if (rc != DB_OK)
         return rc;
-    int year = cal_local_date(now).y;
-    char number[64], date[16], first[16], annex_no[80], issued[40];
-    int seq = 0, version = 1, annex_only = 0;
-    date_of(now, date, sizeof(date));
-    snprintf(first, sizeof(first), "%s", date);
     if (strcmp(f.kind, "issue") == 0) {
-        seq = doc_next_number(db, lic->code, "license", "L", year, number, sizeof(number));
-        if (seq < 0) {
-            rc = seq;
-            goto out;
-        }
-    } else {
-        /* Re-registration: the same number, the next version, a new date. */
-        const char *p[] = {application_id};
-        PGresult *r = db_query(db,
-                               "SELECT l.number, l.version + 1, l.first_issued_on::text,"
-                               " r.annex_only FROM reissue_requests r JOIN licenses l"
-                               " ON l.number = r.license_number WHERE r.application_id = $1"
-                               " FOR UPDATE OF l",
-                               1, p, &rc);
-        if (!r)
-            goto out;
-        if (PQntuples(r) != 1) {
-            PQclear(r);
-            rc = DB_ERR_DATA; /* intake refuses a re-registration of an unknown license */
-            goto out;
-        }
-        snprintf(number, sizeof(number), "%s", PQgetvalue(r, 0, 0));
-        version = atoi(PQgetvalue(r, 0, 1));
-        snprintf(first, sizeof(first), "%s", PQgetvalue(r, 0, 2));
-        annex_only = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
-        PQclear(r);
+        facts_free(&f);
+        return doc_issue_licenses(db, lic, &application_id, 1, now, license, annex);
     }
-    cal_format(now, issued, sizeof(issued));
-    snprintf(annex_no, sizeof(annex_no), "%s/1", number);
-    /* Appendix 3 form 1. Licenses are indefinite; this one is not alienable (class 1). An
-     * annex-only re-registration leaves the license document as it is. */
-    if (!annex_only)
-        *license = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:{s:s},s:s,s:s,s:s,s:s,s:s}",
-            "document", "license", "form", "Appendix 3, form 1", "number", number, "date", date,
-            "issued_at", issued, "version", version, "activity", "name_ru", ACTIVITY_RU, "name_kk",
-            ACTIVITY_KK, "licensee", f.person, "special_conditions", "", "note",
-            "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
-            licensor_json(lic), "head", "position", lic->signer, "first_issue_date", first,
-            "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "application",
-            f.portal_ref, "kind", f.kind);
-    /* Appendix 3 form 2. */
-    const char *rname = dom_region_name_ru(f.region);
-    *annex = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
-                       "s:s,s:s,s:s}",
-                       "document", "license_annex", "form", "Appendix 3, form 2", "number",
-                       annex_no, "license_number", number, "license_date", first, "date", date,
-                       "version", version, "subtypes", f.subtypes, "licensee", f.person,
-                       "production_base", "region", f.region, "region_name", rname ? rname : "",
-                       "address", f.base_address, "special_conditions", "", "licensor",
-                       licensor_json(lic), "head", "position", lic->signer, "validity",
-                       "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
-    if ((rc = register_version(db, &f, application_id, number, version, date, annex_only)) !=
-            DB_OK ||
-        (*license && (rc = store(db, application_id, "license", number, year, seq, version, now,
-                                 *license)) != DB_OK) ||
-        (rc = store(db, application_id, "annex", annex_no, year, seq, version, now, *annex)) !=
-            DB_OK) {
+    /* Re-registration: the same number, the next version, a new date. */
+    const char *p[] = {application_id};
+    PGresult *r = db_query(db,
+                           "SELECT l.number, l.version + 1, l.first_issued_on::text,"
+                           " r.annex_only FROM reissue_requests r JOIN licenses l"
+                           " ON l.number = r.license_number WHERE r.application_id = $1"
+                           " FOR UPDATE OF l",
+                           1, p, &rc);
+    if (!r)
+        goto out;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        rc = DB_ERR_DATA; /* intake refuses a re-registration of an unknown license */
+        goto out;
+    }
+    char number[64], first[16];
+    snprintf(number, sizeof(number), "%s", PQgetvalue(r, 0, 0));
+    int version = atoi(PQgetvalue(r, 0, 1));
+    snprintf(first, sizeof(first), "%s", PQgetvalue(r, 0, 2));
+    int annex_only = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+    PQclear(r);
+    const char *holder_id = json_string_value(json_object_get(f.person, "bin"));
+    const char *type = holder_id ? "legal_entity" : "individual";
+    if (!holder_id)
+        holder_id = json_string_value(json_object_get(f.person, "iin"));
+    char vs[16];
+    snprintf(vs, sizeof(vs), "%d", version);
+    const char *pu[] = {number, type, holder_id,
+                        json_string_value(json_object_get(f.person, "name")), vs};
+    rc = db_exec(db,
+                 "UPDATE licenses SET holder_type = $2, holder_id = $3, holder_name = $4,"
+                 " version = $5, updated_at = now() WHERE number = $1",
+                 5, pu);
+    if (rc != DB_OK)
+        goto out;
+    rows_t w;
+    rows_init(&w);
+    license_docs(&w, lic, &f, application_id, number, 0, version, first, annex_only, now, license,
+                 annex);
+    rc = rows_flush(db, &w);
+    rows_free(&w);
+    if (rc != DB_OK) {
         json_decref(*license);
         json_decref(*annex);
         *license = *annex = NULL;
     }
 out:
-    json_decref(f.person);
-    json_decref(f.subtypes);
+    facts_free(&f);
+    return rc;
+}
+
+db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
+                           time_t now, json_t **licenses, json_t **annexes)
+{
+    for (int i = 0; i < n; i++)
+        licenses[i] = annexes[i] = NULL;
+    if (n <= 0)
+        return DB_OK;
+    app_facts_t *f = calloc((size_t)n, sizeof(*f));
+    db_array_t arr = {0};
+    db_rc_t rc = f ? DB_OK : DB_ERR_RETRY;
+    for (int i = 0; i < n && rc == DB_OK; i++)
+        if (db_array_add(&arr, ids[i]))
+            rc = DB_ERR_RETRY;
+    if (rc == DB_OK)
+        rc = facts_many(db, db_array_text(&arr), n, f);
+    db_array_free(&arr);
+    for (int i = 0; i < n && rc == DB_OK; i++)
+        if (strcmp(f[i].kind, "issue") != 0)
+            rc = DB_ERR_DATA; /* a re-registration goes through doc_issue_license() */
+    int year = cal_local_date(now).y;
+    int last = rc == DB_OK ? take_numbers(db, lic->code, "license", year, n) : 0;
+    if (last < 0)
+        rc = last;
+    if (rc == DB_OK) {
+        rows_t w;
+        rows_init(&w);
+        for (int i = 0; i < n; i++) {
+            int seq = last - n + 1 + i;
+            char number[64];
+            format_number(lic->code, "L", year, seq, number, sizeof(number));
+            license_docs(&w, lic, &f[i], ids[i], number, seq, 1, NULL, 0, now, &licenses[i],
+                         &annexes[i]);
+        }
+        rc = rows_flush(db, &w);
+        rows_free(&w);
+    }
+    for (int i = 0; f && i < n; i++) {
+        facts_free(&f[i]);
+        if (rc != DB_OK) {
+            json_decref(licenses[i]);
+            json_decref(annexes[i]);
+            licenses[i] = annexes[i] = NULL;
+        }
+    }
+    free(f);
     return rc;
 }
 
@@ -249,12 +402,11 @@ db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *appli
     db_rc_t rc = facts(db, application_id, &f);
     if (rc != DB_OK)
         return rc;
-    json_decref(f.subtypes);
     int year = cal_local_date(now).y;
     char number[64], date[16], issued[40];
     int seq = doc_next_number(db, lic->code, "refusal", "R", year, number, sizeof(number));
     if (seq < 0) {
-        json_decref(f.person);
+        facts_free(&f);
         return seq;
     }
     date_of(now, date, sizeof(date));
@@ -284,8 +436,12 @@ db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *appli
                      application_id, "text_ru", text ? text : "", "grounds", grounds, "signer",
                      "position", lic->signer);
     free(text);
-    json_decref(f.person);
-    rc = store(db, application_id, "refusal", number, year, seq, 1, now, *doc);
+    facts_free(&f);
+    rows_t w;
+    rows_init(&w);
+    rows_doc(&w, application_id, "refusal", number, year, seq, 1, now, *doc);
+    rc = rows_flush(db, &w);
+    rows_free(&w);
     if (rc != DB_OK) {
         json_decref(*doc);
         *doc = NULL;

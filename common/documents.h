@@ -33,6 +33,13 @@ int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const
 db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
                           time_t now, json_t **license, json_t **annex);
 
+/* doc_issue_license() for `n` first issues (applications of kind "issue") at once: their
+ * numbers in the order of `ids`, in a fixed number of statements whatever `n`. On DB_OK
+ * licenses[i] and annexes[i] are new references. DB_ERR_DATA when one of them is not a first
+ * issue or lacks its applicant or production base. */
+db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
+                           time_t now, json_t **licenses, json_t **annexes);
+
 /* Issues a reasoned refusal after the hearing: `grounds` (borrowed) is an array of
  * {code, text_ru, text_kk, rule}. On DB_OK *doc is a new reference. */
 db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *application_id,

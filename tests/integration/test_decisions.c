@@ -321,6 +321,91 @@ static void two_deciders_gapless(void **state)
                      500);
 }
 
+/* One decider round with first issues the agencies agreed to and applications to refuse:
+ * every license and annex carries its own applicant and production base, every status event
+ * its own application's number, numbers gapless; the refusals get their hearing. */
+static void mixed_round(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_mixed");
+    h_clock_freeze(env, T0);
+    enum { N = 12 };
+    char ids[N][40];
+    h_start_sim(env);
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "d0000000-0000-4000-8000-0000000001%02d", i);
+        if (i % 4 == 1) {
+            char c[600];
+            snprintf(c, sizeof(c),
+                     "{\"agency\": \"sanitary\", \"application_id\": \"%s\","
+                     " \"verdict\": \"non_compliant\"}",
+                     ids[i]);
+            sim(c);
+        }
+    }
+    h_start_smtp(env);
+    for (int i = 0; WORKERS[i]; i++)
+        if (strcmp(WORKERS[i], "decider") != 0)
+            h_spawn(env, WORKERS[i], NULL);
+    for (int i = 0; i < N; i++) {
+        json_t *ev = h_submission(ids[i], h_uuid(), NULL);
+        json_t *data = json_object_get(ev, "data");
+        char name[80], address[80], ref[40];
+        snprintf(name, sizeof(name), "ТОО «Тест %02d»", i);
+        snprintf(address, sizeof(address), "Шахтинск қ., учаскесі %02d", i);
+        snprintf(ref, sizeof(ref), "KZ-EL-2026-00001%02d", i);
+        json_object_set_new(json_object_get(data, "applicant"), "name", json_string(name));
+        json_object_set_new(json_object_get(data, "production_base"), "address",
+                            json_string(address));
+        json_object_set_new(data, "portal_ref", json_string(ref));
+        assert_int_equal(h_produce_event(env, APPS, ev), 0);
+        json_decref(ev);
+    }
+    assert_true(
+        wait_q(N, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    h_spawn(env, "decider", NULL);
+    assert_true(wait_q(9, 30000, "SELECT count(*) FROM applications WHERE stage = 'license_issued'"));
+    assert_true(
+        wait_q(3, 30000, "SELECT count(*) FROM applications WHERE stage = 'refusal_proposed'"));
+    /* One round: every decision in one transaction. */
+    assert_int_equal(q("SELECT count(DISTINCT xmin::text) FROM transitions"
+                       " WHERE from_stage = 'awaiting_decision'"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM applications WHERE stage = 'refusal_proposed'"
+                       " AND right(application_id::text, 2)::int %% 4 = 1"),
+                     3);
+    assert_int_equal(q("SELECT count(*) FROM hearings"), 3);
+    /* Each document is its own application's. */
+    assert_int_equal(q("SELECT count(*) FROM issued_documents d JOIN applicants p"
+                       " USING (application_id) WHERE d.kind = 'license'"
+                       " AND d.body->'licensee'->>'name' = p.name"
+                       " AND d.body->>'application' = (SELECT portal_ref FROM applications a"
+                       "  WHERE a.application_id = d.application_id)"),
+                     9);
+    assert_int_equal(q("SELECT count(*) FROM issued_documents d JOIN production_bases b"
+                       " USING (application_id) WHERE d.kind = 'annex'"
+                       " AND d.body->'production_base'->>'address' = b.address"
+                       " AND d.number = (SELECT number || '/1' FROM issued_documents l"
+                       "  WHERE l.application_id = d.application_id AND l.kind = 'license')"),
+                     9);
+    assert_int_equal(q("SELECT count(*) FROM licenses l JOIN applicants p USING (application_id)"
+                       " JOIN license_versions v USING (number, application_id)"
+                       " WHERE l.holder_name = p.name AND v.version = 1 AND v.kind = 'issue'"),
+                     9);
+    assert_int_equal(q("SELECT count(*) FROM outbox o JOIN issued_documents d"
+                       " ON d.application_id = o.application_id AND d.kind = 'license'"
+                       " WHERE o.stage = 'license_issued' AND convert_from(o.payload, 'UTF8')::jsonb"
+                       "  #>> '{data,detail,license,number}' = d.number"
+                       " AND jsonb_array_length(convert_from(o.payload, 'UTF8')::jsonb"
+                       "  #> '{data,detail,approvals}') = 2"),
+                     9);
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"
+                       " AND seq BETWEEN 1 AND 9"),
+                     9);
+    assert_int_equal(q("SELECT count(DISTINCT seq) FROM issued_documents WHERE kind = 'license'"),
+                     9);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +415,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(deemed_license, teardown),
         cmocka_unit_test_teardown(hearing_outcome_overdue, teardown),
         cmocka_unit_test_teardown(two_deciders_gapless, teardown),
+        cmocka_unit_test_teardown(mixed_round, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -68,22 +68,20 @@ int decider_round(decider_t *d, int max, time_t now)
         return rc;
     }
     int n = PQntuples(r);
-    ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, "lic-decider"};
-    /* Each decision reads, then writes: the writes go out without waiting and their results
-     * are read at the next decision's first read (or the commit). Any failure rolls the round
-     * back as a whole, deferred or not. */
-    if (n > 0 && (rc = db_defer(d->db)) != DB_OK) {
-        PQclear(r);
-        db_rollback(d->db);
-        return rc;
-    }
-    for (int i = 0; i < n && rc == DB_OK; i++) {
-        apv_app_t app;
-        rc = apv_lock(d->db, PQgetvalue(r, i, 0), &app);
-        if (rc == DB_OK)
-            rc = dec_decide(d->db, &d->ctx, &app, now, &cause);
-    }
+    db_array_t ids = {0};
+    for (int i = 0; i < n && rc == DB_OK; i++)
+        if (db_array_add(&ids, PQgetvalue(r, i, 0)))
+            rc = DB_ERR_RETRY;
     PQclear(r);
+    ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, "lic-decider"};
+    /* The round's writes go out without waiting; their results are read at the commit. Any
+     * failure rolls the round back as a whole, deferred or not. */
+    if (rc == DB_OK && n > 0 && (rc = db_defer(d->db)) == DB_OK) {
+        int decided = dec_decide_many(d->db, &d->ctx, db_array_text(&ids), now, &cause);
+        if (decided < 0)
+            rc = decided;
+    }
+    db_array_free(&ids);
     if (rc == DB_OK)
         rc = db_commit(d->db);
     else
