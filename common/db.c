@@ -48,6 +48,10 @@ static PGconn *connect_once(const db_t *db, char *errstr, size_t errstr_size)
         PQfinish(c);
         return NULL;
     }
+    /* No JIT compilation: the workers' statements each touch a few rows, and an estimate made
+     * with statistics a few seconds old (a table growing fast) passed its cost threshold -
+     * tens of milliseconds compiling for a query that runs in one. */
+    PQclear(PQexec(c, "SET jit = off"));
     return c;
 }
 
