@@ -7,28 +7,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+void apv_app_read(PGresult *r, int row, int col, const char *application_id, apv_app_t *out)
+{
+    snprintf(out->application_id, sizeof(out->application_id), "%s", application_id);
+    out->stage = dom_stage_parse(PQgetvalue(r, row, col));
+    snprintf(out->portal_ref, sizeof(out->portal_ref), "%s", PQgetvalue(r, row, col + 1));
+    out->service_deadline = (time_t)atoll(PQgetvalue(r, row, col + 2));
+    out->registered_at = (time_t)atoll(PQgetvalue(r, row, col + 3));
+}
+
 db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out)
 {
     db_rc_t rc;
     const char *p[] = {application_id};
-    PGresult *r = db_query(db,
-                           "SELECT stage, portal_ref, extract(epoch FROM service_deadline)::bigint,"
-                           " extract(epoch FROM registered_at)::bigint FROM applications"
-                           " WHERE application_id = $1 FOR UPDATE",
-                           1, p, &rc);
+    PGresult *r = db_query(
+        db, "SELECT " APV_APP_COLUMNS("") " FROM applications WHERE application_id = $1 FOR UPDATE",
+        1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
         PQclear(r);
         return DB_ERR_DATA;
     }
-    snprintf(out->application_id, sizeof(out->application_id), "%s", application_id);
-    out->stage = dom_stage_parse(PQgetvalue(r, 0, 0));
-    snprintf(out->portal_ref, sizeof(out->portal_ref), "%s", PQgetvalue(r, 0, 1));
-    out->service_deadline = (time_t)atoll(PQgetvalue(r, 0, 2));
-    out->registered_at = (time_t)atoll(PQgetvalue(r, 0, 3));
+    apv_app_read(r, 0, 0, application_id, out);
     PQclear(r);
     return DB_OK;
+}
+
+db_rc_t apv_lock_only(db_t *db, const char *application_id)
+{
+    const char *p[] = {application_id};
+    return db_exec(db, "SELECT 1 FROM applications WHERE application_id = $1 FOR UPDATE", 1, p);
 }
 
 db_rc_t tm_schedule(db_t *db, const char *application_id, const char *kind, const char *ref,

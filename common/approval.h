@@ -25,6 +25,19 @@ typedef struct {
  * when there is no such application. Lock order everywhere: application, then its rows. */
 db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out);
 
+/* The columns apv_app_read() expects, over applications (as `t`, "a." or ""). */
+#define APV_APP_COLUMNS(t)                                                                         \
+    t "stage, " t "portal_ref, extract(epoch FROM " t "service_deadline)::bigint,"                 \
+      " extract(epoch FROM " t "registered_at)::bigint"
+/* Fills `out` from the APV_APP_COLUMNS of `r` starting at column `col`. */
+void apv_app_read(PGresult *r, int row, int col, const char *application_id, apv_app_t *out);
+
+/* Takes the application's lock without reading it: when deferring, the statement goes out with
+ * the caller's next read, one round trip for both. That read, a statement of its own, sees
+ * what the lock's previous holder committed (a statement that locks reads the other tables as
+ * they were when it began, before any wait). No error when there is no such application. */
+db_rc_t apv_lock_only(db_t *db, const char *application_id);
+
 /* Schedules a durable timer (idempotent on application, kind, ref). */
 db_rc_t tm_schedule(db_t *db, const char *application_id, const char *kind, const char *ref,
                     time_t due);

@@ -163,10 +163,10 @@ static void rows_doc(rows_t *w, const char *app_id, const char *kind, const char
 {
     char ts[40];
     util_rfc3339_utc(now, ts, sizeof(ts));
-    json_array_append_new(w->docs, json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:O,s:i}", "application_id",
-                                             app_id, "kind", kind, "number", number, "year", year,
-                                             "seq", seq, "issued_at", ts, "body", doc, "version",
-                                             version));
+    json_array_append_new(w->docs,
+                          json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:O,s:i}", "application_id", app_id,
+                                    "kind", kind, "number", number, "year", year, "seq", seq,
+                                    "issued_at", ts, "body", doc, "version", version));
 }
 
 /* The license register: a first issue inserts the number (here), a re-registration moves it to
@@ -275,9 +275,8 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
                        "date", date, "version", version, "subtypes", f->subtypes, "licensee",
                        f->person, "production_base", "region", f->region, "region_name",
                        rname ? rname : "", "address", f->base_address, "special_conditions", "",
-                       "licensor", licensor_json(lic), "head", "position", lic->signer,
-                       "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place,
-                       "issued_at", issued);
+                       "licensor", licensor_json(lic), "head", "position", lic->signer, "validity",
+                       "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
     rows_version(w, f, application_id, number, version, date, annex_only);
     if (*license)
         rows_doc(w, application_id, "license", number, year, seq, version, now, *license);

@@ -448,6 +448,60 @@ static void receipt_after_replies_under_lock(void **state)
                      2);
 }
 
+/* A reply that waits for the application's lock while the holder records the other
+ * agency's outcome (as the timer does when a window ends): once the holder commits, the reply
+ * must count that outcome and move the application to awaiting_decision. A worker reading the
+ * counts in the statement that takes the lock would see them as they were before the wait. */
+static void reply_after_deemed_under_lock(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_reply_lock");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"silent\"}",
+                              "{\"agency\": \"sanitary\", \"reply_delay_ms\": 3000}", NULL};
+    start_stack(controls);
+    const char *id = "a0000000-0000-4000-8000-000000000013";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_replies'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND outcome IS NOT NULL",
+                       id),
+                     0);
+    char conninfo[600], sql[400];
+    snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=%s user=%s", PQhost(env->db),
+             PQport(env->db), PQdb(env->db), PQuser(env->db));
+    PGconn *holder = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    snprintf(sql, sizeof(sql),
+             "BEGIN; SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
+             " UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = now()"
+             " WHERE application_id = '%s' AND agency = 'industrial_safety'",
+             id, id);
+    PGresult *r = PQexec(holder, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    /* The sanitary reply arrives and the replies worker waits for the lock. */
+    assert_true(wait_q(1, 15000,
+                       "SELECT count(*) FROM pg_locks WHERE NOT granted AND %d = ANY"
+                       " (pg_blocking_pids(pid))",
+                       PQbackendPID(holder)));
+    r = PQexec(holder, "COMMIT");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(holder);
+    assert_true(wait_q(1, 10000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_str(qs("SELECT string_agg(agency || ':' || outcome, ' ' ORDER BY agency)"
+                  " FROM agency_requests WHERE application_id = '%s'",
+                  id),
+               "industrial_safety:deemed_approved sanitary:compliant");
+}
+
 /* An application in awaiting_approvals without its production base row (the intake writes it
  * with the application; a hand-made row could lack it): no request can be made for it, an
  * incident says so, and the applications behind it in the same page still get theirs. */
@@ -558,6 +612,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(unit_missing_then_added, teardown),
         cmocka_unit_test_teardown(receipt_after_replies_under_lock, teardown),
         cmocka_unit_test_teardown(data_missing_incident, teardown),
+        cmocka_unit_test_teardown(reply_after_deemed_under_lock, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

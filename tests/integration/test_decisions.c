@@ -364,7 +364,8 @@ static void mixed_round(void **state)
     assert_true(
         wait_q(N, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
     h_spawn(env, "decider", NULL);
-    assert_true(wait_q(9, 30000, "SELECT count(*) FROM applications WHERE stage = 'license_issued'"));
+    assert_true(
+        wait_q(9, 30000, "SELECT count(*) FROM applications WHERE stage = 'license_issued'"));
     assert_true(
         wait_q(3, 30000, "SELECT count(*) FROM applications WHERE stage = 'refusal_proposed'"));
     /* One round: every decision in one transaction. */
@@ -392,13 +393,14 @@ static void mixed_round(void **state)
                        " JOIN license_versions v USING (number, application_id)"
                        " WHERE l.holder_name = p.name AND v.version = 1 AND v.kind = 'issue'"),
                      9);
-    assert_int_equal(q("SELECT count(*) FROM outbox o JOIN issued_documents d"
-                       " ON d.application_id = o.application_id AND d.kind = 'license'"
-                       " WHERE o.stage = 'license_issued' AND convert_from(o.payload, 'UTF8')::jsonb"
-                       "  #>> '{data,detail,license,number}' = d.number"
-                       " AND jsonb_array_length(convert_from(o.payload, 'UTF8')::jsonb"
-                       "  #> '{data,detail,approvals}') = 2"),
-                     9);
+    assert_int_equal(
+        q("SELECT count(*) FROM outbox o JOIN issued_documents d"
+          " ON d.application_id = o.application_id AND d.kind = 'license'"
+          " WHERE o.stage = 'license_issued' AND convert_from(o.payload, 'UTF8')::jsonb"
+          "  #>> '{data,detail,license,number}' = d.number"
+          " AND jsonb_array_length(convert_from(o.payload, 'UTF8')::jsonb"
+          "  #> '{data,detail,approvals}') = 2"),
+        9);
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"
                        " AND seq BETWEEN 1 AND 9"),
                      9);

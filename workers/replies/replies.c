@@ -74,42 +74,45 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     if (ag_parse(m.agency) != agency)
         BAD("reply of agency %s on the %s topic", m.agency, ag_name((ag_agency_t)agency));
 
-    db_rc_t rc;
-    apv_app_t app;
-    rc = apv_lock(db, m.application_id, &app);
-    if (rc == DB_ERR_DATA)
-        BAD("unknown application_id %s", m.application_id);
+    /* The application's lock, then - in the next statement, sent with it - the application,
+     * the request and the counts of the application's requests, as the lock's previous holder
+     * left them. */
+    db_rc_t rc = apv_lock_only(db, m.application_id);
     if (rc != DB_OK) {
         result = rc;
         goto out;
     }
-    /* The request, and the counts of the application's requests - read after its lock, so
-     * they include whatever the holder of the lock committed. */
-    const char *pr[] = {m.request_id};
+    const char *pr[] = {m.application_id, m.request_id};
     r = db_query(db,
-                 "SELECT q.application_id, q.agency, q.state, q.outcome,"
-                 " extract(epoch FROM q.reply_due_at)::bigint,"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " q.application_id AND x.state = 'received'),"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " q.application_id AND x.outcome IS NOT NULL)"
-                 " FROM agency_requests q WHERE q.request_id = $1",
-                 1, pr, &rc);
+                 "SELECT " APV_APP_COLUMNS(
+                     "a.") ", q.application_id, q.agency, q.state, q.outcome,"
+                           " extract(epoch FROM q.reply_due_at)::bigint,"
+                           " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                           " a.application_id AND x.state = 'received'),"
+                           " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                           " a.application_id AND x.outcome IS NOT NULL)"
+                           " FROM applications a LEFT JOIN agency_requests q ON q.request_id = $2"
+                           " WHERE a.application_id = $1",
+                 2, pr, &rc);
     if (!r) {
         result = rc;
         goto out;
     }
     if (PQntuples(r) != 1)
+        BAD("unknown application_id %s", m.application_id);
+    apv_app_t app;
+    apv_app_read(r, 0, 0, m.application_id, &app);
+    if (PQgetisnull(r, 0, 4))
         BAD("unknown request_id %s", m.request_id);
-    if (strcmp(PQgetvalue(r, 0, 0), m.application_id) != 0)
+    if (strcmp(PQgetvalue(r, 0, 4), m.application_id) != 0)
         BAD("request %s belongs to another application", m.request_id);
-    if (strcmp(PQgetvalue(r, 0, 1), m.agency) != 0)
-        BAD("request %s was sent to %s, not %s", m.request_id, PQgetvalue(r, 0, 1), m.agency);
+    if (strcmp(PQgetvalue(r, 0, 5), m.agency) != 0)
+        BAD("request %s was sent to %s, not %s", m.request_id, PQgetvalue(r, 0, 5), m.agency);
     char outcome[32];
-    snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 3));
-    int received = strcmp(PQgetvalue(r, 0, 2), "received") == 0;
-    time_t due = PQgetisnull(r, 0, 4) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 4));
-    int n_received = atoi(PQgetvalue(r, 0, 5)), n_answered = atoi(PQgetvalue(r, 0, 6));
+    snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 7));
+    int received = strcmp(PQgetvalue(r, 0, 6), "received") == 0;
+    time_t due = PQgetisnull(r, 0, 8) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 8));
+    int n_received = atoi(PQgetvalue(r, 0, 9)), n_answered = atoi(PQgetvalue(r, 0, 10));
     PQclear(r);
     r = NULL;
 
