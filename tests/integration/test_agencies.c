@@ -446,6 +446,12 @@ static void receipt_after_replies_under_lock(void **state)
                        " AND state = 'received'",
                        id),
                      2);
+    /* The sanitary reply came before its receipt: no reply window to watch for it. */
+    assert_int_equal(q("SELECT count(*) FROM timers t JOIN agency_requests r"
+                       " ON r.request_id::text = t.ref WHERE r.application_id = '%s'"
+                       " AND r.agency = 'sanitary'",
+                       id),
+                     0);
 }
 
 /* A reply that waits for the application's lock while the holder records the other

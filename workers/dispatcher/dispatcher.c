@@ -530,20 +530,24 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
         " FROM json_to_recordset($1::json) AS v(request_id uuid,"
         " received_at timestamptz, reply_due_at timestamptz, status integer)"
         " WHERE q.request_id = v.request_id AND q.state = 'pending'"
-        " RETURNING q.request_id",
+        " RETURNING q.request_id, q.outcome IS NULL",
         1, p, &rc);
     free(text);
     if (!r)
         goto out;
+    /* request -> whether its reply window is to be watched: not when the agency's reply came
+     * in before its receipt was recorded. */
     for (int i = 0; i < PQntuples(r); i++)
-        json_object_set_new(updated, PQgetvalue(r, i, 0), json_true());
+        json_object_set_new(updated, PQgetvalue(r, i, 0),
+                            json_boolean(strcmp(PQgetvalue(r, i, 1), "t") == 0));
     PQclear(r);
     r = NULL;
     if ((rc = db_defer(db)) != DB_OK)
         goto out;
     ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, ACTOR};
     for (int i = 0; i < n && rc == DB_OK; i++) {
-        if (!json_object_get(updated, f[i]->request_id))
+        json_t *u = json_object_get(updated, f[i]->request_id);
+        if (!u)
             continue; /* already recorded */
         json_t *ai = json_object_get(index, f[i]->application_id);
         if (!ai) {
@@ -553,9 +557,10 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
         apv_locked_t *a = &apps[json_integer_value(ai)];
         char ds[40], rfmt[40], dfmt[40];
         util_rfc3339_utc(dues[i], ds, sizeof(ds));
-        json_array_append_new(timers,
-                              json_pack("{s:s,s:s,s:s}", "application_id", f[i]->application_id,
-                                        "ref", f[i]->request_id, "due_at", ds));
+        if (json_is_true(u))
+            json_array_append_new(timers,
+                                  json_pack("{s:s,s:s,s:s}", "application_id", f[i]->application_id,
+                                            "ref", f[i]->request_id, "due_at", ds));
         cal_format(f[i]->res_received_at, rfmt, sizeof(rfmt));
         cal_format(dues[i], dfmt, sizeof(dfmt));
         json_t *detail =
