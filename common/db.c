@@ -505,6 +505,13 @@ void db_array_free(db_array_t *a)
 
 int db_wait_notify(db_t *db, long timeout_ms)
 {
+    return db_wait_notify_each(db, timeout_ms, NULL, NULL);
+}
+
+int db_wait_notify_each(db_t *db, long timeout_ms,
+                        void (*each)(const char *channel, const char *payload, void *opaque),
+                        void *opaque)
+{
     PGconn *c = db_conn(db);
     if (!c || PQstatus(c) != CONNECTION_OK)
         return -1;
@@ -519,6 +526,8 @@ int db_wait_notify(db_t *db, long timeout_ms)
     PGnotify *nt;
     while ((nt = PQnotifies(c))) {
         n++;
+        if (each)
+            each(nt->relname, nt->extra ? nt->extra : "", opaque);
         PQfreemem(nt);
     }
     return n;

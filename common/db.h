@@ -80,6 +80,10 @@ const char *db_last_sqlstate(const db_t *db);
  * LISTENs to) and drains the notifications. Returns how many arrived (0 on timeout), or -1
  * when the connection is lost: reconnect (db_reconnect) and LISTEN again. */
 int db_wait_notify(db_t *db, long timeout_ms);
+/* The same, handing each notification's channel and payload to `each`. */
+int db_wait_notify_each(db_t *db, long timeout_ms,
+                        void (*each)(const char *channel, const char *payload, void *opaque),
+                        void *opaque);
 
 /* A bytea input literal ("\x" and hex digits) for `len` bytes, for a text-format parameter.
  * Returns a new buffer the caller frees, or NULL on out of memory. */

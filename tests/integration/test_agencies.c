@@ -508,6 +508,43 @@ static void reply_after_deemed_under_lock(void **state)
                "industrial_safety:deemed_approved sanitary:compliant");
 }
 
+/* The timer worker on the real clock, waiting for a timer due in an hour: a timer added
+ * that is due in 2 s must fire in about 2 s (its wake-up says when it is due), not when the
+ * worker next looks on its own (a minute). */
+static void timer_wakes_for_earlier_timer(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_timer_wake");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_spawn(env, "intake", NULL);
+    const char *id = "a0000000-0000-4000-8000-000000000014";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals'",
+                       id));
+    unsetenv("LIC_CLOCK_FILE"); /* the timer worker on the real clock */
+    h_spawn(env, "timer", NULL);
+    assert_true(h_wait_log(env, "timer", "firing timers", 10000));
+    /* Refs of no request: such a timer just fires. */
+    h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) SELECT application_id,"
+                " 'agency_reply_window', 'b0000000-0000-4000-8000-000000000002',"
+                " now() + interval '1 hour' FROM applications");
+    int64_t t0 = util_mono_ms();
+    h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) SELECT application_id,"
+                " 'agency_reply_window', 'b0000000-0000-4000-8000-000000000001',"
+                " now() + interval '2 seconds' FROM applications");
+    assert_true(wait_q(1, 15000,
+                       "SELECT count(*) FROM timers WHERE ref ="
+                       " 'b0000000-0000-4000-8000-000000000001' AND fired_at IS NOT NULL"));
+    int64_t took = util_mono_ms() - t0;
+    assert_true(took < 10000);
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE ref ="
+                       " 'b0000000-0000-4000-8000-000000000002' AND fired_at IS NULL"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+}
+
 /* An application in awaiting_approvals without its production base row (the intake writes it
  * with the application; a hand-made row could lack it): no request can be made for it, an
  * incident says so, and the applications behind it in the same page still get theirs. */
@@ -619,6 +656,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(receipt_after_replies_under_lock, teardown),
         cmocka_unit_test_teardown(data_missing_incident, teardown),
         cmocka_unit_test_teardown(reply_after_deemed_under_lock, teardown),
+        cmocka_unit_test_teardown(timer_wakes_for_earlier_timer, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -12,6 +12,7 @@
 #include "signals.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,8 +362,11 @@ int tw_fire_due(tw_t *tw, time_t now)
     }
 }
 
-/* Milliseconds until the earliest open timer is due by the configured clock, capped. */
-static long next_wait_ms(tw_t *tw, long cap)
+/* When the earliest open timer is due (epoch seconds): NEXT_NONE when none is open,
+ * NEXT_UNKNOWN when the query failed. */
+#define NEXT_NONE LLONG_MAX
+#define NEXT_UNKNOWN LLONG_MIN
+static long long next_due(tw_t *tw)
 {
     db_rc_t rc;
     const char *p[] = {KINDS};
@@ -372,15 +376,35 @@ static long next_wait_ms(tw_t *tw, long cap)
                            " AND kind = ANY (string_to_array($1, ','))",
                            1, p, &rc);
     if (!r)
-        return 500;
-    long ms = cap;
-    if (!PQgetisnull(r, 0, 0)) {
-        long long due = atoll(PQgetvalue(r, 0, 0));
-        long long d = (due - (long long)clock_now()) * 1000;
-        ms = d < 0 ? 0 : d < cap ? (long)d : cap;
-    }
+        return NEXT_UNKNOWN;
+    long long due = PQgetisnull(r, 0, 0) ? NEXT_NONE : atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    return ms;
+    return due;
+}
+
+/* Milliseconds until `due` by the configured clock, capped. */
+static long wait_ms(long long due, long cap)
+{
+    if (due == NEXT_UNKNOWN)
+        return 500;
+    if (due == NEXT_NONE)
+        return cap;
+    long long d = (due - (long long)clock_now()) * 1000;
+    return d < 0 ? 0 : d < cap ? (long)d : cap;
+}
+
+/* A new timers' wake-up carries when the earliest of them is due (migration 012): keeps the
+ * earliest; an empty or unreadable payload counts as "now" (look again). */
+static void on_timers_notice(const char *channel, const char *payload, void *opaque)
+{
+    (void)channel;
+    long long *earliest = opaque;
+    char *end = NULL;
+    long long due = strtoll(payload, &end, 10);
+    if (!payload[0] || !end || *end)
+        due = NEXT_UNKNOWN;
+    if (due < *earliest)
+        *earliest = due;
 }
 
 /* Operators' view of the state, refreshed at most every 5 s: open timers by kind and the
@@ -426,7 +450,8 @@ int tw_run(tw_t *tw)
     mt_declare("lic_incidents_open", MT_GAUGE,
                "Open incidents by kind (deadlines at risk, rejected or overdue requests).");
     log_info("firing timers");
-    int attempt = 0;
+    int attempt = 0, look = 1;
+    long long due = NEXT_UNKNOWN;
     while (!sig_stop_requested()) {
         if (!tw->listening) {
             if (db_exec(tw->db, "LISTEN lic_timers", 0, NULL) != DB_OK) {
@@ -435,31 +460,41 @@ int tw_run(tw_t *tw)
                 continue;
             }
             tw->listening = 1;
+            look = 1; /* timers added while not listening */
         }
-        int fired = tw_fire_due(tw, clock_now());
-        if (fired < 0) {
-            log_warn("timer transaction failed (%d), retrying", fired);
-            if (fired == DB_ERR_CONN) {
-                tw->listening = 0;
-                if (db_reconnect(tw->db) != 0)
-                    break;
+        if (look) {
+            int fired = tw_fire_due(tw, clock_now());
+            if (fired < 0) {
+                log_warn("timer transaction failed (%d), retrying", fired);
+                if (fired == DB_ERR_CONN) {
+                    tw->listening = 0;
+                    if (db_reconnect(tw->db) != 0)
+                        break;
+                }
+                util_sleep_ms(util_backoff_ms(attempt++, 100, 5000));
+                continue;
             }
-            util_sleep_ms(util_backoff_ms(attempt++, 100, 5000));
-            continue;
-        }
-        attempt = 0;
-        if (fired > 0) {
-            log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
-            mt_add("lic_timers_fired_total", NULL, fired);
+            attempt = 0;
+            if (fired > 0) {
+                log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
+                mt_add("lic_timers_fired_total", NULL, fired);
+            }
+            due = next_due(tw);
+            look = 0;
         }
         gauges(tw);
         /* Sleep until the earliest due time (a test clock may jump, so briefly then), or
-         * until a new timer is announced. */
-        long wait = next_wait_ms(tw, tw->test_clock ? 200 : 60000);
-        if (db_wait_notify(tw->db, wait) < 0) {
+         * until new timers are announced; look again when the sleep ends or when one of them
+         * is due before the one waited for. */
+        long long earliest = NEXT_NONE;
+        int n = db_wait_notify_each(tw->db, wait_ms(due, tw->test_clock ? 200 : 60000),
+                                    on_timers_notice, &earliest);
+        if (n < 0) {
             tw->listening = 0;
             if (db_reconnect(tw->db) != 0)
                 break;
+        } else if (n == 0 || earliest < due || due == NEXT_UNKNOWN) {
+            look = 1;
         }
     }
     log_info("stopping");
