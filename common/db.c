@@ -508,20 +508,9 @@ int db_wait_notify(db_t *db, long timeout_ms)
     return db_wait_notify_each(db, timeout_ms, NULL, NULL);
 }
 
-int db_wait_notify_each(db_t *db, long timeout_ms,
-                        void (*each)(const char *channel, const char *payload, void *opaque),
-                        void *opaque)
+/* Hands the notifications libpq holds to `each`; returns how many. */
+static int drain_notifies(PGconn *c, void (*each)(const char *, const char *, void *), void *opaque)
 {
-    PGconn *c = db_conn(db);
-    if (!c || PQstatus(c) != CONNECTION_OK)
-        return -1;
-    struct pollfd pfd = {PQsocket(c), POLLIN, 0};
-    if (pfd.fd < 0)
-        return -1;
-    if (timeout_ms > 0)
-        poll(&pfd, 1, (int)timeout_ms);
-    if (PQconsumeInput(c) == 0)
-        return -1;
     int n = 0;
     PGnotify *nt;
     while ((nt = PQnotifies(c))) {
@@ -531,4 +520,27 @@ int db_wait_notify_each(db_t *db, long timeout_ms,
         PQfreemem(nt);
     }
     return n;
+}
+
+int db_wait_notify_each(db_t *db, long timeout_ms,
+                        void (*each)(const char *channel, const char *payload, void *opaque),
+                        void *opaque)
+{
+    PGconn *c = db_conn(db);
+    if (!c || PQstatus(c) != CONNECTION_OK)
+        return -1;
+    /* Notifications that came in while the caller ran its statements are held by libpq
+     * already: the socket has nothing more to say, and waiting on it would sleep through
+     * them. */
+    int n = drain_notifies(c, each, opaque);
+    if (n > 0)
+        return n;
+    struct pollfd pfd = {PQsocket(c), POLLIN, 0};
+    if (pfd.fd < 0)
+        return -1;
+    if (timeout_ms > 0)
+        poll(&pfd, 1, (int)timeout_ms);
+    if (PQconsumeInput(c) == 0)
+        return -1;
+    return drain_notifies(c, each, opaque);
 }

@@ -1,7 +1,9 @@
 /* Foundation, against the project's PostgreSQL: migrations apply once and re-running them is
  * a no-op; the legal transitions PostgreSQL enforces are exactly the C domain table; the
  * workers' role cannot rewrite history; secrets stay out of logs. */
+#include "db.h"
 #include "domain.h"
+#include "util.h"
 #include "harness.h"
 
 #include <setjmp.h>
@@ -50,6 +52,27 @@ static void transitions_match_domain(void **state)
         assert_int_equal(h_query_ll(env, sql), dom_stage_final((dom_stage_t)s));
     }
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM stages"), STAGE__COUNT);
+}
+
+/* A notification that arrives while a worker runs a statement is held by libpq: waiting for
+ * notifications must hand it over at once, not sleep on a socket that has nothing more. */
+static void notify_during_statement(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_notify");
+    db_t *db = db_open(getenv("LIC_DB_URL"), NULL, "test");
+    assert_non_null(db);
+    assert_int_equal(db_exec(db, "LISTEN lic_test", 0, NULL), DB_OK);
+    h_exec(env, "NOTIFY lic_test, 'hello'");
+    /* The worker's next statement: the notification comes in with (or before) its result. */
+    db_rc_t rc;
+    PGresult *r = db_query(db, "SELECT pg_sleep(0.2)", 0, NULL, &rc);
+    assert_non_null(r);
+    PQclear(r);
+    int64_t t0 = util_mono_ms();
+    assert_int_equal(db_wait_notify(db, 5000), 1);
+    assert_true(util_mono_ms() - t0 < 1000);
+    db_close(db);
 }
 
 static void history_is_append_only(void **state)
@@ -236,6 +259,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(migrate_twice_is_noop, teardown),
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
+        cmocka_unit_test_teardown(notify_during_statement, teardown),
         cmocka_unit_test_teardown(secrets_and_roles, teardown),
     };
     if (argc > 1)
