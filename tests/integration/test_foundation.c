@@ -92,13 +92,20 @@ static void history_is_append_only(void **state)
     r = PQexec(env->db, "DELETE FROM transitions");
     assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
     PQclear(r);
-    /* An illegal transition is refused by the foreign key on the legal pairs. */
+    /* An illegal transition, and an unknown stage, are refused by their checks (built from
+     * stage_transitions and stages, migration 013). */
     r = PQexec(env->db,
                "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"
                " cause_actor) VALUES ('11111111-1111-4111-8111-111111111111', 'none',"
                " 'license_issued', now(), 'actor', 'test')");
     assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514");
     PQclear(r);
+    r = PQexec(env->db, "UPDATE applications SET stage = 'approved_somehow'");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514");
+    PQclear(r);
+    h_exec(env, "UPDATE applications SET stage = 'awaiting_approvals'");
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 1);
 }
 
