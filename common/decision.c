@@ -279,18 +279,18 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     const char *p[] = {ids};
     PGresult *r = db_query_adhoc(
         db,
-        "SELECT a.application_id, a.stage, a.portal_ref,"
-        " extract(epoch FROM a.service_deadline)::bigint,"
-        " extract(epoch FROM a.registered_at)::bigint,"
-        " a.kind = 'issue' AND g.refusals = 0, g.approvals"
-        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
-        " JOIN applications a USING (application_id)"
-        /* Per application, through its index: as a NOT EXISTS, statistics a few seconds old
-         * (a table growing fast) made it one hashed scan of every request, ~60 ms a round. */
-        " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE q.outcome = 'non_compliant')"
-        "  AS refusals, " APPROVALS_AGG " AS approvals"
-        "  FROM agency_requests q WHERE q.application_id = a.application_id) g"
-        " ORDER BY i.ord",
+        "SELECT a.application_id, " APV_APP_COLUMNS(
+            "a.") ","
+                  " a.kind = 'issue' AND g.refusals = 0, g.approvals"
+                  " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
+                  " JOIN applications a USING (application_id)"
+                  /* Per application, through its index: as a NOT EXISTS, statistics a few seconds
+                   * old (a table growing fast) made it one hashed scan of every request, ~60 ms a
+                   * round. */
+                  " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE q.outcome = 'non_compliant')"
+                  "  AS refusals, " APPROVALS_AGG " AS approvals"
+                  "  FROM agency_requests q WHERE q.application_id = a.application_id) g"
+                  " ORDER BY i.ord",
         1, p, &rc);
     if (!r)
         return rc;
@@ -303,11 +303,7 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     rc = apps && gids && grow && licenses && annexes ? DB_OK : DB_ERR_RETRY;
     for (int i = 0; i < n && rc == DB_OK; i++) {
         apv_app_t *app = &apps[i];
-        snprintf(app->application_id, sizeof(app->application_id), "%s", PQgetvalue(r, i, 0));
-        app->stage = dom_stage_parse(PQgetvalue(r, i, 1));
-        snprintf(app->portal_ref, sizeof(app->portal_ref), "%s", PQgetvalue(r, i, 2));
-        app->service_deadline = (time_t)atoll(PQgetvalue(r, i, 3));
-        app->registered_at = (time_t)atoll(PQgetvalue(r, i, 4));
+        apv_app_read(r, i, 1, PQgetvalue(r, i, 0), app);
         if (app->stage != STAGE_AWAITING_DECISION)
             continue;
         decided++;

@@ -865,6 +865,30 @@ int h_kill_db_connections(h_env_t *h)
     return n;
 }
 
+PGconn *h_holder_begin(h_env_t *h, const char *sql)
+{
+    PGconn *c = connect_pg(h->dbname, "lic_owner");
+    if (!c)
+        die("cannot connect for a lock holder");
+    exec_ok(c, "BEGIN");
+    exec_ok(c, sql);
+    return c;
+}
+
+int h_holder_wait_blocked(h_env_t *h, PGconn *holder, int timeout_ms)
+{
+    return h_waitf(h, 1, timeout_ms,
+                   "SELECT (count(*) > 0)::int FROM pg_locks WHERE NOT granted AND %d = ANY"
+                   " (pg_blocking_pids(pid))",
+                   PQbackendPID(holder));
+}
+
+void h_holder_commit(PGconn *holder)
+{
+    exec_ok(holder, "COMMIT");
+    PQfinish(holder);
+}
+
 int h_produce_submissions_recorded(h_env_t *h, int n)
 {
     exec_ok(h->db, "CREATE TABLE IF NOT EXISTS produced_ids (application_id text PRIMARY KEY)");

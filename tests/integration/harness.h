@@ -129,6 +129,14 @@ unsigned h_free_port(void);
  * many were terminated, or -1. */
 int h_kill_db_connections(h_env_t *h);
 
+/* A transaction left open on a connection of its own, as the schema owner: runs `sql` after
+ * BEGIN (aborts on failure) and returns the connection. h_holder_wait_blocked() waits up to
+ * timeout_ms until another session waits for one of its locks (1, or 0 on timeout);
+ * h_holder_commit() commits and closes. */
+PGconn *h_holder_begin(h_env_t *h, const char *sql);
+int h_holder_wait_blocked(h_env_t *h, PGconn *holder, int timeout_ms);
+void h_holder_commit(PGconn *holder);
+
 /* Runs the development broker's control command. 0 ok. */
 int h_broker(h_env_t *h, const char *command);
 

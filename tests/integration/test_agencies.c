@@ -412,27 +412,15 @@ static void receipt_after_replies_under_lock(void **state)
     assert_int_equal(sim_stat("sanitary", "in_flight"), 1);
     /* Meanwhile what the replies worker does with both replies, in a transaction left
      * open; the dispatcher, with the receipt, waits for the lock. */
-    char conninfo[600], sql[400];
-    snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=%s user=%s", PQhost(env->db),
-             PQport(env->db), PQdb(env->db), PQuser(env->db));
-    PGconn *holder = PQconnectdb(conninfo);
-    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    char sql[400];
     snprintf(sql, sizeof(sql),
-             "BEGIN; SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
+             "SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
              " UPDATE agency_requests SET outcome = 'compliant', outcome_at = now()"
              " WHERE application_id = '%s'",
              id, id);
-    PGresult *r = PQexec(holder, sql);
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    assert_true(wait_q(1, 10000,
-                       "SELECT count(*) FROM pg_locks WHERE NOT granted AND %d = ANY"
-                       " (pg_blocking_pids(pid))",
-                       PQbackendPID(holder)));
-    r = PQexec(holder, "COMMIT");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    PQfinish(holder);
+    PGconn *holder = h_holder_begin(env, sql);
+    assert_true(h_holder_wait_blocked(env, holder, 10000));
+    h_holder_commit(holder);
     assert_true(wait_q(1, 10000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'awaiting_decision'",
@@ -476,28 +464,16 @@ static void reply_after_deemed_under_lock(void **state)
                        " AND outcome IS NOT NULL",
                        id),
                      0);
-    char conninfo[600], sql[400];
-    snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=%s user=%s", PQhost(env->db),
-             PQport(env->db), PQdb(env->db), PQuser(env->db));
-    PGconn *holder = PQconnectdb(conninfo);
-    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    char sql[400];
     snprintf(sql, sizeof(sql),
-             "BEGIN; SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
+             "SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
              " UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = now()"
              " WHERE application_id = '%s' AND agency = 'industrial_safety'",
              id, id);
-    PGresult *r = PQexec(holder, sql);
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
+    PGconn *holder = h_holder_begin(env, sql);
     /* The sanitary reply arrives and the replies worker waits for the lock. */
-    assert_true(wait_q(1, 15000,
-                       "SELECT count(*) FROM pg_locks WHERE NOT granted AND %d = ANY"
-                       " (pg_blocking_pids(pid))",
-                       PQbackendPID(holder)));
-    r = PQexec(holder, "COMMIT");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    PQfinish(holder);
+    assert_true(h_holder_wait_blocked(env, holder, 15000));
+    h_holder_commit(holder);
     assert_true(wait_q(1, 10000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'awaiting_decision'",
