@@ -71,14 +71,38 @@ db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id
     return rc;
 }
 
+/* The cause's columns of a history row, as text parameters (into the caller's buffers). */
+static void cause_params(const ob_cause_t *cause, const char **out, char part[16], char off[24],
+                         char timer[24])
+{
+    snprintf(part, 16, "%d", (int)cause->partition);
+    snprintf(off, 24, "%lld", (long long)cause->offset);
+    snprintf(timer, 24, "%lld", cause->timer_id);
+    int is_event = strcmp(cause->kind, "event") == 0;
+    int is_timer = strcmp(cause->kind, "timer") == 0;
+    out[0] = cause->kind;
+    out[1] = is_event ? cause->event_id : NULL;
+    out[2] = is_event ? cause->topic : NULL;
+    out[3] = is_event ? part : NULL;
+    out[4] = is_event ? off : NULL;
+    out[5] = is_timer ? timer : NULL;
+    out[6] = cause->actor;
+}
+
+static int legal(const char *application_id, dom_stage_t from, dom_stage_t to)
+{
+    if (dom_transition_legal(from, to))
+        return 1;
+    log_error("illegal transition %s -> %s for %s", dom_stage_name(from), dom_stage_name(to),
+              application_id);
+    return 0;
+}
+
 db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
                       time_t at, const ob_cause_t *cause)
 {
-    if (!dom_transition_legal(from, to)) {
-        log_error("illegal transition %s -> %s for %s", dom_stage_name(from), dom_stage_name(to),
-                  application_id);
+    if (!legal(application_id, from, to))
         return DB_ERR_DATA;
-    }
     db_rc_t rc;
     if (from != STAGE_NONE) {
         /* Fails (check_violation) unless the application is in `from`: no row count to wait
@@ -89,26 +113,32 @@ db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, do
     }
     char ts[40], part[16], off[24], timer[24];
     util_rfc3339_utc(at, ts, sizeof(ts));
-    snprintf(part, sizeof(part), "%d", (int)cause->partition);
-    snprintf(off, sizeof(off), "%lld", (long long)cause->offset);
-    snprintf(timer, sizeof(timer), "%lld", cause->timer_id);
-    int is_event = strcmp(cause->kind, "event") == 0;
-    int is_timer = strcmp(cause->kind, "timer") == 0;
-    const char *p[] = {application_id,
-                       dom_stage_name(from),
-                       dom_stage_name(to),
-                       ts,
-                       cause->kind,
-                       is_event ? cause->event_id : NULL,
-                       is_event ? cause->topic : NULL,
-                       is_event ? part : NULL,
-                       is_event ? off : NULL,
-                       is_timer ? timer : NULL,
-                       cause->actor};
+    const char *p[11] = {application_id, dom_stage_name(from), dom_stage_name(to), ts};
+    cause_params(cause, p + 4, part, off, timer);
     return db_exec(db,
                    "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"
                    " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id,"
                    " cause_actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                   11, p);
+}
+
+db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time_t at,
+                      const ob_cause_t *cause)
+{
+    if (to == STAGE_REGISTERED)
+        return ob_transition(db, application_id, STAGE_NONE, STAGE_REGISTERED, at, cause);
+    if (!legal(application_id, STAGE_NONE, STAGE_REGISTERED) ||
+        !legal(application_id, STAGE_REGISTERED, to))
+        return DB_ERR_DATA;
+    char ts[40], part[16], off[24], timer[24];
+    util_rfc3339_utc(at, ts, sizeof(ts));
+    const char *p[11] = {application_id, dom_stage_name(STAGE_REGISTERED), dom_stage_name(to), ts};
+    cause_params(cause, p + 4, part, off, timer);
+    return db_exec(db,
+                   "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"
+                   " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id,"
+                   " cause_actor) VALUES ($1, 'none', $2, $4, $5, $6, $7, $8, $9, $10, $11),"
+                   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                    11, p);
 }
 

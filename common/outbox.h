@@ -51,6 +51,13 @@ char *ob_status_payload(const char *source, const char *application_id, const ch
 db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
                       time_t at, const ob_cause_t *cause);
 
+/* The history of an application the caller inserted directly in stage `to`, reached from
+ * registered in the same transaction: none -> registered and registered -> `to`, two rows in
+ * one statement (the application's row is written once). `to` = registered gives the first
+ * alone. */
+db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time_t at,
+                      const ob_cause_t *cause);
+
 /* Set-based writes for a batch of state changes: status events, transitions and the
  * applications' stage changes are collected, then written by ob_batch_flush() in three
  * statements whatever the batch's size (instead of one to three statements per change). The

@@ -71,31 +71,40 @@ static long long next_executor(intake_t *in, db_t *db, db_rc_t *rc)
 /* Inserts the application and its normalised parts. Returns DB_OK, a db error, or 1 when the
  * application id is already registered. */
 static int store_application(db_t *db, const app_t *app, const char *event_id,
-                             const cal_deadlines_t *dl, const char *executor, long long fee_due)
+                             const cal_deadlines_t *dl, const char *executor, long long fee_due,
+                             dom_stage_t stage)
 {
     char sub[40], reg[40], comp[40], svc[40];
     util_rfc3339_utc(app->submitted_at, sub, sizeof(sub));
     util_rfc3339_utc(dl->registered_at, reg, sizeof(reg));
     util_rfc3339_utc(dl->completeness_due, comp, sizeof(comp));
     util_rfc3339_utc(dl->service_deadline, svc, sizeof(svc));
-    const char *p[] = {
-        app->application_id,        app->portal_ref, app->kind, sub, reg, comp, svc, executor,
-        bool_text(app->paper_copy), event_id};
+    const char *p[] = {app->application_id,
+                       app->portal_ref,
+                       app->kind,
+                       sub,
+                       reg,
+                       comp,
+                       svc,
+                       executor,
+                       bool_text(app->paper_copy),
+                       event_id,
+                       dom_stage_name(stage)};
 #define INSERT_APPLICATION                                                                         \
     "INSERT INTO applications (application_id, portal_ref, kind, stage, submitted_at,"             \
     " registered_at, completeness_due, service_deadline, executor, paper_copy, source_event_id)"   \
-    " VALUES ($1, $2, $3, 'registered', $4, $5, $6, $7, $8, $9, $10)"
+    " VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9, $10)"
     db_rc_t rc;
     if (db_deferring(db)) {
         /* Optimistic: an application id registered before violates the key, and the batch
          * runs again without deferring, where the next branch tells it apart. */
-        if ((rc = db_exec(db, INSERT_APPLICATION, 10, p)) != DB_OK)
+        if ((rc = db_exec(db, INSERT_APPLICATION, 11, p)) != DB_OK)
             return rc;
     } else {
         PGresult *r = db_query(db,
                                INSERT_APPLICATION " ON CONFLICT (application_id) DO NOTHING"
                                                   " RETURNING 1",
-                               10, p, &rc);
+                               11, p, &rc);
         if (!r)
             return rc;
         int inserted = PQntuples(r) == 1;
@@ -302,40 +311,8 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
         goto out;
     }
     const char *executor = in->executors[rr % in->nexecutors];
-    int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules));
-    if (stored == 1) {
-        snprintf(reason, reason_size, "application_id %s is already registered",
-                 app.application_id);
-        result = PL_BAD_INPUT;
-        goto out;
-    }
-    if (stored != DB_OK) {
-        result = stored;
-        goto out;
-    }
-
-    time_t now = pl_now(pl);
-    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
-                        0,       NULL};
-    char ts[40];
-    if ((rc = ob_transition(db, app.application_id, STAGE_NONE, STAGE_REGISTERED, now, &cause)) !=
-        DB_OK) {
-        result = rc;
-        goto out;
-    }
-    json_t *detail = json_object();
-    cal_format(dl.registered_at, ts, sizeof(ts));
-    json_object_set_new(detail, "registered_at", json_string(ts));
-    json_object_set_new(detail, "executor", json_string(executor));
-    cal_format(dl.completeness_due, ts, sizeof(ts));
-    json_object_set_new(detail, "completeness_due", json_string(ts));
-    json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
-    if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref, "registered",
-                              now, dl.service_deadline, detail, ev.id)) != DB_OK) {
-        result = rc;
-        goto out;
-    }
-
+    /* Complete (¶9)? Known before the application is stored, so that it is stored in the
+     * stage this transaction leaves it in: its row is written once. */
     app_ground_t grounds[APP_MAX_GROUNDS];
     int ng = app_check_completeness(&app, &rules, grounds, APP_MAX_GROUNDS);
     if (ng > APP_MAX_GROUNDS)
@@ -355,6 +332,42 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
                 "қайта ресімдеуге көрсетілген лицензия лицензиялар тізілімінде жоқ"};
         PQclear(lr);
     }
+    dom_stage_t to = ng > 0                      ? STAGE_REFUSED_INCOMPLETE
+                     : needs_approvals(in, &app) ? STAGE_AWAITING_APPROVALS
+                                                 : STAGE_AWAITING_DECISION;
+    int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules), to);
+    if (stored == 1) {
+        snprintf(reason, reason_size, "application_id %s is already registered",
+                 app.application_id);
+        result = PL_BAD_INPUT;
+        goto out;
+    }
+    if (stored != DB_OK) {
+        result = stored;
+        goto out;
+    }
+
+    time_t now = pl_now(pl);
+    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
+                        0,       NULL};
+    char ts[40];
+    if ((rc = ob_registered(db, app.application_id, to, now, &cause)) != DB_OK) {
+        result = rc;
+        goto out;
+    }
+    json_t *detail = json_object();
+    cal_format(dl.registered_at, ts, sizeof(ts));
+    json_object_set_new(detail, "registered_at", json_string(ts));
+    json_object_set_new(detail, "executor", json_string(executor));
+    cal_format(dl.completeness_due, ts, sizeof(ts));
+    json_object_set_new(detail, "completeness_due", json_string(ts));
+    json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
+    if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref, "registered",
+                              now, dl.service_deadline, detail, ev.id)) != DB_OK) {
+        result = rc;
+        goto out;
+    }
+
     if (ng > 0) {
         /* ¶9: an incomplete package gets a reasoned refusal, no hearing. */
         char number[64];
@@ -377,9 +390,6 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
                      6, pd);
         free(body);
         if (rc == DB_OK)
-            rc = ob_transition(db, app.application_id, STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE,
-                               now, &cause);
-        if (rc == DB_OK)
             rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
                                  "refused_incomplete", now, dl.service_deadline,
                                  json_pack("{s:O}", "document", doc), ev.id);
@@ -387,10 +397,6 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
         result = rc;
         goto out;
     }
-    result = ob_transition(db, app.application_id, STAGE_REGISTERED,
-                           needs_approvals(in, &app) ? STAGE_AWAITING_APPROVALS
-                                                     : STAGE_AWAITING_DECISION,
-                           now, &cause);
 out:
     ev_free(&ev);
     return result;
