@@ -20,9 +20,10 @@ db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out)
 {
     db_rc_t rc;
     const char *p[] = {application_id};
-    PGresult *r = db_query(
-        db, "SELECT " APV_APP_COLUMNS("") " FROM applications WHERE application_id = $1 FOR UPDATE",
-        1, p, &rc);
+    PGresult *r = db_query(db,
+                           "SELECT " APV_APP_COLUMNS " FROM applications"
+                           " WHERE application_id = $1 FOR UPDATE",
+                           1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {

@@ -279,18 +279,17 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     const char *p[] = {ids};
     PGresult *r = db_query_adhoc(
         db,
-        "SELECT a.application_id, " APV_APP_COLUMNS(
-            "a.") ","
-                  " a.kind = 'issue' AND g.refusals = 0, g.approvals"
-                  " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
-                  " JOIN applications a USING (application_id)"
-                  /* Per application, through its index: as a NOT EXISTS, statistics a few seconds
-                   * old (a table growing fast) made it one hashed scan of every request, ~60 ms a
-                   * round. */
-                  " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE q.outcome = 'non_compliant')"
-                  "  AS refusals, " APPROVALS_AGG " AS approvals"
-                  "  FROM agency_requests q WHERE q.application_id = a.application_id) g"
-                  " ORDER BY i.ord",
+        "SELECT a.application_id, " APV_APP_COLUMNS_A ","
+        " a.kind = 'issue' AND g.refusals = 0, g.approvals"
+        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
+        " JOIN applications a USING (application_id)"
+        /* Per application, through its index: as a NOT EXISTS, statistics a few seconds
+         * old (a table growing fast) made it one hashed scan of every request, ~60 ms a
+         * round. */
+        " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE q.outcome = 'non_compliant')"
+        "  AS refusals, " APPROVALS_AGG " AS approvals"
+        "  FROM agency_requests q WHERE q.application_id = a.application_id) g"
+        " ORDER BY i.ord",
         1, p, &rc);
     if (!r)
         return rc;

@@ -84,15 +84,14 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     }
     const char *pr[] = {m.application_id, m.request_id};
     r = db_query(db,
-                 "SELECT " APV_APP_COLUMNS(
-                     "a.") ", q.application_id, q.agency, q.state, q.outcome,"
-                           " extract(epoch FROM q.reply_due_at)::bigint,"
-                           " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                           " a.application_id AND x.state = 'received'),"
-                           " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                           " a.application_id AND x.outcome IS NOT NULL)"
-                           " FROM applications a LEFT JOIN agency_requests q ON q.request_id = $2"
-                           " WHERE a.application_id = $1",
+                 "SELECT " APV_APP_COLUMNS_A ", q.application_id, q.agency, q.state, q.outcome,"
+                 " extract(epoch FROM q.reply_due_at)::bigint,"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " a.application_id AND x.state = 'received'),"
+                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
+                 " a.application_id AND x.outcome IS NOT NULL)"
+                 " FROM applications a LEFT JOIN agency_requests q ON q.request_id = $2"
+                 " WHERE a.application_id = $1",
                  2, pr, &rc);
     if (!r) {
         result = rc;
