@@ -98,6 +98,28 @@ static int legal(const char *application_id, dom_stage_t from, dom_stage_t to)
     return 0;
 }
 
+#define INSERT_HISTORY                                                                             \
+    "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"               \
+    " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id, cause_actor)"    \
+    " VALUES "
+#define HISTORY_ROW(from) "($1, " from ", $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+
+/* The history row from -> to; with `registration`, the row none -> `from` before it, in the
+ * same statement. */
+static db_rc_t history(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
+                       time_t at, const ob_cause_t *cause, int registration)
+{
+    char ts[40], part[16], off[24], timer[24];
+    util_rfc3339_utc(at, ts, sizeof(ts));
+    const char *p[11] = {application_id, dom_stage_name(from), dom_stage_name(to), ts};
+    cause_params(cause, p + 4, part, off, timer);
+    return db_exec(db,
+                   registration ? INSERT_HISTORY "($1, 'none', $2, $4, $5, $6, $7, $8, $9, $10,"
+                                                 " $11), " HISTORY_ROW("$2")
+                                : INSERT_HISTORY HISTORY_ROW("$2"),
+                   11, p);
+}
+
 db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
                       time_t at, const ob_cause_t *cause)
 {
@@ -111,15 +133,7 @@ db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, do
         if ((rc = db_exec(db, "SELECT lic_set_stage($1, $2, $3)", 3, p)) != DB_OK)
             return rc;
     }
-    char ts[40], part[16], off[24], timer[24];
-    util_rfc3339_utc(at, ts, sizeof(ts));
-    const char *p[11] = {application_id, dom_stage_name(from), dom_stage_name(to), ts};
-    cause_params(cause, p + 4, part, off, timer);
-    return db_exec(db,
-                   "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"
-                   " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id,"
-                   " cause_actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                   11, p);
+    return history(db, application_id, from, to, at, cause, 0);
 }
 
 db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time_t at,
@@ -130,16 +144,7 @@ db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time
     if (!legal(application_id, STAGE_NONE, STAGE_REGISTERED) ||
         !legal(application_id, STAGE_REGISTERED, to))
         return DB_ERR_DATA;
-    char ts[40], part[16], off[24], timer[24];
-    util_rfc3339_utc(at, ts, sizeof(ts));
-    const char *p[11] = {application_id, dom_stage_name(STAGE_REGISTERED), dom_stage_name(to), ts};
-    cause_params(cause, p + 4, part, off, timer);
-    return db_exec(db,
-                   "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"
-                   " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id,"
-                   " cause_actor) VALUES ($1, 'none', $2, $4, $5, $6, $7, $8, $9, $10, $11),"
-                   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                   11, p);
+    return history(db, application_id, STAGE_REGISTERED, to, at, cause, 1);
 }
 
 /* ---- set-based writes for a batch ---------------------------------------------------------- */
@@ -179,11 +184,8 @@ db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *app
 db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage_t from,
                             dom_stage_t to, time_t at, const ob_cause_t *cause)
 {
-    if (from == STAGE_NONE || !dom_transition_legal(from, to)) {
-        log_error("illegal transition %s -> %s for %s", dom_stage_name(from), dom_stage_name(to),
-                  application_id);
-        return DB_ERR_DATA;
-    }
+    if (from == STAGE_NONE || !legal(application_id, from, to))
+        return DB_ERR_DATA; /* the batch moves applications that exist */
     /* One stage change per application: from its stage before the batch to its last. */
     json_t *st = json_object_get(b->stages, application_id);
     if (st) {
