@@ -45,6 +45,9 @@ struct pl_pipeline {
     /* A deferred write of this batch failed: run it again statement by statement (savepoint
      * per message) until it commits, so the failure is pinned on its message. */
     int careful, careful_now;
+    /* What the batch handler found for each message of the batch (by its index). */
+    int *results;
+    char (*reasons)[PL_REASON_SIZE];
 };
 
 static part_off_t *part_find(pl_pipeline_t *pl, const char *topic, int32_t partition, int create)
@@ -169,6 +172,35 @@ int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id, const rd_k
     int fresh = PQntuples(r) == 1;
     PQclear(r);
     return fresh;
+}
+
+db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
+                        const char *const *event_ids, int n)
+{
+    if (n == 0)
+        return DB_OK;
+    json_t *rows = json_array();
+    for (int i = 0; rows && i < n; i++)
+        if (json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:I}", "event_id", event_ids[i],
+                                                  "topic", rd_kafka_topic_name(msgs[i]->rkt),
+                                                  "partition", (int)msgs[i]->partition, "offset",
+                                                  (json_int_t)msgs[i]->offset))) {
+            json_decref(rows);
+            return DB_ERR_RETRY;
+        }
+    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    json_decref(rows);
+    if (!text)
+        return DB_ERR_RETRY;
+    const char *p[] = {pl->cfg->consumer, text};
+    db_rc_t rc = db_exec(db,
+                         "INSERT INTO processed_events (consumer, event_id, topic, partition,"
+                         " \"offset\") SELECT $1, t.event_id, t.topic, t.partition, t.\"offset\""
+                         " FROM json_to_recordset($2::json) AS t(event_id text, topic text,"
+                         " partition integer, \"offset\" bigint)",
+                         2, p);
+    free(text);
+    return rc;
 }
 
 db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t *msg,
@@ -332,6 +364,43 @@ static void collect(pl_pipeline_t *pl, long wait_ms)
 
 typedef enum { TX_DONE, TX_RETRY, TX_STOPPED } tx_result_t;
 
+/* Hands the batch handler the messages of the batch it is to process - neither processed in
+ * an earlier transaction nor poisoned - and spreads its results over pl->results and
+ * pl->reasons by the messages' index in the batch. */
+static db_rc_t handle_together(pl_pipeline_t *pl, db_t *db)
+{
+    int n = pl->batch_len;
+    rd_kafka_message_t **msgs = malloc(sizeof(*msgs) * (size_t)(n ? n : 1));
+    int *at = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    int *results = calloc((size_t)(n ? n : 1), sizeof(int));
+    char(*reasons)[PL_REASON_SIZE] = calloc((size_t)(n ? n : 1), PL_REASON_SIZE);
+    db_rc_t rc = DB_ERR_RETRY;
+    if (!msgs || !at || !results || !reasons)
+        goto out;
+    for (int i = 0; i < n; i++)
+        pl->results[i] = PL_OK, pl->reasons[i][0] = '\0';
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        rd_kafka_message_t *m = pl->batch[i];
+        part_off_t *po = part_find(pl, rd_kafka_topic_name(m->rkt), m->partition, 1);
+        if ((po && po->next_offset >= 0 && m->offset < po->next_offset) || poisoned_reason(pl, m))
+            continue;
+        at[k] = i;
+        msgs[k++] = m;
+    }
+    rc = k ? pl->cfg->handle_batch(pl->cfg->opaque, pl, db, msgs, k, results, reasons) : DB_OK;
+    for (int j = 0; rc == DB_OK && j < k; j++) {
+        pl->results[at[j]] = results[j];
+        memcpy(pl->reasons[at[j]], reasons[j], PL_REASON_SIZE);
+    }
+out:
+    free(msgs);
+    free(at);
+    free(results);
+    free(reasons);
+    return rc;
+}
+
 /* Processes the batch in one transaction. */
 /* A deferred write failed, or a handler found bad input after writing: the batch runs again
  * at once, statement by statement with a savepoint per message. */
@@ -359,6 +428,14 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
     int64_t next[PL_MAX_PARTS];
     for (int i = 0; i < PL_MAX_PARTS; i++)
         next[i] = -1;
+    /* A batch handler takes the messages not processed before (and not poisoned) at once;
+     * the loop below then records what it found for each. */
+    int together = defer && pl->cfg->handle_batch;
+    if (together && (rc = handle_together(pl, db)) != DB_OK) {
+        if (rc == DB_ERR_DATA)
+            return careful_retry(pl, "the batch handler passed the batch on");
+        goto db_fail;
+    }
     for (int i = 0; i < pl->batch_len; i++) {
         rd_kafka_message_t *m = pl->batch[i];
         part_off_t *po = part_find(pl, rd_kafka_topic_name(m->rkt), m->partition, 1);
@@ -370,12 +447,15 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
         int idx = (int)(po - pl->parts);
         if (po->next_offset >= 0 && m->offset < po->next_offset)
             continue; /* processed in an earlier transaction */
-        char reason[512] = "";
+        char reason[PL_REASON_SIZE] = "";
         const char *poison = poisoned_reason(pl, m);
         int hr;
         if (poison) {
             snprintf(reason, sizeof(reason), "%s", poison);
             hr = PL_BAD_INPUT;
+        } else if (together) {
+            hr = pl->results[i];
+            snprintf(reason, sizeof(reason), "%s", pl->reasons[i]);
         } else if (defer) {
             /* No savepoints: a handler that finds bad input after writing something sends
              * the batch to the careful path, which has them. */
@@ -492,13 +572,18 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         pl->batch_max = 500;
     long wait_ms = cfg_get_long("BATCH_WAIT_MS", 100);
     pl->batch = calloc((size_t)pl->batch_max, sizeof(*pl->batch));
+    pl->results = calloc((size_t)pl->batch_max, sizeof(*pl->results));
+    pl->reasons = cfg->handle_batch ? calloc((size_t)pl->batch_max, PL_REASON_SIZE) : NULL;
+    int allocated = pl->batch && pl->results && (pl->reasons || !cfg->handle_batch);
     char err[512];
-    pl->rk = pl->batch ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb, pl,
+    pl->rk = allocated ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb, pl,
                                          err, sizeof(err))
                        : NULL;
     if (!pl->rk) {
-        log_error("cannot create the Kafka consumer: %s", pl->batch ? err : "out of memory");
+        log_error("cannot create the Kafka consumer: %s", allocated ? err : "out of memory");
         free(pl->batch);
+        free(pl->results);
+        free(pl->reasons);
         free(pl);
         return -1;
     }
@@ -569,6 +654,8 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     rd_kafka_consumer_close(pl->rk);
     rd_kafka_destroy(pl->rk);
     free(pl->batch);
+    free(pl->results);
+    free(pl->reasons);
     free(pl);
     return 0;
 }

@@ -21,6 +21,9 @@ enum {
 
 typedef struct pl_pipeline pl_pipeline_t;
 
+/* The room for a bad-input reason. */
+#define PL_REASON_SIZE 512
+
 typedef struct {
     const char *consumer; /* group id, and the consumer's name in PostgreSQL */
     const char *const *topics;
@@ -37,6 +40,14 @@ typedef struct {
     /* Batches run with deferred writes (db_defer()): for handlers whose writes need no
      * result, much faster. A failure sends the batch to the careful path. */
     int deferred_writes;
+    /* Optional, used with deferred_writes: processes the messages of a batch together (the
+     * ones not processed before, in order) with the outcome handle() gives them one by one.
+     * Sets results[i] to PL_OK, or to PL_BAD_INPUT with a reason in reasons[i], for each
+     * message; writes nothing for a message it finds bad. Returns DB_OK or a db_rc_t; DB_ERR_DATA
+     * (also for a batch it does not take on) sends the batch to the careful path, where
+     * handle() processes it one message at a time. */
+    int (*handle_batch)(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
+                        int n, int *results, char (*reasons)[PL_REASON_SIZE]);
 } pl_config_t;
 
 /* Runs until a stop is requested (SIGTERM/SIGINT): finishes the batch in hand, commits, closes
@@ -48,6 +59,12 @@ int pl_run(const pl_config_t *cfg, db_t *db);
  * new, 0 if it was processed before (skip it), or a negative db_rc_t. */
 int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id,
                    const rd_kafka_message_t *msg);
+
+/* Inside a batch handler: pl_claim_event() for n events at once, in one statement (deferred):
+ * event_ids[i] is the id of msgs[i]. An event processed before fails the batch's commit,
+ * which then runs on the careful path, where it is told apart. */
+db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
+                        const char *const *event_ids, int n);
 
 /* Inside a handler: the moment the batch is processed (the clock module's now, read once per
  * batch so every row of a batch agrees). */

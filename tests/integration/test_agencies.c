@@ -375,6 +375,87 @@ static void thousand_with_limit(void **state)
         wait_q(1000, 60000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
 }
 
+/* Replies consumed in one batch (the replies worker starts after both agencies answered 12
+ * applications): the batch handler judges each reply as the one-by-one path does - both
+ * replies of an application in the same batch move it on once, a reply after a deemed
+ * approval and a late one are recorded and change nothing - and writes each reply, the
+ * request's outcome, the cancelled window, the status event and the stage change. */
+static void replies_in_one_batch(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_batch");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_start_sim(env);
+    const char *workers[] = {"intake", "relay", "dispatcher", "timer"};
+    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
+        h_spawn(env, workers[i], NULL);
+    assert_int_equal(h_produce_submissions(env, 12, 0), 0);
+    assert_true(
+        wait_q(12, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_replies'"));
+    const char *topics[] = {"agency.industrial-safety.replies.v1", "agency.sanitary.replies.v1"};
+    for (int t = 0; t < 2; t++) {
+        json_t *replies = h_read_topic(env, topics[t], 12, 15000);
+        assert_int_equal(json_array_size(replies), 12);
+        json_decref(replies);
+    }
+    /* The first application's industrial safety approval was deemed meanwhile; the second's
+     * sanitary window closed before its reply is read. */
+    h_exec(env, "CREATE TABLE two AS SELECT application_id, row_number() OVER"
+                " (ORDER BY application_id) AS n FROM applications ORDER BY application_id"
+                " LIMIT 2");
+    h_exec(env, "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = now()"
+                " WHERE agency = 'industrial_safety'"
+                " AND application_id = (SELECT application_id FROM two WHERE n = 1)");
+    h_exec(env, "UPDATE agency_requests SET reply_due_at = '2026-03-16T09:00:00+05:00'"
+                " WHERE agency = 'sanitary'"
+                " AND application_id = (SELECT application_id FROM two WHERE n = 2)");
+    h_spawn(env, "replies", NULL);
+    assert_true(wait_q(24, 30000, "SELECT count(*) FROM agency_replies"));
+    assert_true(
+        wait_q(11, 10000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    assert_int_equal(q("SELECT count(*) FROM processed_events WHERE consumer = 'lic-replies'"), 24);
+    assert_str(qs("SELECT string_agg(coalesce(ignored_reason, 'counted') || ':' || agency || ':'"
+                  " || coalesce(n::text, '-'), ' ' ORDER BY ignored_reason, agency, n)"
+                  " FROM agency_replies r LEFT JOIN two USING (application_id)"
+                  " WHERE NOT counted OR n IS NOT NULL"),
+               "after_deemed:industrial_safety:1 late:sanitary:2 counted:industrial_safety:2"
+               " counted:sanitary:1");
+    /* The second application waits for sanitary (its reply came late). */
+    assert_str(qs("SELECT stage FROM applications JOIN two USING (application_id) WHERE n = 2"),
+               "awaiting_replies");
+    /* Each counted reply is its request's outcome; every other request has none but the
+     * deemed one. */
+    assert_int_equal(q("SELECT count(*) FROM agency_requests q JOIN agency_replies r"
+                       " ON r.id = q.reply_id AND r.request_id = q.request_id"
+                       " WHERE r.counted AND q.outcome = r.verdict"),
+                     22);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE reply_id IS NULL"
+                       " AND outcome IS NOT NULL"),
+                     1);
+    /* The counted replies' windows cancelled; the deemed one's and the late one's open. */
+    assert_int_equal(q("SELECT count(*) FROM timers t JOIN agency_replies r"
+                       " ON t.ref = r.request_id::text AND r.counted"
+                       " WHERE t.kind = 'agency_reply_window' AND t.cancelled_at IS NOT NULL"),
+                     22);
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
+                       " AND cancelled_at IS NULL AND fired_at IS NULL"),
+                     2);
+    /* One move an application, caused by its second reply's event. */
+    assert_int_equal(q("SELECT count(*) FROM transitions t WHERE to_stage = 'awaiting_decision'"
+                       " AND cause_kind = 'event' AND cause_event_id IN (SELECT event_id FROM"
+                       " agency_replies r WHERE r.application_id = t.application_id)"),
+                     11);
+    assert_int_equal(q("SELECT count(DISTINCT application_id) FROM transitions"
+                       " WHERE to_stage = 'awaiting_decision'"),
+                     11);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_replied'"), 22);
+    /* All of it by the batch handler: no batch went to the one-by-one path. */
+    assert_true(h_wait_log(env, "replies", "consuming as", 1000));
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "cat '%s'/replies.*.log | grep -q 'runs again'", env->workdir);
+    assert_int_not_equal(system(cmd), 0);
+}
+
 /* A receipt recorded while the replies worker holds the application: both agencies' replies
  * came before the sanitary receipt (the replies worker records them, nothing moves yet: one
  * request not received). The dispatcher gets the receipt, waits for the application's lock,
@@ -633,6 +714,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(data_missing_incident, teardown),
         cmocka_unit_test_teardown(reply_after_deemed_under_lock, teardown),
         cmocka_unit_test_teardown(timer_wakes_for_earlier_timer, teardown),
+        cmocka_unit_test_teardown(replies_in_one_batch, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

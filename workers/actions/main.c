@@ -17,8 +17,12 @@ int main(void)
     db_t *db = wk_open_db("lic-actions", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_PROVIDER_ACTIONS};
-        pl_config_t cfg = {ACTIONS_CONSUMER, topics, 1, actions_handle, NULL,
-                           actions_reload,   &a,     0};
+        pl_config_t cfg = {.consumer = ACTIONS_CONSUMER,
+                           .topics = topics,
+                           .ntopics = 1,
+                           .handle = actions_handle,
+                           .reload = actions_reload,
+                           .opaque = &a};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

@@ -24,7 +24,12 @@ int main(void)
     db_t *db = wk_open_db("lic-complaints", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_COMPLAINTS};
-        pl_config_t cfg = {COMPLAINTS_CONSUMER, topics, 1, complaints_handle, NULL, reload, &cw, 0};
+        pl_config_t cfg = {.consumer = COMPLAINTS_CONSUMER,
+                           .topics = topics,
+                           .ntopics = 1,
+                           .handle = complaints_handle,
+                           .reload = reload,
+                           .opaque = &cw};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

@@ -24,7 +24,13 @@ int main(void)
     db_t *db = wk_open_db("lic-intake", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_APPLICATIONS};
-        pl_config_t cfg = {INTAKE_CONSUMER, topics, 1, intake_handle, NULL, reload, &in, 1};
+        pl_config_t cfg = {.consumer = INTAKE_CONSUMER,
+                           .topics = topics,
+                           .ntopics = 1,
+                           .handle = intake_handle,
+                           .reload = reload,
+                           .opaque = &in,
+                           .deferred_writes = 1};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

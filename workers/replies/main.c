@@ -17,8 +17,14 @@ int main(void)
     db_t *db = wk_open_db("lic-replies", &rc);
     if (db) {
         static const char *const topics[] = {TOPIC_REPLIES_INDUSTRIAL, TOPIC_REPLIES_SANITARY};
-        pl_config_t cfg = {REPLIES_CONSUMER, topics, 2, replies_handle, NULL,
-                           replies_reload,   &rp,    1};
+        pl_config_t cfg = {.consumer = REPLIES_CONSUMER,
+                           .topics = topics,
+                           .ntopics = 2,
+                           .handle = replies_handle,
+                           .reload = replies_reload,
+                           .opaque = &rp,
+                           .deferred_writes = 1,
+                           .handle_batch = replies_handle_batch};
         rc = pl_run(&cfg, db) == 0 ? 0 : 1;
         db_close(db);
     }

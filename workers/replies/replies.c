@@ -43,36 +43,106 @@ void replies_reload(void *opaque)
         goto out;                                                                                  \
     } while (0)
 
+/* A reply as its message gives it: what can be judged without the database. */
+typedef struct {
+    ev_event_t ev;
+    msg_reply_t m;
+    const char *topic;
+    char key_id[128];
+} reply_in_t;
+
+/* The topic, the signature, the envelope and the reply: PL_OK, or PL_BAD_INPUT with the
+ * reason. The caller frees in->ev (zeroed first) either way. */
+static int parse(replies_t *rp, const rd_kafka_message_t *msg, reply_in_t *in, char *reason,
+                 size_t reason_size)
+{
+    int result = PL_OK;
+    in->topic = rd_kafka_topic_name(msg->rkt);
+    int agency = ag_for_reply_topic(in->topic);
+    if (agency < 0)
+        BAD("not a reply topic: %s", in->topic);
+    /* The signature first: nothing of an unsigned or forged message is believed. */
+    char sig[256];
+    const char *k = kq_header(msg, "x-key-id", in->key_id, sizeof(in->key_id));
+    const char *s = kq_header(msg, "x-signature", sig, sizeof(sig));
+    if (ag_verify(&rp->ag, (ag_agency_t)agency, k, s, msg->payload, msg->len, reason, reason_size))
+        return PL_BAD_INPUT;
+    if (ev_decode(msg->payload, msg->len, &in->ev, reason, reason_size))
+        return PL_BAD_INPUT;
+    if (strcmp(in->ev.type, EV_TYPE_AGENCY_REPLIED) != 0)
+        BAD("unknown CloudEvent type for %s", in->topic);
+    if (msg_decode_reply(in->ev.data, in->ev.subject, &in->m, reason, reason_size))
+        return PL_BAD_INPUT;
+    if (ag_parse(in->m.agency) != agency)
+        BAD("reply of agency %s on the %s topic", in->m.agency, ag_name((ag_agency_t)agency));
+out:
+    return result;
+}
+
+/* The request the reply names, as the database has it (`app` NULL: no such request): PL_OK,
+ * or PL_BAD_INPUT with the reason. */
+static int check_request(const msg_reply_t *m, const char *app, const char *agency, char *reason,
+                         size_t reason_size)
+{
+    int result = PL_OK;
+    if (!app)
+        BAD("unknown request_id %s", m->request_id);
+    if (strcmp(app, m->application_id) != 0)
+        BAD("request %s belongs to another application", m->request_id);
+    if (strcmp(agency, m->agency) != 0)
+        BAD("request %s was sent to %s, not %s", m->request_id, agency, m->agency);
+out:
+    return result;
+}
+
+/* ¶12: the first valid reply within the window counts. A reply that arrives before the
+ * receipt was recorded is inside the window (which has not started yet). Why this one does
+ * not count, or NULL. */
+static const char *ignored_why(const char *outcome, int received, time_t due, time_t now)
+{
+    if (strcmp(outcome, "deemed_approved") == 0)
+        return "after_deemed";
+    if (outcome[0])
+        return "duplicate";
+    if (received && now > due)
+        return "late";
+    return NULL;
+}
+
+static json_t *reasons_of(const msg_reply_t *m)
+{
+    json_t *reasons = json_array();
+    for (size_t i = 0; i < m->reason_count; i++)
+        json_array_append_new(reasons, json_string(m->reasons[i]));
+    return reasons;
+}
+
+/* The status event's detail; `reasons` is borrowed. */
+static json_t *replied_detail(const msg_reply_t *m, json_t *reasons)
+{
+    return json_pack("{s:s,s:s,s:s,s:O,s:s}", "agency", m->agency, "request_id", m->request_id,
+                     "verdict", m->verdict, "reasons", reasons, "signer", m->signer);
+}
+
+static void log_ignored(const msg_reply_t *m, const char *ignored)
+{
+    json_t *f = json_pack("{s:s,s:s,s:s}", "request_id", m->request_id, "agency", m->agency,
+                          "ignored", ignored);
+    log_write(LOG_LEVEL_INFO, "reply recorded and ignored", f);
+}
+
 int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                    char *reason, size_t reason_size)
 {
     replies_t *rp = opaque;
-    const char *topic = rd_kafka_topic_name(msg->rkt);
-    int agency = ag_for_reply_topic(topic);
-    int result = PL_OK;
     PGresult *r = NULL;
-    ev_event_t ev = {0};
-    if (agency < 0) {
-        snprintf(reason, reason_size, "not a reply topic: %s", topic);
-        return PL_BAD_INPUT;
-    }
-    /* The signature first: nothing of an unsigned or forged message is believed. */
-    char key_id[128], sig[256];
-    const char *k = kq_header(msg, "x-key-id", key_id, sizeof(key_id));
-    const char *s = kq_header(msg, "x-signature", sig, sizeof(sig));
-    if (ag_verify(&rp->ag, (ag_agency_t)agency, k, s, msg->payload, msg->len, reason, reason_size))
-        return PL_BAD_INPUT;
-    if (ev_decode(msg->payload, msg->len, &ev, reason, reason_size))
-        return PL_BAD_INPUT;
-    if (strcmp(ev.type, EV_TYPE_AGENCY_REPLIED) != 0)
-        BAD("unknown CloudEvent type for %s", topic);
-    msg_reply_t m;
-    if (msg_decode_reply(ev.data, ev.subject, &m, reason, reason_size)) {
-        result = PL_BAD_INPUT;
+    reply_in_t in;
+    memset(&in, 0, sizeof(in));
+    int result = parse(rp, msg, &in, reason, reason_size);
+    if (result != PL_OK)
         goto out;
-    }
-    if (ag_parse(m.agency) != agency)
-        BAD("reply of agency %s on the %s topic", m.agency, ag_name((ag_agency_t)agency));
+    const msg_reply_t m = in.m;
+    const char *topic = in.topic, *k = in.key_id;
 
     /* The application's lock, then - in the next statement, sent with it - the application,
      * the request and the counts of the application's requests, as the lock's previous holder
@@ -101,12 +171,9 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         BAD("unknown application_id %s", m.application_id);
     apv_app_t app;
     apv_app_read(r, 0, 0, m.application_id, &app);
-    if (PQgetisnull(r, 0, 4))
-        BAD("unknown request_id %s", m.request_id);
-    if (strcmp(PQgetvalue(r, 0, 4), m.application_id) != 0)
-        BAD("request %s belongs to another application", m.request_id);
-    if (strcmp(PQgetvalue(r, 0, 5), m.agency) != 0)
-        BAD("request %s was sent to %s, not %s", m.request_id, PQgetvalue(r, 0, 5), m.agency);
+    if ((result = check_request(&m, PQgetisnull(r, 0, 4) ? NULL : PQgetvalue(r, 0, 4),
+                                PQgetvalue(r, 0, 5), reason, reason_size)) != PL_OK)
+        goto out;
     char outcome[32];
     snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 7));
     int received = strcmp(PQgetvalue(r, 0, 6), "received") == 0;
@@ -115,25 +182,15 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     PQclear(r);
     r = NULL;
 
-    int fresh = pl_claim_event(pl, db, ev.id, msg);
+    int fresh = pl_claim_event(pl, db, in.ev.id, msg);
     if (fresh <= 0) {
         result = fresh; /* the same event again: nothing changes */
         goto out;
     }
     time_t now = pl_now(pl);
-    /* ¶12: the first valid reply within the window counts. A reply that arrives before the
-     * receipt was recorded is inside the window (which has not started yet). */
-    const char *ignored = NULL;
-    if (strcmp(outcome, "deemed_approved") == 0)
-        ignored = "after_deemed";
-    else if (outcome[0])
-        ignored = "duplicate";
-    else if (received && now > due)
-        ignored = "late";
+    const char *ignored = ignored_why(outcome, received, due, now);
 
-    json_t *reasons = json_array();
-    for (size_t i = 0; i < m.reason_count; i++)
-        json_array_append_new(reasons, json_string(m.reasons[i]));
+    json_t *reasons = reasons_of(&m);
     char *reasons_s = json_dumps(reasons, JSON_COMPACT);
     char decided[40], arrived[40], part[16], off[24];
     util_rfc3339_utc(m.decided_at, decided, sizeof(decided));
@@ -144,7 +201,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
                         m.agency,     m.verdict,
                         reasons_s,    decided,
                         m.signer,     k,
-                        ev.id,        topic,
+                        in.ev.id,     topic,
                         part,         off,
                         arrived,      ignored ? "false" : "true",
                         ignored};
@@ -159,11 +216,8 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         rc = db_exec(db, INSERT_REPLY, 15, pi);
         free(reasons_s);
         json_decref(reasons);
-        if (rc == DB_OK) {
-            json_t *f = json_pack("{s:s,s:s,s:s}", "request_id", m.request_id, "agency", m.agency,
-                                  "ignored", ignored);
-            log_write(LOG_LEVEL_INFO, "reply recorded and ignored", f);
-        }
+        if (rc == DB_OK)
+            log_ignored(&m, ignored);
         result = rc;
         goto out;
     }
@@ -177,21 +231,230 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     free(reasons_s);
     if (rc == DB_OK)
         rc = tm_cancel(db, m.application_id, TIMER_AGENCY_REPLY, m.request_id, now);
-    if (rc == DB_OK) {
-        json_t *detail =
-            json_pack("{s:s,s:s,s:s,s:O,s:s}", "agency", m.agency, "request_id", m.request_id,
-                      "verdict", m.verdict, "reasons", reasons, "signer", m.signer);
+    if (rc == DB_OK)
         rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref, "agency_replied",
-                             now, app.service_deadline, detail, ev.id);
-    }
+                             now, app.service_deadline, replied_detail(&m, reasons), in.ev.id);
     json_decref(reasons);
     if (rc == DB_OK) {
-        ob_cause_t cause = {"event", ev.id, topic, msg->partition, msg->offset, 0, NULL};
+        ob_cause_t cause = {"event", in.ev.id, topic, msg->partition, msg->offset, 0, NULL};
         rc = apv_advance_counted(db, NULL, &app, n_received, n_answered + 1, now, &cause);
     }
     result = rc;
 out:
     PQclear(r);
-    ev_free(&ev);
+    ev_free(&in.ev);
     return result;
+}
+
+/* ---- a batch at once ---------------------------------------------------------------------- */
+
+static int has_upper(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return 1;
+    return 0;
+}
+
+/* The row index of `key` in `index` (a JSON object of integers), or -1. */
+static int index_of(const json_t *index, const char *key)
+{
+    json_t *v = json_object_get(index, key);
+    return v ? (int)json_integer_value(v) : -1;
+}
+
+/* Marks `key` (with a one-letter kind) as seen in this batch: 1 if it was already. */
+static int seen_before(json_t *seen, char kind, const char *key)
+{
+    char k[160];
+    snprintf(k, sizeof(k), "%c:%s", kind, key);
+    if (json_object_get(seen, k))
+        return 1;
+    json_object_set_new(seen, k, json_true());
+    return 0;
+}
+
+/* What the batch writes: every reply, the requests they answer, the timers they cancel. */
+static db_rc_t write_replies(db_t *db, const json_t *rows, const db_array_t *cancel_apps,
+                             const db_array_t *cancel_refs, const char *now_s)
+{
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text)
+        return DB_ERR_RETRY;
+    const char *p[] = {text, now_s};
+    /* The reply is always recorded; a counted one becomes its request's outcome. */
+    db_rc_t rc = db_exec_adhoc(
+        db,
+        "WITH t AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (request_id uuid,"
+        " application_id uuid, agency text, verdict text, reasons jsonb, decided_at timestamptz,"
+        " signer text, key_id text, event_id text, topic text, partition integer,"
+        " \"offset\" bigint, counted boolean, ignored_reason text)) WITH ORDINALITY AS t),"
+        " r AS (INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"
+        " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"
+        " ignored_reason)"
+        " SELECT request_id, application_id, agency, verdict, reasons, decided_at, signer, key_id,"
+        " event_id, topic, partition, \"offset\", $2, counted, ignored_reason FROM t"
+        " ORDER BY ordinality RETURNING id, request_id, verdict, reasons, counted)"
+        " UPDATE agency_requests q SET outcome = r.verdict, outcome_at = $2, reasons = r.reasons,"
+        " reply_id = r.id FROM r WHERE r.counted AND q.request_id = r.request_id"
+        " AND q.outcome IS NULL",
+        2, p);
+    free(text);
+    if (rc == DB_OK && cancel_apps->count) {
+        const char *pc[] = {db_array_text(cancel_apps), db_array_text(cancel_refs), now_s,
+                            TIMER_AGENCY_REPLY};
+        rc = db_exec_adhoc(db,
+                           "UPDATE timers t SET cancelled_at = $3"
+                           " FROM unnest($1::uuid[], $2::text[]) AS c(application_id, ref)"
+                           " WHERE t.application_id = c.application_id AND t.kind = $4"
+                           " AND t.ref = c.ref AND t.fired_at IS NULL AND t.cancelled_at IS NULL",
+                           4, pc);
+    }
+    return rc;
+}
+
+int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
+                         int n, int *results, char (*reasons)[PL_REASON_SIZE])
+{
+    replies_t *rp = opaque;
+    db_rc_t rc = DB_OK;
+    time_t now = pl_now(pl);
+    char now_s[40];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    reply_in_t *in = calloc((size_t)n, sizeof(*in));
+    apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
+    const char **event_ids = calloc((size_t)n, sizeof(*event_ids));
+    rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(*claimed));
+    json_t *app_index = json_object(), *req_index = json_object(), *seen = json_object();
+    json_t *rows = json_array();
+    db_array_t app_ids = {0}, req_ids = {0}, cancel_apps = {0}, cancel_refs = {0};
+    PGresult *q = NULL;
+    int nclaimed = 0;
+    ob_batch_t ob;
+    ob_batch_init(&ob);
+    if (!in || !apps || !event_ids || !claimed || !app_index || !req_index || !seen || !rows ||
+        !ob.events || !ob.transitions || !ob.stages) {
+        rc = DB_ERR_RETRY;
+        goto out;
+    }
+    /* What the messages say. The batch does not take on what only happens by mistake or on
+     * a retry - an event or a request twice, ids in capitals (told apart by the database, not
+     * here): the careful path processes those one at a time. */
+    for (int i = 0; i < n; i++) {
+        results[i] = parse(rp, msgs[i], &in[i], reasons[i], PL_REASON_SIZE);
+        if (results[i] != PL_OK)
+            continue;
+        const msg_reply_t *m = &in[i].m;
+        if (has_upper(m->application_id) || has_upper(m->request_id) ||
+            seen_before(seen, 'e', in[i].ev.id) || seen_before(seen, 'r', m->request_id)) {
+            rc = DB_ERR_DATA;
+            goto out;
+        }
+        if (db_array_add(&app_ids, m->application_id) || db_array_add(&req_ids, m->request_id)) {
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+    }
+    if (app_ids.count == 0)
+        goto out;
+    /* Their applications locked in one order, with their requests' counts; then the
+     * requests they answer. */
+    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, n, app_index);
+    if (napps < 0) {
+        rc = napps;
+        goto out;
+    }
+    const char *pq[] = {db_array_text(&req_ids)};
+    q = db_query_adhoc(db,
+                       "SELECT request_id, application_id, agency, state = 'received', outcome,"
+                       " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
+                       " WHERE request_id = ANY ($1::uuid[])",
+                       1, pq, &rc);
+    if (!q)
+        goto out;
+    for (int k = 0; k < PQntuples(q); k++)
+        json_object_set_new(req_index, PQgetvalue(q, k, 0), json_integer(k));
+    /* Each reply as replies_handle() judges it, with the counts as the batch leaves them. */
+    for (int i = 0; i < n && rc == DB_OK; i++) {
+        if (results[i] != PL_OK)
+            continue;
+        const msg_reply_t *m = &in[i].m;
+        int ai = index_of(app_index, m->application_id);
+        if (ai < 0) {
+            snprintf(reasons[i], PL_REASON_SIZE, "unknown application_id %s", m->application_id);
+            results[i] = PL_BAD_INPUT;
+            continue;
+        }
+        int k = index_of(req_index, m->request_id);
+        if ((results[i] = check_request(m, k < 0 ? NULL : PQgetvalue(q, k, 1),
+                                        k < 0 ? NULL : PQgetvalue(q, k, 2), reasons[i],
+                                        PL_REASON_SIZE)) != PL_OK)
+            continue;
+        event_ids[nclaimed] = in[i].ev.id;
+        claimed[nclaimed++] = msgs[i];
+        time_t due = PQgetisnull(q, k, 5) ? 0 : (time_t)atoll(PQgetvalue(q, k, 5));
+        const char *ignored =
+            ignored_why(PQgetvalue(q, k, 4), strcmp(PQgetvalue(q, k, 3), "t") == 0, due, now);
+        char decided[40];
+        util_rfc3339_utc(m->decided_at, decided, sizeof(decided));
+        json_t *why = reasons_of(m);
+        json_t *row =
+            json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:b,s:s?}", "request_id",
+                      m->request_id, "application_id", m->application_id, "agency", m->agency,
+                      "verdict", m->verdict, "reasons", why, "decided_at", decided, "signer",
+                      m->signer, "key_id", in[i].key_id, "event_id", in[i].ev.id, "topic",
+                      in[i].topic, "partition", (int)msgs[i]->partition, "offset",
+                      (json_int_t)msgs[i]->offset, "counted", !ignored, "ignored_reason", ignored);
+        if (!row || json_array_append_new(rows, row)) {
+            json_decref(why);
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        if (ignored) {
+            json_decref(why);
+            log_ignored(m, ignored);
+            continue;
+        }
+        apv_locked_t *b = &apps[ai];
+        if (db_array_add(&cancel_apps, m->application_id) ||
+            db_array_add(&cancel_refs, m->request_id)) {
+            json_decref(why);
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        rc = ob_batch_status_event(&ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
+                                   "agency_replied", now, b->app.service_deadline,
+                                   replied_detail(m, why), in[i].ev.id);
+        json_decref(why);
+        b->answered++;
+        ob_cause_t cause = {"event",         in[i].ev.id, in[i].topic, msgs[i]->partition,
+                            msgs[i]->offset, 0,           NULL};
+        if (rc == DB_OK)
+            rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
+    }
+    /* From here on nothing is read: the writes go out without waiting (deferred). */
+    if (rc == DB_OK)
+        rc = pl_claim_events(pl, db, claimed, event_ids, nclaimed);
+    if (rc == DB_OK && json_array_size(rows))
+        rc = write_replies(db, rows, &cancel_apps, &cancel_refs, now_s);
+    if (rc == DB_OK)
+        rc = ob_batch_flush(db, &ob);
+out:
+    for (int i = 0; in && i < n; i++)
+        ev_free(&in[i].ev);
+    PQclear(q);
+    free(in);
+    free(apps);
+    free(event_ids);
+    free(claimed);
+    json_decref(app_index);
+    json_decref(req_index);
+    json_decref(seen);
+    json_decref(rows);
+    db_array_free(&app_ids);
+    db_array_free(&req_ids);
+    db_array_free(&cancel_apps);
+    db_array_free(&cancel_refs);
+    ob_batch_free(&ob);
+    return rc;
 }
