@@ -303,11 +303,13 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const db_array_t *can
     if (rc == DB_OK && cancel_apps->count) {
         const char *pc[] = {db_array_text(cancel_apps), db_array_text(cancel_refs), now_s,
                             TIMER_AGENCY_REPLY};
+        /* A request belongs to one application: the pairs need no join (which the planner
+         * turned into a hash of every open timer). */
         rc = db_exec_adhoc(db,
-                           "UPDATE timers t SET cancelled_at = $3"
-                           " FROM unnest($1::uuid[], $2::text[]) AS c(application_id, ref)"
-                           " WHERE t.application_id = c.application_id AND t.kind = $4"
-                           " AND t.ref = c.ref AND t.fired_at IS NULL AND t.cancelled_at IS NULL",
+                           "UPDATE timers SET cancelled_at = $3"
+                           " WHERE application_id = ANY ($1::uuid[]) AND kind = $4"
+                           " AND ref = ANY ($2::text[]) AND fired_at IS NULL"
+                           " AND cancelled_at IS NULL",
                            4, pc);
     }
     return rc;

@@ -37,7 +37,7 @@ tw_t *tw_new(db_t *db)
     if (!tw)
         return NULL;
     tw->db = db;
-    tw->batch = cfg_get_long("TIMER_BATCH", 100);
+    tw->batch = cfg_get_long("TIMER_BATCH", 1000);
     tw->test_clock = cfg_get("CLOCK_FILE") != NULL;
     char err[512];
     if (cal_load_file(cfg_get("CALENDAR_FILE"), &tw->cal, err, sizeof(err))) {
