@@ -189,6 +189,31 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
     return n;
 }
 
+int apv_index_of(const json_t *index, const char *key)
+{
+    json_t *v = json_object_get(index, key);
+    return v ? (int)json_integer_value(v) : -1;
+}
+
+PGresult *apv_requests_read(db_t *db, const char *ids, int for_update, json_t *index, db_rc_t *rc)
+{
+    const char *p[] = {ids};
+#define REQUESTS_READ                                                                              \
+    "SELECT request_id, application_id, agency, state = 'received', outcome,"                      \
+    " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"                               \
+    " WHERE request_id = ANY ($1::uuid[])"
+    PGresult *r =
+        db_query_adhoc(db, for_update ? REQUESTS_READ " FOR UPDATE" : REQUESTS_READ, 1, p, rc);
+#undef REQUESTS_READ
+    for (int k = 0; r && k < PQntuples(r); k++)
+        if (json_object_set_new(index, PQgetvalue(r, k, APV_REQ_ID), json_integer(k))) {
+            PQclear(r);
+            *rc = DB_ERR_RETRY;
+            return NULL;
+        }
+    return r;
+}
+
 db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)
 {
     if (json_array_size(rows) == 0)

@@ -79,6 +79,19 @@ typedef struct {
 int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
                   json_t *index);
 
+/* The position `index` (a JSON object of integers) gives `key`, or -1. */
+int apv_index_of(const json_t *index, const char *key);
+
+/* Columns of apv_requests_read()'s rows. */
+enum { APV_REQ_ID, APV_REQ_APP, APV_REQ_AGENCY, APV_REQ_RECEIVED, APV_REQ_OUTCOME, APV_REQ_DUE };
+
+/* The agency requests whose ids are in `ids` (an array literal) - read after their
+ * applications' locks (apv_lock_many), and with `for_update` locked themselves - in one
+ * statement: request id, application id, agency, state = 'received' ("t"/"f"), outcome (""
+ * for none), reply_due_at in epoch seconds ("" for none). Fills `index` (request id -> row).
+ * NULL with *rc on failure. */
+PGresult *apv_requests_read(db_t *db, const char *ids, int for_update, json_t *index, db_rc_t *rc);
+
 /* tm_schedule() for a batch of timers of one kind: `rows` is a JSON array of
  * {application_id, ref, due_at (RFC 3339)}. One statement. */
 db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows);

@@ -29,15 +29,21 @@ static long long sim_stat(const char *agency, const char *key)
     return v;
 }
 
+/* Spawns the workers named in a NULL-terminated list. */
+static void spawn_workers(const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        h_spawn(env, names[i], NULL);
+}
+
 /* Starts the simulator (configured by `control`, may be NULL) and every worker. */
 static void start_stack(const char *const *controls)
 {
     h_start_sim(env);
     for (int i = 0; controls && controls[i]; i++)
         sim(controls[i]);
-    const char *workers[] = {"intake", "relay", "dispatcher", "replies", "timer"};
-    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
-        h_spawn(env, workers[i], NULL);
+    const char *workers[] = {"intake", "relay", "dispatcher", "replies", "timer", NULL};
+    spawn_workers(workers);
 }
 
 static void submit(const char *id)
@@ -386,9 +392,8 @@ static void replies_in_one_batch(void **state)
     env = h_setup("agencies_batch");
     h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
     h_start_sim(env);
-    const char *workers[] = {"intake", "relay", "dispatcher", "timer"};
-    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
-        h_spawn(env, workers[i], NULL);
+    const char *workers[] = {"intake", "relay", "dispatcher", "timer", NULL};
+    spawn_workers(workers);
     assert_int_equal(h_produce_submissions(env, 12, 0), 0);
     assert_true(
         wait_q(12, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_replies'"));
@@ -611,9 +616,8 @@ static void data_missing_incident(void **state)
     env = h_setup("agencies_data_missing");
     h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
     h_start_sim(env);
-    const char *workers[] = {"intake", "relay", "replies", "timer"};
-    for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
-        h_spawn(env, workers[i], NULL);
+    const char *workers[] = {"intake", "relay", "replies", "timer", NULL};
+    spawn_workers(workers);
     const char *broken = "a0000000-0000-4000-8000-000000000021";
     const char *fine = "a0000000-0000-4000-8000-000000000022";
     submit(broken);

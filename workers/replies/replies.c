@@ -256,13 +256,6 @@ static int has_upper(const char *s)
     return 0;
 }
 
-/* The row index of `key` in `index` (a JSON object of integers), or -1. */
-static int index_of(const json_t *index, const char *key)
-{
-    json_t *v = json_object_get(index, key);
-    return v ? (int)json_integer_value(v) : -1;
-}
-
 /* Marks `key` (with a one-letter kind) as seen in this batch: 1 if it was already. */
 static int seen_before(json_t *seen, char kind, const char *key)
 {
@@ -366,37 +359,30 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
         rc = napps;
         goto out;
     }
-    const char *pq[] = {db_array_text(&req_ids)};
-    q = db_query_adhoc(db,
-                       "SELECT request_id, application_id, agency, state = 'received', outcome,"
-                       " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
-                       " WHERE request_id = ANY ($1::uuid[])",
-                       1, pq, &rc);
-    if (!q)
+    if (!(q = apv_requests_read(db, db_array_text(&req_ids), 0, req_index, &rc)))
         goto out;
-    for (int k = 0; k < PQntuples(q); k++)
-        json_object_set_new(req_index, PQgetvalue(q, k, 0), json_integer(k));
     /* Each reply as replies_handle() judges it, with the counts as the batch leaves them. */
     for (int i = 0; i < n && rc == DB_OK; i++) {
         if (results[i] != PL_OK)
             continue;
         const msg_reply_t *m = &in[i].m;
-        int ai = index_of(app_index, m->application_id);
+        int ai = apv_index_of(app_index, m->application_id);
         if (ai < 0) {
             snprintf(reasons[i], PL_REASON_SIZE, "unknown application_id %s", m->application_id);
             results[i] = PL_BAD_INPUT;
             continue;
         }
-        int k = index_of(req_index, m->request_id);
-        if ((results[i] = check_request(m, k < 0 ? NULL : PQgetvalue(q, k, 1),
-                                        k < 0 ? NULL : PQgetvalue(q, k, 2), reasons[i],
+        int k = apv_index_of(req_index, m->request_id);
+        if ((results[i] = check_request(m, k < 0 ? NULL : PQgetvalue(q, k, APV_REQ_APP),
+                                        k < 0 ? NULL : PQgetvalue(q, k, APV_REQ_AGENCY), reasons[i],
                                         PL_REASON_SIZE)) != PL_OK)
             continue;
         event_ids[nclaimed] = in[i].ev.id;
         claimed[nclaimed++] = msgs[i];
-        time_t due = PQgetisnull(q, k, 5) ? 0 : (time_t)atoll(PQgetvalue(q, k, 5));
+        time_t due = (time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE)); /* "": 0 */
         const char *ignored =
-            ignored_why(PQgetvalue(q, k, 4), strcmp(PQgetvalue(q, k, 3), "t") == 0, due, now);
+            ignored_why(PQgetvalue(q, k, APV_REQ_OUTCOME),
+                        strcmp(PQgetvalue(q, k, APV_REQ_RECEIVED), "t") == 0, due, now);
         char decided[40];
         util_rfc3339_utc(m->decided_at, decided, sizeof(decided));
         json_t *why = reasons_of(m);

@@ -153,13 +153,6 @@ static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
 
 /* ---- reply windows in bulk -------------------------------------------------------------- */
 
-/* The row index of `key` in `index` (a JSON object of integers), or -1. */
-static int index_of(const json_t *index, const char *key)
-{
-    json_t *v = json_object_get(index, key);
-    return v ? (int)json_integer_value(v) : -1;
-}
-
 /* Fires the claimed reply-window timers rows[] of `r` (their refs are uuids) with deferred
  * writes: the same changes fire_reply_window() makes one by one - the request deemed, its
  * status event, the application moved on - but with the applications and requests locked
@@ -195,26 +188,18 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
         rc = napps;
         goto out;
     }
-    const char *pl[] = {db_array_text(&refs)};
-    q = db_query_adhoc(db,
-                       "SELECT request_id, application_id, agency, outcome IS NULL,"
-                       " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
-                       " WHERE request_id = ANY ($1::uuid[]) FOR UPDATE",
-                       1, pl, &rc);
-    if (!q)
+    if (!(q = apv_requests_read(db, db_array_text(&refs), 1, req_index, &rc)))
         goto out;
-    for (int k = 0; k < PQntuples(q); k++)
-        json_object_set_new(req_index, PQgetvalue(q, k, 0), json_integer(k));
     /* From here on nothing is read: every write is sent without waiting, and the status
      * events, transitions and stage changes of the whole batch as three statements. */
     if ((rc = db_defer(db)) != DB_OK)
         goto out;
     for (int i = 0; i < nrows && rc == DB_OK; i++) {
         const char *timer_id = PQgetvalue(r, rows[i], 0), *ref = PQgetvalue(r, rows[i], 3);
-        int k = index_of(req_index, ref);
-        if (k < 0 || strcmp(PQgetvalue(q, k, 3), "t") != 0)
+        int k = apv_index_of(req_index, ref);
+        if (k < 0 || PQgetvalue(q, k, APV_REQ_OUTCOME)[0])
             continue; /* answered meanwhile (or no such request): the timer just fires */
-        int ai = index_of(app_index, PQgetvalue(q, k, 1));
+        int ai = apv_index_of(app_index, PQgetvalue(q, k, APV_REQ_APP));
         if (ai < 0) {
             rc = DB_ERR_DATA;
             break;
@@ -225,10 +210,11 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
             break;
         }
         char due_s[40], cause_key[80];
-        cal_format((time_t)atoll(PQgetvalue(q, k, 4)), due_s, sizeof(due_s));
-        json_t *detail = json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", PQgetvalue(q, k, 2),
-                                   "request_id", ref, "deemed", 1, "reply_due_at", due_s, "rule",
-                                   "¶12; Law on Permits and Notifications, art. 25 p. 3");
+        cal_format((time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE)), due_s, sizeof(due_s));
+        json_t *detail =
+            json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", PQgetvalue(q, k, APV_REQ_AGENCY),
+                      "request_id", ref, "deemed", 1, "reply_due_at", due_s, "rule",
+                      "¶12; Law on Permits and Notifications, art. 25 p. 3");
         snprintf(cause_key, sizeof(cause_key), "timer:%s", timer_id);
         rc = ob_batch_status_event(&ob, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
                                    "agency_deemed_approved", now, b->app.service_deadline, detail,
