@@ -45,8 +45,10 @@ struct pl_pipeline {
     /* A deferred write of this batch failed: run it again statement by statement (savepoint
      * per message) until it commits, so the failure is pinned on its message. */
     int careful, careful_now;
-    /* What the batch handler found for each message of the batch (by its index). */
-    int *results;
+    /* The batch handler's messages (those of the batch it is to process, in order), what it
+     * found for each, and each batch message's position among them (-1: not handed). */
+    rd_kafka_message_t **together;
+    int *results, *slot;
     char (*reasons)[PL_REASON_SIZE];
 };
 
@@ -365,40 +367,24 @@ static void collect(pl_pipeline_t *pl, long wait_ms)
 typedef enum { TX_DONE, TX_RETRY, TX_STOPPED } tx_result_t;
 
 /* Hands the batch handler the messages of the batch it is to process - neither processed in
- * an earlier transaction nor poisoned - and spreads its results over pl->results and
- * pl->reasons by the messages' index in the batch. */
+ * an earlier transaction nor poisoned - noting each one's position (pl->slot). */
 static db_rc_t handle_together(pl_pipeline_t *pl, db_t *db)
 {
-    int n = pl->batch_len;
-    rd_kafka_message_t **msgs = malloc(sizeof(*msgs) * (size_t)(n ? n : 1));
-    int *at = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    int *results = calloc((size_t)(n ? n : 1), sizeof(int));
-    char(*reasons)[PL_REASON_SIZE] = calloc((size_t)(n ? n : 1), PL_REASON_SIZE);
-    db_rc_t rc = DB_ERR_RETRY;
-    if (!msgs || !at || !results || !reasons)
-        goto out;
-    for (int i = 0; i < n; i++)
-        pl->results[i] = PL_OK, pl->reasons[i][0] = '\0';
     int k = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < pl->batch_len; i++) {
         rd_kafka_message_t *m = pl->batch[i];
         part_off_t *po = part_find(pl, rd_kafka_topic_name(m->rkt), m->partition, 1);
+        pl->slot[i] = -1;
         if ((po && po->next_offset >= 0 && m->offset < po->next_offset) || poisoned_reason(pl, m))
             continue;
-        at[k] = i;
-        msgs[k++] = m;
+        pl->results[k] = PL_OK;
+        pl->reasons[k][0] = '\0';
+        pl->slot[i] = k;
+        pl->together[k++] = m;
     }
-    rc = k ? pl->cfg->handle_batch(pl->cfg->opaque, pl, db, msgs, k, results, reasons) : DB_OK;
-    for (int j = 0; rc == DB_OK && j < k; j++) {
-        pl->results[at[j]] = results[j];
-        memcpy(pl->reasons[at[j]], reasons[j], PL_REASON_SIZE);
-    }
-out:
-    free(msgs);
-    free(at);
-    free(results);
-    free(reasons);
-    return rc;
+    return k ? pl->cfg->handle_batch(pl->cfg->opaque, pl, db, pl->together, k, pl->results,
+                                     pl->reasons)
+             : DB_OK;
 }
 
 /* Processes the batch in one transaction. */
@@ -453,9 +439,13 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
         if (poison) {
             snprintf(reason, sizeof(reason), "%s", poison);
             hr = PL_BAD_INPUT;
+        } else if (together && pl->slot[i] >= 0) {
+            hr = pl->results[pl->slot[i]];
+            snprintf(reason, sizeof(reason), "%s", pl->reasons[pl->slot[i]]);
         } else if (together) {
-            hr = pl->results[i];
-            snprintf(reason, sizeof(reason), "%s", pl->reasons[i]);
+            log_error("a message of the batch was not handed to the batch handler");
+            rc = DB_ERR_RETRY;
+            goto db_fail;
         } else if (defer) {
             /* No savepoints: a handler that finds bad input after writing something sends
              * the batch to the careful path, which has them. */
@@ -572,9 +562,14 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         pl->batch_max = 500;
     long wait_ms = cfg_get_long("BATCH_WAIT_MS", 100);
     pl->batch = calloc((size_t)pl->batch_max, sizeof(*pl->batch));
-    pl->results = calloc((size_t)pl->batch_max, sizeof(*pl->results));
-    pl->reasons = cfg->handle_batch ? calloc((size_t)pl->batch_max, PL_REASON_SIZE) : NULL;
-    int allocated = pl->batch && pl->results && (pl->reasons || !cfg->handle_batch);
+    if (cfg->handle_batch) {
+        pl->together = calloc((size_t)pl->batch_max, sizeof(*pl->together));
+        pl->results = calloc((size_t)pl->batch_max, sizeof(*pl->results));
+        pl->slot = calloc((size_t)pl->batch_max, sizeof(*pl->slot));
+        pl->reasons = calloc((size_t)pl->batch_max, PL_REASON_SIZE);
+    }
+    int allocated = pl->batch && (!cfg->handle_batch ||
+                                  (pl->together && pl->results && pl->slot && pl->reasons));
     char err[512];
     pl->rk = allocated ? kq_consumer_new(cfg->consumer, cfg->topics, cfg->ntopics, rebalance_cb, pl,
                                          err, sizeof(err))
@@ -582,7 +577,9 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     if (!pl->rk) {
         log_error("cannot create the Kafka consumer: %s", allocated ? err : "out of memory");
         free(pl->batch);
+        free(pl->together);
         free(pl->results);
+        free(pl->slot);
         free(pl->reasons);
         free(pl);
         return -1;
@@ -654,7 +651,9 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     rd_kafka_consumer_close(pl->rk);
     rd_kafka_destroy(pl->rk);
     free(pl->batch);
+    free(pl->together);
     free(pl->results);
+    free(pl->slot);
     free(pl->reasons);
     free(pl);
     return 0;
