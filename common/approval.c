@@ -133,7 +133,7 @@ db_rc_t apv_advance_counted(db_t *db, ob_batch_t *ob, apv_app_t *app, int receiv
 }
 
 int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
-                  json_t *index)
+                  json_t *index, apv_requests_t *reqs)
 {
     db_rc_t rc;
     const char *p[] = {ids};
@@ -167,25 +167,38 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
         a->received = a->answered = 0;
     }
     PQclear(r);
-    /* The counts in a statement of their own, after the locks: a statement that waited for
-     * a lock re-reads the locked row but not its subqueries, which would miss what the
-     * holder of the lock committed (a reply, a receipt) - and with it a transition. */
+    /* The requests in a statement of their own, after the locks: a statement that waited for
+     * a lock re-reads the locked row but not its subqueries or joins, which would miss what
+     * the holder of the lock committed (a reply, a receipt) - and with it a transition. Not
+     * locked themselves: their outcomes and receipts are written only under their
+     * application's lock. The counts are taken from them here, not by a second query. */
     r = db_query_adhoc(db,
-                       "SELECT application_id, count(*) FILTER (WHERE state = 'received'),"
-                       " count(*) FILTER (WHERE outcome IS NOT NULL) FROM agency_requests"
-                       " WHERE application_id = ANY ($1::uuid[]) GROUP BY application_id",
+                       "SELECT request_id, application_id, agency, state = 'received', outcome,"
+                       " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"
+                       " WHERE application_id = ANY ($1::uuid[])",
                        1, p, &rc);
     if (!r)
         return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *k = json_object_get(index, PQgetvalue(r, i, 0));
-        if (!k)
-            continue;
-        apv_locked_t *a = &out[json_integer_value(k)];
-        a->received = atoi(PQgetvalue(r, i, 1));
-        a->answered = atoi(PQgetvalue(r, i, 2));
+    json_t *req_index = reqs ? json_object() : NULL;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int ai = apv_index_of(index, PQgetvalue(r, k, APV_REQ_APP));
+        if (ai >= 0) {
+            out[ai].received += strcmp(PQgetvalue(r, k, APV_REQ_RECEIVED), "t") == 0;
+            out[ai].answered += PQgetvalue(r, k, APV_REQ_OUTCOME)[0] != '\0';
+        }
+        if (reqs && (!req_index || json_object_set_new(req_index, PQgetvalue(r, k, APV_REQ_ID),
+                                                       json_integer(k)))) {
+            json_decref(req_index);
+            PQclear(r);
+            return DB_ERR_RETRY;
+        }
     }
-    PQclear(r);
+    if (reqs) {
+        reqs->rows = r;
+        reqs->index = req_index;
+    } else {
+        PQclear(r);
+    }
     return n;
 }
 
@@ -195,23 +208,12 @@ int apv_index_of(const json_t *index, const char *key)
     return v ? (int)json_integer_value(v) : -1;
 }
 
-PGresult *apv_requests_read(db_t *db, const char *ids, int for_update, json_t *index, db_rc_t *rc)
+void apv_requests_free(apv_requests_t *q)
 {
-    const char *p[] = {ids};
-#define REQUESTS_READ                                                                              \
-    "SELECT request_id, application_id, agency, state = 'received', outcome,"                      \
-    " extract(epoch FROM reply_due_at)::bigint FROM agency_requests"                               \
-    " WHERE request_id = ANY ($1::uuid[])"
-    PGresult *r =
-        db_query_adhoc(db, for_update ? REQUESTS_READ " FOR UPDATE" : REQUESTS_READ, 1, p, rc);
-#undef REQUESTS_READ
-    for (int k = 0; r && k < PQntuples(r); k++)
-        if (json_object_set_new(index, PQgetvalue(r, k, APV_REQ_ID), json_integer(k))) {
-            PQclear(r);
-            *rc = DB_ERR_RETRY;
-            return NULL;
-        }
-    return r;
+    PQclear(q->rows);
+    json_decref(q->index);
+    q->rows = NULL;
+    q->index = NULL;
 }
 
 db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)

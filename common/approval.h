@@ -70,27 +70,32 @@ typedef struct {
     int received, answered;
 } apv_locked_t;
 
+/* Columns of apv_requests_t's rows. */
+enum { APV_REQ_ID, APV_REQ_APP, APV_REQ_AGENCY, APV_REQ_RECEIVED, APV_REQ_OUTCOME, APV_REQ_DUE };
+
+/* The agency requests of a batch's applications as apv_lock_many() read them: request id,
+ * application id, agency, state = 'received' ("t"/"f"), outcome ("" for none), reply_due_at
+ * in epoch seconds ("" for none); and `index`: request id -> row. */
+typedef struct {
+    PGresult *rows;
+    json_t *index;
+} apv_requests_t;
+
+void apv_requests_free(apv_requests_t *q);
+
 /* Locks the applications whose ids are in `ids` (an array literal, db_array_t; duplicates
  * allowed) in one statement, in id order - the order every batch locks them in - and reads
- * them. With `skip_locked`, applications locked by another transaction are left out (not
- * waited for: a caller holding locks while it waits can deadlock with one that takes them in
- * another order). Fills out[] (room for `max`) and `index` (a JSON object: id -> position in
- * out[]). Returns how many were locked, or a negative db_rc_t. */
+ * them; then, in a second statement, reads their agency requests, from which each locked
+ * application's counts are taken (and, when `reqs` is not NULL, kept there for the caller).
+ * With `skip_locked`, applications locked by another transaction are left out (not waited
+ * for: a caller holding locks while it waits can deadlock with one that takes them in another
+ * order). Fills out[] (room for `max`) and `index` (a JSON object: id -> position in out[]).
+ * Returns how many were locked, or a negative db_rc_t. */
 int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out, int max,
-                  json_t *index);
+                  json_t *index, apv_requests_t *reqs);
 
 /* The position `index` (a JSON object of integers) gives `key`, or -1. */
 int apv_index_of(const json_t *index, const char *key);
-
-/* Columns of apv_requests_read()'s rows. */
-enum { APV_REQ_ID, APV_REQ_APP, APV_REQ_AGENCY, APV_REQ_RECEIVED, APV_REQ_OUTCOME, APV_REQ_DUE };
-
-/* The agency requests whose ids are in `ids` (an array literal) - read after their
- * applications' locks (apv_lock_many), and with `for_update` locked themselves - in one
- * statement: request id, application id, agency, state = 'received' ("t"/"f"), outcome (""
- * for none), reply_due_at in epoch seconds ("" for none). Fills `index` (request id -> row).
- * NULL with *rc on failure. */
-PGresult *apv_requests_read(db_t *db, const char *ids, int for_update, json_t *index, db_rc_t *rc);
 
 /* tm_schedule() for a batch of timers of one kind: `rows` is a JSON array of
  * {application_id, ref, due_at (RFC 3339)}. One statement. */

@@ -496,7 +496,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
             goto out;
         }
     }
-    int napps = apv_lock_many(db, db_array_text(&app_ids), !wait, apps, n, index);
+    int napps = apv_lock_many(db, db_array_text(&app_ids), !wait, apps, n, index, NULL);
     if (napps < 0) {
         rc = napps;
         goto out;

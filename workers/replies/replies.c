@@ -320,15 +320,16 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
     const char **event_ids = calloc((size_t)n, sizeof(*event_ids));
     rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(*claimed));
-    json_t *app_index = json_object(), *req_index = json_object(), *seen = json_object();
+    json_t *app_index = json_object(), *seen = json_object();
     json_t *rows = json_array();
-    db_array_t app_ids = {0}, req_ids = {0}, cancel_apps = {0}, cancel_refs = {0};
+    db_array_t app_ids = {0}, cancel_apps = {0}, cancel_refs = {0};
+    apv_requests_t reqs = {0};
     PGresult *q = NULL;
     int nclaimed = 0;
     ob_batch_t ob;
     ob_batch_init(&ob);
-    if (!in || !apps || !event_ids || !claimed || !app_index || !req_index || !seen || !rows ||
-        !ob.events || !ob.transitions || !ob.stages) {
+    if (!in || !apps || !event_ids || !claimed || !app_index || !seen || !rows || !ob.events ||
+        !ob.transitions || !ob.stages) {
         rc = DB_ERR_RETRY;
         goto out;
     }
@@ -345,22 +346,20 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             rc = DB_ERR_DATA;
             goto out;
         }
-        if (db_array_add(&app_ids, m->application_id) || db_array_add(&req_ids, m->request_id)) {
+        if (db_array_add(&app_ids, m->application_id)) {
             rc = DB_ERR_RETRY;
             goto out;
         }
     }
     if (app_ids.count == 0)
         goto out;
-    /* Their applications locked in one order, with their requests' counts; then the
-     * requests they answer. */
-    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, n, app_index);
+    /* Their applications locked in one order, then their requests read. */
+    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, n, app_index, &reqs);
     if (napps < 0) {
         rc = napps;
         goto out;
     }
-    if (!(q = apv_requests_read(db, db_array_text(&req_ids), 0, req_index, &rc)))
-        goto out;
+    q = reqs.rows;
     /* Each reply as replies_handle() judges it, with the counts as the batch leaves them. */
     for (int i = 0; i < n && rc == DB_OK; i++) {
         if (results[i] != PL_OK)
@@ -372,10 +371,15 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             results[i] = PL_BAD_INPUT;
             continue;
         }
-        int k = apv_index_of(req_index, m->request_id);
-        if ((results[i] = check_request(m, k < 0 ? NULL : PQgetvalue(q, k, APV_REQ_APP),
-                                        k < 0 ? NULL : PQgetvalue(q, k, APV_REQ_AGENCY), reasons[i],
-                                        PL_REASON_SIZE)) != PL_OK)
+        int k = apv_index_of(reqs.index, m->request_id);
+        if (k < 0) {
+            /* Unknown, or another application's: the careful path reads it and says which. */
+            rc = DB_ERR_DATA;
+            break;
+        }
+        if ((results[i] =
+                 check_request(m, PQgetvalue(q, k, APV_REQ_APP), PQgetvalue(q, k, APV_REQ_AGENCY),
+                               reasons[i], PL_REASON_SIZE)) != PL_OK)
             continue;
         event_ids[nclaimed] = in[i].ev.id;
         claimed[nclaimed++] = msgs[i];
@@ -430,17 +434,15 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
 out:
     for (int i = 0; in && i < n; i++)
         ev_free(&in[i].ev);
-    PQclear(q);
+    apv_requests_free(&reqs);
     free(in);
     free(apps);
     free(event_ids);
     free(claimed);
     json_decref(app_index);
-    json_decref(req_index);
     json_decref(seen);
     json_decref(rows);
     db_array_free(&app_ids);
-    db_array_free(&req_ids);
     db_array_free(&cancel_apps);
     db_array_free(&cancel_refs);
     ob_batch_free(&ob);

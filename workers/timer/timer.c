@@ -155,55 +155,55 @@ static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
 
 /* Fires the claimed reply-window timers rows[] of `r` (their refs are uuids) with deferred
  * writes: the same changes fire_reply_window() makes one by one - the request deemed, its
- * status event, the application moved on - but with the applications and requests locked
- * and read in one statement and the per-timer writes sent without waiting. A failure comes
+ * status event, the application moved on - but with the applications locked in one
+ * statement and their requests read in another, and the writes sent without waiting, one
+ * statement a table. A failure, or a timer whose request is not its application's, comes
  * back as a db_rc_t; the caller then fires the batch one timer at a time. */
 static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, int nrows,
                                        time_t now, const char *now_s)
 {
     db_t *db = tw->db;
     db_rc_t rc = DB_OK;
-    db_array_t refs = {0}, ids = {0}, deemed = {0}, app_ids = {0};
+    db_array_t ids = {0}, deemed = {0}, app_ids = {0};
     apv_locked_t *apps = calloc((size_t)nrows, sizeof(*apps));
+    apv_requests_t reqs = {0};
     PGresult *q = NULL;
-    /* Applications and requests by id: a batch has thousands of each. */
-    json_t *app_index = json_object(), *req_index = json_object();
+    /* Applications by id: a batch has thousands. */
+    json_t *app_index = json_object();
     ob_batch_t ob;
     ob_batch_init(&ob);
-    if (!apps || !app_index || !req_index || !ob.events || !ob.transitions || !ob.stages) {
+    if (!apps || !app_index || !ob.events || !ob.transitions || !ob.stages) {
         rc = DB_ERR_RETRY;
         goto out;
     }
     for (int i = 0; i < nrows; i++)
-        if (db_array_add(&refs, PQgetvalue(r, rows[i], 3)) ||
-            db_array_add(&ids, PQgetvalue(r, rows[i], 0)) ||
+        if (db_array_add(&ids, PQgetvalue(r, rows[i], 0)) ||
             db_array_add(&app_ids, PQgetvalue(r, rows[i], 1))) {
             rc = DB_ERR_RETRY;
             goto out;
         }
-    /* Every application of the batch locked, in one order, with its requests' counts; then
-     * each timer's request, locked. */
-    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, nrows, app_index);
+    /* Every application of the batch locked, in one order, then their requests read. */
+    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, nrows, app_index, &reqs);
     if (napps < 0) {
         rc = napps;
         goto out;
     }
-    if (!(q = apv_requests_read(db, db_array_text(&refs), 1, req_index, &rc)))
-        goto out;
+    q = reqs.rows;
     /* From here on nothing is read: every write is sent without waiting, and the status
      * events, transitions and stage changes of the whole batch as three statements. */
     if ((rc = db_defer(db)) != DB_OK)
         goto out;
     for (int i = 0; i < nrows && rc == DB_OK; i++) {
         const char *timer_id = PQgetvalue(r, rows[i], 0), *ref = PQgetvalue(r, rows[i], 3);
-        int k = apv_index_of(req_index, ref);
-        if (k < 0 || PQgetvalue(q, k, APV_REQ_OUTCOME)[0])
-            continue; /* answered meanwhile (or no such request): the timer just fires */
-        int ai = apv_index_of(app_index, PQgetvalue(q, k, APV_REQ_APP));
-        if (ai < 0) {
+        int k = apv_index_of(reqs.index, ref);
+        int ai = k < 0 ? -1 : apv_index_of(app_index, PQgetvalue(q, k, APV_REQ_APP));
+        if (ai < 0 || strcmp(PQgetvalue(q, k, APV_REQ_APP), PQgetvalue(r, rows[i], 1)) != 0) {
+            /* Not a request of the timer's application: fire_reply_window() judges it. */
             rc = DB_ERR_DATA;
             break;
         }
+        if (PQgetvalue(q, k, APV_REQ_OUTCOME)[0])
+            continue; /* answered meanwhile: the timer just fires */
         apv_locked_t *b = &apps[ai];
         if (db_array_add(&deemed, ref)) {
             rc = DB_ERR_RETRY;
@@ -240,14 +240,12 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
                            pf);
     }
 out:
-    PQclear(q);
-    db_array_free(&refs);
+    apv_requests_free(&reqs);
     db_array_free(&ids);
     db_array_free(&deemed);
     db_array_free(&app_ids);
     free(apps);
     json_decref(app_index);
-    json_decref(req_index);
     ob_batch_free(&ob);
     return rc;
 }
