@@ -607,6 +607,71 @@ static void timer_wakes_for_earlier_timer(void **state)
     assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
 }
 
+/* Two timer workers on one set of due reply windows (a deployment may run more than one; the
+ * benchmark does): each window fires once. The ten applications of the first batch (their
+ * windows due first, LIC_TIMER_BATCH = 20) include one held locked, so whichever worker claims
+ * that batch waits on it - and the other must go on with every other window meanwhile (its
+ * claim skips the rows the first has claimed). */
+static void two_timer_workers(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_two_timers");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"silent\"}",
+                              "{\"agency\": \"sanitary\", \"verdict\": \"silent\"}", NULL};
+    h_start_sim(env);
+    for (int i = 0; controls[i]; i++)
+        sim(controls[i]);
+    const char *workers[] = {"intake", "relay", "dispatcher", NULL};
+    spawn_workers(workers);
+    assert_int_equal(h_produce_submissions(env, 100, 0), 0);
+    assert_true(wait_q(200, 60000,
+                       "SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
+                       " AND fired_at IS NULL AND cancelled_at IS NULL"));
+    h_exec(env, "CREATE TABLE first_ten AS SELECT application_id FROM applications"
+                " ORDER BY application_id LIMIT 10");
+    h_exec(env, "UPDATE timers SET due_at = due_at - interval '1 hour'"
+                " WHERE application_id IN (SELECT application_id FROM first_ten)");
+    PGconn *holder = h_holder_begin(
+        env, "SELECT 1 FROM applications WHERE application_id ="
+             " (SELECT application_id FROM first_ten ORDER BY application_id LIMIT 1)"
+             " FOR UPDATE");
+    setenv("LIC_TIMER_BATCH", "20", 1);
+    h_spawn(env, "timer", NULL);
+    h_spawn(env, "timer", NULL);
+    unsetenv("LIC_TIMER_BATCH");
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00"); /* past the 10 working days */
+    /* One worker waits on the held application with the first batch... */
+    assert_true(h_holder_wait_blocked(env, holder, 15000));
+    /* ...while every other window fires. */
+    assert_true(wait_q(180, 30000,
+                       "SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
+                       " AND fired_at IS NOT NULL"));
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE fired_at IS NULL"
+                       " AND application_id IN (SELECT application_id FROM first_ten)"),
+                     20);
+    h_holder_commit(holder);
+    assert_true(
+        wait_q(100, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    /* Each window once: its request deemed, one status event, one move an application. */
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
+                       " AND fired_at IS NOT NULL AND failed_at IS NULL"),
+                     200);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"),
+                     200);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_deemed_approved'"), 200);
+    assert_int_equal(q("SELECT count(DISTINCT event_id) FROM outbox"
+                       " WHERE stage = 'agency_deemed_approved'"),
+                     200);
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE to_stage = 'awaiting_decision'"
+                       " AND cause_kind = 'timer'"),
+                     100);
+    assert_int_equal(q("SELECT count(DISTINCT application_id) FROM transitions"
+                       " WHERE to_stage = 'awaiting_decision'"),
+                     100);
+    assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+}
+
 /* An application in awaiting_approvals without its production base row (the intake writes it
  * with the application; a hand-made row could lack it): no request can be made for it, an
  * incident says so, and the applications behind it in the same page still get theirs. */
@@ -719,6 +784,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(reply_after_deemed_under_lock, teardown),
         cmocka_unit_test_teardown(timer_wakes_for_earlier_timer, teardown),
         cmocka_unit_test_teardown(replies_in_one_batch, teardown),
+        cmocka_unit_test_teardown(two_timer_workers, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
