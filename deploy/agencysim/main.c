@@ -9,7 +9,7 @@
  *   POST /control {"agency": "sanitary", "verdict": "compliant|non_compliant|silent",
  *                  "reply_delay_ms": N, "response_delay_ms": N, "fail_next": N,
  *                  "fail_status": 500, "retry_after_s": N, "reply_twice": bool,
- *                  "bad_signature": bool, "wrong_key": bool}
+ *                  "bad_signature": bool, "wrong_key": bool, "unknown_request": bool}
  *   POST /control {"agency": ..., "application_id": ID, "verdict": ...}   for one application
  *   POST /control {"refuse_ms": N}     close the listening socket for N ms
  *   GET  /stats                        per agency: requests, distinct keys, in flight, ...
@@ -44,7 +44,7 @@
 typedef struct {
     char verdict[24];
     long reply_delay_ms, response_delay_ms, fail_next, fail_status, retry_after_s;
-    int reply_twice, bad_signature, wrong_key;
+    int reply_twice, bad_signature, wrong_key, unknown_request;
     json_t *verdict_for; /* application_id -> verdict, overriding `verdict` */
     /* statistics */
     long requests, distinct, replies, in_flight, max_in_flight, failed;
@@ -137,8 +137,12 @@ static void send_reply(int agency, json_t *req, const unit_t *u, const char *ver
     snprintf(source, sizeof(source), "/agency/%s/%s", ag_name((ag_agency_t)agency),
              region ? region : "KZ");
     int compliant = strcmp(verdict, "non_compliant") != 0;
+    /* unknown_request: a correctly signed reply to a request id nobody made. */
+    char other[UUID_STR_LEN];
+    util_uuid_v4(other);
     json_t *data = json_pack(
-        "{s:O,s:s,s:s,s:s,s:s,s:s,s:s}", "request_id", json_object_get(req, "request_id"),
+        "{s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "request_id",
+        u->unknown_request ? json_string(other) : json_incref(json_object_get(req, "request_id")),
         "application_id", app, "agency", ag_name((ag_agency_t)agency), "region",
         region ? region : "KZ-KAR", "verdict", compliant ? "compliant" : "non_compliant",
         "decided_at", now_s, "signer",
@@ -309,6 +313,7 @@ static unsigned apply_control(json_t *c, char *err, size_t err_size)
     BOOLOPT(reply_twice)
     BOOLOPT(bad_signature)
     BOOLOPT(wrong_key)
+    BOOLOPT(unknown_request)
     pthread_mutex_unlock(&mu);
     return 200;
 }

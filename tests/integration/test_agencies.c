@@ -461,6 +461,53 @@ static void replies_in_one_batch(void **state)
     assert_int_not_equal(system(cmd), 0);
 }
 
+/* A correctly signed reply naming a request nobody made, read in one batch with valid
+ * replies: the batch handler does not know whose request it is and passes the batch to the
+ * careful path, which dead-letters that reply (the request unknown) and counts the others. */
+static void unknown_request_in_batch(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_unknown_request");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_start_sim(env);
+    const char *workers[] = {"intake", "relay", "dispatcher", NULL};
+    spawn_workers(workers);
+    sim("{\"agency\": \"industrial_safety\", \"unknown_request\": true}");
+    const char *bad = "a0000000-0000-4000-8000-000000000021";
+    submit(bad);
+    json_t *first = h_read_topic(env, "agency.industrial-safety.replies.v1", 1, 15000);
+    assert_int_equal(json_array_size(first), 1);
+    json_decref(first);
+    sim("{\"agency\": \"industrial_safety\", \"unknown_request\": false}");
+    submit("a0000000-0000-4000-8000-000000000022");
+    submit("a0000000-0000-4000-8000-000000000023");
+    const char *topics[] = {"agency.industrial-safety.replies.v1", "agency.sanitary.replies.v1"};
+    for (int t = 0; t < 2; t++) {
+        json_t *replies = h_read_topic(env, topics[t], 3, 15000);
+        assert_int_equal(json_array_size(replies), 3);
+        json_decref(replies);
+    }
+    h_spawn(env, "replies", NULL);
+    assert_true(wait_q(1, 30000, "SELECT count(*) FROM dead_letters"));
+    assert_true(wait_q(5, 30000, "SELECT count(*) FROM agency_replies WHERE counted"));
+    assert_true(
+        wait_q(2, 10000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", bad),
+               "awaiting_replies");
+    assert_int_equal(q("SELECT count(*) FROM agency_replies WHERE application_id = '%s'"
+                       " AND agency = 'industrial_safety'",
+                       bad),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE reason LIKE"
+                       " 'unknown request_id %%'"),
+                     1);
+    /* The batch handler passed the batch on; the careful path did the rest. */
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "cat '%s'/replies.*.log | grep -q 'batch handler passed'",
+             env->workdir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* A receipt recorded while the replies worker holds the application: both agencies' replies
  * came before the sanitary receipt (the replies worker records them, nothing moves yet: one
  * request not received). The dispatcher gets the receipt, waits for the application's lock,
@@ -785,6 +832,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(timer_wakes_for_earlier_timer, teardown),
         cmocka_unit_test_teardown(replies_in_one_batch, teardown),
         cmocka_unit_test_teardown(two_timer_workers, teardown),
+        cmocka_unit_test_teardown(unknown_request_in_batch, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
