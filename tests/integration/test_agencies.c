@@ -287,6 +287,12 @@ static void overdue_and_rejected_incidents(void **state)
                   " AND agency = 'sanitary'",
                   id),
                "rejected");
+    /* The incident quotes the agency's answer. */
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'approval_request_rejected'"
+                       " AND detail LIKE '%%HTTP 422: %%simulated failure%%'",
+                       id),
+                     1);
     assert_true(wait_q(1, 30000,
                        "SELECT (attempts >= 2)::int FROM agency_requests WHERE application_id ="
                        " '%s' AND agency = 'industrial_safety'",
