@@ -138,8 +138,9 @@ static void send_reply(int agency, json_t *req, const unit_t *u, const char *ver
              region ? region : "KZ");
     int compliant = strcmp(verdict, "non_compliant") != 0;
     /* unknown_request: a correctly signed reply to a request id nobody made. */
-    char other[UUID_STR_LEN];
-    util_uuid_v4(other);
+    char other[UUID_STR_LEN] = "";
+    if (u->unknown_request)
+        util_uuid_v4(other);
     json_t *data = json_pack(
         "{s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "request_id",
         u->unknown_request ? json_string(other) : json_incref(json_object_get(req, "request_id")),

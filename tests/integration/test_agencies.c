@@ -36,12 +36,18 @@ static void spawn_workers(const char *const *names)
         h_spawn(env, names[i], NULL);
 }
 
-/* Starts the simulator (configured by `control`, may be NULL) and every worker. */
-static void start_stack(const char *const *controls)
+/* Starts the simulator, configured by `controls` (NULL-terminated, may be NULL). */
+static void start_sim(const char *const *controls)
 {
     h_start_sim(env);
     for (int i = 0; controls && controls[i]; i++)
         sim(controls[i]);
+}
+
+/* Starts the simulator (configured by `controls`, may be NULL) and every worker. */
+static void start_stack(const char *const *controls)
+{
+    start_sim(controls);
     const char *workers[] = {"intake", "relay", "dispatcher", "replies", "timer", NULL};
     spawn_workers(workers);
 }
@@ -672,9 +678,7 @@ static void two_timer_workers(void **state)
     h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
     const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"silent\"}",
                               "{\"agency\": \"sanitary\", \"verdict\": \"silent\"}", NULL};
-    h_start_sim(env);
-    for (int i = 0; controls[i]; i++)
-        sim(controls[i]);
+    start_sim(controls);
     const char *workers[] = {"intake", "relay", "dispatcher", NULL};
     spawn_workers(workers);
     assert_int_equal(h_produce_submissions(env, 100, 0), 0);
