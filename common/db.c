@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,14 +215,15 @@ static db_rc_t drain(db_t *db, PGresult **last);
  * results it will produce (1), 0 when an earlier deferred statement turned out to have failed
  * (db->deferred_rc), or -1. */
 static int send_statement(db_t *db, const char *sql, int nparams, const char *const *params,
-                          int adhoc)
+                          const int *lengths, const int *formats, int adhoc)
 {
     char name[16];
     int fresh = 0;
     const char *stmt = adhoc ? "" : stmt_name(db, sql, name, &fresh);
     db->issued++;
     if (!*stmt)
-        return PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ? 1 : -1;
+        return PQsendQueryParams(db->conn, sql, nparams, NULL, params, lengths, formats, 0) ? 1
+                                                                                            : -1;
     if (fresh) {
         /* Prepared on its own sync: a Parse queued behind a statement that fails is skipped,
          * so the cache may only keep names the server confirmed. Once per statement text. */
@@ -232,7 +234,7 @@ static int send_statement(db_t *db, const char *sql, int nparams, const char *co
             return db->deferred_rc != DB_OK ? 0 : -1;
         }
     }
-    if (!PQsendQueryPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0))
+    if (!PQsendQueryPrepared(db->conn, stmt, nparams, params, lengths, formats, 0))
         return -1;
     return 1;
 }
@@ -318,7 +320,7 @@ static void undefer(db_t *db)
 }
 
 static PGresult *query(db_t *db, const char *sql, int nparams, const char *const *params,
-                       db_rc_t *rc, int adhoc)
+                       const int *lengths, const int *formats, db_rc_t *rc, int adhoc)
 {
     if (!db->conn) {
         snprintf(db->last_error, sizeof(db->last_error), "not connected");
@@ -328,7 +330,9 @@ static PGresult *query(db_t *db, const char *sql, int nparams, const char *const
     if (db->deferring) {
         /* The statements before this one may have failed: their failure is this one's. */
         PGresult *res = NULL;
-        int n = db->deferred_rc == DB_OK ? send_statement(db, sql, nparams, params, adhoc) : 0;
+        int n = db->deferred_rc == DB_OK
+                    ? send_statement(db, sql, nparams, params, lengths, formats, adhoc)
+                    : 0;
         if (n < 0) {
             *rc = db->deferred_rc = classify(db, NULL);
             return NULL;
@@ -356,8 +360,8 @@ static PGresult *query(db_t *db, const char *sql, int nparams, const char *const
         }
         PQclear(res);
     }
-    res = *stmt ? PQexecPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0)
-                : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    res = *stmt ? PQexecPrepared(db->conn, stmt, nparams, params, lengths, formats, 0)
+                : PQexecParams(db->conn, sql, nparams, NULL, params, lengths, formats, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         *rc = DB_OK;
@@ -371,21 +375,22 @@ static PGresult *query(db_t *db, const char *sql, int nparams, const char *const
 
 PGresult *db_query(db_t *db, const char *sql, int nparams, const char *const *params, db_rc_t *rc)
 {
-    return query(db, sql, nparams, params, rc, 0);
+    return query(db, sql, nparams, params, NULL, NULL, rc, 0);
 }
 
 PGresult *db_query_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
                          db_rc_t *rc)
 {
-    return query(db, sql, nparams, params, rc, 1);
+    return query(db, sql, nparams, params, NULL, NULL, rc, 1);
 }
 
-static db_rc_t exec(db_t *db, const char *sql, int nparams, const char *const *params, int adhoc)
+static db_rc_t exec(db_t *db, const char *sql, int nparams, const char *const *params,
+                    const int *lengths, const int *formats, int adhoc)
 {
     if (db->conn && db->deferring) {
         if (db->deferred_rc != DB_OK)
             return db->deferred_rc;
-        int n = send_statement(db, sql, nparams, params, adhoc);
+        int n = send_statement(db, sql, nparams, params, lengths, formats, adhoc);
         if (n < 0)
             return db->deferred_rc = classify(db, NULL);
         if (n == 0)
@@ -396,19 +401,25 @@ static db_rc_t exec(db_t *db, const char *sql, int nparams, const char *const *p
         return DB_OK;
     }
     db_rc_t rc;
-    PGresult *res = query(db, sql, nparams, params, &rc, adhoc);
+    PGresult *res = query(db, sql, nparams, params, lengths, formats, &rc, adhoc);
     PQclear(res);
     return rc;
 }
 
 db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *params)
 {
-    return exec(db, sql, nparams, params, 0);
+    return exec(db, sql, nparams, params, NULL, NULL, 0);
 }
 
 db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const *params)
 {
-    return exec(db, sql, nparams, params, 1);
+    return exec(db, sql, nparams, params, NULL, NULL, 1);
+}
+
+db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const *params,
+                       const int *lengths, const int *formats)
+{
+    return exec(db, sql, nparams, params, lengths, formats, 0);
 }
 
 db_rc_t db_begin(db_t *db)
@@ -543,4 +554,96 @@ int db_wait_notify_each(db_t *db, long timeout_ms,
     if (PQconsumeInput(c) == 0)
         return -1;
     return drain_notifies(c, each, opaque);
+}
+
+/* ---- arrays in the binary format ------------------------------------------------------------ */
+
+/* array_recv()'s header for one dimension: ndim, flags (has nulls), element type, length,
+ * lower bound - five 32-bit integers in network order. */
+#define BARRAY_HEADER 20
+
+static int barray_reserve(db_barray_t *a, size_t more)
+{
+    if (a->len + more <= a->cap)
+        return 0;
+    size_t cap = a->cap ? a->cap : 4096;
+    while (cap < a->len + more)
+        cap *= 2;
+    char *b = realloc(a->buf, cap);
+    if (!b)
+        return -1;
+    a->buf = b;
+    a->cap = cap;
+    return 0;
+}
+
+static void put_u32(char *p, uint32_t v)
+{
+    p[0] = (char)(v >> 24);
+    p[1] = (char)(v >> 16);
+    p[2] = (char)(v >> 8);
+    p[3] = (char)v;
+}
+
+void db_barray_init(db_barray_t *a, unsigned int elem_oid)
+{
+    memset(a, 0, sizeof(*a));
+    a->oid = elem_oid;
+}
+
+int db_barray_add(db_barray_t *a, const void *v, size_t len)
+{
+    if (len > INT32_MAX || barray_reserve(a, (a->len ? 0 : BARRAY_HEADER) + 4 + (v ? len : 0)))
+        return -1;
+    if (!a->len)
+        a->len = BARRAY_HEADER;
+    put_u32(a->buf + a->len, v ? (uint32_t)len : UINT32_MAX); /* -1: NULL */
+    a->len += 4;
+    if (v && len) {
+        memcpy(a->buf + a->len, v, len);
+        a->len += len;
+    }
+    a->nulls |= !v;
+    a->count++;
+    return 0;
+}
+
+int db_barray_add_str(db_barray_t *a, const char *v)
+{
+    return db_barray_add(a, v, v ? strlen(v) : 0);
+}
+
+const char *db_barray_data(db_barray_t *a, int *len)
+{
+    if (a->len > INT32_MAX)
+        return NULL;
+    if (!a->count) { /* ndim 0, no flags, the type: '{}' */
+        if (barray_reserve(a, 12))
+            return NULL;
+        put_u32(a->buf, 0);
+        put_u32(a->buf + 4, 0);
+        put_u32(a->buf + 8, a->oid);
+        *len = 12;
+        return a->buf;
+    }
+    put_u32(a->buf, 1);
+    put_u32(a->buf + 4, a->nulls ? 1 : 0);
+    put_u32(a->buf + 8, a->oid);
+    put_u32(a->buf + 12, (uint32_t)a->count);
+    put_u32(a->buf + 16, 1);
+    *len = (int)a->len;
+    return a->buf;
+}
+
+void db_barray_reset(db_barray_t *a)
+{
+    a->len = 0;
+    a->count = 0;
+    a->nulls = 0;
+}
+
+void db_barray_free(db_barray_t *a)
+{
+    free(a->buf);
+    memset(a, 0, sizeof(*a));
 }

@@ -54,6 +54,11 @@ db_rc_t db_exec(db_t *db, const char *sql, int nparams, const char *const *param
 PGresult *db_query_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
                          db_rc_t *rc);
 db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const *params);
+/* db_exec() with libpq's `lengths` and `formats` per parameter (format 1: binary, as
+ * db_barray_data() makes; 0: text, NUL-terminated): a batch's long values - event payloads -
+ * sent as they are, neither escaped by the worker nor parsed by the server. */
+db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const *params,
+                       const int *lengths, const int *formats);
 
 /* Deferred writes, for a transaction that writes many rows: from here to the next
  * db_commit() or db_rollback(), db_exec() only sends its statement (libpq's pipeline mode)
@@ -104,4 +109,26 @@ int db_array_add(db_array_t *a, const char *v);
 /* The literal; "{}" when nothing was added. */
 const char *db_array_text(const db_array_t *a);
 void db_array_free(db_array_t *a);
+/* A one-dimensional array in PostgreSQL's binary format (what array_recv() reads), for a
+ * binary parameter of db_exec_binary() typed in the statement (`$2::bytea[]`, `$3::text[]`):
+ * each element is its type's binary form - for text and bytea, the bytes themselves. */
+#define DB_OID_BYTEA 17
+#define DB_OID_TEXT 25
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int count, nulls;
+    unsigned int oid;
+} db_barray_t;
+void db_barray_init(db_barray_t *a, unsigned int elem_oid);
+/* Appends `len` bytes of `v`, or SQL NULL when `v` is NULL. 0, or -1 when out of memory. */
+int db_barray_add(db_barray_t *a, const void *v, size_t len);
+/* A NUL-terminated string (NULL: SQL NULL). */
+int db_barray_add_str(db_barray_t *a, const char *v);
+/* The parameter's bytes and their length (*len); NULL when out of memory. Valid until the
+ * next add, reset or free. */
+const char *db_barray_data(db_barray_t *a, int *len);
+/* Empties it, keeping its buffer. */
+void db_barray_reset(db_barray_t *a);
+void db_barray_free(db_barray_t *a);
 #endif

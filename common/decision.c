@@ -320,7 +320,8 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
         rc = doc_issue_licenses(db, &ctx->lic, gids, k, now, licenses, annexes);
     if (rc == DB_OK && k > 0) {
         ob_batch_t ob;
-        ob_batch_init(&ob);
+        if (ob_batch_init(&ob))
+            rc = DB_ERR_RETRY;
         for (int j = 0; j < k && rc == DB_OK; j++)
             rc =
                 granted(db, &ob, ctx, &apps[grow[j]], STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED,

@@ -149,19 +149,33 @@ db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time
 
 /* ---- set-based writes for a batch ---------------------------------------------------------- */
 
-void ob_batch_init(ob_batch_t *b)
+int ob_batch_init(ob_batch_t *b)
 {
-    b->events = json_array();
-    b->transitions = json_array();
+    for (int i = 0; i < OB_EVENT_COLUMNS; i++)
+        db_barray_init(&b->events[i], i == 1 ? DB_OID_BYTEA : DB_OID_TEXT);
+    for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)
+        db_barray_init(&b->transitions[i], DB_OID_TEXT);
     b->stages = json_object();
+    return b->stages ? 0 : -1;
 }
 
 void ob_batch_free(ob_batch_t *b)
 {
-    json_decref(b->events);
-    json_decref(b->transitions);
+    for (int i = 0; i < OB_EVENT_COLUMNS; i++)
+        db_barray_free(&b->events[i]);
+    for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)
+        db_barray_free(&b->transitions[i]);
     json_decref(b->stages);
-    b->events = b->transitions = b->stages = NULL;
+    b->stages = NULL;
+}
+
+/* Appends one row of strings (NULL: SQL NULL) to the columns `cols`. */
+static db_rc_t add_row(db_barray_t *cols, int n, const char *const *v)
+{
+    for (int i = 0; i < n; i++)
+        if (db_barray_add_str(&cols[i], v[i]))
+            return DB_ERR_RETRY;
+    return DB_OK;
 }
 
 db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,
@@ -173,12 +187,10 @@ db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *app
                                       service_deadline, detail, cause_key, id);
     if (!payload)
         return DB_ERR_DATA;
-    json_t *row = json_pack("{s:s,s:s,s:s,s:s}", "application_id", application_id, "payload",
-                            payload, "event_id", id, "stage", stage);
+    const char *row[OB_EVENT_COLUMNS] = {application_id, payload, id, stage};
+    db_rc_t rc = add_row(b->events, OB_EVENT_COLUMNS, row);
     free(payload);
-    if (!row || json_array_append_new(b->events, row))
-        return DB_ERR_RETRY;
-    return DB_OK;
+    return rc;
 }
 
 db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage_t from,
@@ -200,36 +212,31 @@ db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage
                                              "to_stage", dom_stage_name(to)))) {
         return DB_ERR_RETRY;
     }
-    char ts[40];
+    char ts[40], part[16], off[24], timer[24];
     util_rfc3339_utc(at, ts, sizeof(ts));
-    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "application_id", application_id, "from_stage",
-                            dom_stage_name(from), "to_stage", dom_stage_name(to), "at", ts,
-                            "cause_kind", cause->kind);
-    if (!row)
-        return DB_ERR_RETRY;
-    if (strcmp(cause->kind, "event") == 0) {
-        json_object_set_new(row, "cause_event_id", json_string(cause->event_id));
-        json_object_set_new(row, "cause_topic", json_string(cause->topic));
-        json_object_set_new(row, "cause_partition", json_integer(cause->partition));
-        json_object_set_new(row, "cause_offset", json_integer(cause->offset));
-    } else if (strcmp(cause->kind, "timer") == 0) {
-        json_object_set_new(row, "cause_timer_id", json_integer(cause->timer_id));
-    }
-    if (cause->actor)
-        json_object_set_new(row, "cause_actor", json_string(cause->actor));
-    return json_array_append_new(b->transitions, row) ? DB_ERR_RETRY : DB_OK;
+    const char *row[OB_TRANSITION_COLUMNS] = {application_id, dom_stage_name(from),
+                                              dom_stage_name(to), ts};
+    cause_params(cause, row + 4, part, off, timer);
+    return add_row(b->transitions, OB_TRANSITION_COLUMNS, row);
 }
 
-/* Runs `sql` with the JSON text of `v` as $1 (and `topic` as $2 when given). */
-static db_rc_t exec_json(db_t *db, const char *sql, const json_t *v, const char *topic)
+/* Runs `sql` with the binary arrays cols[] as $1..$n, after `first` (text) when given. */
+static db_rc_t exec_columns(db_t *db, const char *sql, const char *first, db_barray_t *cols, int n)
 {
-    char *text = json_dumps(v, JSON_COMPACT);
-    if (!text)
-        return DB_ERR_RETRY;
-    const char *p[] = {text, topic};
-    db_rc_t rc = db_exec(db, sql, topic ? 2 : 1, p);
-    free(text);
-    return rc;
+    const char *p[OB_TRANSITION_COLUMNS + 1];
+    int len[OB_TRANSITION_COLUMNS + 1], fmt[OB_TRANSITION_COLUMNS + 1];
+    int k = 0;
+    if (first) {
+        p[k] = first;
+        len[k] = 0;
+        fmt[k++] = 0;
+    }
+    for (int i = 0; i < n; i++, k++) {
+        if (!(p[k] = db_barray_data(&cols[i], &len[k])))
+            return DB_ERR_RETRY;
+        fmt[k] = 1;
+    }
+    return db_exec_binary(db, sql, k, p, len, fmt);
 }
 
 db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
@@ -245,37 +252,39 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
             json_object_set_new(c, "application_id", json_string(app));
             json_array_append_new(changes, c);
         }
-        rc = exec_json(db, "SELECT lic_set_stages($1::json)", changes, NULL);
+        char *text = json_dumps(changes, JSON_COMPACT);
+        const char *p[] = {text};
+        rc = text ? db_exec(db, "SELECT lic_set_stages($1::json)", 1, p) : DB_ERR_RETRY;
+        free(text);
         json_decref(changes);
     }
-    if (rc == DB_OK && json_array_size(b->transitions) > 0)
-        rc = exec_json(db,
-                       "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
-                       " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
-                       " cause_timer_id, cause_actor)"
-                       " SELECT t.application_id, t.from_stage, t.to_stage, t.at, t.cause_kind,"
-                       " t.cause_event_id, t.cause_topic, t.cause_partition, t.cause_offset,"
-                       " t.cause_timer_id, t.cause_actor"
-                       " FROM ROWS FROM (json_to_recordset($1::json) AS (application_id uuid,"
-                       " from_stage text, to_stage text, at timestamptz, cause_kind text,"
-                       " cause_event_id text, cause_topic text, cause_partition integer,"
-                       " cause_offset bigint, cause_timer_id bigint, cause_actor text))"
-                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
-                       b->transitions, NULL);
+    if (rc == DB_OK && b->transitions[0].count > 0)
+        rc = exec_columns(db,
+                          "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
+                          " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
+                          " cause_timer_id, cause_actor)"
+                          " SELECT x.app::uuid, x.fr, x.tto, x.at::timestamptz, x.kind, x.ev,"
+                          " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor"
+                          " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+                          " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+                          " $11::text[]) WITH ORDINALITY"
+                          " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, n)"
+                          " ORDER BY x.n",
+                          NULL, b->transitions, OB_TRANSITION_COLUMNS);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */
-    if (rc == DB_OK && json_array_size(b->events) > 0)
-        rc = exec_json(db,
-                       "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
-                       " stage)"
-                       " SELECT $2, convert_to(t.application_id, 'UTF8'),"
-                       " convert_to(t.payload, 'UTF8'), t.event_id, t.application_id::uuid,"
-                       " t.stage"
-                       " FROM ROWS FROM (json_to_recordset($1::json) AS (application_id text,"
-                       " payload text, event_id text, stage text))"
-                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
-                       b->events, TOPIC_STATUS);
-    json_array_clear(b->events);
-    json_array_clear(b->transitions);
+    if (rc == DB_OK && b->events[0].count > 0)
+        rc = exec_columns(db,
+                          "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
+                          " stage)"
+                          " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
+                          " x.stage"
+                          " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
+                          " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
+                          TOPIC_STATUS, b->events, OB_EVENT_COLUMNS);
+    for (int i = 0; i < OB_EVENT_COLUMNS; i++)
+        db_barray_reset(&b->events[i]);
+    for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)
+        db_barray_reset(&b->transitions[i]);
     json_object_clear(b->stages);
     return rc;
 }

@@ -65,13 +65,17 @@ db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time
  * events queued in the order they were added, every transition with its history row, and the
  * stage change checked against each application's stage (a mismatch fails the flush with
  * DB_ERR_DATA). */
+#define OB_EVENT_COLUMNS 4       /* application_id, payload, event_id, stage */
+#define OB_TRANSITION_COLUMNS 11 /* application_id, from_stage, to_stage, at, cause_* */
 typedef struct {
-    json_t *events;      /* [{application_id, payload, event_id, stage}] */
-    json_t *transitions; /* [{application_id, from_stage, to_stage, at, cause_*}] */
-    json_t *stages;      /* {application_id: {from_stage, to_stage}} */
+    /* Columns as binary arrays (db_barray_t): a payload goes to the server as it is. */
+    db_barray_t events[OB_EVENT_COLUMNS];
+    db_barray_t transitions[OB_TRANSITION_COLUMNS];
+    json_t *stages; /* {application_id: {from_stage, to_stage}} */
 } ob_batch_t;
 
-void ob_batch_init(ob_batch_t *b);
+/* Returns 0, or -1 when out of memory (ob_batch_free() it all the same). */
+int ob_batch_init(ob_batch_t *b);
 void ob_batch_free(ob_batch_t *b);
 /* As ob_status_event(); `detail` is stolen. */
 db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,

@@ -3,6 +3,7 @@
  * workers' role cannot rewrite history; secrets stay out of logs. */
 #include "db.h"
 #include "domain.h"
+#include "outbox.h"
 #include "util.h"
 #include "harness.h"
 
@@ -72,6 +73,127 @@ static void notify_during_statement(void **state)
     int64_t t0 = util_mono_ms();
     assert_int_equal(db_wait_notify(db, 5000), 1);
     assert_true(util_mono_ms() - t0 < 1000);
+    db_close(db);
+}
+
+/* Binary array parameters (db_barray_t) reach the server byte for byte - quotes, backslashes,
+ * braces, commas, NUL bytes, non-ASCII text, empty strings and NULLs, which a text array
+ * literal would have to escape - in order, also when deferred; an empty one is '{}'. And a
+ * batch's status events (ob_batch_flush) are stored as exactly the payload the worker built,
+ * in the order they were added. */
+static void binary_arrays_round_trip(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_barray");
+    db_t *db = db_open(getenv("LIC_DB_URL"), NULL, "test");
+    assert_non_null(db);
+    assert_int_equal(db_exec(db, "CREATE TEMP TABLE t (n bigint, s text, b bytea)", 0, NULL),
+                     DB_OK);
+    static const char *texts[] = {"plain", "a \"quoted\", {braced}", "back\\slash", "",
+                                  NULL,    "Қазақстан, Астана"};
+    enum { NTEXTS = sizeof(texts) / sizeof(texts[0]) };
+    unsigned char bytes[256];
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (unsigned char)i;
+    for (int deferred = 0; deferred < 2; deferred++) {
+        db_barray_t s, b;
+        db_barray_init(&s, DB_OID_TEXT);
+        db_barray_init(&b, DB_OID_BYTEA);
+        for (int i = 0; i < NTEXTS; i++) {
+            assert_int_equal(db_barray_add_str(&s, texts[i]), 0);
+            assert_int_equal(db_barray_add(&b, i == 4 ? NULL : bytes, (size_t)(i * 51)), 0);
+        }
+        const char *p[3];
+        int len[3], fmt[3] = {0, 1, 1};
+        p[0] = deferred ? "1" : "0";
+        len[0] = 0;
+        assert_non_null(p[1] = db_barray_data(&s, &len[1]));
+        assert_non_null(p[2] = db_barray_data(&b, &len[2]));
+        assert_int_equal(db_begin(db), DB_OK);
+        if (deferred)
+            assert_int_equal(db_defer(db), DB_OK);
+        assert_int_equal(
+            db_exec_binary(db,
+                           "INSERT INTO t SELECT $1::bigint * 100 + x.i, x.s, x.b"
+                           " FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS x(s, b, i)",
+                           3, p, len, fmt),
+            DB_OK);
+        assert_int_equal(db_commit(db), DB_OK);
+        db_barray_free(&s);
+        db_barray_free(&b);
+    }
+    for (int deferred = 0; deferred < 2; deferred++) {
+        for (int i = 0; i < NTEXTS; i++) {
+            char sql[160];
+            db_rc_t rc;
+            snprintf(sql, sizeof(sql), "SELECT s, b FROM t WHERE n = %d", deferred * 100 + i + 1);
+            PGresult *r = db_query(db, sql, 0, NULL, &rc);
+            assert_non_null(r);
+            assert_int_equal(PQntuples(r), 1);
+            if (texts[i])
+                assert_string_equal(PQgetvalue(r, 0, 0), texts[i]);
+            else
+                assert_true(PQgetisnull(r, 0, 0));
+            if (i == 4) {
+                assert_true(PQgetisnull(r, 0, 1));
+            } else {
+                size_t n = 0;
+                unsigned char *got =
+                    PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &n);
+                assert_int_equal(n, (size_t)(i * 51));
+                if (n)
+                    assert_memory_equal(got, bytes, n);
+                PQfreemem(got);
+            }
+            PQclear(r);
+        }
+    }
+    /* Nothing added: an empty array, not an error. */
+    db_barray_t e;
+    db_barray_init(&e, DB_OID_TEXT);
+    const char *p[1];
+    int len[1], fmt[1] = {1};
+    assert_non_null(p[0] = db_barray_data(&e, &len[0]));
+    assert_int_equal(
+        db_exec_binary(db, "INSERT INTO t SELECT -1, x FROM unnest($1::text[]) x", 1, p, len, fmt),
+        DB_OK);
+    db_barray_free(&e);
+    db_rc_t rc;
+    PGresult *r = db_query(db, "SELECT count(*) FROM t WHERE n < 0", 0, NULL, &rc);
+    assert_non_null(r);
+    assert_string_equal(PQgetvalue(r, 0, 0), "0");
+    PQclear(r);
+
+    /* Status events through a batch: the payloads stored as built, in order. */
+    ob_batch_t ob;
+    assert_int_equal(ob_batch_init(&ob), 0);
+    char *want[3];
+    for (int i = 0; i < 3; i++) {
+        char app[UUID_STR_LEN], key[16], id[UUID_STR_LEN];
+        util_uuid_v4(app);
+        snprintf(key, sizeof(key), "k%d", i);
+        json_t *detail = json_pack("{s:s,s:i}", "note", "«тест» \"q\" \\ {x,y}", "i", i);
+        want[i] = ob_status_payload("/licensing/test", app, "PORTAL-1", "agency_deemed_approved",
+                                    1764000000 + i, 0, json_incref(detail), key, id);
+        assert_int_equal(ob_batch_status_event(&ob, "/licensing/test", app, "PORTAL-1",
+                                               "agency_deemed_approved", 1764000000 + i, 0, detail,
+                                               key),
+                         DB_OK);
+    }
+    assert_int_equal(db_begin(db), DB_OK);
+    assert_int_equal(ob_batch_flush(db, &ob), DB_OK);
+    assert_int_equal(db_commit(db), DB_OK);
+    ob_batch_free(&ob);
+    for (int i = 0; i < 3; i++) {
+        char *got = h_qsf(env,
+                          "SELECT convert_from(payload, 'UTF8') FROM outbox"
+                          " WHERE topic = 'licensing.status.v1' ORDER BY id OFFSET %d LIMIT 1",
+                          i);
+        assert_non_null(got);
+        assert_string_equal(got, want[i]);
+        free(got);
+        free(want[i]);
+    }
     db_close(db);
 }
 
@@ -267,6 +389,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
         cmocka_unit_test_teardown(notify_during_statement, teardown),
+        cmocka_unit_test_teardown(binary_arrays_round_trip, teardown),
         cmocka_unit_test_teardown(secrets_and_roles, teardown),
     };
     if (argc > 1)

@@ -492,8 +492,8 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
     time_t *dues = calloc((size_t)n, sizeof(*dues));
     PGresult *r = NULL;
     ob_batch_t ob;
-    ob_batch_init(&ob);
-    if (!apps || !index || !rows || !timers || !updated || !dues || !ob.events) {
+    int ob_failed = ob_batch_init(&ob);
+    if (!apps || !index || !rows || !timers || !updated || !dues || ob_failed) {
         rc = DB_ERR_RETRY;
         goto out;
     }

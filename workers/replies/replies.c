@@ -327,9 +327,8 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     PGresult *q = NULL;
     int nclaimed = 0;
     ob_batch_t ob;
-    ob_batch_init(&ob);
-    if (!in || !apps || !event_ids || !claimed || !app_index || !seen || !rows || !ob.events ||
-        !ob.transitions || !ob.stages) {
+    int ob_failed = ob_batch_init(&ob);
+    if (!in || !apps || !event_ids || !claimed || !app_index || !seen || !rows || ob_failed) {
         rc = DB_ERR_RETRY;
         goto out;
     }

@@ -171,8 +171,8 @@ static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, i
     /* Applications by id: a batch has thousands. */
     json_t *app_index = json_object();
     ob_batch_t ob;
-    ob_batch_init(&ob);
-    if (!apps || !app_index || !ob.events || !ob.transitions || !ob.stages) {
+    int ob_failed = ob_batch_init(&ob);
+    if (!apps || !app_index || ob_failed) {
         rc = DB_ERR_RETRY;
         goto out;
     }
