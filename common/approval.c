@@ -1,5 +1,6 @@
 /* approval: see approval.h. */
 #include "approval.h"
+#include "jsonx.h"
 #include "log.h"
 #include "util.h"
 
@@ -220,7 +221,7 @@ db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)
 {
     if (json_array_size(rows) == 0)
         return DB_OK;
-    char *text = json_dumps(rows, JSON_COMPACT);
+    char *text = jx_dumps(rows);
     if (!text)
         return DB_ERR_RETRY;
     const char *p[] = {text, kind};

@@ -1,5 +1,6 @@
 /* decision: see decision.h. */
 #include "decision.h"
+#include "jsonx.h"
 #include "log.h"
 #include "util.h"
 
@@ -183,7 +184,7 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
     util_rfc3339_utc(hearing_at, at_s, sizeof(at_s));
     cal_format(hearing_at, at_local, sizeof(at_local));
     cal_format(notice_due, due_local, sizeof(due_local));
-    char *grounds_s = json_dumps(grounds, JSON_COMPACT);
+    char *grounds_s = jx_dumps(grounds);
     const char *ph[] = {hid, app->application_id, grounds_s, now_s, due_s, at_s, ctx->means, email};
     rc = db_exec(db,
                  "INSERT INTO hearings (hearing_id, application_id, grounds, proposed_at,"

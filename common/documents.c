@@ -3,6 +3,7 @@
 #include "cal.h"
 #include "config.h"
 #include "domain.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -195,7 +196,7 @@ static db_rc_t exec_rows(db_t *db, const char *sql, const json_t *rows)
 {
     if (json_array_size(rows) == 0)
         return DB_OK;
-    char *text = json_dumps(rows, JSON_COMPACT);
+    char *text = jx_dumps(rows);
     if (!text)
         return DB_ERR_RETRY;
     const char *p[] = {text};

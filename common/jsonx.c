@@ -138,9 +138,162 @@ int jx_str_array(const json_t *o, const char *key, int required, size_t min, siz
     return 0;
 }
 
+/* ---- compact serialisation ------------------------------------------------------------------ */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} jbuf_t;
+
+static void put(jbuf_t *o, const char *s, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 1024;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *b = realloc(o->buf, cap);
+        if (!b) {
+            o->failed = 1;
+            return;
+        }
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+/* A string as jansson escapes it without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH: quote,
+ * backslash and the control characters; every other byte as it is (jansson's strings are
+ * valid UTF-8). */
+static void put_string(jbuf_t *o, const char *s, size_t len)
+{
+    put(o, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(o, s + run, i - run);
+        run = i + 1;
+        char seq[8];
+        switch (c) {
+        case '"':
+            put(o, "\\\"", 2);
+            break;
+        case '\\':
+            put(o, "\\\\", 2);
+            break;
+        case '\b':
+            put(o, "\\b", 2);
+            break;
+        case '\f':
+            put(o, "\\f", 2);
+            break;
+        case '\n':
+            put(o, "\\n", 2);
+            break;
+        case '\r':
+            put(o, "\\r", 2);
+            break;
+        case '\t':
+            put(o, "\\t", 2);
+            break;
+        default:
+            snprintf(seq, sizeof(seq), "\\u%04X", c);
+            put(o, seq, 6);
+        }
+    }
+    put(o, s + run, len - run);
+    put(o, "\"", 1);
+}
+
+static void put_value(jbuf_t *o, const json_t *v, int depth)
+{
+    char num[32];
+    if (depth > 2048) { /* jansson's parser's limit: nothing read could be deeper */
+        o->failed = 1;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        const json_t *m;
+        int first = 1;
+        put(o, "{", 1);
+        json_object_foreach((json_t *)v, key, m)
+        {
+            if (!first)
+                put(o, ",", 1);
+            first = 0;
+            put_string(o, key, strlen(key));
+            put(o, ":", 1);
+            put_value(o, m, depth + 1);
+        }
+        put(o, "}", 1);
+        break;
+    }
+    case JSON_ARRAY:
+        put(o, "[", 1);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                put(o, ",", 1);
+            put_value(o, json_array_get(v, i), depth + 1);
+        }
+        put(o, "]", 1);
+        break;
+    case JSON_STRING:
+        put_string(o, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        put(o, num,
+            (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+        break;
+    case JSON_REAL: { /* rare: jansson's own formatting of doubles */
+        char *r = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!r)
+            o->failed = 1;
+        else
+            put(o, r, strlen(r));
+        free(r);
+        break;
+    }
+    case JSON_TRUE:
+        put(o, "true", 4);
+        break;
+    case JSON_FALSE:
+        put(o, "false", 5);
+        break;
+    default:
+        put(o, "null", 4);
+    }
+}
+
+char *jx_dumps(const json_t *v)
+{
+    jbuf_t o = {0};
+    if (!v)
+        return NULL;
+    put_value(&o, v, 0);
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    put(&o, "", 0);
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    o.buf[o.len] = '\0';
+    return o.buf;
+}
+
 char *jx_dump(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = jx_dumps(v);
     if (!s)
         abort();
     return s;

@@ -1,5 +1,6 @@
 /* log: JSON-lines logger with IIN/BIN masking. */
 #include "log.h"
+#include "jsonx.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -107,7 +108,7 @@ void log_write(log_level_t level, const char *msg, json_t *fields)
         json_object_update_missing(line, fields);
     json_decref(fields);
 
-    char *out = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *out = jx_dumps(line);
     json_decref(line);
     if (!out)
         return;

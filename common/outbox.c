@@ -2,6 +2,7 @@
 #include "outbox.h"
 #include "cal.h"
 #include "event.h"
+#include "jsonx.h"
 #include "log.h"
 #include "util.h"
 
@@ -15,7 +16,7 @@ db_rc_t ob_enqueue(db_t *db, const char *topic, const void *key, size_t key_len,
 {
     char *khex = key ? db_bytea_hex(key, key_len) : NULL;
     char *phex = db_bytea_hex(payload, payload_len);
-    char *hdrs = headers ? json_dumps(headers, JSON_COMPACT) : NULL;
+    char *hdrs = headers ? jx_dumps(headers) : NULL;
     db_rc_t rc = DB_ERR_DATA;
     if (!phex || (key && !khex))
         goto out;
@@ -51,7 +52,7 @@ char *ob_status_payload(const char *source, const char *application_id, const ch
     }
     json_object_set_new(data, "detail", detail ? detail : json_object());
     json_t *ev = ev_build(id_out, source, EV_TYPE_STATUS, application_id, at, data);
-    char *payload = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *payload = jx_dumps(ev);
     json_decref(ev);
     return payload;
 }
@@ -252,7 +253,7 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
             json_object_set_new(c, "application_id", json_string(app));
             json_array_append_new(changes, c);
         }
-        char *text = json_dumps(changes, JSON_COMPACT);
+        char *text = jx_dumps(changes);
         const char *p[] = {text};
         rc = text ? db_exec(db, "SELECT lic_set_stages($1::json)", 1, p) : DB_ERR_RETRY;
         free(text);

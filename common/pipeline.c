@@ -5,6 +5,7 @@
 #include "config.h"
 #include "event.h"
 #include "kafka.h"
+#include "jsonx.h"
 #include "log.h"
 #include "outbox.h"
 #include "signals.h"
@@ -190,7 +191,7 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
             json_decref(rows);
             return DB_ERR_RETRY;
         }
-    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    char *text = rows ? jx_dumps(rows) : NULL;
     json_decref(rows);
     if (!text)
         return DB_ERR_RETRY;

@@ -3,6 +3,7 @@
 #include "approval.h"
 #include "clock.h"
 #include "config.h"
+#include "jsonx.h"
 #include "log.h"
 #include "metrics.h"
 #include "signals.h"
@@ -239,7 +240,7 @@ static int create_requests(dispatcher_t *d, int sweep)
             rc = DB_ERR_RETRY;
     }
     PQclear(r);
-    char *text = rc == DB_OK ? json_dumps(rows, JSON_COMPACT) : NULL;
+    char *text = rc == DB_OK ? jx_dumps(rows) : NULL;
     if (rc == DB_OK && !text)
         rc = DB_ERR_RETRY;
     if (rc == DB_OK && json_array_size(rows)) {
@@ -532,7 +533,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
     }
     if (json_array_size(rows) == 0)
         goto out;
-    char *text = json_dumps(rows, JSON_COMPACT);
+    char *text = jx_dumps(rows);
     if (!text) {
         rc = DB_ERR_RETRY;
         goto out;

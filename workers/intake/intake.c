@@ -3,6 +3,7 @@
 #include "documents.h"
 #include "config.h"
 #include "event.h"
+#include "jsonx.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -152,7 +153,7 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
                 json_object_set_new(d, "signed_by", json_string(app->docs[i].signed_by));
             json_array_append_new(docs, d);
         }
-        char *dj = json_dumps(docs, JSON_COMPACT);
+        char *dj = jx_dumps(docs);
         json_decref(docs);
         const char *pd[] = {app->application_id, dj};
         rc = db_exec(db,
@@ -187,7 +188,7 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
         json_t *g = json_array();
         for (int i = 0; i < app->reissue.ground_count; i++)
             json_array_append_new(g, json_string(app->reissue.grounds[i]));
-        char *gj = json_dumps(g, JSON_COMPACT);
+        char *gj = jx_dumps(g);
         json_decref(g);
         const char *pg[] = {app->application_id, gj};
         rc = db_exec(db,
@@ -378,7 +379,7 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
             goto out;
         }
         json_t *doc = refusal_document(in, &app, number, now, grounds, ng);
-        char *body = json_dumps(doc, JSON_COMPACT);
+        char *body = jx_dumps(doc);
         char seqs[16], years[8], issued[40];
         snprintf(seqs, sizeof(seqs), "%d", seq);
         snprintf(years, sizeof(years), "%d", cal_local_date(now).y);

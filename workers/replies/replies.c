@@ -4,6 +4,7 @@
 #include "config.h"
 #include "event.h"
 #include "kafka.h"
+#include "jsonx.h"
 #include "log.h"
 #include "messages.h"
 #include "util.h"
@@ -191,7 +192,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     const char *ignored = ignored_why(outcome, received, due, now);
 
     json_t *reasons = reasons_of(&m);
-    char *reasons_s = json_dumps(reasons, JSON_COMPACT);
+    char *reasons_s = jx_dumps(reasons);
     char decided[40], arrived[40], part[16], off[24];
     util_rfc3339_utc(m.decided_at, decided, sizeof(decided));
     util_rfc3339_utc(now, arrived, sizeof(arrived));
@@ -271,7 +272,7 @@ static int seen_before(json_t *seen, char kind, const char *key)
 static db_rc_t write_replies(db_t *db, const json_t *rows, const db_array_t *cancel_apps,
                              const db_array_t *cancel_refs, const char *now_s)
 {
-    char *text = json_dumps(rows, JSON_COMPACT);
+    char *text = jx_dumps(rows);
     if (!text)
         return DB_ERR_RETRY;
     const char *p[] = {text, now_s};
