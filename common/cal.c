@@ -145,6 +145,13 @@ time_t cal_local_time(cal_date_t date, int hour, int minute)
 
 void cal_format(time_t t, char *buf, size_t size)
 {
+    /* A batch formats the same instant (its `now`) for every event: the last one is kept. */
+    static _Thread_local time_t last_t = -1;
+    static _Thread_local char last_s[80];
+    if (t == last_t && last_t != -1) {
+        snprintf(buf, size, "%s", last_s);
+        return;
+    }
     cal_tz_init(); /* every process formats in Asia/Almaty, whatever else it loaded */
     struct tm tm;
     localtime_r(&t, &tm);
@@ -154,7 +161,9 @@ void cal_format(time_t t, char *buf, size_t size)
         off = -off;
     char base[32];
     strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s%c%02ld:%02ld", base, sign, off / 3600, (off % 3600) / 60);
+    snprintf(last_s, sizeof(last_s), "%s%c%02ld:%02ld", base, sign, off / 3600, (off % 3600) / 60);
+    last_t = t;
+    snprintf(buf, size, "%s", last_s);
 }
 
 /* ---- loading ---- */

@@ -3,18 +3,25 @@
 #include "signals.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void uuid_format(const unsigned char b[16], char out[UUID_STR_LEN])
 {
-    snprintf(out, UUID_STR_LEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
 }
 
 int util_uuid_v4(char out[UUID_STR_LEN])
@@ -28,10 +35,22 @@ int util_uuid_v4(char out[UUID_STR_LEN])
     return 0;
 }
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256;
+static void sha256_fetch(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void util_uuid_derive(const char *name, char out[UUID_STR_LEN])
 {
-    unsigned char h[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)name, strlen(name), h);
+    unsigned char h[EVP_MAX_MD_SIZE];
+    /* SHA256() looks the algorithm up in OpenSSL's providers at every call (EVP_Q_digest):
+     * fetched once instead - one derivation per status event. */
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256 ||
+        EVP_Digest(name, strlen(name), h, NULL, sha256, NULL) != 1) /* out of memory only */
+        SHA256((const unsigned char *)name, strlen(name), h);
     h[6] = (unsigned char)((h[6] & 0x0f) | 0x80);
     h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
     uuid_format(h, out);
