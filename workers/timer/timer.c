@@ -391,32 +391,39 @@ static void on_timers_notice(const char *channel, const char *payload, void *opa
         *earliest = due;
 }
 
-/* Operators' view of the state, refreshed at most every 5 s: open timers by kind and the
- * nearest due time, applications by stage, open incidents by kind. */
+/* Operators' view of the state, refreshed at most every 5 s: the nearest due time,
+ * applications by stage, open incidents by kind; open timers by kind every minute - a count
+ * of every open timer, 250 ms of the database's CPU at 1,000,000 of them, on the connection
+ * that fires them (a notification waits while it runs). */
 static void gauges(tw_t *tw)
 {
-    static int64_t next;
-    if (util_mono_ms() < next)
+    static int64_t next, next_count;
+    int64_t now = util_mono_ms();
+    if (now < next)
         return;
-    next = util_mono_ms() + 5000;
+    next = now + 5000;
+    int count = now >= next_count;
+    if (count)
+        next_count = now + 60000;
     db_rc_t rc;
-    PGresult *r = db_query(
-        tw->db,
-        "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
-        " FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
-        " GROUP BY kind"
-        " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
-        " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
-        " FROM stages s"
-        " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
-        " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
-        " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
-        "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
-        " AND cancelled_at IS NULL AND failed_at IS NULL",
-        0, NULL, &rc);
+    PGresult *r =
+        db_query(tw->db,
+                 "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
+                 " FROM timers WHERE $1 AND fired_at IS NULL AND cancelled_at IS NULL"
+                 " AND failed_at IS NULL GROUP BY kind"
+                 " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
+                 " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
+                 " FROM stages s"
+                 " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
+                 " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
+                 " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
+                 "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
+                 " AND cancelled_at IS NULL AND failed_at IS NULL",
+                 1, (const char *[]){count ? "true" : "false"}, &rc);
     if (!r)
         return;
-    mt_clear("lic_timers_open", "");
+    if (count)
+        mt_clear("lic_timers_open", "");
     mt_clear("lic_incidents_open", "");
     for (int i = 0; i < PQntuples(r); i++) {
         const char *labels = PQgetvalue(r, i, 1);
