@@ -480,17 +480,8 @@ char *db_bytea_hex(const void *buf, size_t len)
 int db_array_add(db_array_t *a, const char *v)
 {
     size_t vl = strlen(v);
-    size_t need = a->len + vl + 3;
-    if (need > a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 4096;
-        while (c < need)
-            c *= 2;
-        char *b = realloc(a->buf, c);
-        if (!b)
-            return -1;
-        a->buf = b;
-        a->cap = c;
-    }
+    if (util_reserve(&a->buf, &a->cap, a->len + vl + 3, 4096))
+        return -1;
     if (a->len == 0)
         a->buf[a->len++] = '{';
     else
@@ -564,17 +555,7 @@ int db_wait_notify_each(db_t *db, long timeout_ms,
 
 static int barray_reserve(db_barray_t *a, size_t more)
 {
-    if (a->len + more <= a->cap)
-        return 0;
-    size_t cap = a->cap ? a->cap : 4096;
-    while (cap < a->len + more)
-        cap *= 2;
-    char *b = realloc(a->buf, cap);
-    if (!b)
-        return -1;
-    a->buf = b;
-    a->cap = cap;
-    return 0;
+    return util_reserve(&a->buf, &a->cap, a->len + more, 4096);
 }
 
 static void put_u32(char *p, uint32_t v)

@@ -150,17 +150,9 @@ static void put(jbuf_t *o, const char *s, size_t n)
 {
     if (o->failed)
         return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 1024;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *b = realloc(o->buf, cap);
-        if (!b) {
-            o->failed = 1;
-            return;
-        }
-        o->buf = b;
-        o->cap = cap;
+    if (util_reserve(&o->buf, &o->cap, o->len + n + 1, 1024)) {
+        o->failed = 1;
+        return;
     }
     memcpy(o->buf + o->len, s, n);
     o->len += n;

@@ -175,3 +175,18 @@ long util_backoff_ms(int attempt, long base_ms, long cap_ms)
         r = (unsigned int)rand();
     return (long)(r % (unsigned long)(ceiling + 1));
 }
+
+int util_reserve(char **buf, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    char *b = realloc(*buf, c);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = c;
+    return 0;
+}

@@ -32,6 +32,9 @@ int64_t util_mono_ms(void);
 
 /* Sleeps `ms` milliseconds unless a stop was requested (signals.h); returns early then. */
 void util_sleep_ms(long ms);
+/* Grows the heap buffer *buf (capacity *cap) to hold at least `need` bytes, doubling from
+ * `first`; the contents are kept. 0, or -1 when out of memory (the buffer is unchanged). */
+int util_reserve(char **buf, size_t *cap, size_t need, size_t first);
 
 /* Exponential back-off with full jitter: a random delay in [0, min(cap, base*2^attempt)]. */
 long util_backoff_ms(int attempt, long base_ms, long cap_ms);
