@@ -313,7 +313,7 @@ fire_due() {
   done
   [[ "$polled" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "poll: $polled"
   t_last=$polled
-  [ "$(psql_b -c "SELECT count(*) FROM timers t JOIN agency_requests q ON t.ref = q.request_id::text
+  [ "$(psql_b -c "SELECT count(*) FROM timers t JOIN agency_requests q ON t.application_id = q.application_id AND t.ref = q.request_id::text
     WHERE q.base_url = '$url' AND t.fired_at IS NOT NULL AND q.outcome = 'deemed_approved'")" = \
     "$((half * 2))" ] || die "timers: not every due timer fired ($k workers)"
   timer_rate[$k]=$($py -c "print(round($((half * 2)) / ($t_last - $t_commit)))")
