@@ -128,20 +128,22 @@ poll_sql() { # poll_sql SQL: its one-line answer from the poll session, in $poll
   printf '%s;\n' "$1" >&"${POLL[1]}" && IFS= read -r polled <&"${POLL[0]}" ||
     die "the poll session ended"
 }
-wait_sql() { # wait_sql SQL TIMEOUT_S: until the query returns t
+# wait_sql SQL TIMEOUT_S [PAUSE_S]: polls (every 0.2 s) until the query returns something
+# other than f - t, or a number, left in $polled.
+wait_sql() {
   local until=$((SECONDS + $2))
-  until poll_sql "$1" && [ "$polled" = t ]; do
-    [ "$polled" = f ] || die "poll: $polled (for: $1)"
+  until poll_sql "$1" && [ "$polled" != f ]; do
     [ "$SECONDS" -lt "$until" ] || die "timed out waiting for: $1"
     for w in "${!wpid[@]}"; do kill -0 "${wpid[$w]}" 2>/dev/null || die "$w died ($stack/$w.log)"; done
-    nap 0.2
+    nap "${3:-0.2}"
   done
+  [[ "$polled" =~ ^(t|[0-9]+(\.[0-9]+)?)$ ]] || die "poll: $polled (for: $1)"
 }
 example="$root/proto/examples/application.submitted.v1.json"
 
 # ---- the stack -------------------------------------------------------------------------------
 "$root/deploy/pg.sh" start "$stack/pg" "$port" >/dev/null
-psql -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
+"$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U lic_owner -d postgres \
   -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER lic_owner"
 "$build/approvalctl" migrate >/dev/null
 poll_open
@@ -302,16 +304,9 @@ fire_due() {
   # partial index, as the worker reads it (0.4 ms). Counting the fired ones walks all
   # 1,000,000 rows; "EXISTS (... due_at <= now())" was planned as a sequential scan once the
   # lifecycle's fired timers were in the statistics - 250 ms of a core a poll.
-  local until=$((SECONDS + 600))
-  until poll_sql "SELECT CASE WHEN coalesce(min(due_at) > now(), true)
-    THEN extract(epoch FROM clock_timestamp()) ELSE 0 END
-    FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL" &&
-    [ "$polled" != 0 ]; do
-    [ "$SECONDS" -lt "$until" ] || die "timers: not all due timers fired in 600 s ($k workers)"
-    for i in "${names[@]}"; do kill -0 "${wpid[$i]}" 2>/dev/null || die "$i died ($stack/$i.log)"; done
-    nap 0.02
-  done
-  [[ "$polled" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "poll: $polled"
+  wait_sql "SELECT CASE WHEN coalesce(min(due_at) > now(), true)
+    THEN extract(epoch FROM clock_timestamp())::text ELSE 'f' END
+    FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL" 600 0.02
   t_last=$polled
   [ "$(psql_b -c "SELECT count(*) FROM timers t JOIN agency_requests q ON t.application_id = q.application_id AND t.ref = q.request_id::text
     WHERE q.base_url = '$url' AND t.fired_at IS NOT NULL AND q.outcome = 'deemed_approved'")" = \
