@@ -161,6 +161,9 @@ static void put(jbuf_t *o, const char *s, size_t n)
 /* A string as jansson escapes it without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH: quote,
  * backslash and the control characters; every other byte as it is (jansson's strings are
  * valid UTF-8). */
+static const char short_escape[] = {['"'] = '"',  ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+                                    ['\n'] = 'n', ['\r'] = 'r',  ['\t'] = 't'};
+
 static void put_string(jbuf_t *o, const char *s, size_t len)
 {
     put(o, "\"", 1);
@@ -171,33 +174,11 @@ static void put_string(jbuf_t *o, const char *s, size_t len)
             continue;
         put(o, s + run, i - run);
         run = i + 1;
-        char seq[8];
-        switch (c) {
-        case '"':
-            put(o, "\\\"", 2);
-            break;
-        case '\\':
-            put(o, "\\\\", 2);
-            break;
-        case '\b':
-            put(o, "\\b", 2);
-            break;
-        case '\f':
-            put(o, "\\f", 2);
-            break;
-        case '\n':
-            put(o, "\\n", 2);
-            break;
-        case '\r':
-            put(o, "\\r", 2);
-            break;
-        case '\t':
-            put(o, "\\t", 2);
-            break;
-        default:
-            snprintf(seq, sizeof(seq), "\\u%04X", c);
-            put(o, seq, 6);
-        }
+        char seq[8] = {'\\', c < sizeof(short_escape) ? short_escape[c] : 0};
+        if (seq[1])
+            put(o, seq, 2);
+        else
+            put(o, seq, (size_t)snprintf(seq, sizeof(seq), "\\u%04X", c));
     }
     put(o, s + run, len - run);
     put(o, "\"", 1);
@@ -269,12 +250,7 @@ char *jx_dumps(const json_t *v)
     jbuf_t o = {0};
     if (!v)
         return NULL;
-    put_value(&o, v, 0);
-    if (o.failed) {
-        free(o.buf);
-        return NULL;
-    }
-    put(&o, "", 0);
+    put_value(&o, v, 0); /* at least one byte, and put() keeps room for the NUL */
     if (o.failed) {
         free(o.buf);
         return NULL;
