@@ -19,6 +19,8 @@
 #      state change they caused, by one timer worker and then (D more) by two at once; the idle
 #      wake-up query's cost with T and with 10,000 pending;
 #   7. memory: the whole system under a steady load for M minutes, RSS sampled.
+# Phases 3 and 4 also give the CPU taken per 1,000 applications by each worker and by what runs
+# beside them on the same cores: the PostgreSQL server, the simulator and the broker.
 # The agencies' in-flight limit is 128 (LIC_BENCH_MAX_IN_FLIGHT), the default being 16.
 # Needs a build (cmake --build build); LIC_BENCH_BUILD_DIR picks another one.
 set -euo pipefail
@@ -109,6 +111,24 @@ metric() { # metric NAME WORKER: the sum of a metric's samples on the worker's /
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/${wpid[$1]}/status"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/${wpid[$1]}/status"; }
 cpu_s() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/${wpid[$1]}/stat"; }
+# stack_cpu: the CPU seconds so far of what runs beside the workers, as "postgres agencysim
+# devbroker": the PostgreSQL server's postmaster and the processes it started (with those that
+# ended: their time is in the postmaster's children fields), the simulator, the broker.
+stack_cpu() {
+  local pm
+  pm=$(head -n 1 "$stack/pg/data/postmaster.pid")
+  # shellcheck disable=SC2046
+  echo "$(cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
+    awk -v t="$tck" '{s += $14 + $15 + $16 + $17} END {print s / t}')" \
+    "$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$sim_pid/stat")" \
+    "$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$broker_pid/stat")"
+}
+# stack_cpu_since "BEFORE": per 1,000 applications since BEFORE (a stack_cpu), as a Python dict.
+stack_cpu_since() {
+  $py -c "
+a, b = [float(x) for x in '$1'.split()], [float(x) for x in '$(stack_cpu)'.split()]
+print({k: round((y - x) / ($n / 1000), 3) for k, x, y in zip(('postgres', 'agencysim', 'devbroker'), a, b)})"
+}
 # The polls go through one psql session (poll_open), not a client and a server process started
 # every 0.2 s: a new connection costs 10 ms of CPU on each side, 10% of a core at five a second.
 poll_open() {
@@ -149,10 +169,12 @@ example="$root/proto/examples/application.submitted.v1.json"
 poll_open
 "$build/devbroker" serve --bootstrap-file "$stack/bootstrap" --control "$stack/broker.sock" \
   --partitions 3 >"$stack/devbroker.log" 2>&1 &
+broker_pid=$!
 bg_pids+=($!)
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && break; sleep 0.1; done
 "$build/agencysim" --agencies-file "$stack/agencies.json" --port-file "$stack/sim.port" \
   >"$stack/agencysim.log" 2>&1 &
+sim_pid=$!
 bg_pids+=($!)
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] && break; sleep 0.1; done
 [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] || die "the broker or the simulator did not start"
@@ -186,7 +208,7 @@ tail -c +$((off + 1)) "$stack/pg/server.log" >"$stack/capture.log"
 lifecycle_workers=(relay intake dispatcher replies decider timer)
 log "3. full lifecycle: $n applications to license_issued"
 for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
-t0=$(now_ms)
+t0=$(now_ms) stack0=$(stack_cpu)
 # At most 4,000 applications between submitted and licensed: the agencies' replies wait on
 # their topics too, and the development broker keeps ~5 MB a partition (it deleted replies
 # the replies worker had not read yet when only the intake's backlog was bounded).
@@ -198,7 +220,7 @@ wait_sql "SELECT CASE WHEN EXISTS (SELECT 1 FROM applications WHERE stage IN ('r
   'awaiting_approvals', 'awaiting_replies', 'awaiting_decision')) THEN false ELSE
   (SELECT count(*) = $((n + 1)) FROM applications WHERE stage = 'license_issued') END" $((600 + n / 20))
 wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
-t1=$(now_ms)
+t1=$(now_ms) life_stack=$(stack_cpu_since "$stack0")
 life_rate=$($py -c "print(round($n / (($t1 - $t0) / 1000)))")
 declare -A life_rss life_cpu
 for w in "${lifecycle_workers[@]}"; do life_rss[$w]=$(peak_rss_kib "$w") life_cpu[$w]=$(cpu_s "$w"); done
@@ -227,11 +249,11 @@ log "4. intake: $n applications to awaiting_approvals, status events published"
 start_w relay
 start_w intake
 before=$(psql_b -c "SELECT count(*) FROM applications")
-t0=$(now_ms)
+t0=$(now_ms) stack0=$(stack_cpu)
 "$build/bench" produce "$n" --example "$example" --ahead 4000 >/dev/null
 wait_sql "SELECT count(*) = $n FROM applications WHERE stage = 'awaiting_approvals'" $((600 + n / 50))
 wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
-t1=$(now_ms)
+t1=$(now_ms) intake_stack=$(stack_cpu_since "$stack0")
 [ "$(psql_b -c "SELECT count(*) FROM applications")" = $((before + n)) ] || die "intake: wrong count"
 intake_rate=$($py -c "print(round($n / (($t1 - $t0) / 1000)))")
 processed=$(metric lic_messages_processed_total intake)
@@ -390,7 +412,8 @@ r = {
   "peak_rss_kib": {"lifecycle": $(kv life_rss), "intake_phase": $(kv intake_rss), "timer_phase": {"timer": ${timer_rss[1]}, "timer_of_two": ${timer_rss[2]}},
                    "steady": $(kv mem_peak)},
   "cpu_s_per_1000_apps": {"lifecycle": {k: round(v / (n / 1000), 3) for k, v in $(kv life_cpu).items()},
-                          "intake_phase": {k: round(v / (n / 1000), 3) for k, v in $(kv intake_cpu).items()}},
+                          "intake_phase": {k: round(v / (n / 1000), 3) for k, v in $(kv intake_cpu).items()},
+                          "lifecycle_beside": $life_stack, "intake_phase_beside": $intake_stack},
   "steady": {"minutes": $memmin, "rate": $mem_rate, "rss_kib_at_1_min": $(kv mem_first), "rss_kib_at_end": $(kv mem_last)},
 }
 r["intake_vs_ceiling"] = round(r["intake_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
@@ -424,7 +447,8 @@ for phase, d in r["peak_rss_kib"].items():
     if d:
         rows.append((f"Peak RSS MiB, {phase.replace('_', ' ')}", " ".join(f"{k} {mib(v)}" for k, v in sorted(d.items())), "target < 64"))
 for phase, d in r["cpu_s_per_1000_apps"].items():
-    rows.append((f"CPU s per 1,000 apps, {phase.replace('_', ' ')}", " ".join(f"{k} {v}" for k, v in sorted(d.items())), ""))
+    phase = phase.replace("_beside", ", beside the workers").replace("_", " ")
+    rows.append((f"CPU s per 1,000 apps, {phase}", " ".join(f"{k} {v}" for k, v in sorted(d.items())), ""))
 if r["steady"]["minutes"]:
     s = r["steady"]
     rows.append((f"RSS MiB at 1 min -> {s['minutes']} min ({s['rate']} apps/s)",
