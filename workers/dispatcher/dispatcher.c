@@ -90,11 +90,6 @@ dispatcher_t *dispatcher_new(db_t *db, char *errstr, size_t errstr_size)
         dispatcher_free(d);
         return NULL;
     }
-    /* Room in the connection cache for every request the limits allow in flight: by default
-     * the cache holds 4 connections per easy handle added at the time, so after a burst the
-     * connections of the finished requests were closed as the handles were removed, and the
-     * next burst opened new ones - a TLS handshake each against a real agency. */
-    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)(AG_COUNT * d->max_in_flight));
     return d;
 }
 
