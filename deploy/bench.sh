@@ -110,7 +110,8 @@ metric() { # metric NAME WORKER: the sum of a metric's samples on the worker's /
 }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/${wpid[$1]}/status"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/${wpid[$1]}/status"; }
-cpu_s() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/${wpid[$1]}/stat"; }
+pid_cpu_s() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+cpu_s() { pid_cpu_s "${wpid[$1]}"; }
 # stack_cpu: the CPU seconds so far of what runs beside the workers, as "postgres agencysim
 # devbroker": the PostgreSQL server's postmaster and the processes it started (with those that
 # ended: their time is in the postmaster's children fields), the simulator, the broker.
@@ -120,8 +121,7 @@ stack_cpu() {
   # shellcheck disable=SC2046
   echo "$(cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
     awk -v t="$tck" '{s += $14 + $15 + $16 + $17} END {print s / t}')" \
-    "$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$sim_pid/stat")" \
-    "$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$broker_pid/stat")"
+    "$(pid_cpu_s "$sim_pid")" "$(pid_cpu_s "$broker_pid")"
 }
 # stack_cpu_since "BEFORE": per 1,000 applications since BEFORE (a stack_cpu), as a Python dict.
 stack_cpu_since() {

@@ -123,16 +123,16 @@ static int produce(long n, const opts_t *o)
         busy0 = o->ahead_of ? before_stage(db, o->ahead_of) : 0;
     }
     json_t *data = json_object_get(ev, "data");
+    /* Ahead: produced and not yet committed by the intake, plus (--ahead-of) registered and
+     * not yet in the stage; re-counted once the last count plus what was produced since
+     * reaches the limit. With --ahead-of, produced again only when a tenth of the window is
+     * free (`room`) and counted every 250 ms while it is not: the count of the applications
+     * on their way is a query on the system measured (~4 ms at 12,000), and topping the
+     * window up by the few that had left since the last count re-counted it about 10 times a
+     * second (263 counts in a 12,000-application lifecycle). */
+    long room = o->ahead_of && o->ahead >= 10 ? o->ahead / 10 : 1;
     int64_t t0 = util_mono_ms();
     for (long i = 0; i < n; i++) {
-        /* Ahead: produced and not yet committed by the intake, plus (--ahead-of) registered
-         * and not yet in the stage; re-counted once the last count plus what was produced
-         * since reaches the limit. With --ahead-of, produced again only when a tenth of the
-         * window is free and counted every 250 ms while it is not: the count of the
-         * applications on their way is a query on the system measured (~4 ms at 12,000), and
-         * topping the window up by the few that had left since the last count re-counted it
-         * about 10 times a second (263 counts in a 12,000-application lifecycle). */
-        long room = o->ahead_of && o->ahead >= 10 ? o->ahead / 10 : 1;
         if (db && ahead + (i - at) > o->ahead - 1) {
             rd_kafka_flush(rk, 10000);
             for (;;) {
