@@ -148,8 +148,8 @@ poll_sql() { # poll_sql SQL: its one-line answer from the poll session, in $poll
   printf '%s;\n' "$1" >&"${POLL[1]}" && IFS= read -r polled <&"${POLL[0]}" ||
     die "the poll session ended"
 }
-# wait_sql SQL TIMEOUT_S [PAUSE_S]: polls (every 0.2 s) until the query returns something
-# other than f - t, or a number, left in $polled.
+# wait_sql SQL TIMEOUT_S [PAUSE_S]: polls every PAUSE_S (0.2 s) until the query returns
+# something other than f - t, or a number, left in $polled.
 wait_sql() {
   local until=$((SECONDS + $2))
   until poll_sql "$1" && [ "$polled" != f ]; do

@@ -216,12 +216,22 @@ static void *reply_thread(void *arg)
                 pp = &(*pp)->next;
             }
         }
-        if (due) {
-            pthread_mutex_unlock(&mu);
-            rd_kafka_poll(producer, 0); /* delivery reports */
-            pthread_mutex_lock(&mu);
+        if (!due) {
+            /* Nothing due: wait for a request's signal, or 20 ms for a delayed reply. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 20 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            reply_waiting = 1;
+            pthread_cond_timedwait(&cv, &mu, &ts);
+            reply_waiting = 0;
         }
-        int sent = due != NULL;
+        pthread_mutex_unlock(&mu);
+        rd_kafka_poll(producer, 0); /* delivery reports */
+        pthread_mutex_lock(&mu);
         while (due) {
             pending_t *p = due;
             due = p->next;
@@ -235,21 +245,6 @@ static void *reply_thread(void *arg)
             json_decref(p->request);
             free(p);
         }
-        if (sent)
-            continue;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        reply_waiting = 1;
-        pthread_cond_timedwait(&cv, &mu, &ts);
-        reply_waiting = 0;
-        pthread_mutex_unlock(&mu);
-        rd_kafka_poll(producer, 0);
-        pthread_mutex_lock(&mu);
     }
     pthread_mutex_unlock(&mu);
     return NULL;

@@ -9,6 +9,7 @@
 
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Known answers, from Python: SHA-256 of the name, first 16 bytes, variant and version bits
@@ -39,11 +40,36 @@ static void test_random_uuid_form(void **state)
     assert_string_not_equal(a, b);
 }
 
+/* util_reserve: room for what is asked, doubling from `first`, the contents kept, and no
+ * reallocation when the room is there. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t cap = 0;
+    assert_int_equal(util_reserve(&buf, &cap, 10, 16), 0);
+    assert_non_null(buf);
+    assert_int_equal(cap, 16);
+    memcpy(buf, "0123456789", 10);
+    char *before = buf;
+    assert_int_equal(util_reserve(&buf, &cap, 16, 16), 0);
+    assert_ptr_equal(buf, before);
+    assert_int_equal(cap, 16);
+    assert_int_equal(util_reserve(&buf, &cap, 100, 16), 0);
+    assert_int_equal(cap, 128);
+    assert_memory_equal(buf, "0123456789", 10);
+    assert_int_equal(util_reserve(&buf, &cap, 129, 16), 0);
+    assert_int_equal(cap, 256);
+    assert_memory_equal(buf, "0123456789", 10);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derived_uuid_known_answers),
         cmocka_unit_test(test_random_uuid_form),
+        cmocka_unit_test(test_reserve),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
