@@ -231,6 +231,132 @@ static void history_is_append_only(void **state)
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 1);
 }
 
+/* SQL's SQLSTATE when it fails, "" when it succeeds. */
+static char sqlstate_of[8];
+static const char *state_of(const char *sql)
+{
+    PGresult *r = PQexec(env->db, sql);
+    const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    snprintf(sqlstate_of, sizeof(sqlstate_of), "%s",
+             PQresultStatus(r) == PGRES_FATAL_ERROR && st ? st : "");
+    PQclear(r);
+    return sqlstate_of;
+}
+
+/* The references the lifecycle writes by the hundred are checked once a statement (migration
+ * 015): a row whose application, request, reply or license does not exist is refused with a
+ * foreign key's SQLSTATE, in a statement of one row or of many; a reply must name its request's
+ * application; and what the checks rely on holds - the referenced rows are never deleted and
+ * no key changes. */
+static void references_checked(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_references");
+#define APP "'11111111-1111-4111-8111-111111111111'"
+#define OTHER "'22222222-2222-4222-8222-222222222222'"
+#define NOAPP "'99999999-9999-4999-8999-999999999999'"
+#define REQ "'33333333-3333-4333-8333-333333333333'"
+    for (int i = 0; i < 2; i++)
+        h_qf(env,
+             "WITH a AS (INSERT INTO applications (application_id, portal_ref, kind, stage,"
+             " submitted_at, registered_at, completeness_due, service_deadline, executor,"
+             " source_event_id) VALUES (%s, 'P-%d', 'issue', 'registered', now(), now(), now(),"
+             " now(), 'E', 'ev-%d') RETURNING 1) SELECT count(*) FROM a",
+             i ? OTHER : APP, i, i);
+    const char *fk = "23503";
+    /* History: one row, many rows with one bad among them, then good ones. */
+    assert_string_equal(state_of("INSERT INTO transitions (application_id, from_stage, to_stage,"
+                                 " at, cause_kind, cause_actor) VALUES (" NOAPP ", 'none',"
+                                 " 'registered', now(), 'actor', 't')"),
+                        fk);
+    assert_string_equal(state_of("INSERT INTO transitions (application_id, from_stage, to_stage,"
+                                 " at, cause_kind, cause_actor) SELECT CASE WHEN g = 300 THEN"
+                                 " " NOAPP "::uuid ELSE " APP "::uuid END, 'none', 'registered',"
+                                 " now(), 'actor', 't' FROM generate_series(1, 500) g"),
+                        fk);
+    assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 0);
+    assert_string_equal(state_of("INSERT INTO transitions (application_id, from_stage, to_stage,"
+                                 " at, cause_kind, cause_actor) VALUES (" APP ", 'none',"
+                                 " 'registered', now(), 'actor', 't'), (" OTHER ", 'none',"
+                                 " 'registered', now(), 'actor', 't')"),
+                        "");
+    /* Timers, requests, documents. */
+    assert_string_equal(state_of("INSERT INTO timers (application_id, kind, ref, due_at) VALUES"
+                                 " (" APP ", 'k', 'a', now()), (" NOAPP ", 'k', 'b', now())"),
+                        fk);
+    assert_string_equal(state_of("INSERT INTO timers (application_id, kind, ref, due_at) VALUES"
+                                 " (" APP ", 'k', 'a', now())"),
+                        "");
+#define REQUEST(app, id, agency)                                                                   \
+    "INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"     \
+    " next_attempt_at, send_due) VALUES (" id ", " app ", '" agency "', 'r', 'http://x', '{}',"    \
+    " now(), now())"
+    assert_string_equal(state_of(REQUEST(NOAPP, REQ, "sanitary")), fk);
+    assert_string_equal(state_of(REQUEST(APP, REQ, "sanitary")), "");
+    assert_string_equal(state_of("INSERT INTO issued_documents (application_id, kind, number,"
+                                 " year, seq, issued_at, body) VALUES (" NOAPP ", 'license',"
+                                 " 'N-1', 2026, 1, now(), '{}')"),
+                        fk);
+    /* A reply: to an unknown request, or naming another application than its request's. */
+#define REPLY(req, app)                                                                            \
+    "INSERT INTO agency_replies (request_id, application_id, agency, verdict, decided_at,"         \
+    " signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted) VALUES (" req   \
+    ", " app ", 'sanitary', 'compliant', now(), 's', 'k', 'e', 't', 0, 0, now(), true)"
+    assert_string_equal(state_of(REPLY("'44444444-4444-4444-8444-444444444444'", APP)), fk);
+    assert_string_equal(state_of(REPLY(REQ, OTHER)), fk);
+    assert_string_equal(state_of(REPLY(REQ, APP)), "");
+    /* The request's outcome names a reply that exists. */
+    assert_string_equal(state_of("UPDATE agency_requests SET reply_id = reply_id + 1000"), "");
+    assert_string_equal(state_of("UPDATE agency_requests SET outcome = 'compliant',"
+                                 " outcome_at = now(), reply_id = 424242"),
+                        fk);
+    assert_string_equal(state_of("UPDATE agency_requests SET outcome = 'compliant',"
+                                 " outcome_at = now(), reply_id = (SELECT max(id) FROM"
+                                 " agency_replies)"),
+                        "");
+    /* A license and its versions. */
+#define LICENSE(number, app)                                                                       \
+    "INSERT INTO licenses (number, holder_type, holder_id, holder_name, first_issued_on,"          \
+    " application_id) VALUES ('" number "', 'individual', '000000000000', 'h', now(), " app ")"
+#define VERSION(number, app)                                                                       \
+    "INSERT INTO license_versions (number, version, application_id, kind, holder_id,"              \
+    " holder_name, issued_on) VALUES ('" number "', 1, " app ", 'issue', '000000000000', 'h',"     \
+    " now())"
+    assert_string_equal(state_of(LICENSE("L-1", NOAPP)), fk);
+    assert_string_equal(state_of(LICENSE("L-1", APP)), "");
+    assert_string_equal(state_of(LICENSE("L-IMPORTED", "NULL")), "");
+    assert_string_equal(state_of(VERSION("L-2", APP)), fk);
+    assert_string_equal(state_of(VERSION("L-1", NOAPP)), fk);
+    assert_string_equal(state_of(VERSION("L-1", APP)), "");
+    assert_string_equal(state_of("UPDATE licenses SET number = 'L-3' WHERE number = 'L-1'"),
+                        "23001");
+#undef REQUEST
+#undef REPLY
+#undef LICENSE
+#undef VERSION
+    /* Referenced rows stay: no delete, no truncate, no key changed - for any role. */
+    assert_string_equal(state_of("DELETE FROM applications WHERE application_id = " OTHER),
+                        "23001");
+    assert_string_equal(state_of("TRUNCATE applications CASCADE"), "23001");
+    assert_string_equal(state_of("DELETE FROM agency_replies"), "23001");
+    assert_string_equal(state_of("DELETE FROM agency_requests"), "23001");
+    assert_string_equal(state_of("UPDATE applications SET application_id = " NOAPP
+                                 " WHERE application_id = " OTHER),
+                        "23001");
+    assert_string_equal(state_of("UPDATE agency_requests SET application_id = " OTHER), "23001");
+    assert_string_equal(state_of("UPDATE timers SET application_id = " OTHER), "23001");
+    /* Naming a key without changing it, as an update of a whole row does, is allowed. */
+    assert_string_equal(state_of("UPDATE applications SET application_id = application_id,"
+                                 " executor = 'F'"),
+                        "");
+    assert_int_equal(h_query_ll(env, "SELECT count(*) FROM applications"), 2);
+    assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 2);
+#undef APP
+#undef OTHER
+#undef NOAPP
+#undef REQ
+}
+
 static PGconn *connect_as(const char *db, const char *user, const char *password)
 {
     char conninfo[600];
@@ -388,6 +514,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(migrate_twice_is_noop, teardown),
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
+        cmocka_unit_test_teardown(references_checked, teardown),
         cmocka_unit_test_teardown(notify_during_statement, teardown),
         cmocka_unit_test_teardown(binary_arrays_round_trip, teardown),
         cmocka_unit_test_teardown(secrets_and_roles, teardown),
