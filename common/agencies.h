@@ -16,7 +16,6 @@ typedef enum { AG_INDUSTRIAL_SAFETY = 0, AG_SANITARY = 1 } ag_agency_t;
 typedef struct {
     char id[64];
     unsigned char pub[32];
-    void *verifier; /* owned EVP_MD_CTX set up for this key once, copied for each reply */
 } ag_key_t;
 
 typedef struct {

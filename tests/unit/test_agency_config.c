@@ -75,6 +75,58 @@ static void test_reply_signed_with_the_configured_key_verifies(void **state)
     ag_free(&cfg);
 }
 
+/* A configuration whose two agencies have the raw public key PUB. */
+static void write_config_with_key(const unsigned char pub[32])
+{
+    char pubs[64];
+    b64(pub, 32, pubs);
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "{\"agencies\": {"
+            "\"industrial_safety\": {\"units\": {\"*\": \"https://u.example.kz\"},"
+            " \"keys\": {\"k1\": \"%s\"}},"
+            "\"sanitary\": {\"units\": {\"*\": \"https://u.example.kz\"},"
+            " \"keys\": {\"k2\": \"%s\"}}}}",
+            pubs, pubs);
+    fclose(f);
+}
+
+static void unhex(const char *hex, unsigned char *out)
+{
+    for (size_t i = 0; hex[2 * i]; i++)
+        sscanf(hex + 2 * i, "%2hhx", &out[i]);
+}
+
+/* RFC 8032, 7.1, TEST 2 (a one-byte message) verifies, and fails with any bit of it changed; a
+ * public key of small order (the neutral point, with which a "signature" verifies for any
+ * message) is refused when the configuration is loaded. */
+static void test_rfc8032_vector_and_small_order_keys(void **state)
+{
+    (void)state;
+    unsigned char pub[32], sig[64];
+    unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", pub);
+    unhex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+          "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+          sig);
+    char sig_b64[128], err[256];
+    b64(sig, sizeof(sig), sig_b64);
+    write_config_with_key(pub);
+    ag_config_t cfg;
+    assert_int_equal(ag_load(path, &cfg, err, sizeof(err)), 0);
+    const unsigned char msg[] = {0x72};
+    assert_int_equal(ag_verify(&cfg, AG_SANITARY, "k2", sig_b64, msg, 1, err, sizeof(err)), 0);
+    for (int bit = 0; bit < 8; bit++) {
+        unsigned char other = (unsigned char)(msg[0] ^ (1u << bit));
+        assert_int_equal(ag_verify(&cfg, AG_SANITARY, "k2", sig_b64, &other, 1, err, sizeof(err)),
+                         -1);
+    }
+    ag_free(&cfg);
+    unsigned char neutral[32] = {1};
+    write_config_with_key(neutral);
+    assert_int_equal(ag_load(path, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "not a valid Ed25519 public key"));
+}
+
 static void test_units_resolve_by_region_then_star(void **state)
 {
     (void)state;
@@ -130,6 +182,7 @@ int main(void)
     snprintf(path, sizeof(path), "/tmp/lic-test-agencies-%d.json", (int)getpid());
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply_signed_with_the_configured_key_verifies),
+        cmocka_unit_test(test_rfc8032_vector_and_small_order_keys),
         cmocka_unit_test(test_units_resolve_by_region_then_star),
         cmocka_unit_test(test_plain_http_needs_an_explicit_opt_in),
         cmocka_unit_test(test_the_shipped_example_loads),
