@@ -20,6 +20,21 @@ BEGIN
         USING ERRCODE = 'foreign_key_violation';
 END $$;
 
+-- The applications IDS name (NULLs aside) all exist, or a foreign key's error for the first
+-- that does not.
+CREATE FUNCTION lic_require_applications(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    missing uuid;
+BEGIN
+    SELECT i INTO missing FROM unnest(ids) i
+     WHERE i IS NOT NULL
+       AND (SELECT true FROM applications a WHERE a.application_id = i) IS NULL
+     LIMIT 1;
+    IF FOUND THEN
+        PERFORM lic_reference_missing('application', missing::text);
+    END IF;
+END $$;
+
 -- Rows that only ever are added: no delete, no truncate, no key changed.
 CREATE FUNCTION lic_never_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -68,15 +83,8 @@ CREATE TRIGGER license_versions_keys BEFORE UPDATE OF number, application_id ON 
 
 -- The history: the check joins the wake-ups of migration 010, one trigger a statement.
 CREATE OR REPLACE FUNCTION transitions_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.application_id INTO missing FROM inserted i
-     WHERE (SELECT true FROM applications a WHERE a.application_id = i.application_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('application', missing);
-    END IF;
+    PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
     -- Applications reaching awaiting_approvals wake the dispatchers, those reaching
     -- awaiting_decision the decision workers.
     IF EXISTS (SELECT 1 FROM inserted WHERE to_stage = 'awaiting_approvals') THEN
@@ -91,15 +99,8 @@ ALTER TABLE transitions DROP CONSTRAINT transitions_application_id_fkey;
 
 -- Timers: the check joins the wake-up of migration 012.
 CREATE OR REPLACE FUNCTION timers_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.application_id INTO missing FROM inserted i
-     WHERE (SELECT true FROM applications a WHERE a.application_id = i.application_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('application', missing);
-    END IF;
+    PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
     PERFORM pg_notify('lic_timers',
                       coalesce((SELECT extract(epoch FROM min(due_at))::bigint::text FROM inserted), ''));
     RETURN NULL;
@@ -108,16 +109,8 @@ ALTER TABLE timers DROP CONSTRAINT timers_application_id_fkey;
 
 -- Rows whose application_id must name an application (NULL allowed where the column is).
 CREATE FUNCTION lic_check_application() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.application_id INTO missing FROM inserted i
-     WHERE i.application_id IS NOT NULL
-       AND (SELECT true FROM applications a WHERE a.application_id = i.application_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('application', missing);
-    END IF;
+    PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
     RETURN NULL;
 END $$;
 CREATE TRIGGER issued_documents_reference AFTER INSERT ON issued_documents
@@ -139,13 +132,7 @@ BEGIN
     IF FOUND THEN
         PERFORM lic_reference_missing('license', missing);
     END IF;
-    SELECT i.application_id INTO missing FROM inserted i
-     WHERE i.application_id IS NOT NULL
-       AND (SELECT true FROM applications a WHERE a.application_id = i.application_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('application', missing);
-    END IF;
+    PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
     RETURN NULL;
 END $$;
 CREATE TRIGGER license_versions_reference AFTER INSERT ON license_versions
