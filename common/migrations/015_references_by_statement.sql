@@ -15,25 +15,24 @@
 -- can, nor truncate them), and no key of those rows or of the rows referring to them changes.
 -- With nothing ever removed, a row the check saw stays there, so the check needs no lock.
 
-CREATE FUNCTION lic_reference_missing(what text, ref text) RETURNS void LANGUAGE plpgsql AS $$
+-- A foreign key's error when MISSING (the first reference found missing, if any) is not NULL.
+CREATE FUNCTION lic_reference_missing(what text, missing text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'insert or update violates a reference: % % does not exist', what, ref
-        USING ERRCODE = 'foreign_key_violation';
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update violates a reference: % % does not exist', what, missing
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
 END $$;
 
 -- The applications IDS name (NULLs aside) all exist, or a foreign key's error for the first
 -- that does not.
 CREATE FUNCTION lic_require_applications(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    missing uuid;
 BEGIN
-    SELECT i INTO missing FROM unnest(ids) i
-     WHERE i IS NOT NULL
-       AND (SELECT true FROM applications a WHERE a.application_id = i) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('application', missing::text);
-    END IF;
+    PERFORM lic_reference_missing('application',
+        (SELECT i::text FROM unnest(ids) i
+          WHERE i IS NOT NULL
+            AND (SELECT true FROM applications a WHERE a.application_id = i) IS NULL
+          LIMIT 1));
 END $$;
 
 -- Rows that only ever are added: no delete, no truncate, no key changed.
@@ -125,14 +124,10 @@ ALTER TABLE licenses DROP CONSTRAINT licenses_application_id_fkey;
 
 -- A license's versions: its license and its application.
 CREATE FUNCTION license_versions_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.number INTO missing FROM inserted i
-     WHERE (SELECT true FROM licenses l WHERE l.number = i.number) IS NULL LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('license', missing);
-    END IF;
+    PERFORM lic_reference_missing('license',
+        (SELECT i.number FROM inserted i
+          WHERE (SELECT true FROM licenses l WHERE l.number = i.number) IS NULL LIMIT 1));
     PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
     RETURN NULL;
 END $$;
@@ -149,16 +144,12 @@ CREATE TRIGGER agency_requests_reference AFTER INSERT ON agency_requests
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION lic_check_application();
 CREATE FUNCTION agency_requests_reply_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.reply_id::text INTO missing FROM inserted i
-     WHERE i.reply_id IS NOT NULL
-       AND (SELECT true FROM agency_replies r WHERE r.id = i.reply_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('agency reply', missing);
-    END IF;
+    PERFORM lic_reference_missing('agency reply',
+        (SELECT i.reply_id::text FROM inserted i
+          WHERE i.reply_id IS NOT NULL
+            AND (SELECT true FROM agency_replies r WHERE r.id = i.reply_id) IS NULL
+          LIMIT 1));
     RETURN NULL;
 END $$;
 CREATE TRIGGER agency_requests_reply_reference AFTER UPDATE ON agency_requests
@@ -170,16 +161,13 @@ ALTER TABLE agency_requests DROP CONSTRAINT agency_requests_application_id_fkey,
 -- A reply: its request, which must be one of the reply's application (one lookup where the
 -- two keys made two, and a reply can no longer name another application than its request's).
 CREATE FUNCTION agency_replies_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing text;
 BEGIN
-    SELECT i.request_id || ' of application ' || i.application_id INTO missing FROM inserted i
-     WHERE (SELECT true FROM agency_requests q
-             WHERE q.request_id = i.request_id AND q.application_id = i.application_id) IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        PERFORM lic_reference_missing('agency request', missing);
-    END IF;
+    PERFORM lic_reference_missing('agency request',
+        (SELECT i.request_id || ' of application ' || i.application_id FROM inserted i
+          WHERE (SELECT true FROM agency_requests q
+                  WHERE q.request_id = i.request_id AND q.application_id = i.application_id)
+                IS NULL
+          LIMIT 1));
     RETURN NULL;
 END $$;
 CREATE TRIGGER agency_replies_reference AFTER INSERT ON agency_replies

@@ -231,14 +231,16 @@ static void history_is_append_only(void **state)
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 1);
 }
 
-/* SQL's SQLSTATE when it fails, "" when it succeeds. */
-static char sqlstate_of[8];
+/* SQL's SQLSTATE when it fails, "" when it succeeds; its message in message_of. */
+static char sqlstate_of[8], message_of[300];
 static const char *state_of(const char *sql)
 {
     PGresult *r = PQexec(env->db, sql);
     const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    snprintf(sqlstate_of, sizeof(sqlstate_of), "%s",
-             PQresultStatus(r) == PGRES_FATAL_ERROR && st ? st : "");
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    int failed = PQresultStatus(r) == PGRES_FATAL_ERROR;
+    snprintf(sqlstate_of, sizeof(sqlstate_of), "%s", failed && st ? st : "");
+    snprintf(message_of, sizeof(message_of), "%s", failed && msg ? msg : "");
     PQclear(r);
     return sqlstate_of;
 }
@@ -274,6 +276,8 @@ static void references_checked(void **state)
                                  " " NOAPP "::uuid ELSE " APP "::uuid END, 'none', 'registered',"
                                  " now(), 'actor', 't' FROM generate_series(1, 500) g"),
                         fk);
+    /* The message names what is missing, as a foreign key's does. */
+    assert_non_null(strstr(message_of, "application 99999999-9999-4999-8999-999999999999"));
     assert_int_equal(h_query_ll(env, "SELECT count(*) FROM transitions"), 0);
     assert_string_equal(state_of("INSERT INTO transitions (application_id, from_stage, to_stage,"
                                  " at, cause_kind, cause_actor) VALUES (" APP ", 'none',"
@@ -304,6 +308,8 @@ static void references_checked(void **state)
     ", " app ", 'sanitary', 'compliant', now(), 's', 'k', 'e', 't', 0, 0, now(), true)"
     assert_string_equal(state_of(REPLY("'44444444-4444-4444-8444-444444444444'", APP)), fk);
     assert_string_equal(state_of(REPLY(REQ, OTHER)), fk);
+    assert_non_null(strstr(message_of, "agency request 33333333-3333-4333-8333-333333333333 of"
+                                       " application 22222222-2222-4222-8222-222222222222"));
     assert_string_equal(state_of(REPLY(REQ, APP)), "");
     /* The request's outcome names a reply that exists. */
     assert_string_equal(state_of("UPDATE agency_requests SET reply_id = reply_id + 1000"), "");
