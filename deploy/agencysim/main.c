@@ -497,11 +497,15 @@ int main(int argc, char **argv)
                         " [--name UNIT]\n");
         return 2;
     }
+    if (sodium_init() < 0) {
+        log_error("cannot initialise libsodium");
+        return 1;
+    }
     for (int a = 0; a < AG_COUNT; a++) {
         snprintf(units[a].verdict, sizeof(units[a].verdict), "compliant");
         units[a].reply_delay_ms = 200;
         snprintf(key_ids[a], sizeof(key_ids[a]), "%.20s-%s-1", name, ag_name((ag_agency_t)a));
-        if (sodium_init() < 0 || crypto_sign_keypair(public_keys[a], secret_keys[a]) != 0) {
+        if (crypto_sign_keypair(public_keys[a], secret_keys[a]) != 0) {
             log_error("cannot generate an Ed25519 key");
             return 1;
         }

@@ -20,13 +20,11 @@ static void b64(const unsigned char *in, size_t len, char *out)
     EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 }
 
-static void write_config(const char *url, int allow_plain)
+/* A configuration whose two agencies have their units at URL and the raw public key PUB. */
+static void write_config_with(const char *url, int allow_plain, const unsigned char pub[32])
 {
-    unsigned char pub[32];
-    size_t len = sizeof(pub);
     char pubs[64];
-    EVP_PKEY_get_raw_public_key(key, pub, &len);
-    b64(pub, len, pubs);
+    b64(pub, 32, pubs);
     FILE *f = fopen(path, "w");
     fprintf(f,
             "{\"allow_plain_http\": %s, \"agencies\": {"
@@ -34,6 +32,15 @@ static void write_config(const char *url, int allow_plain)
             "\"sanitary\": {\"units\": {\"KZ-KAR\": \"%s\"}, \"keys\": {\"k2\": \"%s\"}}}}",
             allow_plain ? "true" : "false", url, pubs, url, pubs);
     fclose(f);
+}
+
+/* The same with the test's own key. */
+static void write_config(const char *url, int allow_plain)
+{
+    unsigned char pub[32];
+    size_t len = sizeof(pub);
+    EVP_PKEY_get_raw_public_key(key, pub, &len);
+    write_config_with(url, allow_plain, pub);
 }
 
 static void sign(const char *msg, char *sig_b64)
@@ -75,22 +82,6 @@ static void test_reply_signed_with_the_configured_key_verifies(void **state)
     ag_free(&cfg);
 }
 
-/* A configuration whose two agencies have the raw public key PUB. */
-static void write_config_with_key(const unsigned char pub[32])
-{
-    char pubs[64];
-    b64(pub, 32, pubs);
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "{\"agencies\": {"
-            "\"industrial_safety\": {\"units\": {\"*\": \"https://u.example.kz\"},"
-            " \"keys\": {\"k1\": \"%s\"}},"
-            "\"sanitary\": {\"units\": {\"*\": \"https://u.example.kz\"},"
-            " \"keys\": {\"k2\": \"%s\"}}}}",
-            pubs, pubs);
-    fclose(f);
-}
-
 static void unhex(const char *hex, unsigned char *out)
 {
     for (size_t i = 0; hex[2 * i]; i++)
@@ -110,7 +101,7 @@ static void test_rfc8032_vector_and_small_order_keys(void **state)
           sig);
     char sig_b64[128], err[256];
     b64(sig, sizeof(sig), sig_b64);
-    write_config_with_key(pub);
+    write_config_with("https://u.example.kz", 0, pub);
     ag_config_t cfg;
     assert_int_equal(ag_load(path, &cfg, err, sizeof(err)), 0);
     const unsigned char msg[] = {0x72};
@@ -122,7 +113,7 @@ static void test_rfc8032_vector_and_small_order_keys(void **state)
     }
     ag_free(&cfg);
     unsigned char neutral[32] = {1};
-    write_config_with_key(neutral);
+    write_config_with("https://u.example.kz", 0, neutral);
     assert_int_equal(ag_load(path, &cfg, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "not a valid Ed25519 public key"));
 }
