@@ -422,6 +422,12 @@ db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const
     return exec(db, sql, nparams, params, lengths, formats, 0);
 }
 
+db_rc_t db_exec_binary_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
+                             const int *lengths, const int *formats)
+{
+    return exec(db, sql, nparams, params, lengths, formats, 1);
+}
+
 db_rc_t db_begin(db_t *db)
 {
     return db_exec(db, "BEGIN", 0, NULL);

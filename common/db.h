@@ -59,6 +59,9 @@ db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const 
  * sent as they are, neither escaped by the worker nor parsed by the server. */
 db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const *params,
                        const int *lengths, const int *formats);
+/* db_exec_binary() unprepared, as db_exec_adhoc(): for a batch joined to the tables it reads. */
+db_rc_t db_exec_binary_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
+                             const int *lengths, const int *formats);
 
 /* Deferred writes, for a transaction that writes many rows: from here to the next
  * db_commit() or db_rollback(), db_exec() only sends its statement (libpq's pipeline mode)

@@ -143,6 +143,26 @@ static void both_compliant(void **state)
                        " AND body->'applicant' ? 'email'",
                        id),
                      0);
+    /* Each body has the members approval-request.schema.json requires, no others, and its
+     * own request's id, agency and region with the application's rows. */
+    assert_int_equal(
+        q("SELECT count(*) FROM agency_requests q JOIN production_bases b USING (application_id)"
+          " WHERE q.application_id = '%s'"
+          " AND (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(q.body) k) ="
+          " '{agency,applicant,application_id,documents,production_base,region,reply_due_at,"
+          "reply_topic,request_id,subtypes}'"
+          " AND q.body->>'request_id' = q.request_id::text AND q.body->>'agency' = q.agency"
+          " AND q.body->>'region' = q.region AND q.body->>'application_id' = '%s'"
+          " AND q.body->'production_base'->>'address' = b.address"
+          " AND q.body->'applicant'->>'name' = (SELECT name FROM applicants p"
+          "  WHERE p.application_id = q.application_id)"
+          " AND jsonb_array_length(q.body->'subtypes') = (SELECT count(*) FROM"
+          "  application_subtypes s WHERE s.application_id = q.application_id)"
+          " AND jsonb_array_length(q.body->'documents') = (SELECT count(*) FROM"
+          "  application_documents d WHERE d.application_id = q.application_id)"
+          " AND q.body->>'reply_due_at' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d$'",
+          id, id),
+        2);
     char *sum = status_summary(id, 5);
     assert_str(sum, "agency_replied:industrial_safety:compliant agency_replied:sanitary:compliant"
                     " approvals_requested:industrial_safety approvals_requested:sanitary"

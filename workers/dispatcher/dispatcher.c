@@ -124,28 +124,15 @@ void dispatcher_reload(dispatcher_t *d)
 #define CREATE_PAGE_S "200"
 
 /* A page of applications waiting for their requests, locked (SKIP LOCKED: another
- * dispatcher takes the next page), each with what every request repeats (CONTRACT.md:
- * the applicant, subtypes, production base, documents), its region and the 2-WD limit for
- * sending. New applications come from the partial index of those never handled; the sweep
- * (every minute and after a reload) also finds those still short of a request, e.g. when an
- * agency unit was missing and its incident has been resolved. */
+ * dispatcher takes the next page), with the region of each and the 2-WD limit for sending.
+ * New applications come from the partial index of those never handled; the sweep (every
+ * minute and after a reload) also finds those still short of a request, e.g. when an agency
+ * unit was missing and its incident has been resolved. */
 #define PAGE_SQL(where)                                                                            \
     "WITH page AS (SELECT application_id, registered_at FROM applications a WHERE " where          \
     " ORDER BY registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED)"                      \
-    " SELECT a.application_id, jsonb_build_object("                                                \
-    " 'application_id', a.application_id,"                                                         \
-    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"             \
-    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"                                     \
-    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"           \
-    "   WHERE s.application_id = a.application_id),"                                               \
-    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"            \
-    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("               \
-    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"            \
-    "   ORDER BY d.seq) FROM application_documents d"                                              \
-    "   WHERE d.application_id = a.application_id), '[]'::jsonb))::text,"                          \
-    " b.region, extract(epoch FROM a.completeness_due)::bigint"                                    \
+    " SELECT a.application_id, b.region, extract(epoch FROM a.completeness_due)::bigint"           \
     " FROM page JOIN applications a USING (application_id)"                                        \
-    " LEFT JOIN applicants p USING (application_id)"                                               \
     " LEFT JOIN production_bases b USING (application_id) ORDER BY page.registered_at"
 
 static const char *NEW_SQL =
@@ -156,24 +143,56 @@ static const char *SWEEP_SQL =
              " WHERE i.application_id = a.application_id AND i.kind = 'agency_unit_missing'"
              " AND i.resolved_at IS NULL) < 2");
 
-/* The two requests (¶11) of the application in row `i` of a page, added to `rows`; an agency
+/* The requests of a page as one statement's arrays, a column each (binary text arrays: a
+ * unit's URL is the configuration's, with whatever characters it has). */
+enum { RQ_ID, RQ_APP, RQ_AGENCY, RQ_REGION, RQ_URL, RQ_TOPIC, RQ_SEND_DUE, RQ_COLUMNS };
+
+/* Writes the requests: each body (CONTRACT.md: what every request repeats - the applicant,
+ * subtypes, production base, documents - and the request's own members) made by the server
+ * from the application's rows as it stores it, once an application. $8: reply_due_at. */
+static const char *INSERT_REQUESTS_SQL =
+    "WITH t AS (SELECT r::uuid AS request_id, a::uuid AS application_id, agency, region, base_url,"
+    " reply_topic, s::timestamptz AS send_due FROM unnest($1::text[], $2::text[], $3::text[],"
+    " $4::text[], $5::text[], $6::text[], $7::text[]) AS x(r, a, agency, region, base_url,"
+    " reply_topic, s)),"
+    " base AS MATERIALIZED (SELECT a.application_id, jsonb_build_object("
+    " 'application_id', a.application_id,"
+    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"
+    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"
+    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"
+    "   WHERE s.application_id = a.application_id),"
+    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"
+    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
+    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"
+    "   ORDER BY d.seq) FROM application_documents d"
+    "   WHERE d.application_id = a.application_id), '[]'::jsonb)) AS body"
+    " FROM applications a LEFT JOIN applicants p USING (application_id)"
+    " LEFT JOIN production_bases b USING (application_id)"
+    " WHERE a.application_id IN (SELECT application_id FROM t))"
+    " INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"
+    " next_attempt_at, send_due)"
+    " SELECT t.request_id, t.application_id, t.agency, t.region, t.base_url,"
+    " base.body || jsonb_build_object('request_id', t.request_id, 'agency', t.agency,"
+    " 'region', t.region, 'reply_topic', t.reply_topic, 'reply_due_at', $8::text),"
+    " now(), t.send_due"
+    " FROM t JOIN base USING (application_id)"
+    " ON CONFLICT (application_id, agency) DO NOTHING";
+
+/* The two requests (¶11) of the application in row `i` of a page, added to `rq`; an agency
  * without a unit for the region gets an incident instead. */
-static db_rc_t requests_for(dispatcher_t *d, PGresult *page, int i, const char *due_s, json_t *rows)
+static db_rc_t requests_for(dispatcher_t *d, PGresult *page, int i, db_barray_t *rq)
 {
     const char *app_id = PQgetvalue(page, i, 0);
-    if (PQgetisnull(page, i, 2)) {
+    if (PQgetisnull(page, i, 1)) {
         /* The intake writes the applicant and base with the application: never expected. */
         return apv_incident(d->db, app_id, "application_data_missing", "",
                             "the application has no applicant or production base row; no"
                             " approval request can be made",
                             clock_now());
     }
-    json_t *base = json_loads(PQgetvalue(page, i, 1), 0, NULL);
-    if (!base)
-        return DB_ERR_DATA;
-    const char *region = PQgetvalue(page, i, 2);
+    const char *region = PQgetvalue(page, i, 1);
     char send_due[40];
-    util_rfc3339_utc((time_t)atoll(PQgetvalue(page, i, 3)), send_due, sizeof(send_due));
+    util_rfc3339_utc((time_t)atoll(PQgetvalue(page, i, 2)), send_due, sizeof(send_due));
     db_rc_t rc = DB_OK;
     for (int a = 0; a < AG_COUNT && rc == DB_OK; a++) {
         const char *url = ag_unit_url(&d->ag, (ag_agency_t)a, region);
@@ -187,19 +206,17 @@ static db_rc_t requests_for(dispatcher_t *d, PGresult *page, int i, const char *
         }
         char id[UUID_STR_LEN];
         util_uuid_v4(id);
-        json_t *body = json_deep_copy(base);
-        json_object_set_new(body, "request_id", json_string(id));
-        json_object_set_new(body, "agency", json_string(ag_name((ag_agency_t)a)));
-        json_object_set_new(body, "region", json_string(region));
-        json_object_set_new(body, "reply_topic", json_string(ag_reply_topic((ag_agency_t)a)));
-        json_object_set_new(body, "reply_due_at", json_string(due_s));
-        if (json_array_append_new(
-                rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "request_id", id, "application_id",
-                                app_id, "agency", ag_name((ag_agency_t)a), "region", region,
-                                "base_url", url, "body", body, "send_due", send_due)))
-            rc = DB_ERR_RETRY;
+        const char *row[RQ_COLUMNS] = {[RQ_ID] = id,
+                                       [RQ_APP] = app_id,
+                                       [RQ_AGENCY] = ag_name((ag_agency_t)a),
+                                       [RQ_REGION] = region,
+                                       [RQ_URL] = url,
+                                       [RQ_TOPIC] = ag_reply_topic((ag_agency_t)a),
+                                       [RQ_SEND_DUE] = send_due};
+        for (int c = 0; c < RQ_COLUMNS && rc == DB_OK; c++)
+            if (db_barray_add_str(&rq[c], row[c]))
+                rc = DB_ERR_RETRY;
     }
-    json_decref(base);
     return rc;
 }
 
@@ -228,37 +245,32 @@ static int create_requests(dispatcher_t *d, int sweep)
         return DB_ERR_RETRY;
     }
     cal_format(due, due_s, sizeof(due_s));
-    json_t *rows = json_array();
+    db_barray_t rq[RQ_COLUMNS];
     db_array_t ids = {0};
-    if (!rows)
-        rc = DB_ERR_RETRY;
-    if (rc == DB_OK)
-        rc = db_defer(d->db);
+    for (int c = 0; c < RQ_COLUMNS; c++)
+        db_barray_init(&rq[c], DB_OID_TEXT);
+    rc = db_defer(d->db);
     for (int i = 0; i < n && rc == DB_OK; i++) {
-        rc = requests_for(d, r, i, due_s, rows);
+        rc = requests_for(d, r, i, rq);
         if (rc == DB_OK && db_array_add(&ids, PQgetvalue(r, i, 0)))
             rc = DB_ERR_RETRY;
     }
     PQclear(r);
-    char *text = rc == DB_OK ? jx_dumps(rows) : NULL;
-    if (rc == DB_OK && !text)
-        rc = DB_ERR_RETRY;
-    if (rc == DB_OK && json_array_size(rows)) {
-        const char *p[] = {text};
-        rc = db_exec_adhoc(
-            d->db,
-            "INSERT INTO agency_requests (request_id, application_id, agency, region,"
-            " base_url, body, next_attempt_at, send_due)"
-            " SELECT t.request_id, t.application_id, t.agency, t.region, t.base_url,"
-            " t.body, now(), t.send_due"
-            /* As jsonb: each body parsed once (see rows_flush() in documents.c). */
-            " FROM jsonb_to_recordset($1::jsonb) AS t(request_id uuid, application_id uuid,"
-            " agency text, region text, base_url text, body jsonb, send_due timestamptz)"
-            " ON CONFLICT (application_id, agency) DO NOTHING",
-            1, p);
+    if (rc == DB_OK && rq[RQ_ID].count) {
+        const char *p[RQ_COLUMNS + 1];
+        int len[RQ_COLUMNS + 1], fmt[RQ_COLUMNS + 1];
+        for (int c = 0; c < RQ_COLUMNS && rc == DB_OK; c++) {
+            fmt[c] = 1;
+            if (!(p[c] = db_barray_data(&rq[c], &len[c])))
+                rc = DB_ERR_RETRY;
+        }
+        p[RQ_COLUMNS] = due_s;
+        len[RQ_COLUMNS] = fmt[RQ_COLUMNS] = 0;
+        if (rc == DB_OK)
+            rc = db_exec_binary_adhoc(d->db, INSERT_REQUESTS_SQL, RQ_COLUMNS + 1, p, len, fmt);
     }
-    free(text);
-    json_decref(rows);
+    for (int c = 0; c < RQ_COLUMNS; c++)
+        db_barray_free(&rq[c]);
     if (rc == DB_OK && ids.count) {
         const char *p[] = {db_array_text(&ids)};
         rc = db_exec_adhoc(
