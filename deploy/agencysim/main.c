@@ -188,6 +188,8 @@ static void send_reply(int agency, json_t *req, const unit_t *u, const char *ver
     free(value);
 }
 
+static long resume_due(int all);
+
 /* The replies go out from one thread. It sends what is due, looks again, and only with nothing
  * due waits (20 ms at most, for the delayed ones): a request whose reply is due at once wakes
  * it only when it waits, not once a request while it is sending. */
@@ -209,10 +211,15 @@ static void *reply_thread(void *arg)
             }
         }
         if (!due) {
-            /* Nothing due: wait for a request's signal, or 20 ms for a delayed reply. */
+            /* Nothing due: wait for a request's signal, or 20 ms for a delayed reply or a
+             * delayed answer (the response delays, resumed on the way). */
+            pthread_mutex_unlock(&mu);
+            long next = resume_due(0);
+            pthread_mutex_lock(&mu);
+            long wait_ms = next >= 0 && next < 20 ? next : 20;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 20 * 1000000L;
+            ts.tv_nsec += wait_ms * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
@@ -248,7 +255,53 @@ typedef struct {
     char *body;
     size_t len;
     int too_big;
+    /* Counted as a request (the first call with the whole body); with a response delay, the
+     * connection is suspended until it is due (the reply thread resumes it), and what was
+     * decided for it then is answered when it is resumed. */
+    int counted, fail;
+    long fail_status, retry_after;
 } upload_t;
+
+/* Requests whose answer waits out the configured response delay: their connections are
+ * suspended, not a thread each asleep. */
+typedef struct delayed {
+    struct MHD_Connection *c;
+    int64_t due_ms;
+    struct delayed *next;
+} delayed_t;
+static delayed_t *delayed; /* under mu */
+
+/* Resumes the suspended connections whose delay is over (all of them with `all`); their
+ * requests are then answered by the daemon's threads. Returns the milliseconds until the next
+ * is due, or -1 when none waits. */
+static long resume_due(int all)
+{
+    pthread_mutex_lock(&mu);
+    int64_t now = util_mono_ms();
+    long next = -1;
+    delayed_t **pp = &delayed, *due = NULL;
+    while (*pp) {
+        delayed_t *d = *pp;
+        if (all || d->due_ms <= now) {
+            *pp = d->next;
+            d->next = due;
+            due = d;
+        } else {
+            long left = (long)(d->due_ms - now);
+            if (next < 0 || left < next)
+                next = left;
+            pp = &d->next;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    while (due) {
+        delayed_t *d = due;
+        due = d->next;
+        MHD_resume_connection(d->c);
+        free(d);
+    }
+    return next;
+}
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, json_t *body,
                                long retry_after_s)
@@ -333,22 +386,35 @@ static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, up
 {
     unit_t *u = &units[agency];
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
-    pthread_mutex_lock(&mu);
-    u->requests++;
-    u->in_flight++;
-    if (u->in_flight > u->max_in_flight)
-        u->max_in_flight = u->in_flight;
-    long delay = u->response_delay_ms;
-    int fail = 0;
-    long fail_status = u->fail_status ? u->fail_status : 500, retry_after = u->retry_after_s;
-    if (u->fail_next > 0) {
-        u->fail_next--;
-        u->failed++;
-        fail = 1;
+    if (!up->counted) {
+        pthread_mutex_lock(&mu);
+        up->counted = 1;
+        u->requests++;
+        u->in_flight++;
+        if (u->in_flight > u->max_in_flight)
+            u->max_in_flight = u->in_flight;
+        long delay = u->response_delay_ms;
+        up->fail_status = u->fail_status ? u->fail_status : 500;
+        up->retry_after = u->retry_after_s;
+        if (u->fail_next > 0) {
+            u->fail_next--;
+            u->failed++;
+            up->fail = 1;
+        }
+        delayed_t *d = delay > 0 ? calloc(1, sizeof(*d)) : NULL;
+        if (d) {
+            d->c = c;
+            d->due_ms = util_mono_ms() + delay;
+            d->next = delayed;
+            delayed = d;
+            MHD_suspend_connection(c); /* before the reply thread can see it */
+        }
+        pthread_mutex_unlock(&mu);
+        if (d)
+            return MHD_YES; /* answered when resumed */
     }
-    pthread_mutex_unlock(&mu);
-    if (delay > 0)
-        util_sleep_ms(delay);
+    int fail = up->fail;
+    long fail_status = up->fail_status, retry_after = up->retry_after;
     unsigned status;
     json_t *body;
     json_t *req = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
@@ -443,7 +509,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         json_decref(j);
         return respond(c, st, st == 200 ? stats_json() : json_pack("{s:s}", "error", err), 0);
     }
-    if (refusing)
+    if (refusing && !up->counted)
         return MHD_NO; /* the connection is dropped without an answer */
     if (up->too_big)
         return respond(c, 413, json_pack("{s:s}", "error", "body too large"), 0);
@@ -517,11 +583,14 @@ int main(int argc, char **argv)
         log_error("cannot start: %s", err);
         return 1;
     }
+    /* Two event-loop threads (epoll), not a thread a connection: with the dispatchers' 256
+     * connections that made most of the simulator's CPU the kernel's, switching between them;
+     * a response delay suspends its connection instead of sleeping in its thread. */
     daemon_ = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
         (uint16_t)want_port, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
         NULL, MHD_OPTION_CONNECTION_LIMIT, 2000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on port %u", want_port);
         return 1;
@@ -549,6 +618,7 @@ int main(int argc, char **argv)
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
     pthread_join(t, NULL);
+    resume_due(1); /* a daemon is stopped with no connection suspended */
     MHD_stop_daemon(daemon_);
     rd_kafka_flush(producer, 5000);
     rd_kafka_destroy(producer);

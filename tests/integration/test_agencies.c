@@ -160,7 +160,8 @@ static void both_compliant(void **state)
           "  application_subtypes s WHERE s.application_id = q.application_id)"
           " AND jsonb_array_length(q.body->'documents') = (SELECT count(*) FROM"
           "  application_documents d WHERE d.application_id = q.application_id)"
-          " AND q.body->>'reply_due_at' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d$'",
+          " AND q.body->>'reply_due_at' ~ "
+          "'^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d$'",
           id, id),
         2);
     char *sum = status_summary(id, 5);
