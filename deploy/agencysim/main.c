@@ -190,14 +190,19 @@ static void send_reply(int agency, json_t *req, const unit_t *u, const char *ver
 
 static long resume_due(int all);
 
-/* The replies go out from one thread. It sends what is due, looks again, and only with nothing
- * due waits (20 ms at most, for the delayed ones): a request whose reply is due at once wakes
- * it only when it waits, not once a request while it is sending. */
+/* The replies go out from one thread, which also resumes the connections whose response
+ * delay is over. It sends what is due, looks again, and only with nothing due waits (20 ms at
+ * most, for the delayed ones): a request whose reply is due at once wakes it only when it
+ * waits, not once a request while it is sending. */
 static void *reply_thread(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&mu);
     while (!sig_stop_requested()) {
+        /* Answers whose response delay is over go out first, busy or not. */
+        pthread_mutex_unlock(&mu);
+        long next_answer = resume_due(0);
+        pthread_mutex_lock(&mu);
         int64_t now = util_mono_ms();
         pending_t **pp = &pending, *due = NULL;
         while (*pp) {
@@ -211,12 +216,9 @@ static void *reply_thread(void *arg)
             }
         }
         if (!due) {
-            /* Nothing due: wait for a request's signal, or 20 ms for a delayed reply or a
-             * delayed answer (the response delays, resumed on the way). */
-            pthread_mutex_unlock(&mu);
-            long next = resume_due(0);
-            pthread_mutex_lock(&mu);
-            long wait_ms = next >= 0 && next < 20 ? next : 20;
+            /* Nothing due: wait for a request's signal, or 20 ms for a delayed reply, or
+             * until the next delayed answer. */
+            long wait_ms = next_answer >= 0 && next_answer < 20 ? next_answer : 20;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += wait_ms * 1000000L;
