@@ -2,12 +2,13 @@
 -- two transitions in a statement of their own, so this trigger runs once an application, and
 -- since migration 015 it ran four queries each time: the application check (a call of
 -- lic_require_applications(), which calls lic_reference_missing()) and one EXISTS per wake-up.
--- Measured in psql on the benchmark's database, 1,000 such statements of two rows: 105-123 ms
+-- Measured in psql on the benchmark's database, 1,000 such statements of two rows: 106-167 ms
 -- with those four, 56-84 ms with the one query below, 44 ms with no trigger at all - the
--- trigger's cost down from about 70 to 15 us a statement. In a 12,000-application lifecycle of
+-- trigger's cost down from 60-120 to 10-40 us a statement. In a 12,000-application lifecycle of
 -- the benchmark this statement had taken 5.6 s of the server's 36.9 s (pg_stat_statements),
--- the most of any. The check is the one lic_require_applications() makes, on the same rows;
--- the error is lic_reference_missing()'s.
+-- the most of any. The check is the one lic_require_applications() makes, on the same rows,
+-- written out here because the call is what cost: keeping it and merging only the two EXISTS
+-- measured as the four queries did (102-157 ms). The error is lic_reference_missing()'s.
 CREATE OR REPLACE FUNCTION transitions_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     missing text;
