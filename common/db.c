@@ -422,12 +422,6 @@ db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const
     return exec(db, sql, nparams, params, lengths, formats, 0);
 }
 
-db_rc_t db_exec_binary_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
-                             const int *lengths, const int *formats)
-{
-    return exec(db, sql, nparams, params, lengths, formats, 1);
-}
-
 db_rc_t db_begin(db_t *db)
 {
     return db_exec(db, "BEGIN", 0, NULL);
@@ -620,6 +614,35 @@ const char *db_barray_data(db_barray_t *a, int *len)
     put_u32(a->buf + 16, 1);
     *len = (int)a->len;
     return a->buf;
+}
+
+int db_barray_add_row(db_barray_t *cols, int n, const char *const *v)
+{
+    for (int i = 0; i < n; i++)
+        if (db_barray_add_str(&cols[i], v[i]))
+            return -1;
+    return 0;
+}
+
+db_rc_t db_exec_columns(db_t *db, const char *sql, const char *first, db_barray_t *cols, int n,
+                        int adhoc)
+{
+    const char *p[DB_MAX_COLUMNS + 1];
+    int len[DB_MAX_COLUMNS + 1], fmt[DB_MAX_COLUMNS + 1];
+    int k = 0;
+    if (n > DB_MAX_COLUMNS)
+        return DB_ERR_DATA;
+    if (first) {
+        p[k] = first;
+        len[k] = 0;
+        fmt[k++] = 0;
+    }
+    for (int i = 0; i < n; i++, k++) {
+        if (!(p[k] = db_barray_data(&cols[i], &len[k])))
+            return DB_ERR_RETRY;
+        fmt[k] = 1;
+    }
+    return exec(db, sql, k, p, len, fmt, adhoc);
 }
 
 void db_barray_reset(db_barray_t *a)

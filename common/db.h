@@ -59,9 +59,6 @@ db_rc_t db_exec_adhoc(db_t *db, const char *sql, int nparams, const char *const 
  * sent as they are, neither escaped by the worker nor parsed by the server. */
 db_rc_t db_exec_binary(db_t *db, const char *sql, int nparams, const char *const *params,
                        const int *lengths, const int *formats);
-/* db_exec_binary() unprepared, as db_exec_adhoc(): for a batch joined to the tables it reads. */
-db_rc_t db_exec_binary_adhoc(db_t *db, const char *sql, int nparams, const char *const *params,
-                             const int *lengths, const int *formats);
 
 /* Deferred writes, for a transaction that writes many rows: from here to the next
  * db_commit() or db_rollback(), db_exec() only sends its statement (libpq's pipeline mode)
@@ -131,6 +128,15 @@ int db_barray_add_str(db_barray_t *a, const char *v);
 /* The parameter's bytes and their length (*len); NULL when out of memory. Valid until the
  * next add, reset or free. */
 const char *db_barray_data(db_barray_t *a, int *len);
+/* Appends one row of strings (NULL: SQL NULL) to the n columns cols[]. 0, or -1 when out of
+ * memory (the columns may then differ in length: the batch is abandoned). */
+int db_barray_add_row(db_barray_t *cols, int n, const char *const *v);
+/* Runs `sql` with the binary arrays cols[] (at most DB_MAX_COLUMNS) as its parameters, after
+ * `first` (text, $1) when it is not NULL; unprepared with `adhoc` (db_exec_adhoc()'s reason:
+ * a batch joined to the tables it reads). */
+#define DB_MAX_COLUMNS 15
+db_rc_t db_exec_columns(db_t *db, const char *sql, const char *first, db_barray_t *cols, int n,
+                        int adhoc);
 /* Empties it, keeping its buffer. */
 void db_barray_reset(db_barray_t *a);
 void db_barray_free(db_barray_t *a);

@@ -170,15 +170,6 @@ void ob_batch_free(ob_batch_t *b)
     b->stages = NULL;
 }
 
-/* Appends one row of strings (NULL: SQL NULL) to the columns `cols`. */
-static db_rc_t add_row(db_barray_t *cols, int n, const char *const *v)
-{
-    for (int i = 0; i < n; i++)
-        if (db_barray_add_str(&cols[i], v[i]))
-            return DB_ERR_RETRY;
-    return DB_OK;
-}
-
 db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,
                               const char *portal_ref, const char *stage, time_t at,
                               time_t service_deadline, json_t *detail, const char *cause_key)
@@ -189,7 +180,7 @@ db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *app
     if (!payload)
         return DB_ERR_DATA;
     const char *row[OB_EVENT_COLUMNS] = {application_id, payload, id, stage};
-    db_rc_t rc = add_row(b->events, OB_EVENT_COLUMNS, row);
+    db_rc_t rc = db_barray_add_row(b->events, OB_EVENT_COLUMNS, row) ? DB_ERR_RETRY : DB_OK;
     free(payload);
     return rc;
 }
@@ -218,26 +209,7 @@ db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage
     const char *row[OB_TRANSITION_COLUMNS] = {application_id, dom_stage_name(from),
                                               dom_stage_name(to), ts};
     cause_params(cause, row + 4, part, off, timer);
-    return add_row(b->transitions, OB_TRANSITION_COLUMNS, row);
-}
-
-/* Runs `sql` with the binary arrays cols[] as $1..$n, after `first` (text) when given. */
-static db_rc_t exec_columns(db_t *db, const char *sql, const char *first, db_barray_t *cols, int n)
-{
-    const char *p[OB_TRANSITION_COLUMNS + 1];
-    int len[OB_TRANSITION_COLUMNS + 1], fmt[OB_TRANSITION_COLUMNS + 1];
-    int k = 0;
-    if (first) {
-        p[k] = first;
-        len[k] = 0;
-        fmt[k++] = 0;
-    }
-    for (int i = 0; i < n; i++, k++) {
-        if (!(p[k] = db_barray_data(&cols[i], &len[k])))
-            return DB_ERR_RETRY;
-        fmt[k] = 1;
-    }
-    return db_exec_binary(db, sql, k, p, len, fmt);
+    return db_barray_add_row(b->transitions, OB_TRANSITION_COLUMNS, row) ? DB_ERR_RETRY : DB_OK;
 }
 
 db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
@@ -260,28 +232,30 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
         json_decref(changes);
     }
     if (rc == DB_OK && b->transitions[0].count > 0)
-        rc = exec_columns(db,
-                          "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
-                          " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
-                          " cause_timer_id, cause_actor)"
-                          " SELECT x.app::uuid, x.fr, x.tto, x.at::timestamptz, x.kind, x.ev,"
-                          " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor"
-                          " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-                          " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
-                          " $11::text[]) WITH ORDINALITY"
-                          " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, n)"
-                          " ORDER BY x.n",
-                          NULL, b->transitions, OB_TRANSITION_COLUMNS);
+        rc = db_exec_columns(
+            db,
+            "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
+            " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
+            " cause_timer_id, cause_actor)"
+            " SELECT x.app::uuid, x.fr, x.tto, x.at::timestamptz, x.kind, x.ev,"
+            " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor"
+            " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+            " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+            " $11::text[]) WITH ORDINALITY"
+            " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, n)"
+            " ORDER BY x.n",
+            NULL, b->transitions, OB_TRANSITION_COLUMNS, 0);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */
     if (rc == DB_OK && b->events[0].count > 0)
-        rc = exec_columns(db,
-                          "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
-                          " stage)"
-                          " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
-                          " x.stage"
-                          " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
-                          " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
-                          TOPIC_STATUS, b->events, OB_EVENT_COLUMNS);
+        rc =
+            db_exec_columns(db,
+                            "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
+                            " stage)"
+                            " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
+                            " x.stage"
+                            " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
+                            " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
+                            TOPIC_STATUS, b->events, OB_EVENT_COLUMNS, 0);
     for (int i = 0; i < OB_EVENT_COLUMNS; i++)
         db_barray_reset(&b->events[i]);
     for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)

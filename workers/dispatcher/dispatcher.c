@@ -149,11 +149,11 @@ enum { RQ_ID, RQ_APP, RQ_AGENCY, RQ_REGION, RQ_URL, RQ_TOPIC, RQ_SEND_DUE, RQ_CO
 
 /* Writes the requests: each body (CONTRACT.md: what every request repeats - the applicant,
  * subtypes, production base, documents - and the request's own members) made by the server
- * from the application's rows as it stores it, once an application. $8: reply_due_at. */
+ * from the application's rows as it stores it, once an application. $1: reply_due_at. */
 static const char *INSERT_REQUESTS_SQL =
     "WITH t AS (SELECT r::uuid AS request_id, a::uuid AS application_id, agency, region, base_url,"
-    " reply_topic, s::timestamptz AS send_due FROM unnest($1::text[], $2::text[], $3::text[],"
-    " $4::text[], $5::text[], $6::text[], $7::text[]) AS x(r, a, agency, region, base_url,"
+    " reply_topic, s::timestamptz AS send_due FROM unnest($2::text[], $3::text[], $4::text[],"
+    " $5::text[], $6::text[], $7::text[], $8::text[]) AS x(r, a, agency, region, base_url,"
     " reply_topic, s)),"
     " base AS MATERIALIZED (SELECT a.application_id, jsonb_build_object("
     " 'application_id', a.application_id,"
@@ -173,7 +173,7 @@ static const char *INSERT_REQUESTS_SQL =
     " next_attempt_at, send_due)"
     " SELECT t.request_id, t.application_id, t.agency, t.region, t.base_url,"
     " base.body || jsonb_build_object('request_id', t.request_id, 'agency', t.agency,"
-    " 'region', t.region, 'reply_topic', t.reply_topic, 'reply_due_at', $8::text),"
+    " 'region', t.region, 'reply_topic', t.reply_topic, 'reply_due_at', $1::text),"
     " now(), t.send_due"
     " FROM t JOIN base USING (application_id)"
     " ON CONFLICT (application_id, agency) DO NOTHING";
@@ -213,9 +213,8 @@ static db_rc_t requests_for(dispatcher_t *d, PGresult *page, int i, db_barray_t 
                                        [RQ_URL] = url,
                                        [RQ_TOPIC] = ag_reply_topic((ag_agency_t)a),
                                        [RQ_SEND_DUE] = send_due};
-        for (int c = 0; c < RQ_COLUMNS && rc == DB_OK; c++)
-            if (db_barray_add_str(&rq[c], row[c]))
-                rc = DB_ERR_RETRY;
+        if (db_barray_add_row(rq, RQ_COLUMNS, row))
+            rc = DB_ERR_RETRY;
     }
     return rc;
 }
@@ -256,19 +255,8 @@ static int create_requests(dispatcher_t *d, int sweep)
             rc = DB_ERR_RETRY;
     }
     PQclear(r);
-    if (rc == DB_OK && rq[RQ_ID].count) {
-        const char *p[RQ_COLUMNS + 1];
-        int len[RQ_COLUMNS + 1], fmt[RQ_COLUMNS + 1];
-        for (int c = 0; c < RQ_COLUMNS && rc == DB_OK; c++) {
-            fmt[c] = 1;
-            if (!(p[c] = db_barray_data(&rq[c], &len[c])))
-                rc = DB_ERR_RETRY;
-        }
-        p[RQ_COLUMNS] = due_s;
-        len[RQ_COLUMNS] = fmt[RQ_COLUMNS] = 0;
-        if (rc == DB_OK)
-            rc = db_exec_binary_adhoc(d->db, INSERT_REQUESTS_SQL, RQ_COLUMNS + 1, p, len, fmt);
-    }
+    if (rc == DB_OK && rq[RQ_ID].count)
+        rc = db_exec_columns(d->db, INSERT_REQUESTS_SQL, due_s, rq, RQ_COLUMNS, 1);
     for (int c = 0; c < RQ_COLUMNS; c++)
         db_barray_free(&rq[c]);
     if (rc == DB_OK && ids.count) {
