@@ -216,23 +216,3 @@ void apv_requests_free(apv_requests_t *q)
     q->rows = NULL;
     q->index = NULL;
 }
-
-db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows)
-{
-    if (json_array_size(rows) == 0)
-        return DB_OK;
-    char *text = jx_dumps(rows);
-    if (!text)
-        return DB_ERR_RETRY;
-    const char *p[] = {text, kind};
-    db_rc_t rc =
-        db_exec_adhoc(db,
-                      "INSERT INTO timers (application_id, kind, ref, due_at)"
-                      " SELECT t.application_id, $2, t.ref, t.due_at"
-                      " FROM json_to_recordset($1::json) AS t(application_id uuid, ref text,"
-                      " due_at timestamptz)"
-                      " ON CONFLICT (application_id, kind, ref) DO NOTHING",
-                      2, p);
-    free(text);
-    return rc;
-}

@@ -11,6 +11,8 @@
 
 #include <time.h>
 
+/* The kind an agency's reply window is reported as (metrics, incidents): the window itself is
+ * its request's reply_due_at, watched while the request has no outcome (migration 017). */
 #define TIMER_AGENCY_REPLY "agency_reply_window"
 
 typedef struct {
@@ -96,9 +98,5 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
 
 /* The position `index` (a JSON object of integers) gives `key`, or -1. */
 int apv_index_of(const json_t *index, const char *key);
-
-/* tm_schedule() for a batch of timers of one kind: `rows` is a JSON array of
- * {application_id, ref, due_at (RFC 3339)}. One statement. */
-db_rc_t tm_schedule_many(db_t *db, const char *kind, const json_t *rows);
 
 #endif

@@ -86,8 +86,9 @@ static void cause_params(const ob_cause_t *cause, const char **out, char part[16
     out[2] = is_event ? cause->topic : NULL;
     out[3] = is_event ? part : NULL;
     out[4] = is_event ? off : NULL;
-    out[5] = is_timer ? timer : NULL;
+    out[5] = is_timer && !cause->request_id ? timer : NULL;
     out[6] = cause->actor;
+    out[7] = is_timer ? cause->request_id : NULL;
 }
 
 static int legal(const char *application_id, dom_stage_t from, dom_stage_t to)
@@ -101,9 +102,9 @@ static int legal(const char *application_id, dom_stage_t from, dom_stage_t to)
 
 #define INSERT_HISTORY                                                                             \
     "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"               \
-    " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id, cause_actor)"    \
-    " VALUES "
-#define HISTORY_ROW(from) "($1, " from ", $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id, cause_actor,"    \
+    " cause_request_id) VALUES "
+#define HISTORY_ROW(from) "($1, " from ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 
 /* The history row from -> to; with `registration`, the row none -> `from` before it, in the
  * same statement. */
@@ -112,13 +113,14 @@ static db_rc_t history(db_t *db, const char *application_id, dom_stage_t from, d
 {
     char ts[40], part[16], off[24], timer[24];
     util_rfc3339_utc(at, ts, sizeof(ts));
-    const char *p[11] = {application_id, dom_stage_name(from), dom_stage_name(to), ts};
+    const char *p[OB_TRANSITION_COLUMNS] = {application_id, dom_stage_name(from),
+                                            dom_stage_name(to), ts};
     cause_params(cause, p + 4, part, off, timer);
     return db_exec(db,
                    registration ? INSERT_HISTORY "($1, 'none', $2, $4, $5, $6, $7, $8, $9, $10,"
-                                                 " $11), " HISTORY_ROW("$2")
+                                                 " $11, $12), " HISTORY_ROW("$2")
                                 : INSERT_HISTORY HISTORY_ROW("$2"),
-                   11, p);
+                   OB_TRANSITION_COLUMNS, p);
 }
 
 db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
@@ -236,13 +238,13 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
             db,
             "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
             " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
-            " cause_timer_id, cause_actor)"
+            " cause_timer_id, cause_actor, cause_request_id)"
             " SELECT x.app::uuid, x.fr, x.tto, x.at::timestamptz, x.kind, x.ev,"
-            " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor"
+            " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor, x.req::uuid"
             " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
             " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
-            " $11::text[]) WITH ORDINALITY"
-            " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, n)"
+            " $11::text[], $12::text[]) WITH ORDINALITY"
+            " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, req, n)"
             " ORDER BY x.n",
             NULL, b->transitions, OB_TRANSITION_COLUMNS, 0);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */

@@ -12,7 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
-/* What caused a state change: a consumed event, a timer, or an actor. */
+/* What caused a state change: a consumed event, a timer, or an actor. A timer is a row of
+ * `timers` (timer_id) or an agency's reply window, which its request holds (request_id). */
 typedef struct {
     const char *kind; /* "event", "timer", "actor" */
     const char *event_id;
@@ -21,6 +22,7 @@ typedef struct {
     int64_t offset;
     long long timer_id;
     const char *actor;
+    const char *request_id;
 } ob_cause_t;
 
 /* Queues one message. `headers` (borrowed, may be NULL) is a JSON array of [name, value]
@@ -66,7 +68,7 @@ db_rc_t ob_registered(db_t *db, const char *application_id, dom_stage_t to, time
  * stage change checked against each application's stage (a mismatch fails the flush with
  * DB_ERR_DATA). */
 #define OB_EVENT_COLUMNS 4       /* application_id, payload, event_id, stage */
-#define OB_TRANSITION_COLUMNS 11 /* application_id, from_stage, to_stage, at, cause_* */
+#define OB_TRANSITION_COLUMNS 12 /* application_id, from_stage, to_stage, at, cause_* */
 typedef struct {
     /* Columns as binary arrays (db_barray_t): a payload goes to the server as it is. */
     db_barray_t events[OB_EVENT_COLUMNS];

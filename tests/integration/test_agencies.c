@@ -127,11 +127,13 @@ static void both_compliant(void **state)
                        " AND counted",
                        id),
                      2);
-    /* Both reply windows were cancelled by the replies, none fired. */
-    assert_int_equal(q("SELECT count(*) FROM timers WHERE application_id = '%s' AND"
-                       " cancelled_at IS NOT NULL AND fired_at IS NULL",
+    /* Both reply windows were closed by the replies (the requests' outcomes), none deemed,
+     * and no timers row repeats them (migration 017). */
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s' AND"
+                       " outcome = 'compliant' AND window_failed_at IS NULL",
                        id),
                      2);
+    assert_int_equal(q("SELECT count(*) FROM timers WHERE application_id = '%s'", id), 0);
     assert_int_equal(sim_stat("industrial_safety", "distinct_keys"), 1);
     assert_int_equal(sim_stat("sanitary", "distinct_keys"), 1);
     /* The request body the agencies got is the contract's. */
@@ -191,11 +193,11 @@ static void silent_deemed_then_late_reply(void **state)
                        id));
     assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
                "awaiting_replies");
-    /* A timer the database will not let fire (its reference is no request id), due before
-     * the real one: it is set aside with an incident and does not hold the real one back. */
+    /* A timer the database will not let fire (its reference is no complaint id), due before
+     * the window: it is set aside with an incident and does not hold the window back. */
     h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) VALUES"
-                " ('a0000000-0000-4000-8000-000000000002', 'agency_reply_window', 'not-a-uuid',"
-                " '2026-04-01T09:00:00+05:00')");
+                " ('a0000000-0000-4000-8000-000000000002', 'complaint_review_at_risk',"
+                " 'not-a-uuid', '2026-04-01T09:00:00+05:00')");
     /* The window closes at 18:30 on 2 April; the day after, the timer deems. */
     h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
     assert_true(wait_q(1, 5000,
@@ -206,8 +208,11 @@ static void silent_deemed_then_late_reply(void **state)
                   " AND agency = 'sanitary'",
                   id),
                "deemed_approved");
-    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
-                       " AND to_stage = 'awaiting_decision' AND cause_kind = 'timer'",
+    /* Caused by the window, which names its request. */
+    assert_int_equal(q("SELECT count(*) FROM transitions t JOIN agency_requests q"
+                       " ON q.request_id = t.cause_request_id AND q.agency = 'sanitary'"
+                       " WHERE t.application_id = '%s' AND t.to_stage = 'awaiting_decision'"
+                       " AND t.cause_kind = 'timer' AND t.cause_timer_id IS NULL",
                        id),
                      1);
     assert_int_equal(q("SELECT count(*) FROM timers WHERE ref = 'not-a-uuid' AND fired_at IS NULL"
@@ -425,7 +430,9 @@ static void replies_in_one_batch(void **state)
     env = h_setup("agencies_batch");
     h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
     h_start_sim(env);
-    const char *workers[] = {"intake", "relay", "dispatcher", "timer", NULL};
+    /* No timer worker: the second application's window is made to end before its reply is
+     * read, and the reply must be judged late, not after a deemed approval. */
+    const char *workers[] = {"intake", "relay", "dispatcher", NULL};
     spawn_workers(workers);
     assert_int_equal(h_produce_submissions(env, 12, 0), 0);
     assert_true(
@@ -470,14 +477,12 @@ static void replies_in_one_batch(void **state)
     assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE reply_id IS NULL"
                        " AND outcome IS NOT NULL"),
                      1);
-    /* The counted replies' windows cancelled; the deemed one's and the late one's open. */
-    assert_int_equal(q("SELECT count(*) FROM timers t JOIN agency_replies r"
-                       " ON t.ref = r.request_id::text AND r.counted"
-                       " WHERE t.kind = 'agency_reply_window' AND t.cancelled_at IS NOT NULL"),
-                     22);
-    assert_int_equal(q("SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
-                       " AND cancelled_at IS NULL AND fired_at IS NULL"),
-                     2);
+    /* The counted replies' windows closed by them, the deemed one's by the deemed outcome;
+     * the late one's still open (a timer worker would deem it). */
+    assert_str(qs("SELECT string_agg(t.n || ':' || q.agency, ' ') FROM agency_requests q"
+                  " JOIN two t USING (application_id)"
+                  " WHERE q.state = 'received' AND q.outcome IS NULL"),
+               "2:sanitary");
     /* One move an application, caused by its second reply's event. */
     assert_int_equal(q("SELECT count(*) FROM transitions t WHERE to_stage = 'awaiting_decision'"
                        " AND cause_kind = 'event' AND cause_event_id IN (SELECT event_id FROM"
@@ -600,12 +605,11 @@ static void receipt_after_replies_under_lock(void **state)
                        " AND state = 'received'",
                        id),
                      2);
-    /* The sanitary reply came before its receipt: no reply window to watch for it. */
-    assert_int_equal(q("SELECT count(*) FROM timers t JOIN agency_requests r"
-                       " ON r.request_id::text = t.ref WHERE r.application_id = '%s'"
-                       " AND r.agency = 'sanitary'",
+    /* The sanitary reply came before its receipt: its window is closed from the start. */
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome = 'compliant'",
                        id),
-                     0);
+                     1);
 }
 
 /* A reply that waits for the application's lock while the holder records the other
@@ -650,10 +654,11 @@ static void reply_after_deemed_under_lock(void **state)
                "industrial_safety:deemed_approved sanitary:compliant");
 }
 
-/* The timer worker on the real clock, waiting for a timer due in an hour: a timer added
- * that is due in 2 s must fire in about 2 s (its wake-up says when it is due), not when the
- * worker next looks on its own (a minute). */
-static void timer_wakes_for_earlier_timer(void **state)
+/* The timer worker on the real clock, waiting for a reply window that ends in an hour: a
+ * receipt recorded with a window that ends in 2 s (the dispatcher's update of the request)
+ * must be fired in about 2 s - its wake-up says when it ends - not when the worker next
+ * looks on its own (a minute). */
+static void timer_wakes_for_earlier_window(void **state)
 {
     (void)state;
     env = h_setup("agencies_timer_wake");
@@ -668,30 +673,86 @@ static void timer_wakes_for_earlier_timer(void **state)
     unsetenv("LIC_CLOCK_FILE"); /* the timer worker on the real clock */
     h_spawn(env, "timer", NULL);
     assert_true(h_wait_log(env, "timer", "firing timers", 10000));
-    /* Refs of no request: such a timer just fires. */
-    h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) SELECT application_id,"
-                " 'agency_reply_window', 'b0000000-0000-4000-8000-000000000002',"
-                " now() + interval '1 hour' FROM applications");
+#define REQUEST_ROW(rid, agency, state, due)                                                       \
+    "INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"     \
+    " state, next_attempt_at, send_due, received_at, reply_due_at) SELECT '" rid "',"              \
+    " application_id, '" agency "', 'KZ-KAR', 'http://test.invalid', '{}', '" state "', now(),"    \
+    " now(), now(), " due " FROM applications"
+    h_exec(env, REQUEST_ROW("b0000000-0000-4000-8000-000000000002", "industrial_safety", "received",
+                            "now() + interval '1 hour'"));
+    h_exec(env, REQUEST_ROW("b0000000-0000-4000-8000-000000000001", "sanitary", "pending", "NULL"));
+#undef REQUEST_ROW
     int64_t t0 = util_mono_ms();
-    h_exec(env, "INSERT INTO timers (application_id, kind, ref, due_at) SELECT application_id,"
-                " 'agency_reply_window', 'b0000000-0000-4000-8000-000000000001',"
-                " now() + interval '2 seconds' FROM applications");
+    h_exec(env, "UPDATE agency_requests SET state = 'received', reply_due_at = now() + interval"
+                " '2 seconds' WHERE request_id = 'b0000000-0000-4000-8000-000000000001'");
     assert_true(wait_q(1, 15000,
-                       "SELECT count(*) FROM timers WHERE ref ="
-                       " 'b0000000-0000-4000-8000-000000000001' AND fired_at IS NOT NULL"));
+                       "SELECT count(*) FROM agency_requests WHERE request_id ="
+                       " 'b0000000-0000-4000-8000-000000000001' AND outcome = 'deemed_approved'"));
     int64_t took = util_mono_ms() - t0;
     assert_true(took < 10000);
-    assert_int_equal(q("SELECT count(*) FROM timers WHERE ref ="
-                       " 'b0000000-0000-4000-8000-000000000002' AND fired_at IS NULL"),
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE request_id ="
+                       " 'b0000000-0000-4000-8000-000000000002' AND outcome IS NULL"),
                      1);
+    /* Both receipts in: the application waits for the other reply. */
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_replies");
     assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+}
+
+/* A reply window whose deemed approval the database rejects (here a trigger of the test's):
+ * the batch is fired again window by window, that window is set aside on its request with
+ * the error and an incident, and the application's other window is deemed all the same. */
+static void window_set_aside(void **state)
+{
+    (void)state;
+    env = h_setup("agencies_window_aside");
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    h_spawn(env, "intake", NULL);
+    const char *id = "a0000000-0000-4000-8000-000000000015";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals'",
+                       id));
+    h_exec(env, "CREATE FUNCTION reject_deemed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF NEW.request_id = 'c0000000-0000-4000-8000-000000000001'"
+                " AND NEW.outcome = 'deemed_approved' THEN"
+                " RAISE EXCEPTION 'deemed approval rejected by the test'; END IF;"
+                " RETURN NEW; END $$");
+    h_exec(env, "CREATE TRIGGER reject_deemed BEFORE UPDATE ON agency_requests"
+                " FOR EACH ROW EXECUTE FUNCTION reject_deemed()");
+    h_exec(env, "INSERT INTO agency_requests (request_id, application_id, agency, region,"
+                " base_url, body, state, next_attempt_at, send_due, received_at, reply_due_at)"
+                " SELECT ('c0000000-0000-4000-8000-00000000000' || n)::uuid, application_id,"
+                " (ARRAY['industrial_safety', 'sanitary'])[n], 'KZ-KAR', 'http://test.invalid',"
+                " '{}', 'received', now(), now(), '2026-03-16T10:00:00+05:00',"
+                " '2026-04-02T18:30:00+05:00' FROM applications, generate_series(1, 2) n");
+    h_spawn(env, "timer", NULL);
+    assert_true(wait_q(1, 15000,
+                       "SELECT count(*) FROM agency_requests WHERE request_id ="
+                       " 'c0000000-0000-4000-8000-000000000002' AND outcome = 'deemed_approved'"));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE request_id ="
+                       " 'c0000000-0000-4000-8000-000000000001' AND outcome IS NULL"
+                       " AND window_failed_at IS NOT NULL"
+                       " AND window_error LIKE '%%rejected by the test%%'"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'timer_failed'"
+                       " AND ref = 'c0000000-0000-4000-8000-000000000001'"
+                       " AND application_id = '%s'",
+                       id),
+                     1);
+    /* Both receipts in, one reply (deemed): the application waits for the other. */
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_replies");
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_deemed_approved'"), 1);
 }
 
 /* Two timer workers on one set of due reply windows (a deployment may run more than one; the
  * benchmark does): each window fires once. The ten applications of the first batch (their
- * windows due first, LIC_TIMER_BATCH = 20) include one held locked, so whichever worker claims
- * that batch waits on it - and the other must go on with every other window meanwhile (its
- * claim skips the rows the first has claimed). */
+ * windows due first, LIC_TIMER_BATCH = 20) include one held locked (a reply being recorded):
+ * whichever worker claims that batch leaves its windows for a later round instead of waiting,
+ * and both go on with every other window meanwhile (a claim skips the windows the other
+ * worker has claimed). */
 static void two_timer_workers(void **state)
 {
     (void)state;
@@ -704,11 +765,11 @@ static void two_timer_workers(void **state)
     spawn_workers(workers);
     assert_int_equal(h_produce_submissions(env, 100, 0), 0);
     assert_true(wait_q(200, 60000,
-                       "SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
-                       " AND fired_at IS NULL AND cancelled_at IS NULL"));
+                       "SELECT count(*) FROM agency_requests WHERE state = 'received'"
+                       " AND outcome IS NULL"));
     h_exec(env, "CREATE TABLE first_ten AS SELECT application_id FROM applications"
                 " ORDER BY application_id LIMIT 10");
-    h_exec(env, "UPDATE timers SET due_at = due_at - interval '1 hour'"
+    h_exec(env, "UPDATE agency_requests SET reply_due_at = reply_due_at - interval '1 hour'"
                 " WHERE application_id IN (SELECT application_id FROM first_ten)");
     PGconn *holder = h_holder_begin(
         env, "SELECT 1 FROM applications WHERE application_id ="
@@ -719,35 +780,33 @@ static void two_timer_workers(void **state)
     h_spawn(env, "timer", NULL);
     unsetenv("LIC_TIMER_BATCH");
     h_clock_freeze(env, "2026-04-03T09:00:00+05:00"); /* past the 10 working days */
-    /* One worker waits on the held application with the first batch... */
-    assert_true(h_holder_wait_blocked(env, holder, 15000));
-    /* ...while every other window fires. */
-    assert_true(wait_q(180, 30000,
-                       "SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
-                       " AND fired_at IS NOT NULL"));
-    assert_int_equal(q("SELECT count(*) FROM timers WHERE fired_at IS NULL"
-                       " AND application_id IN (SELECT application_id FROM first_ten)"),
-                     20);
+    /* Every window but the held application's two fires, and no worker waits on it. */
+    assert_true(wait_q(198, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome IS NULL"
+                       " AND application_id = (SELECT application_id FROM first_ten"
+                       " ORDER BY application_id LIMIT 1)"),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"), 0);
     h_holder_commit(holder);
     assert_true(
         wait_q(100, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
     /* Each window once: its request deemed, one status event, one move an application. */
-    assert_int_equal(q("SELECT count(*) FROM timers WHERE kind = 'agency_reply_window'"
-                       " AND fired_at IS NOT NULL AND failed_at IS NULL"),
-                     200);
-    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"),
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"
+                       " AND window_failed_at IS NULL"),
                      200);
     assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_deemed_approved'"), 200);
     assert_int_equal(q("SELECT count(DISTINCT event_id) FROM outbox"
                        " WHERE stage = 'agency_deemed_approved'"),
                      200);
     assert_int_equal(q("SELECT count(*) FROM transitions WHERE to_stage = 'awaiting_decision'"
-                       " AND cause_kind = 'timer'"),
+                       " AND cause_kind = 'timer' AND cause_request_id IS NOT NULL"),
                      100);
     assert_int_equal(q("SELECT count(DISTINCT application_id) FROM transitions"
                        " WHERE to_stage = 'awaiting_decision'"),
                      100);
     assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+    assert_int_equal(q("SELECT count(*) FROM timers"), 0);
 }
 
 /* An application in awaiting_approvals without its production base row (the intake writes it
@@ -860,7 +919,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(receipt_after_replies_under_lock, teardown),
         cmocka_unit_test_teardown(data_missing_incident, teardown),
         cmocka_unit_test_teardown(reply_after_deemed_under_lock, teardown),
-        cmocka_unit_test_teardown(timer_wakes_for_earlier_timer, teardown),
+        cmocka_unit_test_teardown(timer_wakes_for_earlier_window, teardown),
+        cmocka_unit_test_teardown(window_set_aside, teardown),
         cmocka_unit_test_teardown(replies_in_one_batch, teardown),
         cmocka_unit_test_teardown(two_timer_workers, teardown),
         cmocka_unit_test_teardown(unknown_request_in_batch, teardown),

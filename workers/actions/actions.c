@@ -95,8 +95,11 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                               "hearing_concluded", now, app.service_deadline, detail, ev->id)) !=
         DB_OK)
         return rc;
-    ob_cause_t cause = {"event", ev->id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
-                        0,       NULL};
+    ob_cause_t cause = {.kind = "event",
+                        .event_id = ev->id,
+                        .topic = rd_kafka_topic_name(msg->rkt),
+                        .partition = msg->partition,
+                        .offset = msg->offset};
     if (strcmp(h.outcome, "refusal_confirmed") == 0)
         return dec_refuse(db, &a->ctx, &app, now, &cause);
     return dec_grant(db, &a->ctx, &app, STAGE_REFUSAL_PROPOSED, now, &cause);

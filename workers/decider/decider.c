@@ -73,7 +73,7 @@ int decider_round(decider_t *d, int max, time_t now)
         if (db_array_add(&ids, PQgetvalue(r, i, 0)))
             rc = DB_ERR_RETRY;
     PQclear(r);
-    ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, "lic-decider"};
+    ob_cause_t cause = {.kind = "actor", .actor = "lic-decider"};
     /* The round's writes go out without waiting; their results are read at the commit. Any
      * failure rolls the round back as a whole, deferred or not. */
     if (rc == DB_OK && n > 0 && (rc = db_defer(d->db)) == DB_OK) {

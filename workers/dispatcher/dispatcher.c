@@ -475,12 +475,13 @@ static int by_application(const void *a, const void *b)
 
 /* Records the receipts of f[] (each with res_kind RES_RECEIVED), set-based: the applications
  * locked in one statement (in id order, as every batch locks them), the requests marked
- * received in one, then their reply-window timers, status events and the applications'
- * transitions written as a few statements whatever the count (¶12: the 10 WD run from the
- * agency's own receipt time). A request already recorded (a repeated attempt) changes
- * nothing. Without `wait`, an application another transaction holds (the replies worker's
- * batch, which locks in message order) is skipped, not waited for - waiting while holding
- * the others is how the two deadlocked - and its receipt is left with f->taken 0. */
+ * received with their reply windows in one (¶12: the 10 WD run from the agency's own receipt
+ * time; the timer workers watch the windows on the requests, migration 017), then the status
+ * events and the applications' transitions written as a few statements whatever the count. A
+ * request already recorded (a repeated attempt) changes nothing. Without `wait`, an application
+ * another transaction holds (the replies worker's batch, which locks in message order) is skipped,
+ * not waited for - waiting while holding the others is how the two deadlocked - and its receipt is
+ * left with f->taken 0. */
 static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
 {
     db_t *db = d->db;
@@ -488,13 +489,12 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
     time_t now = clock_now();
     db_array_t app_ids = {0};
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
-    json_t *index = json_object(), *rows = json_array(), *timers = json_array();
-    json_t *updated = json_object();
+    json_t *index = json_object(), *rows = json_array(), *updated = json_object();
     time_t *dues = calloc((size_t)n, sizeof(*dues));
     PGresult *r = NULL;
     ob_batch_t ob;
     int ob_failed = ob_batch_init(&ob);
-    if (!apps || !index || !rows || !timers || !updated || !dues || ob_failed) {
+    if (!apps || !index || !rows || !updated || !dues || ob_failed) {
         rc = DB_ERR_RETRY;
         goto out;
     }
@@ -546,24 +546,21 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
         " FROM json_to_recordset($1::json) AS v(request_id uuid,"
         " received_at timestamptz, reply_due_at timestamptz, status integer)"
         " WHERE q.request_id = v.request_id AND q.state = 'pending'"
-        " RETURNING q.request_id, q.outcome IS NULL",
+        " RETURNING q.request_id",
         1, p, &rc);
     free(text);
     if (!r)
         goto out;
-    /* request -> whether its reply window is to be watched: not when the agency's reply came
-     * in before its receipt was recorded. */
+    /* The requests whose receipt this statement recorded. */
     for (int i = 0; i < PQntuples(r); i++)
-        json_object_set_new(updated, PQgetvalue(r, i, 0),
-                            json_boolean(strcmp(PQgetvalue(r, i, 1), "t") == 0));
+        json_object_set_new(updated, PQgetvalue(r, i, 0), json_true());
     PQclear(r);
     r = NULL;
     if ((rc = db_defer(db)) != DB_OK)
         goto out;
-    ob_cause_t cause = {"actor", NULL, NULL, 0, 0, 0, ACTOR};
+    ob_cause_t cause = {.kind = "actor", .actor = ACTOR};
     for (int i = 0; i < n && rc == DB_OK; i++) {
-        json_t *u = json_object_get(updated, f[i]->request_id);
-        if (!u)
+        if (!json_object_get(updated, f[i]->request_id))
             continue; /* already recorded */
         json_t *ai = json_object_get(index, f[i]->application_id);
         if (!ai) {
@@ -571,12 +568,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
             break;
         }
         apv_locked_t *a = &apps[json_integer_value(ai)];
-        char ds[40], rfmt[40], dfmt[40];
-        util_rfc3339_utc(dues[i], ds, sizeof(ds));
-        if (json_is_true(u))
-            json_array_append_new(timers,
-                                  json_pack("{s:s,s:s,s:s}", "application_id", f[i]->application_id,
-                                            "ref", f[i]->request_id, "due_at", ds));
+        char rfmt[40], dfmt[40];
         cal_format(f[i]->res_received_at, rfmt, sizeof(rfmt));
         cal_format(dues[i], dfmt, sizeof(dfmt));
         json_t *detail =
@@ -590,8 +582,6 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
             rc = apv_advance_counted(db, &ob, &a->app, a->received, a->answered, now, &cause);
     }
     if (rc == DB_OK)
-        rc = tm_schedule_many(db, TIMER_AGENCY_REPLY, timers);
-    if (rc == DB_OK)
         rc = ob_batch_flush(db, &ob);
 out:
     PQclear(r);
@@ -600,7 +590,6 @@ out:
     free(dues);
     json_decref(index);
     json_decref(rows);
-    json_decref(timers);
     json_decref(updated);
     ob_batch_free(&ob);
     return rc;

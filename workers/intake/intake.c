@@ -349,8 +349,11 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     }
 
     time_t now = pl_now(pl);
-    ob_cause_t cause = {"event", ev.id, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset,
-                        0,       NULL};
+    ob_cause_t cause = {.kind = "event",
+                        .event_id = ev.id,
+                        .topic = rd_kafka_topic_name(msg->rkt),
+                        .partition = msg->partition,
+                        .offset = msg->offset};
     char ts[40];
     if ((rc = ob_registered(db, app.application_id, to, now, &cause)) != DB_OK) {
         result = rc;

@@ -231,13 +231,15 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
 #undef INSERT_REPLY
     free(reasons_s);
     if (rc == DB_OK)
-        rc = tm_cancel(db, m.application_id, TIMER_AGENCY_REPLY, m.request_id, now);
-    if (rc == DB_OK)
         rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref, "agency_replied",
                              now, app.service_deadline, replied_detail(&m, reasons), in.ev.id);
     json_decref(reasons);
     if (rc == DB_OK) {
-        ob_cause_t cause = {"event", in.ev.id, topic, msg->partition, msg->offset, 0, NULL};
+        ob_cause_t cause = {.kind = "event",
+                            .event_id = in.ev.id,
+                            .topic = topic,
+                            .partition = msg->partition,
+                            .offset = msg->offset};
         rc = apv_advance_counted(db, NULL, &app, n_received, n_answered + 1, now, &cause);
     }
     result = rc;
@@ -268,9 +270,9 @@ static int seen_before(json_t *seen, char kind, const char *key)
     return 0;
 }
 
-/* What the batch writes: every reply, the requests they answer, the timers they cancel. */
-static db_rc_t write_replies(db_t *db, const json_t *rows, const db_array_t *cancel_apps,
-                             const db_array_t *cancel_refs, const char *now_s)
+/* What the batch writes: every reply and the requests they answer (which closes their reply
+ * windows, migration 017). */
+static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
 {
     char *text = jx_dumps(rows);
     if (!text)
@@ -294,18 +296,6 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const db_array_t *can
         " AND q.outcome IS NULL",
         2, p);
     free(text);
-    if (rc == DB_OK && cancel_apps->count) {
-        const char *pc[] = {db_array_text(cancel_apps), db_array_text(cancel_refs), now_s,
-                            TIMER_AGENCY_REPLY};
-        /* A request belongs to one application: the pairs need no join (which the planner
-         * turned into a hash of every open timer). */
-        rc = db_exec_adhoc(db,
-                           "UPDATE timers SET cancelled_at = $3"
-                           " WHERE application_id = ANY ($1::uuid[]) AND kind = $4"
-                           " AND ref = ANY ($2::text[]) AND fired_at IS NULL"
-                           " AND cancelled_at IS NULL",
-                           4, pc);
-    }
     return rc;
 }
 
@@ -323,7 +313,7 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(*claimed));
     json_t *app_index = json_object(), *seen = json_object();
     json_t *rows = json_array();
-    db_array_t app_ids = {0}, cancel_apps = {0}, cancel_refs = {0};
+    db_array_t app_ids = {0};
     apv_requests_t reqs = {0};
     PGresult *q = NULL;
     int nclaimed = 0;
@@ -408,19 +398,16 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             continue;
         }
         apv_locked_t *b = &apps[ai];
-        if (db_array_add(&cancel_apps, m->application_id) ||
-            db_array_add(&cancel_refs, m->request_id)) {
-            json_decref(why);
-            rc = DB_ERR_RETRY;
-            break;
-        }
         rc = ob_batch_status_event(&ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
                                    "agency_replied", now, b->app.service_deadline,
                                    replied_detail(m, why), in[i].ev.id);
         json_decref(why);
         b->answered++;
-        ob_cause_t cause = {"event",         in[i].ev.id, in[i].topic, msgs[i]->partition,
-                            msgs[i]->offset, 0,           NULL};
+        ob_cause_t cause = {.kind = "event",
+                            .event_id = in[i].ev.id,
+                            .topic = in[i].topic,
+                            .partition = msgs[i]->partition,
+                            .offset = msgs[i]->offset};
         if (rc == DB_OK)
             rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
     }
@@ -428,7 +415,7 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     if (rc == DB_OK)
         rc = pl_claim_events(pl, db, claimed, event_ids, nclaimed);
     if (rc == DB_OK && json_array_size(rows))
-        rc = write_replies(db, rows, &cancel_apps, &cancel_refs, now_s);
+        rc = write_replies(db, rows, now_s);
     if (rc == DB_OK)
         rc = ob_batch_flush(db, &ob);
 out:
@@ -443,8 +430,6 @@ out:
     json_decref(seen);
     json_decref(rows);
     db_array_free(&app_ids);
-    db_array_free(&cancel_apps);
-    db_array_free(&cancel_refs);
     ob_batch_free(&ob);
     return rc;
 }

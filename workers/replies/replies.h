@@ -28,8 +28,8 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
 
 /* The batch handler (pl_config_t.handle_batch): the same outcome for a whole batch in a
  * fixed number of statements - the applications locked and the requests read in two, the
- * replies, their requests' outcomes, the timers they cancel, the events and the stage changes
- * written set-based. */
+ * replies, their requests' outcomes (which close their reply windows), the events and the
+ * stage changes written set-based. */
 int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
                          int n, int *results, char (*reasons)[PL_REASON_SIZE]);
 

@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The timer kinds this worker fires (a comma-separated list for string_to_array). */
+/* The kinds of `timers` rows this worker fires (a comma-separated list for string_to_array);
+ * the agencies' reply windows it fires from their requests. */
 #define KINDS                                                                                      \
-    TIMER_AGENCY_REPLY "," TIMER_HEARING_OUTCOME "," TIMER_COMPLAINT_FORWARD_RISK                  \
-                       "," TIMER_COMPLAINT_FORWARD_BREACH "," TIMER_COMPLAINT_REVIEW_RISK          \
-                       "," TIMER_COMPLAINT_REVIEW_BREACH
+    TIMER_HEARING_OUTCOME "," TIMER_COMPLAINT_FORWARD_RISK "," TIMER_COMPLAINT_FORWARD_BREACH      \
+                          "," TIMER_COMPLAINT_REVIEW_RISK "," TIMER_COMPLAINT_REVIEW_BREACH
 
 struct tw {
     db_t *db;
@@ -29,6 +29,7 @@ struct tw {
     long batch;
     int test_clock; /* a clock file can jump: never sleep long */
     int listening;
+    int skipped; /* windows of the last round left because their application was busy */
 };
 
 tw_t *tw_new(db_t *db)
@@ -83,52 +84,251 @@ static db_rc_t fire_hearing_outcome(tw_t *tw, long long timer_id, const char *ap
     return apv_incident(tw->db, app_id, "hearing_outcome_overdue", hearing_id, detail_s, now);
 }
 
-/* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed. */
-static db_rc_t fire_reply_window(tw_t *tw, long long timer_id, const char *app_id,
-                                 const char *request_id, time_t now)
+/* ---- agencies' reply windows ---------------------------------------------------------- */
+
+/* The open reply windows (migration 017): a request the agency confirmed receiving, with no
+ * outcome and not set aside. Every read of them names this predicate, the partial index's. */
+#define WINDOW_OPEN "state = 'received' AND outcome IS NULL AND window_failed_at IS NULL"
+
+/* What one deemed approval says: its status event's detail. */
+static json_t *deemed_detail(const char *agency, const char *request_id, time_t due)
+{
+    char due_s[40];
+    cal_format(due, due_s, sizeof(due_s));
+    return json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", agency, "request_id", request_id, "deemed",
+                     1, "reply_due_at", due_s, "rule",
+                     "¶12; Law on Permits and Notifications, art. 25 p. 3");
+}
+
+/* The status event's cause key of a deemed approval: the window's request. */
+static void window_key(const char *request_id, char *key, size_t size)
+{
+    snprintf(key, size, "reply_window:%s", request_id);
+}
+
+/* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed.
+ * One window, read again under its application's lock: answered, set aside or not yet due
+ * meanwhile, nothing happens. */
+static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *request_id, time_t now,
+                                 const char *now_s)
 {
     db_t *db = tw->db;
     apv_app_t app;
     db_rc_t rc = apv_lock(db, app_id, &app);
     if (rc != DB_OK)
         return rc;
-    const char *p[] = {request_id};
-    PGresult *r =
-        db_query(db,
-                 "SELECT agency, outcome IS NULL, extract(epoch FROM reply_due_at)::bigint"
-                 " FROM agency_requests"
-                 " WHERE request_id = $1 FOR UPDATE",
-                 1, p, &rc);
+    const char *p[] = {request_id, app_id, now_s};
+    PGresult *r = db_query(db,
+                           "SELECT agency, extract(epoch FROM reply_due_at)::bigint"
+                           " FROM agency_requests WHERE request_id = $1 AND application_id = $2"
+                           " AND " WINDOW_OPEN " AND reply_due_at <= $3 FOR UPDATE",
+                           3, p, &rc);
     if (!r)
         return rc;
-    if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+    if (PQntuples(r) != 1) {
         PQclear(r);
-        return DB_OK; /* answered meanwhile */
+        return DB_OK;
     }
-    char agency[32], due_s[40];
+    char agency[32];
     snprintf(agency, sizeof(agency), "%s", PQgetvalue(r, 0, 0));
-    time_t due = (time_t)atoll(PQgetvalue(r, 0, 2));
+    time_t due = (time_t)atoll(PQgetvalue(r, 0, 1));
     PQclear(r);
-    char now_s[40];
-    util_rfc3339_utc(now, now_s, sizeof(now_s));
     const char *pu[] = {request_id, now_s};
     if ((rc = db_exec(db,
                       "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
                       " WHERE request_id = $1 AND outcome IS NULL",
                       2, pu)) != DB_OK)
         return rc;
-    cal_format(due, due_s, sizeof(due_s));
-    json_t *detail = json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", agency, "request_id", request_id,
-                               "deemed", 1, "reply_due_at", due_s, "rule",
-                               "¶12; Law on Permits and Notifications, art. 25 p. 3");
-    char cause_key[80];
-    snprintf(cause_key, sizeof(cause_key), "timer:%lld", timer_id);
+    char key[80];
+    window_key(request_id, key, sizeof(key));
     if ((rc = ob_status_event(db, TIMER_SOURCE, app_id, app.portal_ref, "agency_deemed_approved",
-                              now, app.service_deadline, detail, cause_key)) != DB_OK)
+                              now, app.service_deadline, deemed_detail(agency, request_id, due),
+                              key)) != DB_OK)
         return rc;
-    ob_cause_t cause = {"timer", NULL, NULL, 0, 0, timer_id, NULL};
+    ob_cause_t cause = {.kind = "timer", .request_id = request_id};
     return apv_advance(db, &app, now, &cause);
 }
+
+/* The database rejected a reply window's deemed approval: nothing it wrote stays, the window
+ * is set aside on its request with the error and an incident for operators, as a timer is. */
+static db_rc_t set_aside_window(tw_t *tw, const char *app_id, const char *request_id,
+                                const char *now_s)
+{
+    char err[512];
+    snprintf(err, sizeof(err), "%s", db_last_error(tw->db));
+    db_rc_t rc = db_exec(tw->db, "ROLLBACK TO SAVEPOINT tm_fire", 0, NULL);
+    if (rc != DB_OK)
+        return rc;
+    log_error("the reply window of request %s cannot be fired and is set aside: %s", request_id,
+              err);
+    const char *p[] = {request_id, now_s, err};
+    if ((rc = db_exec(tw->db,
+                      "UPDATE agency_requests SET window_failed_at = $2, window_error = $3"
+                      " WHERE request_id = $1",
+                      3, p)) != DB_OK)
+        return rc;
+    char detail[700];
+    snprintf(detail, sizeof(detail), "the reply window of request %s cannot be fired: %s",
+             request_id, err);
+    return apv_incident(tw->db, app_id, "timer_failed", request_id, detail, clock_now());
+}
+
+/* Fires the claimed windows of `r` (request_id, application_id) one by one, each under a
+ * savepoint. */
+static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired)
+{
+    db_rc_t rc = DB_OK;
+    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
+        const char *req = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
+        if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+            break;
+        rc = fire_reply_window(tw, app, req, now, now_s);
+        if (rc == DB_ERR_DATA)
+            rc = set_aside_window(tw, app, req, now_s);
+        (*fired)++;
+    }
+    return rc;
+}
+
+/* Fires the claimed windows of `r` (request_id, application_id; their rows locked by the
+ * claim) with deferred writes: the changes fire_reply_window() makes one by one - the request
+ * deemed, its status event, the application moved on - with the applications locked in one
+ * statement and their requests read in another, and the writes sent without waiting, one
+ * statement a table. An application another transaction holds (a reply being recorded, which
+ * then waits for this window's row) is skipped, not waited for, and its windows are left for
+ * the next round: `skipped` counts them. */
+static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired,
+                                 int *skipped)
+{
+    db_t *db = tw->db;
+    db_rc_t rc = DB_OK;
+    int n = PQntuples(r);
+    db_array_t deemed = {0}, app_ids = {0};
+    apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
+    apv_requests_t reqs = {0};
+    PGresult *q = NULL;
+    /* Applications by id: a batch has thousands. */
+    json_t *app_index = json_object();
+    ob_batch_t ob;
+    int ob_failed = ob_batch_init(&ob);
+    if (!apps || !app_index || ob_failed) {
+        rc = DB_ERR_RETRY;
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (db_array_add(&app_ids, PQgetvalue(r, i, 1))) {
+            rc = DB_ERR_RETRY;
+            goto out;
+        }
+    int napps = apv_lock_many(db, db_array_text(&app_ids), 1, apps, n, app_index, &reqs);
+    if (napps < 0) {
+        rc = napps;
+        goto out;
+    }
+    q = reqs.rows;
+    /* From here on nothing is read: every write is sent without waiting, and the status
+     * events, transitions and stage changes of the whole batch as three statements. */
+    if ((rc = db_defer(db)) != DB_OK)
+        goto out;
+    for (int i = 0; i < n && rc == DB_OK; i++) {
+        const char *ref = PQgetvalue(r, i, 0);
+        int ai = apv_index_of(app_index, PQgetvalue(r, i, 1));
+        if (ai < 0) {
+            (*skipped)++;
+            continue;
+        }
+        int k = apv_index_of(reqs.index, ref);
+        if (k < 0 || PQgetvalue(q, k, APV_REQ_OUTCOME)[0]) {
+            rc = DB_ERR_DATA; /* claimed open and locked: cannot happen */
+            break;
+        }
+        apv_locked_t *b = &apps[ai];
+        if (db_array_add(&deemed, ref)) {
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        char key[80];
+        window_key(ref, key, sizeof(key));
+        rc = ob_batch_status_event(&ob, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
+                                   "agency_deemed_approved", now, b->app.service_deadline,
+                                   deemed_detail(PQgetvalue(q, k, APV_REQ_AGENCY), ref,
+                                                 (time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE))),
+                                   key);
+        /* apv_advance() with the counts as this batch leaves them. */
+        b->answered++;
+        ob_cause_t cause = {.kind = "timer", .request_id = ref};
+        if (rc == DB_OK)
+            rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
+    }
+    if (rc == DB_OK)
+        rc = ob_batch_flush(db, &ob);
+    if (rc == DB_OK && deemed.count) {
+        const char *pu[] = {db_array_text(&deemed), now_s};
+        rc = db_exec_adhoc(db,
+                           "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
+                           " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
+                           2, pu);
+    }
+    if (rc == DB_OK)
+        *fired += (int)deemed.count;
+out:
+    apv_requests_free(&reqs);
+    db_array_free(&deemed);
+    db_array_free(&app_ids);
+    free(apps);
+    json_decref(app_index);
+    ob_batch_free(&ob);
+    return rc;
+}
+
+/* Fires every reply window due at `now`, a batch a transaction. The claim locks the windows'
+ * requests (SKIP LOCKED: another timer worker takes the next ones); after a batch the
+ * database rejected in bulk, its windows are claimed again without locks and fired one by one
+ * under their applications' locks, where one that is rejected is set aside. */
+static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim, int *skipped)
+{
+    int total = 0, careful = 0;
+    for (;;) {
+        db_rc_t rc = db_begin(tw->db);
+        if (rc != DB_OK)
+            return rc;
+        const char *p[] = {now_s, lim};
+        PGresult *r = db_query(tw->db,
+                               careful ? "SELECT request_id, application_id FROM agency_requests"
+                                         " WHERE " WINDOW_OPEN " AND reply_due_at <= $1"
+                                         " ORDER BY reply_due_at LIMIT $2"
+                                       : "SELECT request_id, application_id FROM agency_requests"
+                                         " WHERE " WINDOW_OPEN " AND reply_due_at <= $1"
+                                         " ORDER BY reply_due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               2, p, &rc);
+        if (!r) {
+            db_rollback(tw->db);
+            return rc;
+        }
+        int n = PQntuples(r), fired = 0, skip = 0;
+        rc = careful ? fire_windows_each(tw, r, now, now_s, &fired)
+                     : fire_windows_bulk(tw, r, now, now_s, &fired, &skip);
+        PQclear(r);
+        if (rc == DB_OK)
+            rc = db_commit(tw->db);
+        else
+            db_rollback(tw->db);
+        if (rc == DB_ERR_DATA && !careful) {
+            log_info("a reply-window batch failed in bulk; firing it window by window");
+            careful = 1;
+            continue;
+        }
+        if (rc != DB_OK)
+            return rc;
+        careful = 0;
+        total += fired;
+        *skipped += skip;
+        if (n < tw->batch || fired == 0)
+            return total;
+    }
+}
+
+/* ---- timers of the `timers` table ------------------------------------------------------- */
 
 /* The database rejected this timer's firing (a constraint, a bad reference): nothing it wrote
  * stays, the timer is set aside with the error and an incident for operators, and the batch
@@ -151,105 +351,6 @@ static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
     return apv_incident(tw->db, app, "timer_failed", id, detail, clock_now());
 }
 
-/* ---- reply windows in bulk -------------------------------------------------------------- */
-
-/* Fires the claimed reply-window timers rows[] of `r` (their refs are uuids) with deferred
- * writes: the same changes fire_reply_window() makes one by one - the request deemed, its
- * status event, the application moved on - but with the applications locked in one
- * statement and their requests read in another, and the writes sent without waiting, one
- * statement a table. A failure, or a timer whose request is not its application's, comes
- * back as a db_rc_t; the caller then fires the batch one timer at a time. */
-static db_rc_t fire_reply_windows_bulk(tw_t *tw, PGresult *r, const int *rows, int nrows,
-                                       time_t now, const char *now_s)
-{
-    db_t *db = tw->db;
-    db_rc_t rc = DB_OK;
-    db_array_t ids = {0}, deemed = {0}, app_ids = {0};
-    apv_locked_t *apps = calloc((size_t)nrows, sizeof(*apps));
-    apv_requests_t reqs = {0};
-    PGresult *q = NULL;
-    /* Applications by id: a batch has thousands. */
-    json_t *app_index = json_object();
-    ob_batch_t ob;
-    int ob_failed = ob_batch_init(&ob);
-    if (!apps || !app_index || ob_failed) {
-        rc = DB_ERR_RETRY;
-        goto out;
-    }
-    for (int i = 0; i < nrows; i++)
-        if (db_array_add(&ids, PQgetvalue(r, rows[i], 0)) ||
-            db_array_add(&app_ids, PQgetvalue(r, rows[i], 1))) {
-            rc = DB_ERR_RETRY;
-            goto out;
-        }
-    /* Every application of the batch locked, in one order, then their requests read. */
-    int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, nrows, app_index, &reqs);
-    if (napps < 0) {
-        rc = napps;
-        goto out;
-    }
-    q = reqs.rows;
-    /* From here on nothing is read: every write is sent without waiting, and the status
-     * events, transitions and stage changes of the whole batch as three statements. */
-    if ((rc = db_defer(db)) != DB_OK)
-        goto out;
-    for (int i = 0; i < nrows && rc == DB_OK; i++) {
-        const char *timer_id = PQgetvalue(r, rows[i], 0), *ref = PQgetvalue(r, rows[i], 3);
-        int k = apv_index_of(reqs.index, ref);
-        int ai = k < 0 ? -1 : apv_index_of(app_index, PQgetvalue(q, k, APV_REQ_APP));
-        if (ai < 0 || strcmp(PQgetvalue(q, k, APV_REQ_APP), PQgetvalue(r, rows[i], 1)) != 0) {
-            /* Not a request of the timer's application: fire_reply_window() judges it. */
-            rc = DB_ERR_DATA;
-            break;
-        }
-        if (PQgetvalue(q, k, APV_REQ_OUTCOME)[0])
-            continue; /* answered meanwhile: the timer just fires */
-        apv_locked_t *b = &apps[ai];
-        if (db_array_add(&deemed, ref)) {
-            rc = DB_ERR_RETRY;
-            break;
-        }
-        char due_s[40], cause_key[80];
-        cal_format((time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE)), due_s, sizeof(due_s));
-        json_t *detail =
-            json_pack("{s:s,s:s,s:b,s:s,s:s}", "agency", PQgetvalue(q, k, APV_REQ_AGENCY),
-                      "request_id", ref, "deemed", 1, "reply_due_at", due_s, "rule",
-                      "¶12; Law on Permits and Notifications, art. 25 p. 3");
-        snprintf(cause_key, sizeof(cause_key), "timer:%s", timer_id);
-        rc = ob_batch_status_event(&ob, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
-                                   "agency_deemed_approved", now, b->app.service_deadline, detail,
-                                   cause_key);
-        /* apv_advance() with the counts as this batch leaves them. */
-        b->answered++;
-        ob_cause_t cause = {"timer", NULL, NULL, 0, 0, atoll(timer_id), NULL};
-        if (rc == DB_OK)
-            rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
-    }
-    if (rc == DB_OK)
-        rc = ob_batch_flush(db, &ob);
-    if (rc == DB_OK && deemed.count) {
-        const char *pu[] = {db_array_text(&deemed), now_s};
-        rc = db_exec_adhoc(db,
-                           "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
-                           " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
-                           2, pu);
-    }
-    if (rc == DB_OK) {
-        const char *pf[] = {db_array_text(&ids), now_s};
-        rc = db_exec_adhoc(db, "UPDATE timers SET fired_at = $2 WHERE id = ANY ($1::bigint[])", 2,
-                           pf);
-    }
-out:
-    apv_requests_free(&reqs);
-    db_array_free(&ids);
-    db_array_free(&deemed);
-    db_array_free(&app_ids);
-    free(apps);
-    json_decref(app_index);
-    ob_batch_free(&ob);
-    return rc;
-}
-
 /* Fires one batch timer by timer, each under a savepoint: a timer the database rejects is
  * set aside and the rest go on. */
 static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
@@ -262,9 +363,7 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
         const char *ref = PQgetvalue(r, i, 3);
         if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
             break;
-        if (strcmp(kind, TIMER_AGENCY_REPLY) == 0)
-            rc = fire_reply_window(tw, id, app, ref, now);
-        else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
+        if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0)
             rc = fire_hearing_outcome(tw, id, app, ref, now);
         else if (strncmp(kind, "complaint_", 10) == 0)
             rc = cmp_fire(tw->db, tw->cal, id, kind, ref, now, TIMER_SOURCE);
@@ -278,34 +377,10 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
     return rc;
 }
 
-/* Fires a batch: reply windows in bulk when every timer of the batch is one (the common
- * case, and the one that comes in thousands), else - or when the bulk path fails - one by
- * one. */
-static db_rc_t fire_batch(tw_t *tw, PGresult *r, time_t now, const char *now_s, int careful)
+/* Fires every due timer of the `timers` table, a batch a transaction. */
+static int fire_timers(tw_t *tw, const char *now_s, time_t now, const char *lim)
 {
-    int n = PQntuples(r);
-    int *rows = careful ? NULL : malloc(sizeof(int) * (size_t)(n ? n : 1));
-    int nrows = 0;
-    for (int i = 0; rows && i < n; i++) {
-        if (strcmp(PQgetvalue(r, i, 2), TIMER_AGENCY_REPLY) != 0 ||
-            !util_is_uuid(PQgetvalue(r, i, 3))) {
-            nrows = -1;
-            break;
-        }
-        rows[nrows++] = i;
-    }
-    db_rc_t rc = nrows > 0 ? fire_reply_windows_bulk(tw, r, rows, nrows, now, now_s)
-                           : fire_each(tw, r, now, now_s);
-    free(rows);
-    return rc;
-}
-
-int tw_fire_due(tw_t *tw, time_t now)
-{
-    int total = 0, careful = 0;
-    char now_s[40], lim[16];
-    util_rfc3339_utc(now, now_s, sizeof(now_s));
-    snprintf(lim, sizeof(lim), "%ld", tw->batch);
+    int total = 0;
     for (;;) {
         db_rc_t rc = db_begin(tw->db);
         if (rc != DB_OK)
@@ -324,47 +399,56 @@ int tw_fire_due(tw_t *tw, time_t now)
             return rc;
         }
         int n = PQntuples(r);
-        rc = fire_batch(tw, r, now, now_s, careful);
+        rc = fire_each(tw, r, now, now_s);
         PQclear(r);
         if (rc == DB_OK)
             rc = db_commit(tw->db);
         else
             db_rollback(tw->db);
-        if (rc == DB_ERR_DATA && !careful) {
-            /* The bulk path failed: the same timers again, one by one, where a timer the
-             * database rejects is set aside. */
-            log_info("a timer batch failed in bulk; firing it timer by timer");
-            careful = 1;
-            continue;
-        }
         if (rc != DB_OK)
             return rc;
-        careful = 0;
         total += n;
         if (n < tw->batch)
             return total;
     }
 }
 
-/* When the earliest open timer is due (epoch seconds): NEXT_NONE when none is open,
- * NEXT_UNKNOWN when the query failed. */
+int tw_fire_due(tw_t *tw, time_t now)
+{
+    char now_s[40], lim[16];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    snprintf(lim, sizeof(lim), "%ld", tw->batch);
+    tw->skipped = 0;
+    int windows = fire_windows(tw, now, now_s, lim, &tw->skipped);
+    if (windows < 0)
+        return windows;
+    int timers = fire_timers(tw, now_s, now, lim);
+    return timers < 0 ? timers : windows + timers;
+}
+
+/* When the earliest open timer or reply window is due (epoch seconds): NEXT_NONE when none is
+ * open, NEXT_UNKNOWN when the query failed. Each minimum is read from its partial index. */
+#define NEXT_DUE_SQL                                                                               \
+    "SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers"                              \
+    " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"                       \
+    " AND kind = ANY (string_to_array($1, ','))), (SELECT min(reply_due_at)"                       \
+    " FROM agency_requests WHERE " WINDOW_OPEN ")))::bigint"
 #define NEXT_NONE LLONG_MAX
 #define NEXT_UNKNOWN LLONG_MIN
 static long long next_due(tw_t *tw)
 {
     db_rc_t rc;
     const char *p[] = {KINDS};
-    PGresult *r = db_query(tw->db,
-                           "SELECT extract(epoch FROM min(due_at))::bigint FROM timers"
-                           " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
-                           " AND kind = ANY (string_to_array($1, ','))",
-                           1, p, &rc);
+    PGresult *r = db_query(tw->db, NEXT_DUE_SQL, 1, p, &rc);
     if (!r)
         return NEXT_UNKNOWN;
     long long due = PQgetisnull(r, 0, 0) ? NEXT_NONE : atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     return due;
 }
+
+/* The pause after a round that left windows of busy applications. */
+#define SKIPPED_PAUSE_MS 20
 
 /* Milliseconds until `due` by the configured clock, capped. */
 static long wait_ms(long long due, long cap)
@@ -392,9 +476,9 @@ static void on_timers_notice(const char *channel, const char *payload, void *opa
 }
 
 /* Operators' view of the state, refreshed at most every 5 s: the nearest due time,
- * applications by stage, open incidents by kind; open timers by kind every minute - a count
- * of every open timer, 250 ms of the database's CPU at 1,000,000 of them, on the connection
- * that fires them (a notification waits while it runs). */
+ * applications by stage, open incidents by kind; open timers and reply windows by kind every
+ * minute - a count of every open one, 250 ms of the database's CPU at 1,000,000 of them, on
+ * the connection that fires them (a notification waits while it runs). */
 static void gauges(tw_t *tw)
 {
     static int64_t next, next_count;
@@ -411,14 +495,17 @@ static void gauges(tw_t *tw)
                  "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
                  " FROM timers WHERE $1 AND fired_at IS NULL AND cancelled_at IS NULL"
                  " AND failed_at IS NULL GROUP BY kind"
+                 " UNION ALL SELECT 'lic_timers_open', 'kind=\"" TIMER_AGENCY_REPLY "\"',"
+                 " count(*)::float8 FROM agency_requests WHERE $1 AND " WINDOW_OPEN
                  " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
                  " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
                  " FROM stages s"
                  " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
                  " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
                  " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
-                 "epoch FROM min(due_at)), 0)::float8 FROM timers WHERE fired_at IS NULL"
-                 " AND cancelled_at IS NULL AND failed_at IS NULL",
+                 "epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL"
+                 " AND cancelled_at IS NULL AND failed_at IS NULL), (SELECT min(reply_due_at)"
+                 " FROM agency_requests WHERE " WINDOW_OPEN "))), 0)::float8",
                  1, (const char *[]){count ? "true" : "false"}, &rc);
     if (!r)
         return;
@@ -434,8 +521,10 @@ static void gauges(tw_t *tw)
 
 int tw_run(tw_t *tw)
 {
-    mt_declare("lic_timers_fired_total", MT_COUNTER, "Durable timers fired.");
-    mt_declare("lic_timers_open", MT_GAUGE, "Timers not yet fired, by kind.");
+    mt_declare("lic_timers_fired_total", MT_COUNTER,
+               "Durable timers and agencies' reply windows fired.");
+    mt_declare("lic_timers_open", MT_GAUGE,
+               "Timers not yet fired, by kind; agency_reply_window: open reply windows.");
     mt_declare("lic_timer_next_due_seconds", MT_GAUGE, "Epoch seconds of the nearest open timer.");
     mt_declare("lic_applications", MT_GAUGE, "Applications by stage.");
     mt_declare("lic_incidents_open", MT_GAUGE,
@@ -478,8 +567,12 @@ int tw_run(tw_t *tw)
          * until new timers are announced; look again when the sleep ends or when one of them
          * is due before the one waited for. */
         long long earliest = NEXT_NONE;
-        int n = db_wait_notify_each(tw->db, wait_ms(due, tw->test_clock ? 200 : 60000),
-                                    on_timers_notice, &earliest);
+        long ms = wait_ms(due, tw->test_clock ? 200 : 60000);
+        /* Windows left because their applications were busy (a reply being recorded): a
+         * moment for that transaction to end, not a round at once. */
+        if (tw->skipped && ms < SKIPPED_PAUSE_MS)
+            ms = SKIPPED_PAUSE_MS;
+        int n = db_wait_notify_each(tw->db, ms, on_timers_notice, &earliest);
         if (n < 0) {
             tw->listening = 0;
             if (db_reconnect(tw->db) != 0)
