@@ -14,10 +14,11 @@
 #   4. intake: N applications to awaiting_approvals with every status event published;
 #   5. baseline: the PostgreSQL write ceiling for the intake's own writes, batched as the intake
 #      batched them in phase 4 (pgbench with a script made by deploy/bench_ceiling.py);
-#   6. timers: T pending, D due (the reply windows of D/2 applications whose agencies never
-#      answered): due timers fired per second, from the commit that made them due to the last
-#      state change they caused, by one timer worker and then (D more) by two at once; the idle
-#      wake-up query's cost with T and with 10,000 pending;
+#   6. timers: T pending, D due - the agencies' reply windows, which their requests hold: T open
+#      ones of T/2 applications, D of D/2 applications whose agencies never answered: due
+#      windows fired per second, from the commit that made them due to the last state change
+#      they caused, by one timer worker and then (D more) by two at once; the idle wake-up
+#      query's cost with 10,000 and with T pending;
 #   7. memory: the whole system under a steady load for M minutes, RSS sampled.
 # Phases 3 and 4 also give the CPU taken per 1,000 applications by each worker and by what runs
 # beside them on the same cores: the PostgreSQL server, the simulator and the broker.
@@ -278,27 +279,64 @@ writes=$(sed -n 's/.*: \([0-9]*\) writes per application/\1/p' "$stack/ceiling.l
 # ---- 6. timers --------------------------------------------------------------------------------
 log "6. timers: $timers pending, $due due"
 half=$((due / 2))
-# The pending ones first (not due for 30 days), then the timer worker, then the due ones in one
-# transaction whose commit wakes it (NOTIFY lic_timers): the time runs from that commit to the
-# commit of the last state change the due timers caused (within the 20 ms of a poll), both by
-# the server's clock, so the worker's start is not counted. The due timers are the reply windows of
-# applications in awaiting_replies whose agencies both confirmed receipt and never answered:
-# each firing deems one approval (its status event, the request's outcome) and every second
-# one moves its application to awaiting_decision.
-psql_b -c "
-  INSERT INTO timers (application_id, kind, ref, due_at)
-  SELECT ids[1 + g % cardinality(ids)], 'agency_reply_window', 'pending-' || g,
-         now() + interval '30 days' + g * interval '1 second'
-  FROM (SELECT array_agg(application_id) ids FROM applications) a, generate_series(1, $timers) g"
-psql_b -c "VACUUM ANALYZE timers"
-# fire_due K: the due timers fired by K timer workers at once (they claim with SKIP LOCKED, so
+# The timers fired are the agencies' reply windows (¶12), which their requests hold (migration
+# 017): a window is open while its request, received, has no outcome. The pending ones are those
+# of T/2 applications in awaiting_replies whose windows end in 30 days or more - the idle wake-up
+# first with 10,000 of them, then with all T, which then wait while the due ones fire.
+# open_windows N: adds applications and their two open windows until N are open.
+open_windows() {
+  local have
+  have=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+  psql_b -c "
+  CREATE TEMP TABLE pending_apps AS
+    SELECT gen_random_uuid() AS application_id, $have / 2 + g AS g
+    FROM generate_series(1, ($1 - $have) / 2) g;
+  INSERT INTO applications (application_id, portal_ref, kind, stage, submitted_at, registered_at,
+                            completeness_due, service_deadline, executor, source_event_id,
+                            approvals_requested_at)
+  SELECT application_id, 'bench-pending-' || g, 'issue', 'awaiting_replies', now(), now(),
+         now() + interval '5 days', now() + interval '60 days', 'bench', 'bench-pending-' || g,
+         now()
+  FROM pending_apps;
+  INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body, state,
+                               next_attempt_at, send_due, received_at, reply_due_at)
+  SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', 'http://bench-pending.invalid', '{}',
+         'received', now(), now(), now(), now() + interval '30 days' + g * interval '1 second'
+  FROM pending_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag"
+  psql_b -c "VACUUM ANALYZE applications, agency_requests"
+}
+# The open windows' predicate, as timer.c's WINDOW_OPEN (the partial index's).
+window_open="state = 'received' AND outcome IS NULL AND window_failed_at IS NULL"
+# The idle wake-up: the query the timer worker runs to learn how long to sleep (timer.c's
+# NEXT_DUE_SQL): the earliest open timer and the earliest open window.
+cat >"$stack/idle.sql" <<SQL
+SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND kind = ANY (string_to_array('hearing_outcome_due,complaint_forward_at_risk,complaint_forward_breach,complaint_review_at_risk,complaint_review_breach', ','))), (SELECT min(reply_due_at) FROM agency_requests WHERE $window_open)))::bigint;
+SQL
+idle_ms() {
+  "$bindir/pgbench" -n -M extended -h 127.0.0.1 -p "$port" -U lic_worker -f "$stack/idle.sql" -T 2 bench 2>&1 |
+    awk '/^latency average/ {print $4}'
+}
+small=$((timers < 10000 ? timers : 10000))
+open_windows "$small"
+pending_small=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+idle_small=$(idle_ms)
+open_windows "$timers"
+pending_big=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+idle_big=$(idle_ms)
+# fire_due K: the due windows fired by K timer workers at once (they claim with SKIP LOCKED, so
 # a deployment may run more than one: agencies.two_timer_workers); sets timer_rate[K] and
-# timer_rss[K] (the peak of the first).
+# timer_rss[K] (the peak of the first). The time runs from the commit of the transaction that
+# makes D/2 applications' windows due (its NOTIFY lic_timers wakes the workers) to the commit of
+# the last state change they caused (within the 20 ms of a poll), both by the server's clock,
+# so the workers' start is not counted. The due windows are those of applications in
+# awaiting_replies whose agencies both confirmed receipt and never answered: each firing deems
+# one approval (its status event, the request's outcome) and every second one moves its
+# application to awaiting_decision.
 declare -A timer_rate timer_rss
 fire_due() {
   local k=$1 i url="http://bench-$1.invalid" names=()
   for i in $(seq 1 "$k"); do names+=("timer$i"); start_w "timer$i" timer; done
-  # Each worker's first round done - its gauges count the 1,000,000 open timers, 0.3 s in
+  # Each worker's first round done - its gauges count the open windows, 0.3 s at 1,000,000 in
   # which a notification waits - before the due ones are committed: the start is not counted.
   for i in "${names[@]}"; do
     for _ in $(seq 1 300); do [ "$(metric lic_timer_next_due_seconds "$i")" != 0 ] && break; nap 0.1; done
@@ -317,22 +355,16 @@ fire_due() {
   SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', '$url', '{}', 'received',
          now(), now(), now() - interval '15 days', now() - interval '1 minute'
   FROM due_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag;
-  INSERT INTO timers (application_id, kind, ref, due_at)
-  SELECT application_id, 'agency_reply_window', request_id::text, reply_due_at FROM agency_requests
-  WHERE base_url = '$url';
   SELECT extract(epoch FROM clock_timestamp())")
-  # Until the last due timer's transaction has committed, by the server's clock at the first
-  # poll that finds none due: every 20 ms, the earliest open timer read from the open timers'
-  # partial index, as the worker reads it (0.4 ms). Counting the fired ones walks all
-  # 1,000,000 rows; "EXISTS (... due_at <= now())" was planned as a sequential scan once the
-  # lifecycle's fired timers were in the statistics - 250 ms of a core a poll.
-  wait_sql "SELECT CASE WHEN coalesce(min(due_at) > now(), true)
+  # Until the last due window's transaction has committed, by the server's clock at the first
+  # poll that finds none due: every 20 ms, the earliest open window read from the open windows'
+  # partial index, as the worker reads it.
+  wait_sql "SELECT CASE WHEN coalesce(min(reply_due_at) > now(), true)
     THEN extract(epoch FROM clock_timestamp())::text ELSE 'f' END
-    FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL" 600 0.02
+    FROM agency_requests WHERE $window_open" 600 0.02
   t_last=$polled
-  [ "$(psql_b -c "SELECT count(*) FROM timers t JOIN agency_requests q ON t.application_id = q.application_id AND t.ref = q.request_id::text
-    WHERE q.base_url = '$url' AND t.fired_at IS NOT NULL AND q.outcome = 'deemed_approved'")" = \
-    "$((half * 2))" ] || die "timers: not every due timer fired ($k workers)"
+  [ "$(psql_b -c "SELECT count(*) FROM agency_requests WHERE base_url = '$url' AND outcome = 'deemed_approved'")" = \
+    "$((half * 2))" ] || die "timers: not every due window fired ($k workers)"
   timer_rate[$k]=$($py -c "print(round($((half * 2)) / ($t_last - $t_commit)))")
   [ "$(psql_b -c "SELECT count(*) FROM applications a WHERE stage = 'awaiting_decision' AND EXISTS
     (SELECT 1 FROM agency_requests q WHERE q.application_id = a.application_id AND q.base_url = '$url')")" = "$half" ] ||
@@ -342,20 +374,6 @@ fire_due() {
 }
 fire_due 1
 fire_due 2
-# The idle wake-up: the query the timer worker runs to learn how long to sleep (timer.c).
-cat >"$stack/idle.sql" <<'SQL'
-SELECT extract(epoch FROM min(due_at))::bigint FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND kind = ANY (string_to_array('agency_reply_window,hearing_outcome_due,complaint_forward_at_risk,complaint_forward_breach,complaint_review_at_risk,complaint_review_breach', ','));
-SQL
-idle_ms() {
-  "$bindir/pgbench" -n -M extended -h 127.0.0.1 -p "$port" -U lic_worker -f "$stack/idle.sql" -T 2 bench 2>&1 |
-    awk '/^latency average/ {print $4}'
-}
-pending_big=$(psql_b -c "SELECT count(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL")
-idle_big=$(idle_ms)
-psql_b -c "DELETE FROM timers WHERE ref LIKE 'pending-%' AND ref NOT IN (SELECT 'pending-' || g FROM generate_series(1, 10000) g)"
-psql_b -c "VACUUM ANALYZE timers"
-pending_small=$(psql_b -c "SELECT count(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL")
-idle_small=$(idle_ms)
 
 # ---- 7. memory under a steady load ------------------------------------------------------------
 declare -A mem_first mem_last mem_peak
