@@ -185,7 +185,8 @@ int cmd_app(int argc, char **argv)
     json_object_set_new(app, "agency_requests",
                         rows(db,
                              "SELECT agency, state, attempts::text, received_at::text,"
-                             " reply_due_at::text, outcome, reasons::text, last_error"
+                             " reply_due_at::text, outcome, reasons::text, coalesce('reply"
+                             " window set aside: ' || window_error, last_error) AS last_error"
                              " FROM agency_requests WHERE application_id = $1 ORDER BY agency",
                              1, pid));
     json_object_set_new(app, "replies",
