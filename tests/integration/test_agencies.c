@@ -654,6 +654,28 @@ static void reply_after_deemed_under_lock(void **state)
                "industrial_safety:deemed_approved sanitary:compliant");
 }
 
+/* Test `name` with the clock frozen at `clock` and only the intake running: application `id`
+ * submitted and registered (awaiting_approvals), nothing asked of the agencies yet. */
+static void registered_alone(const char *name, const char *clock, const char *id)
+{
+    env = h_setup(name);
+    h_clock_freeze(env, clock);
+    h_spawn(env, "intake", NULL);
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals'",
+                       id));
+}
+
+/* A request of the (one) application, written by hand as the dispatcher would: SQL
+ * expressions for its id, agency, state and reply deadline. */
+#define REQUEST_ROW(rid, agency, state, due)                                                       \
+    "INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"     \
+    " state, next_attempt_at, send_due, received_at, reply_due_at) SELECT " rid ","                \
+    " application_id, " agency ", 'KZ-KAR', 'http://test.invalid', '{}', " state ", now(),"        \
+    " now(), now(), " due " FROM applications"
+
 /* The timer worker on the real clock, waiting for a reply window that ends in an hour: a
  * receipt recorded with a window that ends in 2 s (the dispatcher's update of the request)
  * must be fired in about 2 s - its wake-up says when it ends - not when the worker next
@@ -661,27 +683,15 @@ static void reply_after_deemed_under_lock(void **state)
 static void timer_wakes_for_earlier_window(void **state)
 {
     (void)state;
-    env = h_setup("agencies_timer_wake");
-    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
-    h_spawn(env, "intake", NULL);
     const char *id = "a0000000-0000-4000-8000-000000000014";
-    submit(id);
-    assert_true(wait_q(1, 30000,
-                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
-                       " AND stage = 'awaiting_approvals'",
-                       id));
+    registered_alone("agencies_timer_wake", "2026-03-16T10:00:07+05:00", id);
     unsetenv("LIC_CLOCK_FILE"); /* the timer worker on the real clock */
     h_spawn(env, "timer", NULL);
     assert_true(h_wait_log(env, "timer", "firing timers", 10000));
-#define REQUEST_ROW(rid, agency, state, due)                                                       \
-    "INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"     \
-    " state, next_attempt_at, send_due, received_at, reply_due_at) SELECT '" rid "',"              \
-    " application_id, '" agency "', 'KZ-KAR', 'http://test.invalid', '{}', '" state "', now(),"    \
-    " now(), now(), " due " FROM applications"
-    h_exec(env, REQUEST_ROW("b0000000-0000-4000-8000-000000000002", "industrial_safety", "received",
-                            "now() + interval '1 hour'"));
-    h_exec(env, REQUEST_ROW("b0000000-0000-4000-8000-000000000001", "sanitary", "pending", "NULL"));
-#undef REQUEST_ROW
+    h_exec(env, REQUEST_ROW("'b0000000-0000-4000-8000-000000000002'", "'industrial_safety'",
+                            "'received'", "now() + interval '1 hour'"));
+    h_exec(env, REQUEST_ROW("'b0000000-0000-4000-8000-000000000001'", "'sanitary'", "'pending'",
+                            "NULL"));
     int64_t t0 = util_mono_ms();
     h_exec(env, "UPDATE agency_requests SET state = 'received', reply_due_at = now() + interval"
                 " '2 seconds' WHERE request_id = 'b0000000-0000-4000-8000-000000000001'");
@@ -705,15 +715,8 @@ static void timer_wakes_for_earlier_window(void **state)
 static void window_set_aside(void **state)
 {
     (void)state;
-    env = h_setup("agencies_window_aside");
-    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
-    h_spawn(env, "intake", NULL);
     const char *id = "a0000000-0000-4000-8000-000000000015";
-    submit(id);
-    assert_true(wait_q(1, 30000,
-                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
-                       " AND stage = 'awaiting_approvals'",
-                       id));
+    registered_alone("agencies_window_aside", "2026-04-03T09:00:00+05:00", id);
     h_exec(env, "CREATE FUNCTION reject_deemed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
                 " IF NEW.request_id = 'c0000000-0000-4000-8000-000000000001'"
                 " AND NEW.outcome = 'deemed_approved' THEN"
@@ -721,12 +724,9 @@ static void window_set_aside(void **state)
                 " RETURN NEW; END $$");
     h_exec(env, "CREATE TRIGGER reject_deemed BEFORE UPDATE ON agency_requests"
                 " FOR EACH ROW EXECUTE FUNCTION reject_deemed()");
-    h_exec(env, "INSERT INTO agency_requests (request_id, application_id, agency, region,"
-                " base_url, body, state, next_attempt_at, send_due, received_at, reply_due_at)"
-                " SELECT ('c0000000-0000-4000-8000-00000000000' || n)::uuid, application_id,"
-                " (ARRAY['industrial_safety', 'sanitary'])[n], 'KZ-KAR', 'http://test.invalid',"
-                " '{}', 'received', now(), now(), '2026-03-16T10:00:00+05:00',"
-                " '2026-04-02T18:30:00+05:00' FROM applications, generate_series(1, 2) n");
+    h_exec(env, REQUEST_ROW("('c0000000-0000-4000-8000-00000000000' || n)::uuid",
+                            "(ARRAY['industrial_safety', 'sanitary'])[n]", "'received'",
+                            "'2026-04-02T18:30:00+05:00'") ", generate_series(1, 2) n");
     h_spawn(env, "timer", NULL);
     assert_true(wait_q(1, 15000,
                        "SELECT count(*) FROM agency_requests WHERE request_id ="

@@ -108,9 +108,9 @@ static void window_key(const char *request_id, char *key, size_t size)
 
 /* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed.
  * One window, read again under its application's lock: answered, set aside or not yet due
- * meanwhile, nothing happens. */
+ * meanwhile, nothing happens; deemed, `fired` counts it. */
 static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *request_id, time_t now,
-                                 const char *now_s)
+                                 const char *now_s, int *fired)
 {
     db_t *db = tw->db;
     apv_app_t app;
@@ -146,31 +146,30 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
                               key)) != DB_OK)
         return rc;
     ob_cause_t cause = {.kind = "timer", .request_id = request_id};
-    return apv_advance(db, &app, now, &cause);
+    if ((rc = apv_advance(db, &app, now, &cause)) == DB_OK)
+        (*fired)++;
+    return rc;
 }
 
-/* The database rejected a reply window's deemed approval: nothing it wrote stays, the window
- * is set aside on its request with the error and an incident for operators, as a timer is. */
-static db_rc_t set_aside_window(tw_t *tw, const char *app_id, const char *request_id,
-                                const char *now_s)
+/* The database rejected the firing of a window or timer (a constraint, a bad reference):
+ * nothing it wrote stays (back to the savepoint `tm_fire`), `update` ($1 its id, $2 the time,
+ * $3 the error) sets it aside, and an incident tells operators; the batch goes on, so one bad
+ * row never holds back every deadline behind it. `what` names it in the log and incident. */
+static db_rc_t set_aside(tw_t *tw, const char *update, const char *id, const char *app_id,
+                         const char *what, const char *now_s)
 {
     char err[512];
     snprintf(err, sizeof(err), "%s", db_last_error(tw->db));
     db_rc_t rc = db_exec(tw->db, "ROLLBACK TO SAVEPOINT tm_fire", 0, NULL);
     if (rc != DB_OK)
         return rc;
-    log_error("the reply window of request %s cannot be fired and is set aside: %s", request_id,
-              err);
-    const char *p[] = {request_id, now_s, err};
-    if ((rc = db_exec(tw->db,
-                      "UPDATE agency_requests SET window_failed_at = $2, window_error = $3"
-                      " WHERE request_id = $1",
-                      3, p)) != DB_OK)
+    log_error("%s cannot be fired and is set aside: %s", what, err);
+    const char *p[] = {id, now_s, err};
+    if ((rc = db_exec(tw->db, update, 3, p)) != DB_OK)
         return rc;
     char detail[700];
-    snprintf(detail, sizeof(detail), "the reply window of request %s cannot be fired: %s",
-             request_id, err);
-    return apv_incident(tw->db, app_id, "timer_failed", request_id, detail, clock_now());
+    snprintf(detail, sizeof(detail), "%s cannot be fired: %s", what, err);
+    return apv_incident(tw->db, app_id, "timer_failed", id, detail, clock_now());
 }
 
 /* Fires the claimed windows of `r` (request_id, application_id) one by one, each under a
@@ -182,10 +181,15 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
         const char *req = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
         if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
             break;
-        rc = fire_reply_window(tw, app, req, now, now_s);
-        if (rc == DB_ERR_DATA)
-            rc = set_aside_window(tw, app, req, now_s);
-        (*fired)++;
+        rc = fire_reply_window(tw, app, req, now, now_s, fired);
+        if (rc == DB_ERR_DATA) {
+            char what[120];
+            snprintf(what, sizeof(what), "the reply window of request %s", req);
+            rc = set_aside(tw,
+                           "UPDATE agency_requests SET window_failed_at = $2, window_error = $3"
+                           " WHERE request_id = $1",
+                           req, app, what, now_s);
+        }
     }
     return rc;
 }
@@ -330,27 +334,6 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
 
 /* ---- timers of the `timers` table ------------------------------------------------------- */
 
-/* The database rejected this timer's firing (a constraint, a bad reference): nothing it wrote
- * stays, the timer is set aside with the error and an incident for operators, and the batch
- * goes on, so one bad row never holds back every deadline behind it. */
-static db_rc_t set_aside(tw_t *tw, PGresult *r, int i, const char *now_s)
-{
-    char err[512];
-    snprintf(err, sizeof(err), "%s", db_last_error(tw->db));
-    db_rc_t rc = db_exec(tw->db, "ROLLBACK TO SAVEPOINT tm_fire", 0, NULL);
-    if (rc != DB_OK)
-        return rc;
-    const char *id = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1), *kind = PQgetvalue(r, i, 2);
-    log_error("timer %s (%s) cannot be fired and is set aside: %s", id, kind, err);
-    const char *p[] = {id, now_s, err};
-    if ((rc = db_exec(tw->db, "UPDATE timers SET failed_at = $2, error = $3 WHERE id = $1", 3,
-                      p)) != DB_OK)
-        return rc;
-    char detail[700];
-    snprintf(detail, sizeof(detail), "timer %s (%s) cannot be fired: %s", id, kind, err);
-    return apv_incident(tw->db, app, "timer_failed", id, detail, clock_now());
-}
-
 /* Fires one batch timer by timer, each under a savepoint: a timer the database rejects is
  * set aside and the rest go on. */
 static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
@@ -371,8 +354,12 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
             const char *pf[] = {PQgetvalue(r, i, 0), now_s};
             rc = db_exec(tw->db, "UPDATE timers SET fired_at = $2 WHERE id = $1", 2, pf);
         }
-        if (rc == DB_ERR_DATA)
-            rc = set_aside(tw, r, i, now_s);
+        if (rc == DB_ERR_DATA) {
+            char what[120];
+            snprintf(what, sizeof(what), "timer %lld (%s)", id, kind);
+            rc = set_aside(tw, "UPDATE timers SET failed_at = $2, error = $3 WHERE id = $1",
+                           PQgetvalue(r, i, 0), app, what, now_s);
+        }
     }
     return rc;
 }
