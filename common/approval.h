@@ -11,8 +11,8 @@
 
 #include <time.h>
 
-/* The kind an agency's reply window is reported as (metrics, incidents): the window itself is
- * its request's reply_due_at, watched while the request has no outcome (migration 017). */
+/* The kind an agency's reply window is reported as (metrics): an open window is a row of
+ * reply_windows, deleted when the reply or the deemed approval closes it (migration 017). */
 #define TIMER_AGENCY_REPLY "agency_reply_window"
 
 typedef struct {

@@ -14,8 +14,8 @@
 #   4. intake: N applications to awaiting_approvals with every status event published;
 #   5. baseline: the PostgreSQL write ceiling for the intake's own writes, batched as the intake
 #      batched them in phase 4 (pgbench with a script made by deploy/bench_ceiling.py);
-#   6. timers: T pending, D due - the agencies' reply windows, which their requests hold: T open
-#      ones of T/2 applications, D of D/2 applications whose agencies never answered: due
+#   6. timers: T pending, D due - the agencies' reply windows (reply_windows): T open ones of
+#      T/2 applications, D of D/2 applications whose agencies never answered: due
 #      windows fired per second, from the commit that made them due to the last state change
 #      they caused, by one timer worker and then (D more) by two at once; the idle wake-up
 #      query's cost with 10,000 and with T pending;
@@ -279,14 +279,14 @@ writes=$(sed -n 's/.*: \([0-9]*\) writes per application/\1/p' "$stack/ceiling.l
 # ---- 6. timers --------------------------------------------------------------------------------
 log "6. timers: $timers pending, $due due"
 half=$((due / 2))
-# The timers fired are the agencies' reply windows (¶12), which their requests hold (migration
-# 017): a window is open while its request, received, has no outcome. The pending ones are those
-# of T/2 applications in awaiting_replies whose windows end in 30 days or more - the idle wake-up
-# first with 10,000 of them, then with all T, which then wait while the due ones fire.
+# The timers fired are the agencies' reply windows (¶12): an open one is a row of reply_windows
+# (migration 017) beside its received request. The pending ones are those of T/2 applications in
+# awaiting_replies whose windows end in 30 days or more - the idle wake-up first with 10,000 of
+# them, then with all T, which then wait while the due ones fire.
 # open_windows N: adds applications and their two open windows until N are open.
 open_windows() {
   local have
-  have=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+  have=$(psql_b -c "SELECT count(*) FROM reply_windows WHERE $window_open")
   psql_b -c "
   CREATE TEMP TABLE pending_apps AS
     SELECT gen_random_uuid() AS application_id, $have / 2 + g AS g
@@ -302,15 +302,18 @@ open_windows() {
                                next_attempt_at, send_due, received_at, reply_due_at)
   SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', 'http://bench-pending.invalid', '{}',
          'received', now(), now(), now(), now() + interval '30 days' + g * interval '1 second'
-  FROM pending_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag"
-  psql_b -c "VACUUM ANALYZE applications, agency_requests"
+  FROM pending_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag;
+  INSERT INTO reply_windows (request_id, application_id, due_at)
+  SELECT request_id, application_id, reply_due_at FROM agency_requests
+   WHERE application_id IN (SELECT application_id FROM pending_apps)"
+  psql_b -c "VACUUM ANALYZE applications, agency_requests, reply_windows"
 }
 # The open windows' predicate, as timer.c's WINDOW_OPEN (the partial index's).
-window_open="state = 'received' AND outcome IS NULL AND window_failed_at IS NULL"
+window_open="failed_at IS NULL"
 # The idle wake-up: the query the timer worker runs to learn how long to sleep (timer.c's
 # NEXT_DUE_SQL): the earliest open timer and the earliest open window.
 cat >"$stack/idle.sql" <<SQL
-SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND kind = ANY (string_to_array('hearing_outcome_due,complaint_forward_at_risk,complaint_forward_breach,complaint_review_at_risk,complaint_review_breach', ','))), (SELECT min(reply_due_at) FROM agency_requests WHERE $window_open)))::bigint;
+SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND kind = ANY (string_to_array('hearing_outcome_due,complaint_forward_at_risk,complaint_forward_breach,complaint_review_at_risk,complaint_review_breach', ','))), (SELECT min(due_at) FROM reply_windows WHERE $window_open)))::bigint;
 SQL
 idle_ms() {
   "$bindir/pgbench" -n -M extended -h 127.0.0.1 -p "$port" -U lic_worker -f "$stack/idle.sql" -T 2 bench 2>&1 |
@@ -318,10 +321,10 @@ idle_ms() {
 }
 small=$((timers < 10000 ? timers : 10000))
 open_windows "$small"
-pending_small=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+pending_small=$(psql_b -c "SELECT count(*) FROM reply_windows WHERE $window_open")
 idle_small=$(idle_ms)
 open_windows "$timers"
-pending_big=$(psql_b -c "SELECT count(*) FROM agency_requests WHERE $window_open")
+pending_big=$(psql_b -c "SELECT count(*) FROM reply_windows WHERE $window_open")
 idle_big=$(idle_ms)
 # fire_due K: the due windows fired by K timer workers at once (they claim with SKIP LOCKED, so
 # a deployment may run more than one: agencies.two_timer_workers); sets timer_rate[K] and
@@ -355,13 +358,15 @@ fire_due() {
   SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', '$url', '{}', 'received',
          now(), now(), now() - interval '15 days', now() - interval '1 minute'
   FROM due_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag;
+  INSERT INTO reply_windows (request_id, application_id, due_at)
+  SELECT request_id, application_id, reply_due_at FROM agency_requests WHERE base_url = '$url';
   SELECT extract(epoch FROM clock_timestamp())")
   # Until the last due window's transaction has committed, by the server's clock at the first
   # poll that finds none due: every 20 ms, the earliest open window read from the open windows'
   # partial index, as the worker reads it.
-  wait_sql "SELECT CASE WHEN coalesce(min(reply_due_at) > now(), true)
+  wait_sql "SELECT CASE WHEN coalesce(min(due_at) > now(), true)
     THEN extract(epoch FROM clock_timestamp())::text ELSE 'f' END
-    FROM agency_requests WHERE $window_open" 600 0.02
+    FROM reply_windows WHERE $window_open" 600 0.02
   t_last=$polled
   [ "$(psql_b -c "SELECT count(*) FROM agency_requests WHERE base_url = '$url' AND outcome = 'deemed_approved'")" = \
     "$((half * 2))" ] || die "timers: not every due window fired ($k workers)"

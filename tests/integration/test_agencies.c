@@ -127,12 +127,13 @@ static void both_compliant(void **state)
                        " AND counted",
                        id),
                      2);
-    /* Both reply windows were closed by the replies (the requests' outcomes), none deemed,
-     * and no timers row repeats them (migration 017). */
+    /* Both reply windows were closed by the replies, none deemed, and no timers row repeats
+     * them (migration 017). */
     assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s' AND"
-                       " outcome = 'compliant' AND window_failed_at IS NULL",
+                       " outcome = 'compliant'",
                        id),
                      2);
+    assert_int_equal(q("SELECT count(*) FROM reply_windows WHERE application_id = '%s'", id), 0);
     assert_int_equal(q("SELECT count(*) FROM timers WHERE application_id = '%s'", id), 0);
     assert_int_equal(sim_stat("industrial_safety", "distinct_keys"), 1);
     assert_int_equal(sim_stat("sanitary", "distinct_keys"), 1);
@@ -208,6 +209,7 @@ static void silent_deemed_then_late_reply(void **state)
                   " AND agency = 'sanitary'",
                   id),
                "deemed_approved");
+    assert_int_equal(q("SELECT count(*) FROM reply_windows WHERE application_id = '%s'", id), 0);
     /* Caused by the window, which names its request. */
     assert_int_equal(q("SELECT count(*) FROM transitions t JOIN agency_requests q"
                        " ON q.request_id = t.cause_request_id AND q.agency = 'sanitary'"
@@ -448,9 +450,11 @@ static void replies_in_one_batch(void **state)
     h_exec(env, "CREATE TABLE two AS SELECT application_id, row_number() OVER"
                 " (ORDER BY application_id) AS n FROM applications ORDER BY application_id"
                 " LIMIT 2");
-    h_exec(env, "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = now()"
-                " WHERE agency = 'industrial_safety'"
-                " AND application_id = (SELECT application_id FROM two WHERE n = 1)");
+    h_exec(env, "WITH u AS (UPDATE agency_requests SET outcome = 'deemed_approved',"
+                " outcome_at = now() WHERE agency = 'industrial_safety'"
+                " AND application_id = (SELECT application_id FROM two WHERE n = 1)"
+                " RETURNING request_id)"
+                " DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u)");
     h_exec(env, "UPDATE agency_requests SET reply_due_at = '2026-03-16T09:00:00+05:00'"
                 " WHERE agency = 'sanitary'"
                 " AND application_id = (SELECT application_id FROM two WHERE n = 2)");
@@ -479,10 +483,11 @@ static void replies_in_one_batch(void **state)
                      1);
     /* The counted replies' windows closed by them, the deemed one's by the deemed outcome;
      * the late one's still open (a timer worker would deem it). */
-    assert_str(qs("SELECT string_agg(t.n || ':' || q.agency, ' ') FROM agency_requests q"
-                  " JOIN two t USING (application_id)"
-                  " WHERE q.state = 'received' AND q.outcome IS NULL"),
+    assert_str(qs("SELECT string_agg(t.n || ':' || q.agency, ' ') FROM reply_windows w"
+                  " JOIN agency_requests q USING (request_id) JOIN two t"
+                  " ON t.application_id = q.application_id"),
                "2:sanitary");
+    assert_int_equal(q("SELECT count(*) FROM reply_windows"), 1);
     /* One move an application, caused by its second reply's event. */
     assert_int_equal(q("SELECT count(*) FROM transitions t WHERE to_stage = 'awaiting_decision'"
                        " AND cause_kind = 'event' AND cause_event_id IN (SELECT event_id FROM"
@@ -583,12 +588,13 @@ static void receipt_after_replies_under_lock(void **state)
     assert_int_equal(sim_stat("sanitary", "in_flight"), 1);
     /* Meanwhile what the replies worker does with both replies, in a transaction left
      * open; the dispatcher, with the receipt, waits for the lock. */
-    char sql[400];
+    char sql[600];
     snprintf(sql, sizeof(sql),
              "SELECT 1 FROM applications WHERE application_id = '%s' FOR UPDATE;"
              " UPDATE agency_requests SET outcome = 'compliant', outcome_at = now()"
-             " WHERE application_id = '%s'",
-             id, id);
+             " WHERE application_id = '%s';"
+             " DELETE FROM reply_windows WHERE application_id = '%s'",
+             id, id, id);
     PGconn *holder = h_holder_begin(env, sql);
     assert_true(h_holder_wait_blocked(env, holder, 10000));
     h_holder_commit(holder);
@@ -605,11 +611,13 @@ static void receipt_after_replies_under_lock(void **state)
                        " AND state = 'received'",
                        id),
                      2);
-    /* The sanitary reply came before its receipt: its window is closed from the start. */
+    /* The sanitary reply came before its receipt: no reply window was opened for it (the
+     * industrial one's was closed by its reply). */
     assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
                        " AND agency = 'sanitary' AND outcome = 'compliant'",
                        id),
                      1);
+    assert_int_equal(q("SELECT count(*) FROM reply_windows WHERE application_id = '%s'", id), 0);
 }
 
 /* A reply that waits for the application's lock while the holder records the other
@@ -668,18 +676,22 @@ static void registered_alone(const char *name, const char *clock, const char *id
                        id));
 }
 
-/* A request of the (one) application, written by hand as the dispatcher would: SQL
- * expressions for its id, agency, state and reply deadline. */
-#define REQUEST_ROW(rid, agency, state, due)                                                       \
+/* A received request of the (one) application, written by hand as the dispatcher would: SQL
+ * expressions for its id, agency and reply deadline; WINDOW_ROWS opens the windows of the
+ * requests `where` selects, ending at their deadlines. */
+#define REQUEST_ROW(rid, agency, due)                                                              \
     "INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"     \
     " state, next_attempt_at, send_due, received_at, reply_due_at) SELECT " rid ","                \
-    " application_id, " agency ", 'KZ-KAR', 'http://test.invalid', '{}', " state ", now(),"        \
+    " application_id, " agency ", 'KZ-KAR', 'http://test.invalid', '{}', 'received', now(),"       \
     " now(), now(), " due " FROM applications"
+#define WINDOW_ROWS(where)                                                                         \
+    "INSERT INTO reply_windows (request_id, application_id, due_at) SELECT request_id,"            \
+    " application_id, reply_due_at FROM agency_requests WHERE " where
 
 /* The timer worker on the real clock, waiting for a reply window that ends in an hour: a
- * receipt recorded with a window that ends in 2 s (the dispatcher's update of the request)
- * must be fired in about 2 s - its wake-up says when it ends - not when the worker next
- * looks on its own (a minute). */
+ * window opened that ends in 2 s (as the dispatcher opens one with a receipt) must be fired in
+ * about 2 s - its wake-up says when it ends - not when the worker next looks on its own (a
+ * minute). */
 static void timer_wakes_for_earlier_window(void **state)
 {
     (void)state;
@@ -689,12 +701,12 @@ static void timer_wakes_for_earlier_window(void **state)
     h_spawn(env, "timer", NULL);
     assert_true(h_wait_log(env, "timer", "firing timers", 10000));
     h_exec(env, REQUEST_ROW("'b0000000-0000-4000-8000-000000000002'", "'industrial_safety'",
-                            "'received'", "now() + interval '1 hour'"));
-    h_exec(env, REQUEST_ROW("'b0000000-0000-4000-8000-000000000001'", "'sanitary'", "'pending'",
-                            "NULL"));
+                            "now() + interval '1 hour'"));
+    h_exec(env, REQUEST_ROW("'b0000000-0000-4000-8000-000000000001'", "'sanitary'",
+                            "now() + interval '2 seconds'"));
+    h_exec(env, WINDOW_ROWS("request_id = 'b0000000-0000-4000-8000-000000000002'"));
     int64_t t0 = util_mono_ms();
-    h_exec(env, "UPDATE agency_requests SET state = 'received', reply_due_at = now() + interval"
-                " '2 seconds' WHERE request_id = 'b0000000-0000-4000-8000-000000000001'");
+    h_exec(env, WINDOW_ROWS("request_id = 'b0000000-0000-4000-8000-000000000001'"));
     assert_true(wait_q(1, 15000,
                        "SELECT count(*) FROM agency_requests WHERE request_id ="
                        " 'b0000000-0000-4000-8000-000000000001' AND outcome = 'deemed_approved'"));
@@ -710,8 +722,8 @@ static void timer_wakes_for_earlier_window(void **state)
 }
 
 /* A reply window whose deemed approval the database rejects (here a trigger of the test's):
- * the batch is fired again window by window, that window is set aside on its request with
- * the error and an incident, and the application's other window is deemed all the same. */
+ * the batch is fired again window by window, that window is set aside with the error and an
+ * incident, and the application's other window is deemed all the same. */
 static void window_set_aside(void **state)
 {
     (void)state;
@@ -725,17 +737,20 @@ static void window_set_aside(void **state)
     h_exec(env, "CREATE TRIGGER reject_deemed BEFORE UPDATE ON agency_requests"
                 " FOR EACH ROW EXECUTE FUNCTION reject_deemed()");
     h_exec(env, REQUEST_ROW("('c0000000-0000-4000-8000-00000000000' || n)::uuid",
-                            "(ARRAY['industrial_safety', 'sanitary'])[n]", "'received'",
+                            "(ARRAY['industrial_safety', 'sanitary'])[n]",
                             "'2026-04-02T18:30:00+05:00'") ", generate_series(1, 2) n");
+    h_exec(env, WINDOW_ROWS("true"));
     h_spawn(env, "timer", NULL);
     assert_true(wait_q(1, 15000,
                        "SELECT count(*) FROM agency_requests WHERE request_id ="
                        " 'c0000000-0000-4000-8000-000000000002' AND outcome = 'deemed_approved'"));
-    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE request_id ="
-                       " 'c0000000-0000-4000-8000-000000000001' AND outcome IS NULL"
-                       " AND window_failed_at IS NOT NULL"
-                       " AND window_error LIKE '%%rejected by the test%%'"),
+    assert_int_equal(q("SELECT count(*) FROM agency_requests q JOIN reply_windows w"
+                       " USING (request_id) WHERE request_id ="
+                       " 'c0000000-0000-4000-8000-000000000001' AND q.outcome IS NULL"
+                       " AND w.failed_at IS NOT NULL AND w.error LIKE '%%rejected by the test%%'"),
                      1);
+    /* The deemed one's window closed. */
+    assert_int_equal(q("SELECT count(*) FROM reply_windows"), 1);
     assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'timer_failed'"
                        " AND ref = 'c0000000-0000-4000-8000-000000000001'"
                        " AND application_id = '%s'",
@@ -764,12 +779,12 @@ static void two_timer_workers(void **state)
     const char *workers[] = {"intake", "relay", "dispatcher", NULL};
     spawn_workers(workers);
     assert_int_equal(h_produce_submissions(env, 100, 0), 0);
-    assert_true(wait_q(200, 60000,
-                       "SELECT count(*) FROM agency_requests WHERE state = 'received'"
-                       " AND outcome IS NULL"));
+    assert_true(wait_q(200, 60000, "SELECT count(*) FROM reply_windows"));
     h_exec(env, "CREATE TABLE first_ten AS SELECT application_id FROM applications"
                 " ORDER BY application_id LIMIT 10");
     h_exec(env, "UPDATE agency_requests SET reply_due_at = reply_due_at - interval '1 hour'"
+                " WHERE application_id IN (SELECT application_id FROM first_ten)");
+    h_exec(env, "UPDATE reply_windows SET due_at = due_at - interval '1 hour'"
                 " WHERE application_id IN (SELECT application_id FROM first_ten)");
     PGconn *holder = h_holder_begin(
         env, "SELECT 1 FROM applications WHERE application_id ="
@@ -795,9 +810,9 @@ static void two_timer_workers(void **state)
     assert_true(
         wait_q(100, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
     /* Each window once: its request deemed, one status event, one move an application. */
-    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"
-                       " AND window_failed_at IS NULL"),
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE outcome = 'deemed_approved'"),
                      200);
+    assert_int_equal(q("SELECT count(*) FROM reply_windows"), 0);
     assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_deemed_approved'"), 200);
     assert_int_equal(q("SELECT count(DISTINCT event_id) FROM outbox"
                        " WHERE stage = 'agency_deemed_approved'"),

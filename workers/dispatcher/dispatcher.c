@@ -475,9 +475,9 @@ static int by_application(const void *a, const void *b)
 
 /* Records the receipts of f[] (each with res_kind RES_RECEIVED), set-based: the applications
  * locked in one statement (in id order, as every batch locks them), the requests marked
- * received with their reply windows in one (¶12: the 10 WD run from the agency's own receipt
- * time; the timer workers watch the windows on the requests, migration 017), then the status
- * events and the applications' transitions written as a few statements whatever the count. A
+ * received with their reply deadlines and their windows opened in one (¶12: the 10 WD run
+ * from the agency's own receipt time; migration 017), then the status events and the
+ * applications' transitions written as a few statements whatever the count. A
  * request already recorded (a repeated attempt) changes nothing. Without `wait`, an application
  * another transaction holds (the replies worker's batch, which locks in message order) is skipped,
  * not waited for - waiting while holding the others is how the two deadlocked - and its receipt is
@@ -541,12 +541,17 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
     const char *p[] = {text};
     r = db_query_adhoc(
         db,
-        "UPDATE agency_requests q SET state = 'received', received_at = v.received_at,"
-        " reply_due_at = v.reply_due_at, last_status = v.status, last_error = NULL"
+        "WITH u AS (UPDATE agency_requests q SET state = 'received',"
+        " received_at = v.received_at, reply_due_at = v.reply_due_at, last_status = v.status,"
+        " last_error = NULL"
         " FROM json_to_recordset($1::json) AS v(request_id uuid,"
         " received_at timestamptz, reply_due_at timestamptz, status integer)"
         " WHERE q.request_id = v.request_id AND q.state = 'pending'"
-        " RETURNING q.request_id",
+        " RETURNING q.request_id, q.application_id, q.reply_due_at, q.outcome IS NULL AS open),"
+        /* The windows to watch: not one whose agency's reply came before its receipt. */
+        " w AS (INSERT INTO reply_windows (request_id, application_id, due_at)"
+        " SELECT request_id, application_id, reply_due_at FROM u WHERE open)"
+        " SELECT request_id FROM u",
         1, p, &rc);
     free(text);
     if (!r)

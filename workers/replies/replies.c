@@ -37,6 +37,9 @@ void replies_reload(void *opaque)
     log_info("agencies reloaded");
 }
 
+/* Closes the reply windows of the requests a statement's CTE `u` answered (migration 017). */
+#define CLOSE_WINDOWS "DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u)"
+
 #define BAD(...)                                                                                   \
     do {                                                                                           \
         snprintf(reason, reason_size, __VA_ARGS__);                                                \
@@ -206,8 +209,8 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
                         part,         off,
                         arrived,      ignored ? "false" : "true",
                         ignored};
-    /* The reply is always recorded; a counted one becomes the request's outcome, in the same
-     * statement (no round trip for its id). */
+    /* The reply is always recorded; a counted one becomes the request's outcome and closes
+     * its reply window, in the same statement (no round trip for its id). */
 #define INSERT_REPLY                                                                               \
     "INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"            \
     " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"    \
@@ -223,10 +226,11 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         goto out;
     }
     rc = db_exec(db,
-                 "WITH r AS (" INSERT_REPLY ")"
-                 " UPDATE agency_requests SET outcome = $4, outcome_at = $13,"
+                 "WITH r AS (" INSERT_REPLY "),"
+                 " u AS (UPDATE agency_requests SET outcome = $4, outcome_at = $13,"
                  " reasons = $5::jsonb, reply_id = (SELECT id FROM r)"
-                 " WHERE request_id = $1 AND outcome IS NULL",
+                 " WHERE request_id = $1 AND outcome IS NULL RETURNING request_id)"
+                 " " CLOSE_WINDOWS,
                  15, pi);
 #undef INSERT_REPLY
     free(reasons_s);
@@ -270,15 +274,16 @@ static int seen_before(json_t *seen, char kind, const char *key)
     return 0;
 }
 
-/* What the batch writes: every reply and the requests they answer (which closes their reply
- * windows, migration 017). */
+/* What the batch writes: every reply, the requests they answer and the reply windows those
+ * close. */
 static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
 {
     char *text = jx_dumps(rows);
     if (!text)
         return DB_ERR_RETRY;
     const char *p[] = {text, now_s};
-    /* The reply is always recorded; a counted one becomes its request's outcome. */
+    /* The reply is always recorded; a counted one becomes its request's outcome and closes its
+     * window. */
     db_rc_t rc = db_exec_adhoc(
         db,
         "WITH t AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (request_id uuid,"
@@ -290,10 +295,11 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
         " ignored_reason)"
         " SELECT request_id, application_id, agency, verdict, reasons, decided_at, signer, key_id,"
         " event_id, topic, partition, \"offset\", $2, counted, ignored_reason FROM t"
-        " ORDER BY ordinality RETURNING id, request_id, verdict, reasons, counted)"
-        " UPDATE agency_requests q SET outcome = r.verdict, outcome_at = $2, reasons = r.reasons,"
-        " reply_id = r.id FROM r WHERE r.counted AND q.request_id = r.request_id"
-        " AND q.outcome IS NULL",
+        " ORDER BY ordinality RETURNING id, request_id, verdict, reasons, counted),"
+        " u AS (UPDATE agency_requests q SET outcome = r.verdict, outcome_at = $2,"
+        " reasons = r.reasons, reply_id = r.id FROM r WHERE r.counted"
+        " AND q.request_id = r.request_id AND q.outcome IS NULL RETURNING q.request_id)"
+        " " CLOSE_WINDOWS,
         2, p);
     free(text);
     return rc;

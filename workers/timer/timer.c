@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* The kinds of `timers` rows this worker fires (a comma-separated list for string_to_array);
- * the agencies' reply windows it fires from their requests. */
+ * the agencies' reply windows it fires from reply_windows. */
 #define KINDS                                                                                      \
     TIMER_HEARING_OUTCOME "," TIMER_COMPLAINT_FORWARD_RISK "," TIMER_COMPLAINT_FORWARD_BREACH      \
                           "," TIMER_COMPLAINT_REVIEW_RISK "," TIMER_COMPLAINT_REVIEW_BREACH
@@ -86,9 +86,9 @@ static db_rc_t fire_hearing_outcome(tw_t *tw, long long timer_id, const char *ap
 
 /* ---- agencies' reply windows ---------------------------------------------------------- */
 
-/* The open reply windows (migration 017): a request the agency confirmed receiving, with no
- * outcome and not set aside. Every read of them names this predicate, the partial index's. */
-#define WINDOW_OPEN "state = 'received' AND outcome IS NULL AND window_failed_at IS NULL"
+/* The open reply windows (migration 017): the queue's rows not set aside. Every read of them
+ * names this predicate, the partial index's. */
+#define WINDOW_OPEN "failed_at IS NULL"
 
 /* What one deemed approval says: its status event's detail. */
 static json_t *deemed_detail(const char *agency, const char *request_id, time_t due)
@@ -119,9 +119,10 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
         return rc;
     const char *p[] = {request_id, app_id, now_s};
     PGresult *r = db_query(db,
-                           "SELECT agency, extract(epoch FROM reply_due_at)::bigint"
-                           " FROM agency_requests WHERE request_id = $1 AND application_id = $2"
-                           " AND " WINDOW_OPEN " AND reply_due_at <= $3 FOR UPDATE",
+                           "SELECT q.agency, extract(epoch FROM q.reply_due_at)::bigint,"
+                           " q.outcome IS NULL FROM reply_windows w JOIN agency_requests q"
+                           " USING (request_id) WHERE w.request_id = $1 AND w.application_id = $2"
+                           " AND w." WINDOW_OPEN " AND w.due_at <= $3 FOR UPDATE OF w",
                            3, p, &rc);
     if (!r)
         return rc;
@@ -132,8 +133,12 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
     char agency[32];
     snprintf(agency, sizeof(agency), "%s", PQgetvalue(r, 0, 0));
     time_t due = (time_t)atoll(PQgetvalue(r, 0, 1));
+    int open = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
     PQclear(r);
     const char *pu[] = {request_id, now_s};
+    if ((rc = db_exec(db, "DELETE FROM reply_windows WHERE request_id = $1", 1, pu)) != DB_OK ||
+        !open) /* answered, its window left open: closed now, nothing deemed */
+        return rc;
     if ((rc = db_exec(db,
                       "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
                       " WHERE request_id = $1 AND outcome IS NULL",
@@ -186,7 +191,7 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
             char what[120];
             snprintf(what, sizeof(what), "the reply window of request %s", req);
             rc = set_aside(tw,
-                           "UPDATE agency_requests SET window_failed_at = $2, window_error = $3"
+                           "UPDATE reply_windows SET failed_at = $2, error = $3"
                            " WHERE request_id = $1",
                            req, app, what, now_s);
         }
@@ -196,7 +201,8 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
 
 /* Fires the claimed windows of `r` (request_id, application_id; their rows locked by the
  * claim) with deferred writes: the changes fire_reply_window() makes one by one - the request
- * deemed, its status event, the application moved on - with the applications locked in one
+ * deemed, its status event, the application moved on, the window closed - with the
+ * applications locked in one
  * statement and their requests read in another, and the writes sent without waiting, one
  * statement a table. An application another transaction holds (a reply being recorded, which
  * then waits for this window's row) is skipped, not waited for, and its windows are left for
@@ -207,7 +213,7 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
     db_t *db = tw->db;
     db_rc_t rc = DB_OK;
     int n = PQntuples(r);
-    db_array_t deemed = {0}, app_ids = {0};
+    db_array_t deemed = {0}, closed = {0}, app_ids = {0};
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
     apv_requests_t reqs = {0};
     PGresult *q = NULL;
@@ -242,10 +248,16 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
             continue;
         }
         int k = apv_index_of(reqs.index, ref);
-        if (k < 0 || PQgetvalue(q, k, APV_REQ_OUTCOME)[0]) {
-            rc = DB_ERR_DATA; /* claimed open and locked: cannot happen */
+        if (k < 0) {
+            rc = DB_ERR_DATA; /* a window names a request of its application: cannot happen */
             break;
         }
+        if (db_array_add(&closed, ref)) {
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        if (PQgetvalue(q, k, APV_REQ_OUTCOME)[0])
+            continue; /* answered, its window left open: closed now, nothing deemed */
         apv_locked_t *b = &apps[ai];
         if (db_array_add(&deemed, ref)) {
             rc = DB_ERR_RETRY;
@@ -273,11 +285,17 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
                            " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
                            2, pu);
     }
+    if (rc == DB_OK && closed.count) {
+        const char *pd[] = {db_array_text(&closed)};
+        rc = db_exec_adhoc(db, "DELETE FROM reply_windows WHERE request_id = ANY ($1::uuid[])", 1,
+                           pd);
+    }
     if (rc == DB_OK)
         *fired += (int)deemed.count;
 out:
     apv_requests_free(&reqs);
     db_array_free(&deemed);
+    db_array_free(&closed);
     db_array_free(&app_ids);
     free(apps);
     json_decref(app_index);
@@ -286,7 +304,7 @@ out:
 }
 
 /* Fires every reply window due at `now`, a batch a transaction. The claim locks the windows'
- * requests (SKIP LOCKED: another timer worker takes the next ones); after a batch the
+ * rows (SKIP LOCKED: another timer worker takes the next ones); after a batch the
  * database rejected in bulk, its windows are claimed again without locks and fired one by one
  * under their applications' locks, where one that is rejected is set aside. */
 static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim, int *skipped)
@@ -298,12 +316,12 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
             return rc;
         const char *p[] = {now_s, lim};
         PGresult *r = db_query(tw->db,
-                               careful ? "SELECT request_id, application_id FROM agency_requests"
-                                         " WHERE " WINDOW_OPEN " AND reply_due_at <= $1"
-                                         " ORDER BY reply_due_at LIMIT $2"
-                                       : "SELECT request_id, application_id FROM agency_requests"
-                                         " WHERE " WINDOW_OPEN " AND reply_due_at <= $1"
-                                         " ORDER BY reply_due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               careful ? "SELECT request_id, application_id FROM reply_windows"
+                                         " WHERE " WINDOW_OPEN " AND due_at <= $1"
+                                         " ORDER BY due_at LIMIT $2"
+                                       : "SELECT request_id, application_id FROM reply_windows"
+                                         " WHERE " WINDOW_OPEN " AND due_at <= $1"
+                                         " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
                                2, p, &rc);
         if (!r) {
             db_rollback(tw->db);
@@ -418,8 +436,8 @@ int tw_fire_due(tw_t *tw, time_t now)
 #define NEXT_DUE_SQL                                                                               \
     "SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers"                              \
     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"                       \
-    " AND kind = ANY (string_to_array($1, ','))), (SELECT min(reply_due_at)"                       \
-    " FROM agency_requests WHERE " WINDOW_OPEN ")))::bigint"
+    " AND kind = ANY (string_to_array($1, ','))), (SELECT min(due_at)"                             \
+    " FROM reply_windows WHERE " WINDOW_OPEN ")))::bigint"
 #define NEXT_NONE LLONG_MAX
 #define NEXT_UNKNOWN LLONG_MIN
 static long long next_due(tw_t *tw)
@@ -483,7 +501,7 @@ static void gauges(tw_t *tw)
                  " FROM timers WHERE $1 AND fired_at IS NULL AND cancelled_at IS NULL"
                  " AND failed_at IS NULL GROUP BY kind"
                  " UNION ALL SELECT 'lic_timers_open', 'kind=\"" TIMER_AGENCY_REPLY "\"',"
-                 " count(*)::float8 FROM agency_requests WHERE $1 AND " WINDOW_OPEN
+                 " count(*)::float8 FROM reply_windows WHERE $1 AND " WINDOW_OPEN
                  " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
                  " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
                  " FROM stages s"
@@ -491,8 +509,8 @@ static void gauges(tw_t *tw)
                  " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
                  " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
                  "epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL"
-                 " AND cancelled_at IS NULL AND failed_at IS NULL), (SELECT min(reply_due_at)"
-                 " FROM agency_requests WHERE " WINDOW_OPEN "))), 0)::float8",
+                 " AND cancelled_at IS NULL AND failed_at IS NULL), (SELECT min(due_at)"
+                 " FROM reply_windows WHERE " WINDOW_OPEN "))), 0)::float8",
                  1, (const char *[]){count ? "true" : "false"}, &rc);
     if (!r)
         return;

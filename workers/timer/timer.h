@@ -1,5 +1,5 @@
-/* timer: fires the agencies' reply windows, which their requests hold (¶12: no reply in 10 WD
- * counts as approval, recorded as deemed; migration 017), and the durable timers of
+/* timer: fires the agencies' open reply windows, the rows of reply_windows (¶12: no reply in
+ * 10 WD counts as approval, recorded as deemed; migration 017), and the durable timers of
  * PostgreSQL's `timers` table (the hearing's outcome, complaints' terms). Due ones are claimed
  * with FOR UPDATE SKIP LOCKED, so several timer processes can run; the worker sleeps until the
  * earliest due time and is woken by LISTEN/NOTIFY when an earlier one is opened. */
