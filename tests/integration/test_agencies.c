@@ -760,6 +760,21 @@ static void window_set_aside(void **state)
     assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
                "awaiting_replies");
     assert_int_equal(q("SELECT count(*) FROM outbox WHERE stage = 'agency_deemed_approved'"), 1);
+    /* The operator's view: the window set aside with its error, the move and its cause. */
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' app %s", getenv("LIC_TEST_BIN_DIR"), id);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
+    assert_int_equal(pclose(p), 0);
+    const char *expect[] = {"reply window set aside: deemed approval rejected by the test",
+                            "awaiting_approvals -> awaiting_replies  (reply window of request "
+                            "c0000000-0000-4000-8000-000000000002)",
+                            NULL};
+    for (int k = 0; expect[k]; k++)
+        if (!strstr(text, expect[k]))
+            fail_msg("approvalctl app does not show '%s':\n%s", expect[k], text);
 }
 
 /* Two timer workers on one set of due reply windows (a deployment may run more than one; the

@@ -186,8 +186,10 @@ int cmd_app(int argc, char **argv)
                         rows(db,
                              "SELECT agency, state, attempts::text, received_at::text,"
                              " reply_due_at::text, outcome, reasons::text, coalesce('reply"
-                             " window set aside: ' || window_error, last_error) AS last_error"
-                             " FROM agency_requests WHERE application_id = $1 ORDER BY agency",
+                             " window set aside: ' || (SELECT w.error FROM reply_windows w"
+                             " WHERE w.request_id = q.request_id AND w.failed_at IS NOT NULL),"
+                             " last_error) AS last_error"
+                             " FROM agency_requests q WHERE application_id = $1 ORDER BY agency",
                              1, pid));
     json_object_set_new(app, "replies",
                         rows(db,
