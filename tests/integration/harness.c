@@ -689,6 +689,24 @@ pid_t h_start_smtp(h_env_t *h)
     return pid;
 }
 
+int h_start_smtp_silent(h_env_t *h)
+{
+    if (!h->smtp_port)
+        h->smtp_port = free_port();
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1; /* not in the workers */
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)h->smtp_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 16) != 0)
+        die("cannot listen on 127.0.0.1:%u: %s", h->smtp_port, strerror(errno));
+    char url[64];
+    snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", h->smtp_port);
+    setenv("LIC_SMTP_URL", url, 1);
+    return fd;
+}
+
 static char *b64_decode_lines(const char *in)
 {
     size_t n = strlen(in);

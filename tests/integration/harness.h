@@ -113,6 +113,11 @@ int h_check_status_events(h_env_t *h, json_t *msgs);
 /* Starts a local SMTP sink (aiosmtpd from Debian, storing a Maildir in WORKDIR/maildir) and
  * points LIC_SMTP_URL at it for the workers started afterwards. Returns its pid. */
 pid_t h_start_smtp(h_env_t *h);
+/* An SMTP server that never answers: a socket listening on h->smtp_port (chosen if unset)
+ * whose connections the kernel completes and nobody reads - a client waits for the greeting
+ * until its own timeout. LIC_SMTP_URL points at it. Returns the socket (close() it to stop;
+ * h_start_smtp() may then listen on the same port). */
+int h_start_smtp_silent(h_env_t *h);
 /* The messages the sink received: a JSON array of {to, subject, body} with the subject and
  * body decoded (new reference). */
 json_t *h_mails(h_env_t *h);

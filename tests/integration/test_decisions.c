@@ -5,11 +5,13 @@
 #include "util.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -408,11 +410,53 @@ static void mixed_round(void **state)
                      9);
 }
 
+/* A mailer killed while an SMTP server has its notice (one that accepts the connection and
+ * never answers) holds no claim on it: the next mailer sends it at once - no lease to wait
+ * out - and it is delivered once. */
+static void notice_after_mailer_killed(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_mailer_killed");
+    h_clock_freeze(env, T0);
+    h_start_sim(env);
+    sim("{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}");
+    int silent = h_start_smtp_silent(env);
+    setenv("LIC_SMTP_TIMEOUT_MS", "600000", 1);
+    pid_t mailer = 0;
+    for (int i = 0; WORKERS[i]; i++) {
+        pid_t pid = h_spawn(env, WORKERS[i], NULL);
+        if (!strcmp(WORKERS[i], "mailer"))
+            mailer = pid;
+    }
+    unsetenv("LIC_SMTP_TIMEOUT_MS");
+    const char *id = "d0000000-0000-4000-8000-000000000012";
+    submit(id);
+    /* The notice claimed (its row locked), the server silent: the mailer waits. */
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM email_outbox WHERE sent_at IS NULL AND id NOT IN"
+                       " (SELECT id FROM email_outbox FOR SHARE SKIP LOCKED)"));
+    assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE sent_at IS NULL"), 1);
+    assert_int_equal(h_stop(env, mailer, SIGKILL, 5000), 128 + SIGKILL);
+    close(silent);
+    h_start_smtp(env);
+    h_spawn(env, "mailer", NULL);
+    assert_true(wait_q(1, 15000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    /* The killed attempt left nothing behind: one attempt counted, no error, one e-mail. */
+    assert_str(qs("SELECT attempts || ' ' || coalesce(last_error, '-') FROM email_outbox"), "1 -");
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    json_decref(mails);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(compliant_license, teardown),
         cmocka_unit_test_teardown(refusal_after_hearing, teardown),
+        cmocka_unit_test_teardown(notice_after_mailer_killed, teardown),
         cmocka_unit_test_teardown(withdrawn_license, teardown),
         cmocka_unit_test_teardown(deemed_license, teardown),
         cmocka_unit_test_teardown(hearing_outcome_overdue, teardown),

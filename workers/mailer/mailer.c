@@ -220,6 +220,8 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
     return rc;
 }
 
+/* Records an accepted e-mail in transactions of its own, after the claiming one failed to:
+ * the row is locked again (waiting for nobody but a mailer that claimed it meanwhile). */
 static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kind, const char *ref)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -236,58 +238,95 @@ static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kin
     return DB_ERR_RETRY;
 }
 
-int mailer_round(mailer_t *m)
+/* Puts an e-mail off until `delay` (an interval) from now with the reason; its own statement. */
+static void put_off(mailer_t *m, long long id, const char *err, const char *delay)
 {
-    int sent = 0;
-    while (!sig_stop_requested()) {
-        db_rc_t rc;
-        PGresult *r = db_query(m->db,
-                               "UPDATE email_outbox SET next_attempt_at = now() + interval"
-                               " '10 minutes', attempts = attempts + 1 WHERE id = (SELECT id"
-                               " FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <="
-                               " now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                               " RETURNING id, application_id, kind, ref, to_addr, subject,"
-                               " body, attempts",
-                               0, NULL, &rc);
-        if (!r)
-            return rc;
-        if (PQntuples(r) == 0) {
+    char ids[24];
+    snprintf(ids, sizeof(ids), "%lld", id);
+    const char *p[] = {ids, err, delay};
+    db_exec(m->db,
+            "UPDATE email_outbox SET last_error = $2, next_attempt_at = now() + $3::interval"
+            " WHERE id = $1 AND sent_at IS NULL",
+            3, p);
+}
+
+/* One due e-mail, claimed with a row lock that is held while the SMTP server is talked to and
+ * released by the commit that records the outcome. A mailer killed mid-send (or whose
+ * connection is cut) releases it with its connection, and the e-mail is due again at once for
+ * the next mailer: sent at least once, never left waiting. 1 sent, 0 none due, 2 not accepted
+ * (the server is likely down), or a db_rc_t below 0. */
+static int send_one(mailer_t *m)
+{
+    db_rc_t rc = db_begin(m->db);
+    if (rc != DB_OK)
+        return rc;
+    PGresult *r = db_query(m->db,
+                           "UPDATE email_outbox SET attempts = attempts + 1 WHERE id = (SELECT id"
+                           " FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <="
+                           " now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                           " RETURNING id, application_id, kind, ref, to_addr, subject,"
+                           " body, attempts",
+                           0, NULL, &rc);
+    if (!r || PQntuples(r) == 0) {
+        if (r)
             PQclear(r);
-            return sent;
-        }
-        long long id = atoll(PQgetvalue(r, 0, 0));
-        char app[40], kind[32], ref[64], err[400];
-        snprintf(app, sizeof(app), "%s", PQgetvalue(r, 0, 1));
-        snprintf(kind, sizeof(kind), "%s", PQgetvalue(r, 0, 2));
-        snprintf(ref, sizeof(ref), "%s", PQgetvalue(r, 0, 3));
-        int attempts = atoi(PQgetvalue(r, 0, 7));
-        int ok = smtp_send(m, id, PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
-                           app, err, sizeof(err)) == 0;
-        PQclear(r);
-        if (ok) {
-            if (in_tx(m, id, app, kind, ref) == DB_OK) {
-                sent++;
-                mt_add("lic_emails_sent_total", NULL, 1);
-                json_t *f = json_pack("{s:s,s:s,s:I}", "application_id", app, "kind", kind,
-                                      "attempts", (json_int_t)attempts);
-                log_write(LOG_LEVEL_INFO, "e-mail accepted by the server", f);
-            }
-            continue;
-        }
-        char ids[24], delay[48];
-        snprintf(ids, sizeof(ids), "%lld", id);
+        db_rollback(m->db);
+        return r ? 0 : rc;
+    }
+    long long id = atoll(PQgetvalue(r, 0, 0));
+    char app[40], kind[32], ref[64], err[400], delay[48];
+    snprintf(app, sizeof(app), "%s", PQgetvalue(r, 0, 1));
+    snprintf(kind, sizeof(kind), "%s", PQgetvalue(r, 0, 2));
+    snprintf(ref, sizeof(ref), "%s", PQgetvalue(r, 0, 3));
+    int attempts = atoi(PQgetvalue(r, 0, 7));
+    int ok = smtp_send(m, id, PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6), app,
+                       err, sizeof(err)) == 0;
+    PQclear(r);
+    if (!ok) {
         snprintf(delay, sizeof(delay), "%ld milliseconds",
                  util_backoff_ms(attempts, 1000, 300000) + 500);
-        const char *p[] = {ids, err, delay};
-        db_exec(m->db,
-                "UPDATE email_outbox SET last_error = $2, next_attempt_at = now() +"
-                " $3::interval WHERE id = $1",
-                3, p);
+        put_off(m, id, err, delay);
+        if ((rc = db_commit(m->db)) != DB_OK)
+            return rc;
         json_t *f =
             json_pack("{s:s,s:s,s:i}", "application_id", app, "error", err, "attempts", attempts);
         log_write(LOG_LEVEL_WARN, "e-mail not accepted, will retry", f);
         mt_add("lic_email_failures_total", NULL, 1);
-        return sent; /* the server is likely down: wait for the back-off */
+        return 2;
+    }
+    rc = record_sent(m, id, app, kind, ref);
+    if (rc == DB_OK)
+        rc = db_commit(m->db);
+    if (rc != DB_OK) {
+        db_rollback(m->db);
+        if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
+            return rc;
+        if ((rc = in_tx(m, id, app, kind, ref)) != DB_OK) {
+            /* Accepted but not recorded: not again at once (the applicant has it); an
+             * operator sees the reason. */
+            snprintf(err, sizeof(err), "accepted by the SMTP server, not recorded: %s",
+                     db_last_error(m->db));
+            put_off(m, id, err, "10 minutes");
+            return rc;
+        }
+    }
+    mt_add("lic_emails_sent_total", NULL, 1);
+    json_t *f = json_pack("{s:s,s:s,s:I}", "application_id", app, "kind", kind, "attempts",
+                          (json_int_t)attempts);
+    log_write(LOG_LEVEL_INFO, "e-mail accepted by the server", f);
+    return 1;
+}
+
+int mailer_round(mailer_t *m)
+{
+    int sent = 0;
+    while (!sig_stop_requested()) {
+        int n = send_one(m);
+        if (n < 0)
+            return n;
+        if (n != 1)
+            return sent; /* none due, or the server is likely down: wait for the back-off */
+        sent++;
     }
     return sent;
 }
@@ -321,8 +360,11 @@ int mailer_run(mailer_t *m)
                                " now()) * 1000)::bigint FROM email_outbox WHERE sent_at IS NULL",
                                0, NULL, &rc);
         if (r) {
-            if (!PQgetisnull(r, 0, 0) && atol(PQgetvalue(r, 0, 0)) < wait)
-                wait = atol(PQgetvalue(r, 0, 0)) + 10;
+            long due = PQgetisnull(r, 0, 0) ? wait : atol(PQgetvalue(r, 0, 0));
+            /* Due now and yet not claimed: another mailer is sending it (or its sender was
+             * killed and the lock is gone by the next look). */
+            if (due < wait)
+                wait = due > 0 ? due + 10 : 1000;
             PQclear(r);
         }
         if (db_wait_notify(m->db, wait) < 0) {

@@ -1,8 +1,10 @@
 /* mailer: sends the e-mail outbox (hearing notices, ¶13) over SMTP with libcurl, in Kazakh
  * and Russian, retrying with back-off. A notice counts as sent only when the server accepted
  * it: then its time is recorded and the `refusal_proposed` status event published, in one
- * transaction. (A crash between the server's acceptance and that transaction sends the notice
- * again: at least once, never lost.) */
+ * transaction. The e-mail is claimed with a row lock held while the server is talked to: a
+ * mailer killed mid-send releases it with its connection, and the next mailer sends it at once
+ * (a crash between the server's acceptance and the commit sends the notice again: at least
+ * once, never lost, never left waiting). */
 #ifndef LIC_MAILER_H
 #define LIC_MAILER_H
 
