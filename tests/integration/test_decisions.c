@@ -451,12 +451,43 @@ static void notice_after_mailer_killed(void **state)
     json_decref(mails);
 }
 
+/* Two mailers started together on 20 due notices: each notice claimed by one of them (its
+ * row locked while the server has it), so each is sent once and counted one attempt. */
+static void two_mailers_once(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_two_mailers");
+    h_clock_freeze(env, T0);
+    enum { N = 20 };
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}",
+                              NULL};
+    start_stack(controls, "mailer");
+    assert_int_equal(h_produce_submissions(env, N, 0), 0);
+    assert_true(wait_q(N, 60000, "SELECT count(*) FROM email_outbox WHERE sent_at IS NULL"));
+    h_spawn(env, "mailer", NULL);
+    h_spawn(env, "mailer", NULL);
+    assert_true(wait_q(N, 60000, "SELECT count(*) FROM hearings WHERE notice_sent_at IS NOT NULL"));
+    assert_int_equal(q("SELECT sum(attempts) FROM email_outbox"), N);
+    json_t *mails = h_mails(env), *apps = json_object(), *mv;
+    size_t i;
+    json_array_foreach(mails, i, mv)
+    {
+        json_object_set(apps, json_string_value(json_object_get(mv, "application_id")),
+                        json_true());
+    }
+    assert_int_equal(json_array_size(mails), N);
+    assert_int_equal(json_object_size(apps), N);
+    json_decref(apps);
+    json_decref(mails);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(compliant_license, teardown),
         cmocka_unit_test_teardown(refusal_after_hearing, teardown),
         cmocka_unit_test_teardown(notice_after_mailer_killed, teardown),
+        cmocka_unit_test_teardown(two_mailers_once, teardown),
         cmocka_unit_test_teardown(withdrawn_license, teardown),
         cmocka_unit_test_teardown(deemed_license, teardown),
         cmocka_unit_test_teardown(hearing_outcome_overdue, teardown),
