@@ -203,9 +203,9 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
  * claim) with deferred writes: the changes fire_reply_window() makes one by one - the request
  * deemed, its status event, the application moved on, the window closed - with the
  * applications locked in one statement and their requests read in another, and the writes
- * sent without waiting, one statement a table. An application another transaction holds (a reply being recorded, which
- * then waits for this window's row) is skipped, not waited for, and its windows are left for
- * the next round: `skipped` counts them. */
+ * sent without waiting, one statement a table. An application another transaction holds (a
+ * reply being recorded, which then waits for this window's row) is skipped, not waited for,
+ * and its windows are left for the next round: `skipped` counts them. */
 static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired,
                                  int *skipped)
 {
