@@ -150,28 +150,39 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
     return rk;
 }
 
-rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-                            void *opaque, char *errstr, size_t errstr_size)
+/* The producers' defaults; KAFKA_* variables override each. message.max.bytes is also the
+ * limit a dead letter is cut to (kq_max_message_bytes()). */
+static const char *const producer_defaults[] = {"enable.idempotence",
+                                                "true",
+                                                "acks",
+                                                "all",
+                                                "linger.ms",
+                                                "5",
+                                                "queue.buffering.max.kbytes",
+                                                "16384",
+                                                "message.max.bytes",
+                                                "2097152",
+                                                "statistics.interval.ms",
+                                                "0",
+                                                NULL};
+
+static rd_kafka_conf_t *producer_conf(char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
-    const char *defaults[] = {"enable.idempotence",
-                              "true",
-                              "acks",
-                              "all",
-                              "linger.ms",
-                              "5",
-                              "queue.buffering.max.kbytes",
-                              "16384",
-                              "message.max.bytes",
-                              "2097152",
-                              "statistics.interval.ms",
-                              "0",
-                              NULL};
-    if (kq_conf_set_defaults(conf, defaults, errstr, errstr_size) ||
+    if (kq_conf_set_defaults(conf, producer_defaults, errstr, errstr_size) ||
         kq_conf_apply_env(conf, errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    return conf;
+}
+
+rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                            void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = producer_conf(errstr, errstr_size);
+    if (!conf)
+        return NULL;
     if (dr_cb)
         rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_conf_set_opaque(conf, opaque);
@@ -179,6 +190,66 @@ rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t
     if (!rk)
         rd_kafka_conf_destroy(conf);
     return rk;
+}
+
+long kq_producer_max_bytes(void)
+{
+    char err[256], val[32];
+    size_t len = sizeof(val);
+    long v = 1000000; /* librdkafka's own default */
+    rd_kafka_conf_t *conf = producer_conf(err, sizeof(err));
+    if (!conf)
+        return v;
+    if (rd_kafka_conf_get(conf, "message.max.bytes", val, &len) == RD_KAFKA_CONF_OK)
+        v = atol(val);
+    rd_kafka_conf_destroy(conf);
+    return v;
+}
+
+/* The topic's max.message.bytes as the cluster describes it, or -1 (not reported: an old
+ * broker, no DescribeConfigs right, or a cluster without the API, as the development
+ * broker). */
+static long topic_max_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+    long v = -1;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    char err[256];
+    rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, err, sizeof(err));
+    rd_kafka_DescribeConfigs(rk, &res, 1, opt, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+    const rd_kafka_DescribeConfigs_result_t *r =
+        ev ? rd_kafka_event_DescribeConfigs_result(ev) : NULL;
+    if (r && !rd_kafka_event_error(ev)) {
+        size_t nres = 0;
+        const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(r, &nres);
+        for (size_t i = 0; i < nres && v < 0; i++) {
+            if (rd_kafka_ConfigResource_error(rs[i]))
+                continue;
+            size_t nc = 0;
+            const rd_kafka_ConfigEntry_t **cs = rd_kafka_ConfigResource_configs(rs[i], &nc);
+            for (size_t j = 0; j < nc; j++)
+                if (strcmp(rd_kafka_ConfigEntry_name(cs[j]), "max.message.bytes") == 0 &&
+                    rd_kafka_ConfigEntry_value(cs[j]))
+                    v = atol(rd_kafka_ConfigEntry_value(cs[j]));
+        }
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_ConfigResource_destroy(res);
+    rd_kafka_queue_destroy(q);
+    return v;
+}
+
+long kq_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+    long v = kq_producer_max_bytes();
+    long t = rk ? topic_max_bytes(rk, topic, timeout_ms) : -1;
+    if (t > 0 && t < v)
+        v = t;
+    return v;
 }
 
 const char *kq_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t size)

@@ -33,6 +33,14 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
 rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
                             void *opaque, char *errstr, size_t errstr_size);
 
+/* The producers' message.max.bytes (the default or its KAFKA_MESSAGE_MAX_BYTES override). */
+long kq_producer_max_bytes(void);
+
+/* The largest record the workers can publish to `topic`: the producers' message.max.bytes,
+ * lowered to the topic's max.message.bytes where the cluster reports it (asked through `rk`,
+ * at most timeout_ms; rk NULL asks nothing). */
+long kq_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms);
+
 /* The value of header `name` of a message as a NUL-terminated copy in buf, or NULL when
  * absent or too long. */
 const char *kq_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t size);

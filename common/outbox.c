@@ -66,8 +66,10 @@ db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id
                                       service_deadline, detail, cause_key, id);
     if (!payload)
         return DB_ERR_DATA;
+    json_t *h = json_pack("[[s,s]]", "content-type", EV_CE_CONTENT_TYPE);
     db_rc_t rc = ob_enqueue(db, TOPIC_STATUS, application_id, strlen(application_id), payload,
-                            strlen(payload), NULL, id, application_id, stage);
+                            strlen(payload), h, id, application_id, stage);
+    json_decref(h);
     free(payload);
     return rc;
 }
@@ -249,15 +251,16 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
             NULL, b->transitions, OB_TRANSITION_COLUMNS, 0);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */
     if (rc == DB_OK && b->events[0].count > 0)
-        rc =
-            db_exec_columns(db,
-                            "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
-                            " stage)"
-                            " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
-                            " x.stage"
-                            " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
-                            " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
-                            TOPIC_STATUS, b->events, OB_EVENT_COLUMNS, 0);
+        rc = db_exec_columns(
+            db,
+            "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
+            " stage, headers)"
+            " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
+            " x.stage, jsonb_build_array(jsonb_build_array('content-type', '" EV_CE_CONTENT_TYPE
+            "'))"
+            " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
+            " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
+            TOPIC_STATUS, b->events, OB_EVENT_COLUMNS, 0);
     for (int i = 0; i < OB_EVENT_COLUMNS; i++)
         db_barray_reset(&b->events[i]);
     for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)

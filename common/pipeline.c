@@ -11,6 +11,7 @@
 #include "signals.h"
 #include "util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,53 +207,121 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
     return rc;
 }
 
+/* The largest dead letter the relay can publish; set from the cluster at start. */
+static long dead_letter_limit;
+
+void pl_set_dead_letter_limit(long bytes)
+{
+    dead_letter_limit = bytes;
+}
+
+long pl_dead_letter_limit(void)
+{
+    if (dead_letter_limit <= 0)
+        dead_letter_limit = kq_producer_max_bytes();
+    return dead_letter_limit;
+}
+
+/* Room a record needs beside its value (record and batch framing, the key, the headers),
+ * generously counted: Kafka checks the whole batch against its limit. */
+#define DL_FRAMING 1024
+
 db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t *msg,
                        const char *reason)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
-    char part[16], off[24];
+    const void *payload = msg->payload ? msg->payload : "";
+    char part[16], off[24], size[24];
     snprintf(part, sizeof(part), "%d", (int)msg->partition);
     snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
-    char *khex = msg->key ? db_bytea_hex(msg->key, msg->key_len) : NULL;
-    char *phex = db_bytea_hex(msg->payload ? msg->payload : "", msg->len);
+    snprintf(size, sizeof(size), "%zu", msg->len);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char sha[2 * crypto_hash_sha256_BYTES + 1];
+    crypto_hash_sha256(digest, payload, msg->len);
+    sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
     /* The reason is ours (ASCII and JSON-safe), but cut it to a header-friendly size. */
     char why[512];
     snprintf(why, sizeof(why), "%s", reason);
+    /* The whole original is kept in PostgreSQL (replay sends it back); the topic gets as much
+     * of it as the relay can publish, flagged as truncated. */
+    size_t room = 0, header_bytes = strlen(why) + strlen(topic) + strlen(consumer) + 256;
+    long limit = pl_dead_letter_limit();
+    size_t need = msg->len + msg->key_len + header_bytes + DL_FRAMING;
+    int truncated = need > (size_t)limit;
+    if (truncated) {
+        long r = limit - (long)(msg->key_len + header_bytes + DL_FRAMING);
+        room = r > 0 ? (size_t)r : 0;
+    }
+    char *khex = msg->key ? db_bytea_hex(msg->key, msg->key_len) : NULL;
+    char *phex = db_bytea_hex(payload, msg->len);
     db_rc_t rc = DB_ERR_DATA;
+    char dl_id[24] = "";
     if (phex) {
-        const char *p[] = {consumer, topic, part, off, why, khex, phex};
-        rc = db_exec(db,
-                     "INSERT INTO dead_letters (consumer, topic, partition, \"offset\", reason,"
-                     " msg_key, payload) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7::bytea)"
-                     " ON CONFLICT DO NOTHING",
-                     7, p);
+        const char *p[] = {consumer, topic, part, off, why, khex, phex, sha, truncated ? "t" : "f"};
+        PGresult *r = db_query(db,
+                               "WITH ins AS (INSERT INTO dead_letters (consumer, topic,"
+                               " partition, \"offset\", reason, msg_key, payload, sha256,"
+                               " truncated) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7::bytea, $8,"
+                               " $9) ON CONFLICT DO NOTHING RETURNING id)"
+                               " SELECT id FROM ins UNION ALL SELECT id FROM dead_letters WHERE"
+                               " consumer = $1 AND topic = $2 AND partition = $3 AND"
+                               " \"offset\" = $4 LIMIT 1",
+                               9, p, &rc);
+        if (r) {
+            if (PQntuples(r) == 1)
+                snprintf(dl_id, sizeof(dl_id), "%s", PQgetvalue(r, 0, 0));
+            PQclear(r);
+            rc = DB_OK;
+        }
     }
     free(khex);
     free(phex);
     if (rc != DB_OK)
         return rc;
-    json_t *h = json_array();
     json_t *why_json = json_string(why);
     if (!why_json)
         why_json = json_string("bad input");
-    json_array_append_new(h, json_pack("[s,o]", "x-error", why_json));
-    json_array_append_new(h, json_pack("[s,s]", "x-source-topic", topic));
-    json_array_append_new(h, json_pack("[s,s]", "x-source-partition", part));
-    json_array_append_new(h, json_pack("[s,s]", "x-source-offset", off));
-    rc = ob_enqueue(db, TOPIC_DEAD_LETTER, msg->key, msg->key ? msg->key_len : 0,
-                    msg->payload ? msg->payload : "", msg->len, h, NULL, NULL, NULL);
+    json_t *h = json_pack("[[s,o],[s,s],[s,s],[s,s],[s,s],[s,s],[s,s],[s,s]]", "x-error", why_json,
+                          "x-source-topic", topic, "x-source-partition", part, "x-source-offset",
+                          off, "x-consumer", consumer, "x-dead-letter-id", dl_id, "x-original-size",
+                          size, "x-original-sha256", sha);
+    if (truncated)
+        json_array_append_new(h, json_pack("[s,s]", "x-truncated", "true"));
+    rc = ob_enqueue(db, TOPIC_DEAD_LETTER, msg->key, msg->key ? msg->key_len : 0, payload,
+                    truncated ? room : msg->len, h, NULL, NULL, NULL);
     json_decref(h);
     json_t *f = json_object();
     json_object_set_new(f, "topic", json_string(topic));
     json_object_set_new(f, "partition", json_integer(msg->partition));
     json_object_set_new(f, "offset", json_integer(msg->offset));
     json_object_set_new(f, "reason", json_string(why));
+    json_object_set_new(f, "size", json_integer((json_int_t)msg->len));
+    json_object_set_new(f, "truncated", json_boolean(truncated));
     log_write(LOG_LEVEL_WARN, "dead-lettered bad input", f);
     return rc;
 }
 
+/* The contract's messages are CloudEvents in the Kafka binding's structured mode, with or
+ * without its content-type header; the binary mode (attributes as ce_ headers, the data as
+ * the value) is refused with a reason that says so (proto/asyncapi.yaml). */
+#define BINARY_MODE_REASON                                                                         \
+    "CloudEvents binary content mode (ce_specversion header) is not accepted: publish the"         \
+    " event in structured mode, content-type " EV_CE_CONTENT_TYPE
+
+static int binary_mode(const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *v;
+    size_t len;
+    return rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+           rd_kafka_header_get_last(hdrs, "ce_specversion", &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Why a message is dead-lettered before any handler sees it, or NULL. */
 static const char *poisoned_reason(pl_pipeline_t *pl, const rd_kafka_message_t *m)
 {
+    if (binary_mode(m))
+        return BINARY_MODE_REASON;
     for (int i = 0; i < pl->npoisoned; i++)
         if (pl->poisoned[i].partition == m->partition && pl->poisoned[i].offset == m->offset &&
             strcmp(pl->poisoned[i].topic, rd_kafka_topic_name(m->rkt)) == 0)
@@ -599,6 +668,21 @@ int pl_run(const pl_config_t *cfg, db_t *db)
                "Batch transactions retried (database errors, data not yet configured).");
     mt_declare("lic_batch_seconds", MT_HISTOGRAM,
                "Time from a batch in hand to its commit in PostgreSQL (transaction latency).");
+    /* Counters an alert takes increase() of start at 0, so the first loss is an increase. */
+    for (int i = 0; i < cfg->ntopics; i++) {
+        char labels[200];
+        snprintf(labels, sizeof(labels), "topic=\"%s\"", cfg->topics[i]);
+        mt_add("lic_consumer_offset_resets_total", labels, 0);
+        mt_add("lic_consumer_messages_lost_total", labels, 0);
+    }
+    {
+        char labels[96];
+        snprintf(labels, sizeof(labels), "consumer=\"%s\"", cfg->consumer);
+        mt_add("lic_messages_processed_total", labels, 0);
+        mt_add("lic_messages_dead_lettered_total", labels, 0);
+    }
+    pl_set_dead_letter_limit(kq_max_message_bytes(pl->rk, TOPIC_DEAD_LETTER, 3000));
+    log_info("dead letters are published up to %ld bytes", pl_dead_letter_limit());
     mt_ready("kafka", 0);
     while (!sig_stop_requested()) {
         if (sig_reload_requested() && cfg->reload)

@@ -14,6 +14,8 @@ int cmd_applications(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_at_risk(int argc, char **argv);
 int cmd_dead_letters(int argc, char **argv);
+/* `approvalctl outbox [release|discard ID]`: rows the relay set aside. */
+int cmd_outbox(int argc, char **argv);
 /* `approvalctl lag`: consumer lag with Burrow's statuses (cmd_lag.c). */
 int cmd_lag(int argc, char **argv);
 

@@ -355,6 +355,17 @@ int cmd_dead_letters(int argc, char **argv)
                                " WHERE id BETWEEN $1 AND $2 ORDER BY id",
                                2, p, &drc);
         char err[512];
+        /* The whole original goes back, however large: the producer's limit is raised to
+         * the largest of them (the source topic's own limit still applies). */
+        size_t largest = 0;
+        for (int i = 0; r && i < PQntuples(r); i++)
+            if ((size_t)PQgetlength(r, i, 3) / 2 + (size_t)PQgetlength(r, i, 2) / 2 > largest)
+                largest = (size_t)PQgetlength(r, i, 3) / 2 + (size_t)PQgetlength(r, i, 2) / 2;
+        if ((long)largest + 4096 > kq_producer_max_bytes()) {
+            char v[24];
+            snprintf(v, sizeof(v), "%zu", largest + 4096);
+            setenv("KAFKA_MESSAGE_MAX_BYTES", v, 1);
+        }
         rd_kafka_t *rk = r ? kq_producer_new(replay_dr, NULL, err, sizeof(err)) : NULL;
         if (!rk) {
             fprintf(stderr, "approvalctl dead-letters replay: %s\n", r ? err : "query failed");
@@ -404,6 +415,76 @@ int cmd_dead_letters(int argc, char **argv)
                        str(d, "reason"));
         }
         json_decref(list);
+    }
+    db_close(db);
+    return rc;
+}
+
+/* `approvalctl outbox`: the rows the relay set aside (Kafka refused them for good), and
+ * what an operator does with one: release it (published again; its key's later rows follow)
+ * or discard it (never published; its key's later rows go on without it). */
+int cmd_outbox(int argc, char **argv)
+{
+    db_t *db = open_db();
+    if (!db)
+        return 1;
+    int rc = 0;
+    if (argc >= 2 && (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "discard") == 0)) {
+        int release = strcmp(argv[0], "release") == 0;
+        const char *p[] = {argv[1]};
+        db_rc_t drc;
+        PGresult *r =
+            db_query(db,
+                     release ? "UPDATE outbox SET set_aside_at = NULL WHERE id = $1::bigint"
+                               " AND set_aside_at IS NOT NULL AND sent_at IS NULL"
+                               " AND discarded_at IS NULL RETURNING id"
+                             : "UPDATE outbox SET discarded_at = now() WHERE id ="
+                               " $1::bigint AND set_aside_at IS NOT NULL AND sent_at"
+                               " IS NULL AND discarded_at IS NULL RETURNING id",
+                     1, p, &drc);
+        int n = r ? PQntuples(r) : 0;
+        PQclear(r);
+        if (n == 1) {
+            /* The incident is over either way; the relay is woken for the rows behind it. */
+            db_exec(db,
+                    "UPDATE incidents SET resolved_at = now() WHERE kind = 'outbox_row_set_aside'"
+                    " AND ref = $1 AND resolved_at IS NULL",
+                    1, p);
+            db_exec(db, "SELECT pg_notify('lic_outbox', '')", 0, NULL);
+            printf("outbox row %s %s\n", argv[1], release ? "released" : "discarded");
+        } else {
+            fprintf(stderr, "approvalctl outbox %s: no set-aside row %s\n", argv[0], argv[1]);
+            rc = 1;
+        }
+    } else if (argc == 0 || strcmp(argv[0], "--json") == 0) {
+        int as_json = ctl_has_flag(argc, argv, "--json");
+        json_t *list = rows(db,
+                            "SELECT id::text, topic, convert_from(coalesce(msg_key, ''), 'UTF8')"
+                            " AS key, coalesce(stage, '') AS stage, length(payload)::text AS"
+                            " bytes, set_aside_at::text, error, (SELECT count(*) FROM outbox l"
+                            " WHERE l.sent_at IS NULL AND l.discarded_at IS NULL AND l.topic ="
+                            " o.topic AND l.msg_key = o.msg_key AND l.id > o.id)::text AS"
+                            " waiting FROM outbox o WHERE set_aside_at IS NOT NULL AND sent_at"
+                            " IS NULL AND discarded_at IS NULL ORDER BY id",
+                            0, NULL);
+        if (as_json) {
+            char *s = json_dumps(list, JSON_INDENT(2));
+            printf("%s\n", s);
+            free(s);
+        } else if (json_array_size(list) == 0) {
+            printf("no outbox row is set aside\n");
+        } else {
+            size_t i;
+            json_t *d;
+            json_array_foreach(list, i, d)
+                printf("%-8s %s key %s %s, %s bytes, set aside %s, %s waiting behind it\n   %s\n",
+                       str(d, "id"), str(d, "topic"), str(d, "key"), str(d, "stage"),
+                       str(d, "bytes"), str(d, "set_aside_at"), str(d, "waiting"), str(d, "error"));
+        }
+        json_decref(list);
+    } else {
+        fprintf(stderr, "usage: approvalctl outbox [--json] | release ID | discard ID\n");
+        rc = 2;
     }
     db_close(db);
     return rc;

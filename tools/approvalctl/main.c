@@ -156,6 +156,8 @@ static void usage(void)
             "  at-risk [--within N] [--json]  deadlines within N working days (default 2)\n"
             "  dead-letters [--json]          bad input with its reasons\n"
             "  dead-letters replay ID|FROM-TO send them again to their source topics\n"
+            "  outbox [--json]                rows Kafka refused, set aside by the relay\n"
+            "  outbox release|discard ID      publish it again, or never\n"
             "  import-licenses FILE.csv       licenses issued before this system (register)\n"
             "  produce --topic T [--key K] FILE|- ...   one message per file\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
@@ -190,6 +192,8 @@ int main(int argc, char **argv)
         return cmd_at_risk(argc - 2, argv + 2);
     if (strcmp(argv[1], "dead-letters") == 0)
         return cmd_dead_letters(argc - 2, argv + 2);
+    if (strcmp(argv[1], "outbox") == 0)
+        return cmd_outbox(argc - 2, argv + 2);
     if (strcmp(argv[1], "import-licenses") == 0)
         return cmd_import_licenses(argc - 2, argv + 2);
     if (strcmp(argv[1], "produce") == 0)

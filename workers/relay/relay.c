@@ -1,5 +1,6 @@
 /* relay: outbox -> Kafka. */
 #include "relay.h"
+#include "clock.h"
 #include "metrics.h"
 #include "config.h"
 #include "kafka.h"
@@ -15,11 +16,18 @@
 
 #define RELAY_LOCK_KEY "7426372881"
 
+/* A row of the round. The delivery report writes `err` and `done` (dr_cb). */
 typedef struct {
     long long id;
-    int done;   /* delivery report received */
-    int failed; /* delivery failed */
+    int produced; /* handed to the producer */
+    int done;     /* delivery report received */
+    rd_kafka_resp_err_t err;
+    char *topic; /* the row's, for holding its key's later rows back (owned) */
+    void *key;   /* owned, NULL for a row without a key */
+    size_t key_len;
 } pending_t;
+
+#define RELAY_MAX_TOPICS 16
 
 struct relay {
     db_t *db;
@@ -27,19 +35,28 @@ struct relay {
     pending_t *pending;
     int pending_cap;
     int leader;
+    /* Rows refused for good while produced with others are tried alone before they are set
+     * aside: a broker error may refuse a whole request of many rows. */
+    int isolate;
+    struct {
+        char name[128];
+        long max_bytes;
+    } limits[RELAY_MAX_TOPICS];
+    int nlimits;
 };
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
+    (void)rk;
+    (void)opaque;
     pending_t *p = m->_private;
     if (!p)
         return;
     p->done = 1;
-    if (m->err) {
-        p->failed = 1;
+    p->err = m->err;
+    if (m->err)
         log_error("delivery of outbox row %lld to %s failed: %s", p->id,
                   rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
-    }
 }
 
 relay_t *relay_new(db_t *db, char *errstr, size_t errstr_size)
@@ -56,17 +73,28 @@ relay_t *relay_new(db_t *db, char *errstr, size_t errstr_size)
     return r;
 }
 
+static void pending_clear(relay_t *r)
+{
+    for (int i = 0; i < r->pending_cap; i++) {
+        free(r->pending[i].topic);
+        free(r->pending[i].key);
+        r->pending[i].topic = NULL;
+        r->pending[i].key = NULL;
+    }
+}
+
 void relay_free(relay_t *r)
 {
     if (!r)
         return;
     rd_kafka_flush(r->producer, 10000);
     rd_kafka_destroy(r->producer);
+    pending_clear(r);
     free(r->pending);
     free(r);
 }
 
-static rd_kafka_headers_t *make_headers(const char *json)
+static rd_kafka_headers_t *make_headers(const char *json, size_t *bytes)
 {
     json_t *arr = json_loads(json, 0, NULL);
     if (!json_is_array(arr) || json_array_size(arr) == 0) {
@@ -80,28 +108,116 @@ static rd_kafka_headers_t *make_headers(const char *json)
     {
         const char *name = json_string_value(json_array_get(pair, 0));
         const char *val = json_string_value(json_array_get(pair, 1));
-        if (name && val)
+        if (name && val) {
             rd_kafka_header_add(h, name, -1, val, -1);
+            *bytes += strlen(name) + strlen(val) + 8;
+        }
     }
     json_decref(arr);
     return h;
 }
 
+/* The largest record `topic` takes (the producer's limit, lowered to the topic's where the
+ * cluster reports it), asked once a topic. */
+static long topic_limit(relay_t *r, const char *topic)
+{
+    for (int i = 0; i < r->nlimits; i++)
+        if (strcmp(r->limits[i].name, topic) == 0)
+            return r->limits[i].max_bytes;
+    long v = kq_max_message_bytes(r->producer, topic, 3000);
+    if (r->nlimits < RELAY_MAX_TOPICS && strlen(topic) < sizeof(r->limits[0].name)) {
+        snprintf(r->limits[r->nlimits].name, sizeof(r->limits[0].name), "%s", topic);
+        r->limits[r->nlimits++].max_bytes = v;
+    }
+    return v;
+}
+
+/* Errors a row meets again however often it is produced: it is set aside. Others (timeouts,
+ * a broker or the network down) are retried. */
+static int permanent(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Whether an earlier row of this round with the same topic and key was not published: a row
+ * waits behind it, so the order per key holds. */
+static int held_back(const relay_t *r, int i)
+{
+    const pending_t *x = &r->pending[i];
+    if (!x->key)
+        return 0;
+    for (int j = 0; j < i; j++) {
+        const pending_t *y = &r->pending[j];
+        if ((!y->produced || (y->done && y->err)) && y->key && y->key_len == x->key_len &&
+            memcmp(y->key, x->key, x->key_len) == 0 && strcmp(y->topic, x->topic) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Sets a row aside with its error, an incident for operators and a metric. */
+static db_rc_t set_aside(relay_t *r, long long id, const char *error)
+{
+    char sid[24], now[40];
+    snprintf(sid, sizeof(sid), "%lld", id);
+    util_rfc3339_utc(clock_now(), now, sizeof(now));
+    const char *p[] = {sid, error, now};
+    db_rc_t rc = db_exec(r->db,
+                         "WITH o AS (UPDATE outbox SET set_aside_at = $3, error = $2 WHERE id = $1"
+                         " AND sent_at IS NULL RETURNING id, topic, application_id)"
+                         " INSERT INTO incidents (application_id, kind, ref, detail, at)"
+                         " SELECT application_id, 'outbox_row_set_aside', id::text,"
+                         " 'outbox row ' || id || ' to ' || topic || ' refused by Kafka: ' || $2"
+                         " || '; the later messages of its key wait behind it (approvalctl"
+                         " outbox release or discard)', $3 FROM o"
+                         " ON CONFLICT (application_id, kind, ref) DO NOTHING",
+                         3, p);
+    if (rc == DB_OK) {
+        mt_add("lic_outbox_set_aside_total", NULL, 1);
+        json_t *f = json_pack("{s:I,s:s}", "outbox_id", (json_int_t)id, "error", error);
+        log_write(LOG_LEVEL_ERROR, "outbox row set aside", f);
+    }
+    return rc;
+}
+
 int relay_publish_once(relay_t *r, int max)
 {
+    if (r->isolate > 0)
+        max = 1;
     char lim[16];
     snprintf(lim, sizeof(lim), "%d", max);
     const char *p[] = {lim};
     db_rc_t rc;
+    /* Unsent rows in id order, but for those of a key with a set-aside row before them. */
     PGresult *res = db_query(r->db,
-                             "SELECT id, topic, msg_key, payload, headers::text FROM outbox"
-                             " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+                             "SELECT o.id, o.topic, o.msg_key, o.payload, o.headers::text"
+                             " FROM outbox o WHERE o.sent_at IS NULL AND o.set_aside_at IS NULL"
+                             " AND o.discarded_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox b"
+                             " WHERE b.set_aside_at IS NOT NULL AND b.sent_at IS NULL AND"
+                             " b.discarded_at IS NULL AND b.topic = o.topic AND"
+                             " b.msg_key = o.msg_key AND b.id < o.id)"
+                             " ORDER BY o.id LIMIT $1",
                              1, p, &rc);
     if (!res)
         return -1;
     int n = PQntuples(res);
     if (n == 0) {
         PQclear(res);
+        r->isolate = 0;
         return 0;
     }
     if (n > r->pending_cap) {
@@ -110,64 +226,114 @@ int relay_publish_once(relay_t *r, int max)
             PQclear(res);
             return -1;
         }
+        memset(np + r->pending_cap, 0, sizeof(*np) * (size_t)(n - r->pending_cap));
         r->pending = np;
         r->pending_cap = n;
     }
-    int produced = 0;
+    int failed = 0;
     for (int i = 0; i < n; i++) {
         pending_t *pd = &r->pending[i];
+        free(pd->topic);
+        free(pd->key);
+        memset(pd, 0, sizeof(*pd));
         pd->id = atoll(PQgetvalue(res, i, 0));
-        pd->done = pd->failed = 0;
-        size_t klen = 0, plen = 0;
-        unsigned char *key = NULL;
+        const char *topic = PQgetvalue(res, i, 1);
+        pd->topic = strdup(topic);
         if (!PQgetisnull(res, i, 2))
-            key = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 2), &klen);
+            pd->key = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 2), &pd->key_len);
+        if (!pd->topic || (!PQgetisnull(res, i, 2) && !pd->key)) {
+            failed = 1; /* out of memory: not produced, nor anything of its key after it */
+            continue;
+        }
+        if (held_back(r, i))
+            continue;
+        size_t plen = 0, hbytes = 0;
         unsigned char *payload =
             PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 3), &plen);
-        rd_kafka_headers_t *hdrs = make_headers(PQgetvalue(res, i, 4));
+        if (!payload) {
+            failed = 1;
+            continue;
+        }
+        rd_kafka_headers_t *hdrs = make_headers(PQgetvalue(res, i, 4), &hbytes);
         rd_kafka_resp_err_t err;
-        for (;;) {
-            err = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
-                                    RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(payload, plen),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pd),
-                                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                break;
-            rd_kafka_poll(r->producer, 100); /* bounded queue: wait for room */
-        }
-        if (err) {
-            rd_kafka_headers_destroy(hdrs);
-            pd->done = pd->failed = 1;
-            log_error("produce of outbox row %lld failed: %s", pd->id, rd_kafka_err2str(err));
+        /* Too large for the topic: refused before it is produced, so nothing of its key
+         * after it goes out first. */
+        long limit = topic_limit(r, topic);
+        if ((long)(plen + pd->key_len + hbytes) > limit) {
+            err = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
         } else {
-            produced++;
+            for (;;) {
+                err = rd_kafka_producev(
+                    r->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(pd->key, pd->key_len),
+                    RD_KAFKA_V_VALUE(payload, plen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_OPAQUE(pd), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                    break;
+                rd_kafka_poll(r->producer, 100); /* bounded queue: wait for room */
+            }
         }
-        PQfreemem(key);
         PQfreemem(payload);
+        if (!err) {
+            pd->produced = 1;
+            continue;
+        }
+        if (hdrs)
+            rd_kafka_headers_destroy(hdrs);
+        char why[300];
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            snprintf(why, sizeof(why), "%s: %zu bytes, the topic takes at most %ld",
+                     rd_kafka_err2str(err), plen + pd->key_len + hbytes, limit);
+        else
+            snprintf(why, sizeof(why), "%s", rd_kafka_err2str(err));
+        log_error("produce of outbox row %lld failed: %s", pd->id, why);
+        if (permanent(err) && set_aside(r, pd->id, why) != DB_OK)
+            failed = 1;
+        else if (!permanent(err))
+            failed = 1;
     }
     PQclear(res);
-    /* Wait for every delivery report; librdkafka retries transient errors by itself. */
-    /* Even when stopping, wait (bounded) so that delivered rows get marked. */
-    int64_t until = util_mono_ms() + 30000;
-    while (rd_kafka_outq_len(r->producer) > 0 && util_mono_ms() < until)
+    /* Every row handed to the producer gets its report before the next round reads the
+     * outbox again (librdkafka retries transient errors until message.timeout.ms), so a row
+     * in flight is never produced twice. A stop waits a bounded time. */
+    int64_t stop_by = 0;
+    while (rd_kafka_outq_len(r->producer) > 0) {
         rd_kafka_poll(r->producer, 100);
+        if (sig_stop_requested() && !stop_by)
+            stop_by = util_mono_ms() + 30000;
+        if (stop_by && util_mono_ms() > stop_by)
+            break;
+    }
     rd_kafka_poll(r->producer, 0);
 
-    /* Mark the delivered rows, stopping at the first failure so that rows stay in order. */
+    /* Each row is marked by its own delivery report. */
     char *ids = malloc((size_t)n * 24 + 3);
     if (!ids)
         return -1;
     size_t len = 0;
     ids[len++] = '{';
-    int marked = 0;
+    int marked = 0, isolated = r->isolate > 0, refused = 0;
     for (int i = 0; i < n; i++) {
-        if (!r->pending[i].done || r->pending[i].failed)
-            break;
-        len += (size_t)sprintf(ids + len, "%s%lld", marked ? "," : "", r->pending[i].id);
-        marked++;
+        pending_t *pd = &r->pending[i];
+        if (!pd->produced)
+            continue;
+        if (pd->done && !pd->err) {
+            len += (size_t)sprintf(ids + len, "%s%lld", marked ? "," : "", pd->id);
+            marked++;
+        } else if (pd->done && permanent(pd->err) && (isolated || n == 1)) {
+            if (set_aside(r, pd->id, rd_kafka_err2str(pd->err)) != DB_OK)
+                failed = 1;
+        } else if (pd->done && permanent(pd->err)) {
+            refused++;
+        } else {
+            failed = 1; /* transient, or no report yet: produced again next round */
+        }
     }
     ids[len++] = '}';
     ids[len] = '\0';
+    if (isolated)
+        r->isolate--;
+    if (refused > 0)
+        r->isolate = refused;
     int result = marked;
     if (marked > 0) {
         const char *pm[] = {ids};
@@ -176,7 +342,7 @@ int relay_publish_once(relay_t *r, int max)
             result = -1;
     }
     free(ids);
-    if (marked < n)
+    if (failed)
         return -1;
     return result;
 }
@@ -230,6 +396,12 @@ int relay_run(relay_t *r)
     mt_declare("lic_outbox_backlog", MT_GAUGE, "Outbox rows not yet published.");
     mt_declare("lic_outbox_oldest_seconds", MT_GAUGE,
                "Age of the oldest unpublished outbox row (a stuck relay shows here).");
+    mt_declare("lic_outbox_set_aside_total", MT_COUNTER,
+               "Outbox rows Kafka refused for good, set aside for an operator.");
+    mt_declare("lic_outbox_set_aside", MT_GAUGE,
+               "Outbox rows set aside and not yet released or discarded.");
+    mt_add("lic_outbox_published_total", NULL, 0);
+    mt_add("lic_outbox_set_aside_total", NULL, 0);
     int attempt = 0;
     while (!sig_stop_requested()) {
         if (PQstatus(db_conn(r->db)) != CONNECTION_OK) {
@@ -261,12 +433,16 @@ int relay_run(relay_t *r)
         if (n == 0 || util_mono_ms() >= next_backlog) {
             db_rc_t rc;
             PGresult *b = db_query(r->db,
-                                   "SELECT count(*), coalesce(extract(epoch FROM now() -"
-                                   " min(created_at)), 0) FROM outbox WHERE sent_at IS NULL",
+                                   "SELECT count(*) FILTER (WHERE set_aside_at IS NULL),"
+                                   " coalesce(extract(epoch FROM now() - min(created_at)"
+                                   " FILTER (WHERE set_aside_at IS NULL)), 0),"
+                                   " count(*) FILTER (WHERE set_aside_at IS NOT NULL)"
+                                   " FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL",
                                    0, NULL, &rc);
             if (b) {
                 mt_set("lic_outbox_backlog", NULL, atof(PQgetvalue(b, 0, 0)));
                 mt_set("lic_outbox_oldest_seconds", NULL, atof(PQgetvalue(b, 0, 1)));
+                mt_set("lic_outbox_set_aside", NULL, atof(PQgetvalue(b, 0, 2)));
                 PQclear(b);
             }
             next_backlog = util_mono_ms() + 1000;
