@@ -153,8 +153,9 @@ static int permanent(rd_kafka_resp_err_t err)
     }
 }
 
-/* Whether an earlier row of this round with the same topic and key was not published: a row
- * waits behind it, so the order per key holds. */
+/* Whether an earlier row of this round with the same topic and key was not handed to the
+ * producer (refused, set aside, held back itself): a row waits behind it, so the order per
+ * key holds. */
 static int held_back(const relay_t *r, int i)
 {
     const pending_t *x = &r->pending[i];
@@ -162,7 +163,7 @@ static int held_back(const relay_t *r, int i)
         return 0;
     for (int j = 0; j < i; j++) {
         const pending_t *y = &r->pending[j];
-        if ((!y->produced || (y->done && y->err)) && y->key && y->key_len == x->key_len &&
+        if (!y->produced && y->key && y->key_len == x->key_len &&
             memcmp(y->key, x->key, x->key_len) == 0 && strcmp(y->topic, x->topic) == 0)
             return 1;
     }
@@ -286,9 +287,7 @@ int relay_publish_once(relay_t *r, int max)
         else
             snprintf(why, sizeof(why), "%s", rd_kafka_err2str(err));
         log_error("produce of outbox row %lld failed: %s", pd->id, why);
-        if (permanent(err) && set_aside(r, pd->id, why) != DB_OK)
-            failed = 1;
-        else if (!permanent(err))
+        if (!permanent(err) || set_aside(r, pd->id, why) != DB_OK)
             failed = 1;
     }
     PQclear(res);
