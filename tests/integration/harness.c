@@ -310,6 +310,8 @@ static rd_kafka_t *producer(h_env_t *h)
     rd_kafka_conf_set(conf, "bootstrap.servers", h->bootstrap, err, sizeof(err));
     rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
     rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof(err));
+    /* Room for the oversized portal messages the tests send. */
+    rd_kafka_conf_set(conf, "message.max.bytes", "16777216", err, sizeof(err));
     rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
     rd_kafka_conf_set_dr_msg_cb(conf, dr);
     h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

@@ -596,6 +596,200 @@ static void retention_gap_recorded(void **state)
                      hi - lo);
 }
 
+
+/* A portal message of `size` bytes, larger than the intake takes: a JSON object padded out. */
+static char *oversized(size_t size)
+{
+    char *v = malloc(size + 1);
+    assert_non_null(v);
+    memset(v, 'x', size);
+    memcpy(v, "{\"pad\":\"", 8);
+    memcpy(v + size - 2, "\"}", 2);
+    v[size] = '\0';
+    return v;
+}
+
+static const char *hdr(json_t *m, const char *name)
+{
+    return json_string_value(json_object_get(json_object_get(m, "headers"), name));
+}
+
+/* Status events of the topic are each on it once, as many as the outbox queued, every one a
+ * structured-mode CloudEvent with the binding's content-type header. */
+static void status_once_each(void)
+{
+    long long queued = q("SELECT count(*) FROM outbox WHERE topic = '%s'", STATUS);
+    assert_true(queued > 0);
+    json_t *msgs = h_read_topic(env, STATUS, (int)queued + 50, 8000);
+    assert_int_equal((long long)json_array_size(msgs), queued);
+    json_t *ids = json_object();
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        const char *id = json_string_value(json_object_get(v, "id"));
+        assert_non_null(id);
+        assert_null(json_object_get(ids, id));
+        json_object_set_new(ids, id, json_true());
+        assert_non_null(hdr(m, "content-type"));
+        assert_string_equal(hdr(m, "content-type"), "application/cloudevents+json; charset=UTF-8");
+        json_decref(v);
+    }
+    json_decref(ids);
+    json_decref(msgs);
+}
+
+/* A 2 MB and a 4 MB portal message among valid ones: each is one dead letter on the topic, cut
+ * to what the topic takes and flagged, naming its dead_letters row, size and SHA-256; the
+ * outbox drains; every valid application's status events are on the topic once; the table and
+ * the topic agree; a replay sends the whole 4 MB back. */
+static void oversized_input(void **state)
+{
+    (void)state;
+    env = h_setup("intake_oversized");
+    start("intake");
+    start("relay");
+    const size_t sizes[] = {2 * 1024 * 1024, 4 * 1000 * 1000};
+    const char *apps[] = {"6a000000-0000-4000-8000-00000000000a",
+                          "6b000000-0000-4000-8000-00000000000b",
+                          "6c000000-0000-4000-8000-00000000000c"};
+    char *big[2];
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = h_submission(apps[i], h_uuid(), NULL);
+        assert_int_equal(h_produce_event(env, APPS, ev), 0);
+        json_decref(ev);
+        if (i < 2) {
+            big[i] = oversized(sizes[i]);
+            assert_int_equal(h_produce(env, APPS, i ? "big-2" : "big-1", big[i], sizes[i]), 0);
+        }
+    }
+    assert_true(wait_q(3, 30000, "SELECT count(*) FROM applications"));
+    assert_true(wait_q(2, 30000, "SELECT count(*) FROM dead_letters"));
+    assert_true(wait_q(0, 20000,
+                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL"), 0);
+    json_t *dl = h_read_topic(env, DLQ, 3, 8000);
+    assert_int_equal(json_array_size(dl), 2);
+    for (int i = 0; i < 2; i++) {
+        json_t *m = json_array_get(dl, (size_t)i);
+        const char *value = json_string_value(json_object_get(m, "value"));
+        char size[24];
+        snprintf(size, sizeof(size), "%zu", sizes[i]);
+        assert_string_equal(hdr(m, "x-truncated"), "true");
+        assert_string_equal(hdr(m, "x-original-size"), size);
+        assert_string_equal(hdr(m, "x-consumer"), "intake");
+        assert_non_null(strstr(hdr(m, "x-error"), "exceeds"));
+        long long id = atoll(hdr(m, "x-dead-letter-id"));
+        assert_int_equal(q("SELECT length(payload) FROM dead_letters WHERE id = %lld", id),
+                         (long long)sizes[i]);
+        assert_str(qs("SELECT sha256 FROM dead_letters WHERE id = %lld", id),
+                   hdr(m, "x-original-sha256"));
+        assert_str(qs("SELECT encode(sha256(payload), 'hex') FROM dead_letters WHERE id = %lld",
+                      id),
+                   hdr(m, "x-original-sha256"));
+        /* The first bytes of the original, as many as fit. */
+        size_t vlen = strlen(value);
+        assert_true(vlen > 1000000 && vlen < sizes[i]);
+        assert_memory_equal(value, big[i], vlen);
+    }
+    json_decref(dl);
+    status_once_each();
+    /* The whole 4 MB original goes back to the portal topic and is dead-lettered again. */
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' dead-letters replay 2 >/dev/null",
+             getenv("LIC_TEST_BIN_DIR"));
+    assert_int_equal(system(cmd), 0);
+    assert_true(wait_q(3, 30000, "SELECT count(*) FROM dead_letters"));
+    assert_int_equal(q("SELECT length(payload) FROM dead_letters WHERE id = 3"),
+                     (long long)sizes[1]);
+    assert_true(wait_q(0, 20000,
+                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
+    for (int i = 0; i < 2; i++)
+        free(big[i]);
+}
+
+/* A status row Kafka refuses (injected: larger than the relay's producer takes) is set aside
+ * with an incident; other applications' events flow; the same application's later event
+ * waits behind it and follows once an operator releases it to a relay that can send it. */
+static void set_aside_row(void **state)
+{
+    (void)state;
+    env = h_setup("relay_set_aside");
+    start("intake");
+    pid_t relay = start("relay");
+    const char *a = "6d000000-0000-4000-8000-00000000000d";
+    const char *b = "6e000000-0000-4000-8000-00000000000e";
+    json_t *ev = h_submission(a, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 20000, "SELECT count(*) FROM applications"));
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    /* Application a's next two status rows: a 3 MB one, then a small one. */
+    h_exec(env, "INSERT INTO outbox (topic, msg_key, payload, application_id, stage, event_id)"
+                " SELECT 'licensing.status.v1', convert_to('6d000000-0000-4000-8000-00000000000d',"
+                " 'UTF8'), convert_to(repeat('y', 3000000), 'UTF8'),"
+                " '6d000000-0000-4000-8000-00000000000d', 'injected_big', 'big'");
+    h_exec(env, "INSERT INTO outbox (topic, msg_key, payload, application_id, stage, event_id)"
+                " SELECT 'licensing.status.v1', convert_to('6d000000-0000-4000-8000-00000000000d',"
+                " 'UTF8'), convert_to('{\"after\":1}', 'UTF8'),"
+                " '6d000000-0000-4000-8000-00000000000d', 'injected_after', 'after'");
+    assert_true(wait_q(1, 20000, "SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL"
+                                 " AND stage = 'injected_big' AND error LIKE '%%too large%%'"));
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'outbox_row_set_aside'"
+                       " AND application_id = '%s' AND resolved_at IS NULL",
+                       a),
+                     1);
+    /* Another application flows past it; a's later row waits. */
+    ev = h_submission(b, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(0, 20000,
+                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND application_id = '%s'",
+                       b));
+    assert_true(q("SELECT count(*) FROM outbox WHERE application_id = '%s'", b) > 0);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND stage ="
+                       " 'injected_after'"),
+                     1);
+    /* The operator raises the relay's limit and releases the row: it goes out, then the one
+     * behind it, each once. */
+    assert_int_equal(h_stop(env, relay, SIGTERM, 10000), 0);
+    setenv("KAFKA_MESSAGE_MAX_BYTES", "8388608", 1);
+    start("relay");
+    unsetenv("KAFKA_MESSAGE_MAX_BYTES");
+    long long id = q("SELECT id FROM outbox WHERE stage = 'injected_big'");
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' outbox release %lld >/dev/null",
+             getenv("LIC_TEST_BIN_DIR"), id);
+    assert_int_equal(system(cmd), 0);
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    assert_true(q("SELECT count(*) FROM outbox WHERE stage = 'injected_after' AND sent_at >="
+                  " (SELECT sent_at FROM outbox WHERE stage = 'injected_big')") == 1);
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'outbox_row_set_aside'"
+                       " AND resolved_at IS NULL"),
+                     0);
+    /* On the topic: a's two injected rows once each, the big one first. */
+    long long queued = q("SELECT count(*) FROM outbox WHERE topic = '%s'", STATUS);
+    json_t *msgs = h_read_topic(env, STATUS, (int)queued + 10, 8000);
+    assert_int_equal((long long)json_array_size(msgs), queued);
+    int big_at = -1, after_at = -1, n_after = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        const char *v = json_string_value(json_object_get(m, "value"));
+        if (strlen(v) == 3000000)
+            big_at = (int)i;
+        if (!strcmp(v, "{\"after\":1}")) {
+            after_at = (int)i;
+            n_after++;
+        }
+    }
+    assert_int_equal(n_after, 1);
+    assert_true(big_at >= 0 && after_at > big_at);
+    json_decref(msgs);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +801,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(kill_mid_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(sigterm_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(retention_gap_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(oversized_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_aside_row, setup, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
