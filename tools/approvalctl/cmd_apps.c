@@ -13,6 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A result for scripts (--json), indented. */
+static void print_json(const json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(2));
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
 static db_t *open_db(void)
 {
     char err[1024];
@@ -135,9 +144,7 @@ int cmd_applications(int argc, char **argv)
         }
     }
     if (as_json) {
-        char *s = json_dumps(apps, JSON_INDENT(2));
-        printf("%s\n", s);
-        free(s);
+        print_json(apps);
     }
     json_decref(apps);
     db_close(db);
@@ -217,9 +224,7 @@ int cmd_app(int argc, char **argv)
     json_object_set_new(app, "term_working_days", json_integer(term));
     json_object_set_new(app, "working_days_left", json_integer(left));
     if (as_json) {
-        char *s = json_dumps(app, JSON_INDENT(2));
-        printf("%s\n", s);
-        free(s);
+        print_json(app);
     } else {
         char reg[24], due[24], chk[24];
         fmt_time(epoch(app, "registered"), reg, sizeof(reg));
@@ -308,9 +313,7 @@ int cmd_at_risk(int argc, char **argv)
                    epoch(a, "due") < now ? "  OVERDUE" : "");
     }
     if (as_json) {
-        char *s = json_dumps(out, JSON_INDENT(2));
-        printf("%s\n", s);
-        free(s);
+        print_json(out);
     } else if (json_array_size(out) == 0) {
         printf("nothing within %d working day%s\n", within, within == 1 ? "" : "s");
     }
@@ -402,9 +405,7 @@ int cmd_dead_letters(int argc, char **argv)
                             " reason, at::text, replayed_at::text FROM dead_letters ORDER BY id",
                             0, NULL);
         if (as_json) {
-            char *s = json_dumps(list, JSON_INDENT(2));
-            printf("%s\n", s);
-            free(s);
+            print_json(list);
         } else {
             size_t i;
             json_t *d;
@@ -468,9 +469,7 @@ int cmd_outbox(int argc, char **argv)
                             " IS NULL AND discarded_at IS NULL ORDER BY id",
                             0, NULL);
         if (as_json) {
-            char *s = json_dumps(list, JSON_INDENT(2));
-            printf("%s\n", s);
-            free(s);
+            print_json(list);
         } else if (json_array_size(list) == 0) {
             printf("no outbox row is set aside\n");
         } else {
