@@ -596,7 +596,6 @@ static void retention_gap_recorded(void **state)
                      hi - lo);
 }
 
-
 /* A portal message of `size` bytes, larger than the intake takes: a JSON object padded out. */
 static char *oversized(size_t size)
 {
@@ -666,8 +665,8 @@ static void oversized_input(void **state)
     }
     assert_true(wait_q(3, 30000, "SELECT count(*) FROM applications"));
     assert_true(wait_q(2, 30000, "SELECT count(*) FROM dead_letters"));
-    assert_true(wait_q(0, 20000,
-                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
+    assert_true(wait_q(
+        0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
     assert_int_equal(q("SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL"), 0);
     json_t *dl = h_read_topic(env, DLQ, 3, 8000);
     assert_int_equal(json_array_size(dl), 2);
@@ -685,9 +684,9 @@ static void oversized_input(void **state)
                          (long long)sizes[i]);
         assert_str(qs("SELECT sha256 FROM dead_letters WHERE id = %lld", id),
                    hdr(m, "x-original-sha256"));
-        assert_str(qs("SELECT encode(sha256(payload), 'hex') FROM dead_letters WHERE id = %lld",
-                      id),
-                   hdr(m, "x-original-sha256"));
+        assert_str(
+            qs("SELECT encode(sha256(payload), 'hex') FROM dead_letters WHERE id = %lld", id),
+            hdr(m, "x-original-sha256"));
         /* The first bytes of the original, as many as fit. */
         size_t vlen = strlen(value);
         assert_true(vlen > 1000000 && vlen < sizes[i]);
@@ -703,8 +702,8 @@ static void oversized_input(void **state)
     assert_true(wait_q(3, 30000, "SELECT count(*) FROM dead_letters"));
     assert_int_equal(q("SELECT length(payload) FROM dead_letters WHERE id = 3"),
                      (long long)sizes[1]);
-    assert_true(wait_q(0, 20000,
-                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
+    assert_true(wait_q(
+        0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL"));
     for (int i = 0; i < 2; i++)
         free(big[i]);
 }
@@ -734,8 +733,9 @@ static void set_aside_row(void **state)
                 " SELECT 'licensing.status.v1', convert_to('6d000000-0000-4000-8000-00000000000d',"
                 " 'UTF8'), convert_to('{\"after\":1}', 'UTF8'),"
                 " '6d000000-0000-4000-8000-00000000000d', 'injected_after', 'after'");
-    assert_true(wait_q(1, 20000, "SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL"
-                                 " AND stage = 'injected_big' AND error LIKE '%%too large%%'"));
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL"
+                       " AND stage = 'injected_big' AND error LIKE '%%too large%%'"));
     assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'outbox_row_set_aside'"
                        " AND application_id = '%s' AND resolved_at IS NULL",
                        a),
@@ -744,9 +744,9 @@ static void set_aside_row(void **state)
     ev = h_submission(b, h_uuid(), NULL);
     assert_int_equal(h_produce_event(env, APPS, ev), 0);
     json_decref(ev);
-    assert_true(wait_q(0, 20000,
-                       "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND application_id = '%s'",
-                       b));
+    assert_true(
+        wait_q(0, 20000,
+               "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND application_id = '%s'", b));
     assert_true(q("SELECT count(*) FROM outbox WHERE application_id = '%s'", b) > 0);
     assert_int_equal(q("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND stage ="
                        " 'injected_after'"),
