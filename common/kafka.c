@@ -151,7 +151,7 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
 }
 
 /* The producers' defaults; KAFKA_* variables override each. message.max.bytes is also the
- * limit a dead letter is cut to (kq_max_message_bytes()). */
+ * limit a dead letter is cut to (kq_limit_get()). */
 static const char *const producer_defaults[] = {"enable.idempotence",
                                                 "true",
                                                 "acks",
@@ -206,50 +206,76 @@ long kq_producer_max_bytes(void)
     return v;
 }
 
-/* The topic's max.message.bytes as the cluster describes it, or -1 (not reported: an old
- * broker, no DescribeConfigs right, or a cluster without the API, as the development
- * broker). */
-static long topic_max_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+struct kq_limit {
+    rd_kafka_queue_t *q; /* NULL once answered or given up */
+    long max_bytes;
+};
+
+kq_limit_t *kq_limit_ask(rd_kafka_t *rk, const char *topic)
 {
-    long v = -1;
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    kq_limit_t *l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    l->max_bytes = kq_producer_max_bytes();
+    if (!rk)
+        return l;
+    l->q = rd_kafka_queue_new(rk);
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     char err[256];
-    rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, err, sizeof(err));
-    rd_kafka_DescribeConfigs(rk, &res, 1, opt, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-    const rd_kafka_DescribeConfigs_result_t *r =
-        ev ? rd_kafka_event_DescribeConfigs_result(ev) : NULL;
-    if (r && !rd_kafka_event_error(ev)) {
-        size_t nres = 0;
-        const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(r, &nres);
-        for (size_t i = 0; i < nres && v < 0; i++) {
-            if (rd_kafka_ConfigResource_error(rs[i]))
-                continue;
-            size_t nc = 0;
-            const rd_kafka_ConfigEntry_t **cs = rd_kafka_ConfigResource_configs(rs[i], &nc);
-            for (size_t j = 0; j < nc; j++)
-                if (strcmp(rd_kafka_ConfigEntry_name(cs[j]), "max.message.bytes") == 0 &&
-                    rd_kafka_ConfigEntry_value(cs[j]))
-                    v = atol(rd_kafka_ConfigEntry_value(cs[j]));
-        }
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_set_request_timeout(opt, 10000, err, sizeof(err));
+    rd_kafka_DescribeConfigs(rk, &res, 1, opt, l->q);
     rd_kafka_AdminOptions_destroy(opt);
     rd_kafka_ConfigResource_destroy(res);
-    rd_kafka_queue_destroy(q);
-    return v;
+    return l;
 }
 
-long kq_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+/* The topic's max.message.bytes in a DescribeConfigs result, or -1 (not reported: an old
+ * broker, no DescribeConfigs right, or a cluster without the API, as the development
+ * broker). */
+static long described_max_bytes(rd_kafka_event_t *ev)
 {
-    long v = kq_producer_max_bytes();
-    long t = rk ? topic_max_bytes(rk, topic, timeout_ms) : -1;
-    if (t > 0 && t < v)
-        v = t;
-    return v;
+    const rd_kafka_DescribeConfigs_result_t *r = rd_kafka_event_DescribeConfigs_result(ev);
+    if (!r || rd_kafka_event_error(ev))
+        return -1;
+    size_t nres = 0;
+    const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(r, &nres);
+    for (size_t i = 0; i < nres; i++) {
+        if (rd_kafka_ConfigResource_error(rs[i]))
+            continue;
+        size_t nc = 0;
+        const rd_kafka_ConfigEntry_t **cs = rd_kafka_ConfigResource_configs(rs[i], &nc);
+        for (size_t j = 0; j < nc; j++)
+            if (strcmp(rd_kafka_ConfigEntry_name(cs[j]), "max.message.bytes") == 0 &&
+                rd_kafka_ConfigEntry_value(cs[j]))
+                return atol(rd_kafka_ConfigEntry_value(cs[j]));
+    }
+    return -1;
+}
+
+long kq_limit_get(kq_limit_t *l)
+{
+    if (!l)
+        return kq_producer_max_bytes();
+    rd_kafka_event_t *ev = l->q ? rd_kafka_queue_poll(l->q, 0) : NULL;
+    if (ev) {
+        long t = described_max_bytes(ev);
+        if (t > 0 && t < l->max_bytes)
+            l->max_bytes = t;
+        rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(l->q);
+        l->q = NULL;
+    }
+    return l->max_bytes;
+}
+
+void kq_limit_free(kq_limit_t *l)
+{
+    if (!l)
+        return;
+    if (l->q)
+        rd_kafka_queue_destroy(l->q);
+    free(l);
 }
 
 const char *kq_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t size)

@@ -36,10 +36,15 @@ rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t
 /* The producers' message.max.bytes (the default or its KAFKA_MESSAGE_MAX_BYTES override). */
 long kq_producer_max_bytes(void);
 
-/* The largest record the workers can publish to `topic`: the producers' message.max.bytes,
- * lowered to the topic's max.message.bytes where the cluster reports it (asked through `rk`,
- * at most timeout_ms; rk NULL asks nothing). */
-long kq_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms);
+/* The largest record the workers can publish to a topic: the producers' message.max.bytes,
+ * lowered to the topic's max.message.bytes once the cluster has reported it. kq_limit_ask()
+ * sends the question through `rk` (NULL asks nothing) and returns at once; kq_limit_get()
+ * never waits - it gives the producers' limit until the answer came (a cluster that does not
+ * answer, as the development broker, leaves it there). */
+typedef struct kq_limit kq_limit_t;
+kq_limit_t *kq_limit_ask(rd_kafka_t *rk, const char *topic);
+long kq_limit_get(kq_limit_t *l);
+void kq_limit_free(kq_limit_t *l);
 
 /* The value of header `name` of a message as a NUL-terminated copy in buf, or NULL when
  * absent or too long. */

@@ -207,19 +207,12 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
     return rc;
 }
 
-/* The largest dead letter the relay can publish; set from the cluster at start. */
-static long dead_letter_limit;
-
-void pl_set_dead_letter_limit(long bytes)
-{
-    dead_letter_limit = bytes;
-}
+/* The largest dead letter the relay can publish, asked of the cluster at start. */
+static kq_limit_t *dead_letter_limit;
 
 long pl_dead_letter_limit(void)
 {
-    if (dead_letter_limit <= 0)
-        dead_letter_limit = kq_producer_max_bytes();
-    return dead_letter_limit;
+    return kq_limit_get(dead_letter_limit);
 }
 
 /* Room a record needs beside its value (record and batch framing, the key, the headers),
@@ -681,8 +674,7 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         mt_add("lic_messages_processed_total", labels, 0);
         mt_add("lic_messages_dead_lettered_total", labels, 0);
     }
-    pl_set_dead_letter_limit(kq_max_message_bytes(pl->rk, TOPIC_DEAD_LETTER, 3000));
-    log_info("dead letters are published up to %ld bytes", pl_dead_letter_limit());
+    dead_letter_limit = kq_limit_ask(pl->rk, TOPIC_DEAD_LETTER);
     mt_ready("kafka", 0);
     while (!sig_stop_requested()) {
         if (sig_reload_requested() && cfg->reload)
@@ -733,6 +725,8 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         pl->batch_len = 0;
     }
     log_info("stopping: closing the consumer");
+    kq_limit_free(dead_letter_limit);
+    dead_letter_limit = NULL;
     rd_kafka_consumer_close(pl->rk);
     rd_kafka_destroy(pl->rk);
     free(pl->batch);

@@ -70,11 +70,10 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
  * batch so every row of a batch agrees). */
 time_t pl_now(const pl_pipeline_t *pl);
 
-/* The largest record the relay can publish to the dead-letter topic (pl_run() sets it from
- * the producers' and, where the cluster reports it, the topic's limit). A dead letter larger
- * than that carries the first bytes of its original, flagged x-truncated; the whole original
- * stays in dead_letters. */
-void pl_set_dead_letter_limit(long bytes);
+/* The largest record the relay can publish to the dead-letter topic (the producers' limit,
+ * lowered to the topic's once the cluster has reported it; pl_run() asks). A dead letter
+ * larger than that carries the first bytes of its original, flagged x-truncated; the whole
+ * original stays in dead_letters. */
 long pl_dead_letter_limit(void);
 
 /* Records a dead letter for `msg` in the current transaction: a dead_letters row and the

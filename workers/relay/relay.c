@@ -40,7 +40,7 @@ struct relay {
     int isolate;
     struct {
         char name[128];
-        long max_bytes;
+        kq_limit_t *limit;
     } limits[RELAY_MAX_TOPICS];
     int nlimits;
 };
@@ -88,6 +88,8 @@ void relay_free(relay_t *r)
     if (!r)
         return;
     rd_kafka_flush(r->producer, 10000);
+    for (int i = 0; i < r->nlimits; i++)
+        kq_limit_free(r->limits[i].limit);
     rd_kafka_destroy(r->producer);
     pending_clear(r);
     free(r->pending);
@@ -117,19 +119,18 @@ static rd_kafka_headers_t *make_headers(const char *json, size_t *bytes)
     return h;
 }
 
-/* The largest record `topic` takes (the producer's limit, lowered to the topic's where the
- * cluster reports it), asked once a topic. */
+/* The largest record `topic` takes (the producer's limit, lowered to the topic's once the
+ * cluster reports it), asked once a topic and never waited for. */
 static long topic_limit(relay_t *r, const char *topic)
 {
     for (int i = 0; i < r->nlimits; i++)
         if (strcmp(r->limits[i].name, topic) == 0)
-            return r->limits[i].max_bytes;
-    long v = kq_max_message_bytes(r->producer, topic, 3000);
-    if (r->nlimits < RELAY_MAX_TOPICS && strlen(topic) < sizeof(r->limits[0].name)) {
-        snprintf(r->limits[r->nlimits].name, sizeof(r->limits[0].name), "%s", topic);
-        r->limits[r->nlimits++].max_bytes = v;
-    }
-    return v;
+            return kq_limit_get(r->limits[i].limit);
+    if (r->nlimits == RELAY_MAX_TOPICS || strlen(topic) >= sizeof(r->limits[0].name))
+        return kq_producer_max_bytes();
+    snprintf(r->limits[r->nlimits].name, sizeof(r->limits[0].name), "%s", topic);
+    r->limits[r->nlimits].limit = kq_limit_ask(r->producer, topic);
+    return kq_limit_get(r->limits[r->nlimits++].limit);
 }
 
 /* Errors a row meets again however often it is produced: it is set aside. Others (timeouts,
