@@ -320,20 +320,32 @@ static rd_kafka_t *producer(h_env_t *h)
     return h->producer;
 }
 
-int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)
+int h_produce_header(h_env_t *h, const char *topic, const char *key, const void *value, size_t len,
+                     const char *header, const char *header_value)
 {
     rd_kafka_t *rk = producer(h);
     int state = 0;
+    rd_kafka_headers_t *hdrs = header ? rd_kafka_headers_new(1) : NULL;
+    if (hdrs)
+        rd_kafka_header_add(hdrs, header, -1, header_value, -1);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
         RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(&state), RD_KAFKA_V_END);
-    if (err)
+        RD_KAFKA_V_OPAQUE(&state), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err) {
+        if (hdrs)
+            rd_kafka_headers_destroy(hdrs);
         return -1;
+    }
     int64_t until = now_ms() + 30000;
     while (state == 0 && now_ms() < until)
         rd_kafka_poll(rk, 20);
     return state == 1 ? 0 : -1;
+}
+
+int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)
+{
+    return h_produce_header(h, topic, key, value, len, NULL, NULL);
 }
 
 int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)

@@ -46,6 +46,9 @@ int h_stop(h_env_t *h, pid_t pid, int sig, int timeout_ms);
 
 /* Produces one message and waits for its delivery report. 0 or -1. */
 int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len);
+/* The same with one header (`header` NULL: none). */
+int h_produce_header(h_env_t *h, const char *topic, const char *key, const void *value, size_t len,
+                     const char *header, const char *header_value);
 
 /* First column of the first row as a long long (-1 on error or no row). */
 long long h_query_ll(h_env_t *h, const char *sql);

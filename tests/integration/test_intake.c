@@ -734,6 +734,38 @@ static void oversized_input(void **state)
         free(big[i]);
 }
 
+/* The CloudEvents Kafka binding on input: a structured-mode event is accepted with its
+ * content-type header as without it; the same event in binary mode (ce_ headers) is a dead
+ * letter whose reason says so, and registers nothing. */
+static void cloudevents_modes(void **state)
+{
+    (void)state;
+    env = h_setup("intake_ce_modes");
+    start("intake");
+    start("relay");
+    const char *with = "6f000000-0000-4000-8000-00000000000f";
+    const char *binary = "70000000-0000-4000-8000-000000000010";
+    json_t *ev = h_submission(with, h_uuid(), NULL);
+    char *v = json_dumps(ev, JSON_COMPACT);
+    assert_int_equal(h_produce_header(env, APPS, with, v, strlen(v), "content-type",
+                                      "application/cloudevents+json; charset=UTF-8"),
+                     0);
+    free(v);
+    json_decref(ev);
+    ev = h_submission(binary, h_uuid(), NULL);
+    v = json_dumps(json_object_get(ev, "data"), JSON_COMPACT);
+    assert_int_equal(h_produce_header(env, APPS, binary, v, strlen(v), "ce_specversion", "1.0"), 0);
+    free(v);
+    json_decref(ev);
+    assert_true(
+        wait_q(1, 20000, "SELECT count(*) FROM applications WHERE application_id = '%s'", with));
+    assert_true(wait_q(1, 20000, "SELECT count(*) FROM dead_letters"));
+    assert_int_equal(q("SELECT count(*) FROM applications WHERE application_id = '%s'", binary), 0);
+    assert_int_equal(q("SELECT count(*) FROM dead_letters WHERE reason LIKE"
+                       " '%%binary content mode%%structured mode%%'"),
+                     1);
+}
+
 /* A status row Kafka refuses (injected: larger than the relay's producer takes) is set aside
  * with an incident; other applications' events flow; the same application's later event
  * waits behind it and follows once an operator releases it to a relay that can send it. */
@@ -831,6 +863,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(retention_gap_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(oversized_input, setup, teardown),
         cmocka_unit_test_setup_teardown(set_aside_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(cloudevents_modes, setup, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
