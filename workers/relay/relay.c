@@ -38,6 +38,7 @@ struct relay {
     /* Rows refused for good while produced with others are tried alone before they are set
      * aside: a broker error may refuse a whole request of many rows. */
     int isolate;
+    int blocked; /* rows are set aside: their keys' later rows must wait */
     struct {
         char name[128];
         kq_limit_t *limit;
@@ -65,6 +66,7 @@ relay_t *relay_new(db_t *db, char *errstr, size_t errstr_size)
     if (!r)
         return NULL;
     r->db = db;
+    r->blocked = 1; /* until the first backlog count says otherwise */
     r->producer = kq_producer_new(dr_cb, r, errstr, errstr_size);
     if (!r->producer) {
         free(r);
@@ -189,6 +191,7 @@ static db_rc_t set_aside(relay_t *r, long long id, const char *error)
                          " ON CONFLICT (application_id, kind, ref) DO NOTHING",
                          3, p);
     if (rc == DB_OK) {
+        r->blocked = 1;
         mt_add("lic_outbox_set_aside_total", NULL, 1);
         json_t *f = json_pack("{s:I,s:s}", "outbox_id", (json_int_t)id, "error", error);
         log_write(LOG_LEVEL_ERROR, "outbox row set aside", f);
@@ -204,16 +207,23 @@ int relay_publish_once(relay_t *r, int max)
     snprintf(lim, sizeof(lim), "%d", max);
     const char *p[] = {lim};
     db_rc_t rc;
-    /* Unsent rows in id order, but for those of a key with a set-aside row before them. */
-    PGresult *res = db_query(r->db,
-                             "SELECT o.id, o.topic, o.msg_key, o.payload, o.headers::text"
-                             " FROM outbox o WHERE o.sent_at IS NULL AND o.set_aside_at IS NULL"
-                             " AND o.discarded_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox b"
-                             " WHERE b.set_aside_at IS NOT NULL AND b.sent_at IS NULL AND"
-                             " b.discarded_at IS NULL AND b.topic = o.topic AND"
-                             " b.msg_key = o.msg_key AND b.id < o.id)"
-                             " ORDER BY o.id LIMIT $1",
-                             1, p, &rc);
+    /* Unsent rows in id order. While a row is set aside (rarely), those of its key after it
+     * are left out; that statement checks every row against the set-aside ones, so it runs
+     * only while there are any (r->blocked: set by set_aside(), cleared by the backlog
+     * count once an operator released or discarded them). */
+    PGresult *res;
+    res = db_query(r->db,
+                   r->blocked ? "SELECT o.id, o.topic, o.msg_key, o.payload, o.headers::text"
+                                " FROM outbox o WHERE o.sent_at IS NULL AND o.set_aside_at IS NULL"
+                                " AND o.discarded_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox b"
+                                " WHERE b.set_aside_at IS NOT NULL AND b.sent_at IS NULL AND"
+                                " b.discarded_at IS NULL AND b.topic = o.topic AND"
+                                " b.msg_key = o.msg_key AND b.id < o.id)"
+                                " ORDER BY o.id LIMIT $1"
+                              : "SELECT id, topic, msg_key, payload, headers::text FROM outbox"
+                                " WHERE sent_at IS NULL AND set_aside_at IS NULL AND discarded_at"
+                                " IS NULL ORDER BY id LIMIT $1",
+                   1, p, &rc);
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -433,16 +443,19 @@ int relay_run(relay_t *r)
         if (n == 0 || util_mono_ms() >= next_backlog) {
             db_rc_t rc;
             PGresult *b = db_query(r->db,
-                                   "SELECT count(*) FILTER (WHERE set_aside_at IS NULL),"
-                                   " coalesce(extract(epoch FROM now() - min(created_at)"
-                                   " FILTER (WHERE set_aside_at IS NULL)), 0),"
-                                   " count(*) FILTER (WHERE set_aside_at IS NOT NULL)"
-                                   " FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL",
+                                   /* Each count by its own partial index: the
+                                    * outbox keeps a week of sent rows. */
+                                   "SELECT count(*), coalesce(extract(epoch FROM now() -"
+                                   " min(created_at)), 0), (SELECT count(*) FROM outbox WHERE"
+                                   " set_aside_at IS NOT NULL AND sent_at IS NULL AND"
+                                   " discarded_at IS NULL) FROM outbox WHERE sent_at IS NULL"
+                                   " AND set_aside_at IS NULL AND discarded_at IS NULL",
                                    0, NULL, &rc);
             if (b) {
                 mt_set("lic_outbox_backlog", NULL, atof(PQgetvalue(b, 0, 0)));
                 mt_set("lic_outbox_oldest_seconds", NULL, atof(PQgetvalue(b, 0, 1)));
                 mt_set("lic_outbox_set_aside", NULL, atof(PQgetvalue(b, 0, 2)));
+                r->blocked = atoll(PQgetvalue(b, 0, 2)) > 0;
                 PQclear(b);
             }
             next_backlog = util_mono_ms() + 1000;
