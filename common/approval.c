@@ -1,5 +1,6 @@
 /* approval: see approval.h. */
 #include "approval.h"
+#include "cal.h"
 #include "jsonx.h"
 #include "log.h"
 #include "util.h"
@@ -106,6 +107,16 @@ db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *caus
     return apv_advance_counted(db, NULL, app, received, answered, now, cause);
 }
 
+json_t *apv_receipt_detail(const char *agency, const char *request_id, time_t received_at,
+                           time_t reply_due_at)
+{
+    char rfmt[40], dfmt[40];
+    cal_format(received_at, rfmt, sizeof(rfmt));
+    cal_format(reply_due_at, dfmt, sizeof(dfmt));
+    return json_pack("{s:s,s:s,s:s,s:s}", "agency", agency, "request_id", request_id, "received_at",
+                     rfmt, "reply_due_at", dfmt);
+}
+
 /* One move: written at once, or collected into `ob` when the caller batches. */
 static db_rc_t move(db_t *db, ob_batch_t *ob, const char *application_id, dom_stage_t from,
                     dom_stage_t to, time_t now, const ob_cause_t *cause)
@@ -181,7 +192,7 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
      * the dispatcher and the replies worker in the benchmark's lifecycle). */
     r = db_query_adhoc(db,
                        "SELECT q.request_id, q.application_id, q.agency, q.state = 'received',"
-                       " q.outcome, extract(epoch FROM q.reply_due_at)::bigint"
+                       " q.outcome, extract(epoch FROM q.reply_due_at)::bigint, q.state = 'pending'"
                        " FROM (SELECT DISTINCT unnest($1::uuid[])) AS a (id) CROSS JOIN"
                        " LATERAL (SELECT * FROM agency_requests r WHERE r.application_id = a.id"
                        " OFFSET 0) q",

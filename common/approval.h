@@ -53,6 +53,11 @@ db_rc_t tm_cancel(db_t *db, const char *application_id, const char *kind, const 
 db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, const char *ref,
                      const char *detail, time_t at);
 
+/* The detail of an agency's `approvals_requested` status event: its receipt of the request
+ * and the end of its reply window (¶12). */
+json_t *apv_receipt_detail(const char *agency, const char *request_id, time_t received_at,
+                           time_t reply_due_at);
+
 /* Moves a locked application on as far as its agency requests allow. */
 db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *cause);
 /* The same with the counts known to the caller (read after the application's lock, plus the
@@ -73,11 +78,19 @@ typedef struct {
 } apv_locked_t;
 
 /* Columns of apv_requests_t's rows. */
-enum { APV_REQ_ID, APV_REQ_APP, APV_REQ_AGENCY, APV_REQ_RECEIVED, APV_REQ_OUTCOME, APV_REQ_DUE };
+enum {
+    APV_REQ_ID,
+    APV_REQ_APP,
+    APV_REQ_AGENCY,
+    APV_REQ_RECEIVED,
+    APV_REQ_OUTCOME,
+    APV_REQ_DUE,
+    APV_REQ_PENDING
+};
 
 /* The agency requests of a batch's applications as apv_lock_many() read them: request id,
  * application id, agency, state = 'received' ("t"/"f"), outcome ("" for none), reply_due_at
- * in epoch seconds ("" for none); and `index`: request id -> row. */
+ * in epoch seconds ("" for none), state = 'pending' ("t"/"f"); and `index`: request id -> row. */
 typedef struct {
     PGresult *rows;
     json_t *index;

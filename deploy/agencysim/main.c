@@ -9,7 +9,11 @@
  *   POST /control {"agency": "sanitary", "verdict": "compliant|non_compliant|silent",
  *                  "reply_delay_ms": N, "response_delay_ms": N, "fail_next": N,
  *                  "fail_status": 500, "retry_after_s": N, "reply_twice": bool,
- *                  "bad_signature": bool, "wrong_key": bool, "unknown_request": bool}
+ *                  "bad_signature": bool, "wrong_key": bool, "unknown_request": bool,
+ *                  "drop_response_next": N, "hold_retries": bool}
+ * (drop_response_next: the next N requests are received and answered on the reply topic, but
+ * their 202 is lost - the connection closes without a response; hold_retries: a request
+ * already received is answered 503, not 409, until it is turned off.)
  *   POST /control {"agency": ..., "application_id": ID, "verdict": ...}   for one application
  *   POST /control {"refuse_ms": N}     close the listening socket for N ms
  *   GET  /stats                        per agency: requests, distinct keys, in flight, ...
@@ -46,7 +50,8 @@
 typedef struct {
     char verdict[24];
     long reply_delay_ms, response_delay_ms, fail_next, fail_status, retry_after_s;
-    int reply_twice, bad_signature, wrong_key, unknown_request;
+    long drop_response_next;
+    int reply_twice, bad_signature, wrong_key, unknown_request, hold_retries;
     json_t *verdict_for; /* application_id -> verdict, overriding `verdict` */
     /* statistics */
     long requests, distinct, replies, in_flight, max_in_flight, failed;
@@ -376,10 +381,12 @@ static unsigned apply_control(json_t *c, char *err, size_t err_size)
     LONGOPT(fail_next)
     LONGOPT(fail_status)
     LONGOPT(retry_after_s)
+    LONGOPT(drop_response_next)
     BOOLOPT(reply_twice)
     BOOLOPT(bad_signature)
     BOOLOPT(wrong_key)
     BOOLOPT(unknown_request)
+    BOOLOPT(hold_retries)
     pthread_mutex_unlock(&mu);
     return 200;
 }
@@ -437,7 +444,10 @@ static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, up
         char skey[80];
         snprintf(skey, sizeof(skey), "%d|%s", agency, rid);
         const char *known = json_string_value(json_object_get(seen, skey));
-        if (known) {
+        if (known && u->hold_retries) {
+            status = 503;
+            body = json_pack("{s:s}", "error", "simulated outage after the receipt");
+        } else if (known) {
             status = 409;
             body = json_pack("{s:s,s:s}", "request_id", rid, "received_at", known);
         } else if (json_object_size(seen) >= MAX_KEYS) {
@@ -467,8 +477,15 @@ static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, up
             }
         }
     }
+    int drop = status == 202 && u->drop_response_next > 0;
+    if (drop)
+        u->drop_response_next--;
     pthread_mutex_unlock(&mu);
     json_decref(req);
+    if (drop) {
+        json_decref(body);
+        return MHD_NO; /* received, but the 202 never reaches the caller */
+    }
     return respond(c, status, body, fail ? retry_after : 0);
 }
 

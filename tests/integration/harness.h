@@ -95,7 +95,8 @@ int h_flush(h_env_t *h, int timeout_ms);
 /* Freezes the test's clock (LIC_CLOCK_FILE) at an RFC 3339 moment. */
 void h_clock_freeze(h_env_t *h, const char *rfc3339);
 
-/* Waits until a log of `binary` (WORKDIR/BINARY.*.log) contains `text`. 1 found, 0 not. */
+/* Waits until a log of `binary` (WORKDIR/BINARY.*.log) contains `text`. 1 found, 0 not.
+ * Looks once at least: with timeout 0, whether it is there now. */
 int h_wait_log(h_env_t *h, const char *binary, const char *text, int timeout_ms);
 
 /* Runs `sql` as the schema owner; aborts on failure. */

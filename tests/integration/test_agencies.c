@@ -938,6 +938,127 @@ static void unit_missing_then_added(void **state)
     assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 2);
 }
 
+/* The stages of an application's status events in the topic's order, "stage[:agency]" joined
+ * by spaces, each event once (a republished one repeats its id); *copies counts every
+ * message. */
+static char *stages_in_order(const char *id, int expected, int *copies)
+{
+    json_t *msgs = h_read_topic(env, STATUS, expected, 15000);
+    assert_int_equal(h_check_status_events(env, msgs), 0);
+    json_t *ids = json_object();
+    char *out = calloc(1, 4096);
+    assert_non_null(out);
+    *copies = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        json_t *d = json_object_get(v, "data");
+        const char *agency =
+            json_string_value(json_object_get(json_object_get(d, "detail"), "agency"));
+        const char *eid = json_string_value(json_object_get(v, "id"));
+        if (strcmp(json_string_value(json_object_get(d, "application_id")), id) == 0) {
+            (*copies)++;
+            if (!json_object_get(ids, eid)) {
+                json_object_set_new(ids, eid, json_true());
+                size_t l = strlen(out);
+                snprintf(out + l, 4096 - l, "%s%s%s%s", l ? " " : "",
+                         json_string_value(json_object_get(d, "stage")), agency ? ":" : "",
+                         agency ? agency : "");
+            }
+        }
+        json_decref(v);
+    }
+    json_decref(ids);
+    json_decref(msgs);
+    return out;
+}
+
+/* Whether `a` comes before `b` in a space-separated list (both present). */
+static int before(const char *list, const char *a, const char *b)
+{
+    const char *pa = strstr(list, a), *pb = strstr(list, b);
+    return pa && pb && pa < pb;
+}
+
+/* The sanitary unit receives the request but its 202 is lost, and its retries fail until
+ * released; its reply reaches the replies worker first. The reply proves the receipt:
+ * recorded with the reply and published before it, so each agency's approvals_requested
+ * precedes its agency_replied on the topic, and the released retry's 409 adds nothing - through
+ * the batch path (the worker starts after both replies of two applications are on the topic)
+ * and the one-by-one path (a reply sent twice in one batch sends the batch there). */
+static void reply_overtakes_receipt(void **state)
+{
+    (void)state;
+    setenv("LIC_AGENCY_RETRY_BASE_MS", "100", 1);
+    setenv("LIC_AGENCY_RETRY_MAX_MS", "200", 1);
+    setenv("LIC_AGENCY_BREAKER_COOLDOWN_MS", "200", 1);
+    env = h_setup("agencies_reply_overtakes");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    const char *controls[] = {
+        "{\"agency\": \"sanitary\", \"drop_response_next\": 2, \"hold_retries\": true}", NULL};
+    start_sim(controls);
+    const char *workers[] = {"intake", "relay", "dispatcher", "timer", NULL};
+    spawn_workers(workers);
+    const char *ids[] = {"a0000000-0000-4000-8000-000000000021",
+                         "a0000000-0000-4000-8000-000000000022",
+                         "a0000000-0000-4000-8000-000000000023"};
+    submit(ids[0]);
+    submit(ids[1]);
+    for (int64_t until = util_mono_ms() + 15000;
+         sim_stat("sanitary", "replies") + sim_stat("industrial_safety", "replies") < 4 &&
+         util_mono_ms() < until;)
+        h_poll_interval(20);
+    assert_int_equal(sim_stat("sanitary", "replies"), 2);
+    pid_t replies = h_spawn(env, "replies", NULL);
+    assert_true(wait_q(4, 30000, "SELECT count(*) FROM agency_replies WHERE counted"));
+    assert_false(h_wait_log(env, "replies", "the batch handler passed the batch on", 0));
+    /* The one-by-one path: a batch holding one reply twice. */
+    assert_int_equal(h_stop(env, replies, SIGTERM, 10000), 0);
+    sim("{\"agency\": \"sanitary\", \"drop_response_next\": 1, \"reply_twice\": true}");
+    submit(ids[2]);
+    for (int64_t until = util_mono_ms() + 15000;
+         sim_stat("sanitary", "replies") < 4 && util_mono_ms() < until;)
+        h_poll_interval(20);
+    assert_int_equal(sim_stat("sanitary", "replies"), 4);
+    h_spawn(env, "replies", NULL);
+    assert_true(wait_q(6, 30000, "SELECT count(*) FROM agency_replies WHERE counted"));
+    assert_true(h_wait_log(env, "replies", "the batch handler passed the batch on", 0));
+    /* The agency answers retries again: a request the reply left pending is received now. */
+    sim("{\"agency\": \"sanitary\", \"hold_retries\": false}");
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM agency_requests WHERE state = 'pending'"));
+    assert_true(
+        wait_q(3, 30000, "SELECT count(*) FROM applications WHERE stage = 'awaiting_decision'"));
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    for (int i = 0; i < 3; i++) {
+        int copies = 0;
+        char *order = stages_in_order(ids[i], 15, &copies);
+        print_message("%s: %s\n", ids[i], order);
+        assert_true(before(order, "approvals_requested:sanitary", "agency_replied:sanitary"));
+        assert_true(before(order, "approvals_requested:industrial_safety",
+                           "agency_replied:industrial_safety"));
+        assert_int_equal(copies, 5); /* registered, two receipts, two replies: each once */
+        free(order);
+        /* The receipt the reply proved: no later than the agency's decision, its window's end
+         * 10 WD on, no window left open. */
+        assert_int_equal(q("SELECT count(*) FROM agency_requests q JOIN agency_replies r"
+                           " ON r.id = q.reply_id WHERE q.application_id = '%s'"
+                           " AND q.agency = 'sanitary' AND q.state = 'received'"
+                           " AND q.received_at <= r.decided_at AND q.outcome = 'compliant'"
+                           " AND to_char(q.reply_due_at AT TIME ZONE 'Asia/Almaty',"
+                           " 'YYYY-MM-DD') = '2026-04-02'",
+                           ids[i]),
+                         1);
+        assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                      " FROM transitions WHERE application_id = '%s'",
+                      ids[i]),
+                   "none>registered registered>awaiting_approvals"
+                   " awaiting_approvals>awaiting_replies awaiting_replies>awaiting_decision");
+    }
+    assert_int_equal(q("SELECT count(*) FROM reply_windows"), 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -957,6 +1078,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(replies_in_one_batch, teardown),
         cmocka_unit_test_teardown(two_timer_workers, teardown),
         cmocka_unit_test_teardown(unknown_request_in_batch, teardown),
+        cmocka_unit_test_teardown(reply_overtakes_receipt, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

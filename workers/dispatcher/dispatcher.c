@@ -237,7 +237,7 @@ static int create_requests(dispatcher_t *d, int sweep)
     char err[256], due_s[40];
     /* The agency's own receipt time starts the window; until it answers, the request
      * announces the window as it would run from now. */
-    if (cal_add_working_days(d->cal, clock_now(), 10, &due, err, sizeof(err))) {
+    if (cal_add_working_days(d->cal, clock_now(), CAL_AGENCY_REPLY_WD, &due, err, sizeof(err))) {
         log_error("cannot compute reply_due_at: %s", err);
         PQclear(r);
         db_rollback(d->db);
@@ -501,7 +501,8 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
     for (int i = 0; i < n; i++) {
         char err[256];
         f[i]->taken = 0;
-        if (cal_add_working_days(d->cal, f[i]->res_received_at, 10, &dues[i], err, sizeof(err))) {
+        if (cal_add_working_days(d->cal, f[i]->res_received_at, CAL_AGENCY_REPLY_WD, &dues[i], err,
+                                 sizeof(err))) {
             log_error("cannot compute the reply window: %s", err);
             rc = DB_ERR_RETRY;
             goto out;
@@ -573,12 +574,8 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
             break;
         }
         apv_locked_t *a = &apps[json_integer_value(ai)];
-        char rfmt[40], dfmt[40];
-        cal_format(f[i]->res_received_at, rfmt, sizeof(rfmt));
-        cal_format(dues[i], dfmt, sizeof(dfmt));
-        json_t *detail =
-            json_pack("{s:s,s:s,s:s,s:s}", "agency", ag_name((ag_agency_t)f[i]->agency),
-                      "request_id", f[i]->request_id, "received_at", rfmt, "reply_due_at", dfmt);
+        json_t *detail = apv_receipt_detail(ag_name((ag_agency_t)f[i]->agency), f[i]->request_id,
+                                            f[i]->res_received_at, dues[i]);
         rc = ob_batch_status_event(&ob, SOURCE, f[i]->application_id, a->app.portal_ref,
                                    "approvals_requested", now, a->app.service_deadline, detail,
                                    f[i]->request_id);

@@ -15,12 +15,22 @@
 
 int replies_init(replies_t *rp, char *errstr, size_t errstr_size)
 {
-    return ag_load(cfg_get("AGENCIES_FILE"), &rp->ag, errstr, errstr_size);
+    rp->cal = NULL;
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &rp->cal, errstr, errstr_size))
+        return -1;
+    if (ag_load(cfg_get("AGENCIES_FILE"), &rp->ag, errstr, errstr_size)) {
+        cal_free(rp->cal);
+        rp->cal = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void replies_free(replies_t *rp)
 {
     ag_free(&rp->ag);
+    cal_free(rp->cal);
+    rp->cal = NULL;
 }
 
 void replies_reload(void *opaque)
@@ -35,7 +45,16 @@ void replies_reload(void *opaque)
     ag_free(&rp->ag);
     rp->ag = ag;
     log_info("agencies reloaded");
+    cal_reload(&rp->cal, cfg_get("CALENDAR_FILE"));
 }
+
+/* The SET list of a counted reply's request: a receipt the reply proves (`at` and `due` not
+ * NULL, the request still pending) recorded with it; see proven_receipt(). */
+#define RECEIPT_PROVEN(at, due)                                                                    \
+    "state = CASE WHEN q.state = 'pending' AND " at "::timestamptz IS NOT NULL THEN 'received'"    \
+    " ELSE q.state END, received_at = CASE WHEN q.state = 'pending' THEN coalesce(" at             \
+    "::timestamptz, q.received_at) ELSE q.received_at END, reply_due_at = CASE WHEN q.state ="     \
+    " 'pending' THEN coalesce(" due "::timestamptz, q.reply_due_at) ELSE q.reply_due_at END"
 
 /* Closes the reply windows of the requests a statement's CTE `u` answered (migration 017). */
 #define CLOSE_WINDOWS "DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u)"
@@ -113,6 +132,23 @@ static const char *ignored_why(const char *outcome, int received, time_t due, ti
     return NULL;
 }
 
+/* A counted reply to a request whose receipt is not recorded - the agency's 202 was lost and
+ * the dispatcher's retry has not yet had its 409 - proves the receipt: recorded with the reply,
+ * and published before it, so each agency's `approvals_requested` precedes its
+ * `agency_replied`. The agency received the request no later than it decided, nor later than
+ * the reply arrived. 0, or -1 when the calendar cannot give the window's end. */
+static int proven_receipt(const replies_t *rp, const msg_reply_t *m, time_t now,
+                          time_t *received_at, time_t *due)
+{
+    char err[256];
+    *received_at = m->decided_at < now ? m->decided_at : now;
+    if (cal_add_working_days(rp->cal, *received_at, CAL_AGENCY_REPLY_WD, due, err, sizeof(err))) {
+        log_error("cannot compute the reply window: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *reasons_of(const msg_reply_t *m)
 {
     json_t *reasons = json_array();
@@ -181,6 +217,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     char outcome[32];
     snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 7));
     int received = strcmp(PQgetvalue(r, 0, 6), "received") == 0;
+    int pending = strcmp(PQgetvalue(r, 0, 6), "pending") == 0;
     time_t due = PQgetisnull(r, 0, 8) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 8));
     int n_received = atoi(PQgetvalue(r, 0, 9)), n_answered = atoi(PQgetvalue(r, 0, 10));
     PQclear(r);
@@ -194,21 +231,37 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
     time_t now = pl_now(pl);
     const char *ignored = ignored_why(outcome, received, due, now);
 
+    time_t receipt = 0, receipt_due = 0;
+    if (!ignored && pending && proven_receipt(rp, &m, now, &receipt, &receipt_due)) {
+        result = DB_ERR_RETRY;
+        goto out;
+    }
     json_t *reasons = reasons_of(&m);
     char *reasons_s = jx_dumps(reasons);
-    char decided[40], arrived[40], part[16], off[24];
+    char decided[40], arrived[40], part[16], off[24], receipt_s[40], receipt_due_s[40];
+    util_rfc3339_utc(receipt, receipt_s, sizeof(receipt_s));
+    util_rfc3339_utc(receipt_due, receipt_due_s, sizeof(receipt_due_s));
     util_rfc3339_utc(m.decided_at, decided, sizeof(decided));
     util_rfc3339_utc(now, arrived, sizeof(arrived));
     snprintf(part, sizeof(part), "%d", (int)msg->partition);
     snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
-    const char *pi[] = {m.request_id, m.application_id,
-                        m.agency,     m.verdict,
-                        reasons_s,    decided,
-                        m.signer,     k,
-                        in.ev.id,     topic,
-                        part,         off,
-                        arrived,      ignored ? "false" : "true",
-                        ignored};
+    const char *pi[] = {m.request_id,
+                        m.application_id,
+                        m.agency,
+                        m.verdict,
+                        reasons_s,
+                        decided,
+                        m.signer,
+                        k,
+                        in.ev.id,
+                        topic,
+                        part,
+                        off,
+                        arrived,
+                        ignored ? "false" : "true",
+                        ignored,
+                        receipt ? receipt_s : NULL,
+                        receipt ? receipt_due_s : NULL};
     /* The reply is always recorded; a counted one becomes the request's outcome and closes
      * its reply window, in the same statement (no round trip for its id). */
 #define INSERT_REPLY                                                                               \
@@ -225,15 +278,21 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         result = rc;
         goto out;
     }
-    rc = db_exec(db,
-                 "WITH r AS (" INSERT_REPLY "),"
-                 " u AS (UPDATE agency_requests SET outcome = $4, outcome_at = $13,"
-                 " reasons = $5::jsonb, reply_id = (SELECT id FROM r)"
-                 " WHERE request_id = $1 AND outcome IS NULL RETURNING request_id)"
-                 " " CLOSE_WINDOWS,
-                 15, pi);
+    rc =
+        db_exec(db,
+                "WITH r AS (" INSERT_REPLY "),"
+                " u AS (UPDATE agency_requests q SET outcome = $4, outcome_at = $13,"
+                " reasons = $5::jsonb, reply_id = (SELECT id FROM r), " RECEIPT_PROVEN(
+                    "$16", "$17") " WHERE request_id = $1 AND outcome IS NULL RETURNING request_id)"
+                                  " " CLOSE_WINDOWS,
+                17, pi);
 #undef INSERT_REPLY
     free(reasons_s);
+    if (rc == DB_OK && receipt)
+        rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref,
+                             "approvals_requested", now, app.service_deadline,
+                             apv_receipt_detail(m.agency, m.request_id, receipt, receipt_due),
+                             m.request_id);
     if (rc == DB_OK)
         rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref, "agency_replied",
                              now, app.service_deadline, replied_detail(&m, reasons), in.ev.id);
@@ -244,7 +303,8 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
                             .topic = topic,
                             .partition = msg->partition,
                             .offset = msg->offset};
-        rc = apv_advance_counted(db, NULL, &app, n_received, n_answered + 1, now, &cause);
+        rc = apv_advance_counted(db, NULL, &app, n_received + (receipt != 0), n_answered + 1, now,
+                                 &cause);
     }
     result = rc;
 out:
@@ -289,7 +349,8 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
         "WITH t AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (request_id uuid,"
         " application_id uuid, agency text, verdict text, reasons jsonb, decided_at timestamptz,"
         " signer text, key_id text, event_id text, topic text, partition integer,"
-        " \"offset\" bigint, counted boolean, ignored_reason text)) WITH ORDINALITY AS t),"
+        " \"offset\" bigint, counted boolean, ignored_reason text, received_at timestamptz,"
+        " reply_due_at timestamptz)) WITH ORDINALITY AS t),"
         " r AS (INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"
         " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"
         " ignored_reason)"
@@ -297,9 +358,11 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
         " event_id, topic, partition, \"offset\", $2, counted, ignored_reason FROM t"
         " ORDER BY ordinality RETURNING id, request_id, verdict, reasons, counted),"
         " u AS (UPDATE agency_requests q SET outcome = r.verdict, outcome_at = $2,"
-        " reasons = r.reasons, reply_id = r.id FROM r WHERE r.counted"
-        " AND q.request_id = r.request_id AND q.outcome IS NULL RETURNING q.request_id)"
-        " " CLOSE_WINDOWS,
+        " reasons = r.reasons, reply_id = r.id, " RECEIPT_PROVEN(
+            "t.received_at", "t.reply_due_at") " FROM r JOIN t USING (request_id) WHERE r.counted"
+                                               " AND q.request_id = r.request_id AND q.outcome IS "
+                                               "NULL RETURNING q.request_id)"
+                                               " " CLOSE_WINDOWS,
         2, p);
     free(text);
     return rc;
@@ -383,16 +446,25 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
         const char *ignored =
             ignored_why(PQgetvalue(q, k, APV_REQ_OUTCOME),
                         strcmp(PQgetvalue(q, k, APV_REQ_RECEIVED), "t") == 0, due, now);
-        char decided[40];
+        time_t receipt = 0, receipt_due = 0;
+        if (!ignored && strcmp(PQgetvalue(q, k, APV_REQ_PENDING), "t") == 0 &&
+            proven_receipt(rp, m, now, &receipt, &receipt_due)) {
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        char decided[40], receipt_s[40], receipt_due_s[40];
         util_rfc3339_utc(m->decided_at, decided, sizeof(decided));
+        util_rfc3339_utc(receipt, receipt_s, sizeof(receipt_s));
+        util_rfc3339_utc(receipt_due, receipt_due_s, sizeof(receipt_due_s));
         json_t *why = reasons_of(m);
-        json_t *row =
-            json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:b,s:s?}", "request_id",
-                      m->request_id, "application_id", m->application_id, "agency", m->agency,
-                      "verdict", m->verdict, "reasons", why, "decided_at", decided, "signer",
-                      m->signer, "key_id", in[i].key_id, "event_id", in[i].ev.id, "topic",
-                      in[i].topic, "partition", (int)msgs[i]->partition, "offset",
-                      (json_int_t)msgs[i]->offset, "counted", !ignored, "ignored_reason", ignored);
+        json_t *row = json_pack(
+            "{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:b,s:s?,s:s?,s:s?}", "request_id",
+            m->request_id, "application_id", m->application_id, "agency", m->agency, "verdict",
+            m->verdict, "reasons", why, "decided_at", decided, "signer", m->signer, "key_id",
+            in[i].key_id, "event_id", in[i].ev.id, "topic", in[i].topic, "partition",
+            (int)msgs[i]->partition, "offset", (json_int_t)msgs[i]->offset, "counted", !ignored,
+            "ignored_reason", ignored, "received_at", receipt ? receipt_s : NULL, "reply_due_at",
+            receipt ? receipt_due_s : NULL);
         if (!row || json_array_append_new(rows, row)) {
             json_decref(why);
             rc = DB_ERR_RETRY;
@@ -404,9 +476,17 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             continue;
         }
         apv_locked_t *b = &apps[ai];
-        rc = ob_batch_status_event(&ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
-                                   "agency_replied", now, b->app.service_deadline,
-                                   replied_detail(m, why), in[i].ev.id);
+        if (receipt) {
+            rc = ob_batch_status_event(
+                &ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref, "approvals_requested",
+                now, b->app.service_deadline,
+                apv_receipt_detail(m->agency, m->request_id, receipt, receipt_due), m->request_id);
+            b->received++;
+        }
+        if (rc == DB_OK)
+            rc = ob_batch_status_event(&ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
+                                       "agency_replied", now, b->app.service_deadline,
+                                       replied_detail(m, why), in[i].ev.id);
         json_decref(why);
         b->answered++;
         ob_cause_t cause = {.kind = "event",

@@ -7,6 +7,7 @@
 #define LIC_REPLIES_H
 
 #include "agencies.h"
+#include "cal.h"
 #include "pipeline.h"
 
 #define REPLIES_CONSUMER "lic-replies"
@@ -14,12 +15,13 @@
 
 typedef struct {
     ag_config_t ag;
+    cal_t *cal; /* a receipt a reply proves gets its reply window's end (¶12) */
 } replies_t;
 
-/* Loads the agencies' keys. 0, or -1 with errstr. */
+/* Loads the agencies' keys and the calendar. 0, or -1 with errstr. */
 int replies_init(replies_t *rp, char *errstr, size_t errstr_size);
 void replies_free(replies_t *rp);
-/* SIGHUP: re-reads the agencies file (new keys); keeps the old one on error. */
+/* SIGHUP: re-reads the agencies file (new keys) and the calendar; keeps the old ones on error. */
 void replies_reload(void *opaque);
 
 /* The pipeline handler for both reply topics. */
