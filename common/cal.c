@@ -621,8 +621,29 @@ int cal_deadlines(const cal_t *cal, const char *kind, time_t submitted_at, cal_d
         cal_sub_working_days(cal, out->service_deadline, CAL_NOTICE_BEFORE_END_WD,
                              &out->notice_latest, errstr, errstr_size) ||
         cal_add_working_days(cal, out->notice_latest, CAL_HEARING_AFTER_NOTICE_WD,
-                             &out->hearing_latest, errstr, errstr_size))
+                             &out->hearing_latest, errstr, errstr_size) ||
+        cal_sub_working_days(cal, out->service_deadline, CAL_AT_RISK_BEFORE_WD, &out->term_at_risk,
+                             errstr, errstr_size))
         return -1;
+    return 0;
+}
+
+int cal_term_look(const cal_t *cal, time_t deadline, time_t now, cal_term_state_t *state,
+                  time_t *next, char *errstr, size_t errstr_size)
+{
+    time_t risk;
+    if (cal_sub_working_days(cal, deadline, CAL_AT_RISK_BEFORE_WD, &risk, errstr, errstr_size))
+        return -1;
+    if (now < risk) {
+        *state = CAL_TERM_QUIET;
+        *next = risk;
+    } else if (now <= deadline) {
+        *state = CAL_TERM_AT_RISK;
+        *next = deadline + 1; /* the deadline is its last second that keeps the term */
+    } else {
+        *state = CAL_TERM_BREACHED;
+        *next = 0;
+    }
     return 0;
 }
 

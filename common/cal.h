@@ -34,17 +34,18 @@ typedef struct {
 
 /* Statutory periods in working days (PROCESS.md). */
 enum {
-    CAL_TERM_ISSUE_WD = 15,          /* ¶7, Standard row 3 */
-    CAL_TERM_REISSUE_WD = 3,         /* ¶7 */
-    CAL_TERM_REISSUE_SPLIT_WD = 15,  /* ¶7 */
-    CAL_COMPLETENESS_WD = 2,         /* ¶9, ¶11 */
-    CAL_AGENCY_REPLY_WD = 10,        /* ¶12 */
-    CAL_RESULT_WD = 1,               /* ¶13 */
-    CAL_NOTICE_BEFORE_END_WD = 3,    /* ¶13: notice at least 3 WD before the term ends */
-    CAL_HEARING_AFTER_NOTICE_WD = 2, /* ¶13 */
-    CAL_COMPLAINT_FORWARD_WD = 3,    /* ¶15 */
-    CAL_COMPLAINT_PROVIDER_WD = 5,   /* ¶15 */
-    CAL_COMPLAINT_AUTHORIZED_WD = 15 /* ¶15 */
+    CAL_TERM_ISSUE_WD = 15,           /* ¶7, Standard row 3 */
+    CAL_TERM_REISSUE_WD = 3,          /* ¶7 */
+    CAL_TERM_REISSUE_SPLIT_WD = 15,   /* ¶7 */
+    CAL_COMPLETENESS_WD = 2,          /* ¶9, ¶11 */
+    CAL_AGENCY_REPLY_WD = 10,         /* ¶12 */
+    CAL_RESULT_WD = 1,                /* ¶13 */
+    CAL_NOTICE_BEFORE_END_WD = 3,     /* ¶13: notice at least 3 WD before the term ends */
+    CAL_HEARING_AFTER_NOTICE_WD = 2,  /* ¶13 */
+    CAL_COMPLAINT_FORWARD_WD = 3,     /* ¶15 */
+    CAL_COMPLAINT_PROVIDER_WD = 5,    /* ¶15 */
+    CAL_COMPLAINT_AUTHORIZED_WD = 15, /* ¶15 */
+    CAL_AT_RISK_BEFORE_WD = 1         /* CONTRACT.md: deadline_at_risk a WD before a term ends */
 };
 
 /* Sets the process time zone to Asia/Almaty (from the system tz database). cal_load_*()
@@ -100,11 +101,23 @@ typedef struct {
     time_t service_deadline; /* ¶7: 15 / 3 / 15 WD from registration */
     time_t notice_latest;    /* ¶13: 3 WD before the service deadline */
     time_t hearing_latest;   /* ¶13: 2 WD after a notice sent at notice_latest */
+    time_t term_at_risk;     /* 1 WD before the service deadline: see cal_term_look() */
     int term_wd;
 } cal_deadlines_t;
 
 int cal_deadlines(const cal_t *cal, const char *kind, time_t submitted_at, cal_deadlines_t *out,
                   char *errstr, size_t errstr_size);
+
+/* What the watch of a service term (¶7) sees at `now`, the term ending at `deadline`. */
+typedef enum {
+    CAL_TERM_QUIET,   /* before its at-risk moment: *next is that moment */
+    CAL_TERM_AT_RISK, /* from the end of the working day before the term's last day: *next is
+                         the deadline */
+    CAL_TERM_BREACHED /* the deadline has passed: *next is 0, nothing more to watch */
+} cal_term_state_t;
+
+int cal_term_look(const cal_t *cal, time_t deadline, time_t now, cal_term_state_t *state,
+                  time_t *next, char *errstr, size_t errstr_size);
 
 /* Local (Asia/Almaty) civil date of a moment, and a moment from a local date and time. */
 cal_date_t cal_local_date(time_t t);

@@ -29,8 +29,10 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
     if (cal_registration_moment(cal, c->filed_at, &registered, err, sizeof(err)) ||
         cal_add_working_days(cal, registered, 3, &forward_due, err, sizeof(err)) ||
         cal_add_working_days(cal, registered, provider ? 5 : 15, &review_due, err, sizeof(err)) ||
-        cal_sub_working_days(cal, forward_due, 1, &forward_risk, err, sizeof(err)) ||
-        cal_sub_working_days(cal, review_due, 1, &review_risk, err, sizeof(err))) {
+        cal_sub_working_days(cal, forward_due, CAL_AT_RISK_BEFORE_WD, &forward_risk, err,
+                             sizeof(err)) ||
+        cal_sub_working_days(cal, review_due, CAL_AT_RISK_BEFORE_WD, &review_risk, err,
+                             sizeof(err))) {
         snprintf(errstr, errstr_size, "calendar: %s", err);
         return DB_ERR_RETRY;
     }
@@ -161,7 +163,8 @@ db_rc_t cmp_fire(db_t *db, const cal_t *cal, long long timer_id, const char *kin
         "complaint_id", complaint_id, "due", due_s, "working_days_left", left, "breached", breach);
     char key[80];
     snprintf(key, sizeof(key), "timer:%lld", timer_id);
-    if ((rc = ob_status_event(db, source, app_id, app.portal_ref, "deadline_at_risk", now,
+    if ((rc = ob_status_event(db, source, app_id, app.portal_ref,
+                              breach ? "deadline_breached" : "deadline_at_risk", now,
                               app.service_deadline, detail, key)) != DB_OK)
         return rc;
     if (!breach)

@@ -153,8 +153,10 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
 {
     char err[256];
     time_t notice_due, hearing_day_end, outcome_due;
-    if (cal_sub_working_days(ctx->cal, app->service_deadline, 3, &notice_due, err, sizeof(err)) ||
-        cal_add_working_days(ctx->cal, now, 2, &hearing_day_end, err, sizeof(err))) {
+    if (cal_sub_working_days(ctx->cal, app->service_deadline, CAL_NOTICE_BEFORE_END_WD, &notice_due,
+                             err, sizeof(err)) ||
+        cal_add_working_days(ctx->cal, now, CAL_HEARING_AFTER_NOTICE_WD, &hearing_day_end, err,
+                             sizeof(err))) {
         log_error("calendar: %s", err);
         return DB_ERR_RETRY;
     }

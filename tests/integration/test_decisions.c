@@ -481,6 +481,80 @@ static void two_mailers_once(void **state)
     json_decref(mails);
 }
 
+/* Events of a stage in the outbox for an application. */
+static long long stage_events(const char *id, const char *stage)
+{
+    return q("SELECT count(*) FROM outbox WHERE application_id = '%s' AND stage = '%s'", id, stage);
+}
+
+/* The service term itself (¶7): an application stuck because an agency rejected its request
+ * (422) is at risk a working day before its term ends and breached, with an incident, when
+ * the term passes; one whose license was issued in time publishes neither. Registered Monday
+ * 16 March 10:00:07, the 15 WD end on 9 April 18:30 (21-25 March are off): at risk from
+ * 8 April 18:30. */
+static void service_term_watched(void **state)
+{
+    (void)state;
+    env = h_setup("decisions_service_term");
+    h_clock_freeze(env, T0);
+    const char *controls[] = {"{\"agency\": \"sanitary\", \"fail_next\": 1, \"fail_status\": 422}",
+                              NULL};
+    start_stack(controls, NULL);
+    const char *stuck = "d0000000-0000-4000-8000-000000000031";
+    const char *done = "d0000000-0000-4000-8000-000000000032";
+    submit(stuck);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND state = 'rejected'",
+                       stuck));
+    submit(done);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       done));
+    assert_int_equal(q("SELECT count(*) FROM applications WHERE to_char(term_watch_at AT TIME ZONE"
+                       " 'Asia/Almaty', 'YYYY-MM-DD HH24:MI') = '2026-04-08 18:30'"),
+                     2);
+    struct {
+        const char *at;
+        long long at_risk, breached;
+    } steps[] = {
+        {"2026-04-08T18:29:00+05:00", 0, 0}, {"2026-04-08T18:31:00+05:00", 1, 0},
+        {"2026-04-09T18:29:00+05:00", 1, 0}, {"2026-04-09T18:31:00+05:00", 1, 1},
+        {"2026-04-20T12:00:00+05:00", 1, 1},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        h_clock_freeze(env, steps[i].at);
+        /* Every look due by now has been taken once none is left in the past. */
+        assert_true(wait_q(0, 10000,
+                           "SELECT count(*) FROM applications WHERE term_watch_at <= '%s'",
+                           steps[i].at));
+        long long risk = stage_events(stuck, "deadline_at_risk");
+        long long breach = stage_events(stuck, "deadline_breached");
+        print_message("%s: at risk %lld, breached %lld\n", steps[i].at, risk, breach);
+        assert_int_equal(risk, steps[i].at_risk);
+        assert_int_equal(breach, steps[i].breached);
+        assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                           " AND kind = 'service_term_breached'",
+                           stuck),
+                         steps[i].breached);
+        assert_int_equal(
+            stage_events(done, "deadline_at_risk") + stage_events(done, "deadline_breached"), 0);
+    }
+    assert_int_equal(q("SELECT count(*) FROM applications WHERE term_watch_at IS NOT NULL"), 0);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'deadline_at_risk' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail' @> '{\"deadline\": \"service_term\","
+                       " \"due\": \"2026-04-09T18:30:00+05:00\", \"working_days_left\": 1,"
+                       " \"stage\": \"awaiting_approvals\"}'",
+                       stuck),
+                     1);
+    char *stages = stages_of(stuck, 11);
+    print_message("%s\n", stages);
+    assert_non_null(strstr(stages, "deadline_at_risk deadline_breached"));
+    free(stages);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +567,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(hearing_outcome_overdue, teardown),
         cmocka_unit_test_teardown(two_deciders_gapless, teardown),
         cmocka_unit_test_teardown(mixed_round, teardown),
+        cmocka_unit_test_teardown(service_term_watched, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

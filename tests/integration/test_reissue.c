@@ -337,7 +337,7 @@ static void complaint_forwarded_day3(void **state)
                        "SELECT count(*) FROM timers WHERE ref = '%s' AND kind ="
                        " 'complaint_forward_breach' AND cancelled_at IS NOT NULL",
                        c));
-    assert_int_equal(events("deadline_at_risk", c, "breached", "true"), 0);
+    assert_int_equal(events("deadline_breached", c, NULL, NULL), 0);
     assert_int_equal(q("SELECT count(*) FROM incidents WHERE ref = '%s'", c), 0);
 }
 
@@ -369,7 +369,8 @@ static void complaint_satisfied_day2(void **state)
     assert_int_equal(events("deadline_at_risk", c, NULL, NULL), 0);
 }
 
-/* Unanswered: at-risk one WD before each limit, a breach after it, on the right days. */
+/* Unanswered: deadline_at_risk one WD before each limit, deadline_breached after it, on the
+ * right days. */
 static void complaint_unanswered(void **state)
 {
     (void)state;
@@ -401,10 +402,11 @@ static void complaint_unanswered(void **state)
                            " AND cancelled_at IS NULL AND due_at <= '%s'",
                            c, steps[i].at));
         long long n =
-            q("SELECT count(*) FROM outbox WHERE stage = 'deadline_at_risk' AND"
+            q("SELECT count(*) FROM outbox WHERE stage = '%s' AND"
               " convert_from(payload, 'UTF8')::jsonb->'data'->'detail' @> '{\"complaint_id\":"
               " \"%s\", \"deadline\": \"%s\", \"breached\": %s}'",
-              c, steps[i].deadline, steps[i].breached);
+              strcmp(steps[i].breached, "true") == 0 ? "deadline_breached" : "deadline_at_risk", c,
+              steps[i].deadline, steps[i].breached);
         print_message("%s: %s breached=%s -> %lld event(s)\n", steps[i].at, steps[i].deadline,
                       steps[i].breached, n);
         assert_int_equal(n, steps[i].expected);

@@ -254,6 +254,50 @@ static void test_3_wd_reissue_term(void **state)
     assert_int_equal(dl.term_wd, 3);
 }
 
+/* The watch of a service term: quiet until the end of the working day before its last day
+ * (across a weekend and a carried-over holiday), at risk until the deadline's second, then
+ * breached. */
+static void test_service_term_look(void **state)
+{
+    cal_deadlines_t dl;
+    char err[256];
+    assert_int_equal(
+        cal_deadlines(cal, "reissue", T("2026-05-06T16:00:00+05:00"), &dl, err, sizeof(err)), 0);
+    /* Ends Wednesday 13 May; at risk from Tuesday 12 May 18:30. */
+    assert_moment(dl.term_at_risk, "2026-05-12T18:30:00+05:00");
+    struct {
+        const char *now;
+        cal_term_state_t state;
+        const char *next;
+    } looks[] = {
+        {"2026-05-06T16:00:00+05:00", CAL_TERM_QUIET, "2026-05-12T18:30:00+05:00"},
+        {"2026-05-12T18:29:59+05:00", CAL_TERM_QUIET, "2026-05-12T18:30:00+05:00"},
+        {"2026-05-12T18:30:00+05:00", CAL_TERM_AT_RISK, "2026-05-13T18:30:01+05:00"},
+        {"2026-05-13T18:30:00+05:00", CAL_TERM_AT_RISK, "2026-05-13T18:30:01+05:00"},
+        {"2026-05-13T18:30:01+05:00", CAL_TERM_BREACHED, NULL},
+    };
+    for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++) {
+        cal_term_state_t st;
+        time_t next;
+        assert_int_equal(
+            cal_term_look(cal, dl.service_deadline, T(looks[i].now), &st, &next, err, sizeof(err)),
+            0);
+        assert_int_equal(st, looks[i].state);
+        if (looks[i].next)
+            assert_moment(next, looks[i].next);
+        else
+            assert_int_equal(next, 0);
+    }
+    /* A term ending Tuesday 12 May is at risk from Friday 8 May 18:30 (Monday 11 May is Victory
+     * Day carried over): on Saturday 9 May it is. */
+    cal_term_state_t st;
+    time_t next;
+    assert_int_equal(cal_term_look(cal, T("2026-05-12T18:30:00+05:00"),
+                                   T("2026-05-09T12:00:00+05:00"), &st, &next, err, sizeof(err)),
+                     0);
+    assert_int_equal(st, CAL_TERM_AT_RISK);
+}
+
 static void test_agency_reply_window_is_10_wd_from_receipt(void **state)
 {
     time_t due;
@@ -406,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_time_zone_change_of_1_march_2024),
         cmocka_unit_test(test_15_wd_issue_term_spanning_nauryz),
         cmocka_unit_test(test_3_wd_reissue_term),
+        cmocka_unit_test(test_service_term_look),
         cmocka_unit_test(test_agency_reply_window_is_10_wd_from_receipt),
         cmocka_unit_test(test_complaint_periods),
         cmocka_unit_test(test_working_days_between),

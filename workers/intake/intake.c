@@ -75,11 +75,14 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
                              const cal_deadlines_t *dl, const char *executor, long long fee_due,
                              dom_stage_t stage)
 {
-    char sub[40], reg[40], comp[40], svc[40];
+    char sub[40], reg[40], comp[40], svc[40], watch[40];
     util_rfc3339_utc(app->submitted_at, sub, sizeof(sub));
     util_rfc3339_utc(dl->registered_at, reg, sizeof(reg));
     util_rfc3339_utc(dl->completeness_due, comp, sizeof(comp));
     util_rfc3339_utc(dl->service_deadline, svc, sizeof(svc));
+    util_rfc3339_utc(dl->term_at_risk, watch, sizeof(watch));
+    /* The term is watched (migration 020) unless the result is issued at intake. */
+    int watched = !dom_stage_final(stage);
     const char *p[] = {app->application_id,
                        app->portal_ref,
                        app->kind,
@@ -90,22 +93,23 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
                        executor,
                        bool_text(app->paper_copy),
                        event_id,
-                       dom_stage_name(stage)};
+                       dom_stage_name(stage),
+                       watched ? watch : NULL};
 #define INSERT_APPLICATION                                                                         \
     "INSERT INTO applications (application_id, portal_ref, kind, stage, submitted_at,"             \
-    " registered_at, completeness_due, service_deadline, executor, paper_copy, source_event_id)"   \
-    " VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9, $10)"
+    " registered_at, completeness_due, service_deadline, executor, paper_copy, source_event_id,"   \
+    " term_watch_at) VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9, $10, $12)"
     db_rc_t rc;
     if (db_deferring(db)) {
         /* Optimistic: an application id registered before violates the key, and the batch
          * runs again without deferring, where the next branch tells it apart. */
-        if ((rc = db_exec(db, INSERT_APPLICATION, 11, p)) != DB_OK)
+        if ((rc = db_exec(db, INSERT_APPLICATION, 12, p)) != DB_OK)
             return rc;
     } else {
         PGresult *r = db_query(db,
                                INSERT_APPLICATION " ON CONFLICT (application_id) DO NOTHING"
                                                   " RETURNING 1",
-                               11, p, &rc);
+                               12, p, &rc);
         if (!r)
             return rc;
         int inserted = PQntuples(r) == 1;

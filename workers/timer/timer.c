@@ -349,6 +349,127 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
     }
 }
 
+/* ---- service terms (¶7) ------------------------------------------------------------------ */
+
+/* One application's service term, looked at under its lock (migration 020): at risk from the
+ * end of the working day before its last day, breached once it has passed without a result -
+ * each published once a deadline (the cause key names it: a moved deadline is watched anew) -
+ * and term_watch_at moved to the next look, or cleared. */
+static db_rc_t look_at_term(tw_t *tw, const char *app_id, time_t now)
+{
+    apv_app_t app;
+    db_rc_t rc = apv_lock(tw->db, app_id, &app);
+    if (rc != DB_OK)
+        return rc;
+    cal_term_state_t st = CAL_TERM_QUIET;
+    time_t next = 0;
+    char err[256];
+    if (!dom_stage_final(app.stage) &&
+        cal_term_look(tw->cal, app.service_deadline, now, &st, &next, err, sizeof(err))) {
+        log_error("cannot look at the service term: %s", err);
+        return DB_ERR_RETRY;
+    }
+    char due_s[40], key[80];
+    cal_format(app.service_deadline, due_s, sizeof(due_s));
+    snprintf(key, sizeof(key), "service_term:%lld", (long long)app.service_deadline);
+    const char *stage = dom_stage_name(app.stage);
+    if (st == CAL_TERM_AT_RISK) {
+        int left = 0;
+        if (cal_working_days_between(tw->cal, now, app.service_deadline, &left, err, sizeof(err)))
+            left = 0;
+        rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_at_risk", now,
+                             app.service_deadline,
+                             json_pack("{s:s,s:s,s:i,s:s,s:s}", "deadline", "service_term", "due",
+                                       due_s, "working_days_left", left, "stage", stage, "rule",
+                                       "¶7"),
+                             key);
+    } else if (st == CAL_TERM_BREACHED) {
+        char detail[300];
+        snprintf(detail, sizeof(detail),
+                 "the service term (¶7) ended %s without a result; the application is at %s", due_s,
+                 stage);
+        if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_breached",
+                                  now, app.service_deadline,
+                                  json_pack("{s:s,s:s,s:s,s:s}", "deadline", "service_term", "due",
+                                            due_s, "stage", stage, "rule", "¶7"),
+                                  key)) == DB_OK)
+            rc = apv_incident(tw->db, app_id, "service_term_breached", "", detail, now);
+    }
+    if (rc != DB_OK)
+        return rc;
+    char next_s[40];
+    util_rfc3339_utc(next, next_s, sizeof(next_s));
+    const char *p[] = {app_id, next ? next_s : NULL};
+    return db_exec(tw->db, "UPDATE applications SET term_watch_at = $2 WHERE application_id = $1",
+                   2, p);
+}
+
+/* Looks at every service term due at `now`, a batch a transaction: the applications claimed
+ * with their rows' locks (SKIP LOCKED: one another worker holds is looked at next round), those
+ * with their result issued cleared in one statement, the others one by one under a savepoint,
+ * where one the database rejects stops being watched, with an incident. */
+static int fire_terms(tw_t *tw, time_t now, const char *now_s, const char *lim)
+{
+    int total = 0;
+    for (;;) {
+        db_rc_t rc = db_begin(tw->db);
+        if (rc != DB_OK)
+            return rc;
+        const char *p[] = {now_s, lim};
+        PGresult *r = db_query(tw->db,
+                               "SELECT a.application_id, s.final FROM applications a"
+                               " JOIN stages s ON s.name = a.stage"
+                               " WHERE a.term_watch_at <= $1 ORDER BY a.term_watch_at LIMIT $2"
+                               " FOR UPDATE OF a SKIP LOCKED",
+                               2, p, &rc);
+        if (!r) {
+            db_rollback(tw->db);
+            return rc;
+        }
+        int n = PQntuples(r), looked = 0;
+        db_array_t done = {0};
+        for (int i = 0; i < n && rc == DB_OK; i++) {
+            const char *app = PQgetvalue(r, i, 0);
+            if (strcmp(PQgetvalue(r, i, 1), "t") == 0) {
+                rc = db_array_add(&done, app) ? DB_ERR_RETRY : DB_OK;
+                continue;
+            }
+            if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+                break;
+            rc = look_at_term(tw, app, now);
+            if (rc == DB_ERR_DATA) {
+                char what[120];
+                snprintf(what, sizeof(what), "the service term of application %s", app);
+                /* The time and the error are the incident's. */
+                rc = set_aside(tw,
+                               "UPDATE applications SET term_watch_at = NULL"
+                               " WHERE application_id = $1::uuid AND $2::timestamptz IS NOT NULL"
+                               " AND $3::text IS NOT NULL",
+                               app, app, what, now_s);
+            }
+            looked++;
+        }
+        if (rc == DB_OK && done.count) {
+            const char *pd[] = {db_array_text(&done)};
+            rc = db_exec_adhoc(tw->db,
+                               "UPDATE applications SET term_watch_at = NULL"
+                               " WHERE application_id = ANY ($1::uuid[])",
+                               1, pd);
+        }
+        db_array_free(&done);
+        PQclear(r);
+        if (rc == DB_OK)
+            rc = db_commit(tw->db);
+        else
+            db_rollback(tw->db);
+        if (rc != DB_OK)
+            return rc;
+        total += looked;
+        if (n < tw->batch)
+            return total;
+    }
+}
+
 /* ---- timers of the `timers` table ------------------------------------------------------- */
 
 /* Fires one batch timer by timer, each under a savepoint: a timer the database rejects is
@@ -427,16 +548,23 @@ int tw_fire_due(tw_t *tw, time_t now)
     if (windows < 0)
         return windows;
     int timers = fire_timers(tw, now_s, now, lim);
-    return timers < 0 ? timers : windows + timers;
+    if (timers < 0)
+        return timers;
+    int terms = fire_terms(tw, now, now_s, lim);
+    return terms < 0 ? terms : windows + timers + terms;
 }
 
-/* When the earliest open timer or reply window is due (epoch seconds): NEXT_NONE when none is
- * open, NEXT_UNKNOWN when the query failed. Each minimum is read from its partial index. */
+/* The next look at a service term, from its partial index (migration 020). */
+#define TERM_NEXT "(SELECT min(term_watch_at) FROM applications WHERE term_watch_at IS NOT NULL)"
+
+/* When the earliest open timer, reply window or service-term look is due (epoch seconds): NEXT_NONE
+ * when none is open, NEXT_UNKNOWN when the query failed. Each minimum is read from its partial
+ * index. */
 #define NEXT_DUE_SQL                                                                               \
     "SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers"                              \
     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"                       \
     " AND kind = ANY (string_to_array($1, ','))), (SELECT min(due_at)"                             \
-    " FROM reply_windows WHERE " WINDOW_OPEN ")))::bigint"
+    " FROM reply_windows WHERE " WINDOW_OPEN "), " TERM_NEXT "))::bigint"
 #define NEXT_NONE LLONG_MAX
 #define NEXT_UNKNOWN LLONG_MIN
 static long long next_due(tw_t *tw)
@@ -501,6 +629,8 @@ static void gauges(tw_t *tw)
                  " AND failed_at IS NULL GROUP BY kind"
                  " UNION ALL SELECT 'lic_timers_open', 'kind=\"" TIMER_AGENCY_REPLY "\"',"
                  " count(*)::float8 FROM reply_windows WHERE $1 AND " WINDOW_OPEN
+                 " UNION ALL SELECT 'lic_timers_open', 'kind=\"service_term\"', count(*)::float8"
+                 " FROM applications WHERE $1 AND term_watch_at IS NOT NULL"
                  " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
                  " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
                  " FROM stages s"
@@ -509,7 +639,7 @@ static void gauges(tw_t *tw)
                  " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
                  "epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL"
                  " AND cancelled_at IS NULL AND failed_at IS NULL), (SELECT min(due_at)"
-                 " FROM reply_windows WHERE " WINDOW_OPEN "))), 0)::float8",
+                 " FROM reply_windows WHERE " WINDOW_OPEN "), " TERM_NEXT ")), 0)::float8",
                  1, (const char *[]){count ? "true" : "false"}, &rc);
     if (!r)
         return;
@@ -528,7 +658,8 @@ int tw_run(tw_t *tw)
     mt_declare("lic_timers_fired_total", MT_COUNTER,
                "Durable timers and agencies' reply windows fired.");
     mt_declare("lic_timers_open", MT_GAUGE,
-               "Timers not yet fired, by kind; agency_reply_window: open reply windows.");
+               "Timers not yet fired, by kind; agency_reply_window: open reply windows;"
+               " service_term: applications whose service term is watched.");
     mt_declare("lic_timer_next_due_seconds", MT_GAUGE, "Epoch seconds of the nearest open timer.");
     mt_declare("lic_applications", MT_GAUGE, "Applications by stage.");
     mt_declare("lic_incidents_open", MT_GAUGE,
