@@ -36,5 +36,5 @@ run() { # target seed-files...
 }
 run fuzz_message "$root"/proto/examples/*.v1*.json
 run fuzz_calendar "$root/deploy/calendar/kz.json"
-run fuzz_agencies "$root/deploy/config/agencies.example.json"
+run fuzz_agencies "$root/proto/examples/agencies.json"
 exit "$status"

@@ -138,6 +138,22 @@ MUTATIONS = [
     ("complaint.filed.v1", "no filed_at", ["data", "filed_at"], DELETE, True),
     ("complaint.resolved.v1", "unknown outcome", ["data", "outcome"], "withdrawn", True),
     ("complaint.resolved.v1", "no complaint_id", ["data", "complaint_id"], DELETE, True),
+    ("status.v1.refusal_proposed", "no hearing_id", ["data", "detail", "hearing_id"], DELETE, True),
+    ("status.v1.refusal_proposed", "hearing_id not a UUID", ["data", "detail", "hearing_id"], "H-1", True),
+]
+
+# The agencies file: the C loader's side is tests/unit/test_agency_config.c.
+CONFIG_MUTATIONS = [
+    ("agencies", "key as hex", ["agencies", "sanitary", "keys", "sek-2026-1"],
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+    ("agencies", "key as SPKI DER", ["agencies", "sanitary", "keys", "sek-2026-1"],
+     "MCowBQYDK2VwAyEAPUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw="),
+    ("agencies", "key of 31 bytes", ["agencies", "sanitary", "keys", "sek-2026-1"],
+     "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zg=="),
+    ("agencies", "no keys", ["agencies", "sanitary", "keys"], {}),
+    ("agencies", "unknown region", ["agencies", "sanitary", "units", "KZ-XXX"], "https://x.kz"),
+    ("agencies", "unit not a URL", ["agencies", "sanitary", "units", "*"], "sek.example.gov.kz"),
+    ("agencies", "third agency", ["agencies", "fire_safety"], {"units": {}, "keys": {}}),
 ]
 
 
@@ -183,6 +199,13 @@ def check_mutations(proto, approvalctl):
             fail(f"{ex}: mutation '{what}' is accepted by the C decoders")
         if (not schema_too or not schema_ok) and rc != 0:
             print(f"ok   {ex}: '{what}' rejected ({'schema and ' if schema_too else ''}C: {out.split(': rejected: ', 1)[-1]})")
+    for ex, what, path, value in CONFIG_MUTATIONS:
+        m = copy.deepcopy(json.loads((proto / "examples" / f"{ex}.json").read_text()))
+        set_in(m, path, value)
+        if validator(proto, schema_name_for(ex)).is_valid(m):
+            fail(f"{ex}: mutation '{what}' passes the schema")
+        else:
+            print(f"ok   {ex}: '{what}' rejected by the schema")
     # Not JSON at all.
     rc, out = c_decode(approvalctl, b'{"specversion": "1.0", ')
     if rc == 0:

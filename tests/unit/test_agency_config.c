@@ -118,6 +118,34 @@ static void test_rfc8032_vector_and_small_order_keys(void **state)
     assert_non_null(strstr(err, "not a valid Ed25519 public key"));
 }
 
+/* The key format of proto/schemas/agencies.schema.json: a raw 32-byte key in base64, not a
+ * shorter or longer one, nor the same key as SPKI DER, PEM or hex. */
+static void test_keys_of_another_form_are_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", /* hex */
+        "MCowBQYDK2VwAyEAPUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=",     /* SPKI DER */
+        "-----BEGIN PUBLIC KEY-----",                                       /* PEM */
+        "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zg==",                     /* 31 bytes */
+        "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0ZgwA",                     /* 33 bytes */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        FILE *f = fopen(path, "w");
+        fprintf(f,
+                "{\"agencies\": {"
+                "\"industrial_safety\": {\"units\": {\"*\": \"https://u.kz\"}, \"keys\": {\"k1\":"
+                " \"%s\"}}, \"sanitary\": {\"units\": {\"*\": \"https://u.kz\"}, \"keys\":"
+                " {\"k2\": \"%s\"}}}}",
+                bad[i], bad[i]);
+        fclose(f);
+        ag_config_t cfg;
+        char err[256];
+        assert_int_equal(ag_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "Ed25519 public key"));
+    }
+}
+
 static void test_units_resolve_by_region_then_star(void **state)
 {
     (void)state;
@@ -148,7 +176,7 @@ static void test_the_shipped_example_loads(void **state)
 {
     (void)state;
     char example[512];
-    snprintf(example, sizeof(example), "%s/deploy/config/agencies.example.json",
+    snprintf(example, sizeof(example), "%s/proto/examples/agencies.json",
              getenv("LIC_SRC_DIR") ? getenv("LIC_SRC_DIR") : ".");
     ag_config_t cfg;
     char err[256];
@@ -177,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_units_resolve_by_region_then_star),
         cmocka_unit_test(test_plain_http_needs_an_explicit_opt_in),
         cmocka_unit_test(test_the_shipped_example_loads),
+        cmocka_unit_test(test_keys_of_another_form_are_refused),
         cmocka_unit_test(test_reply_topics_name_their_agency),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
