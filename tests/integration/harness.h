@@ -110,8 +110,9 @@ pid_t h_start_sim(h_env_t *h);
 json_t *h_sim(h_env_t *h, const char *body);
 
 /* Checks messages read from licensing.status.v1 (h_read_topic's array): each validates against
- * proto/schemas/status.v1.schema.json and gives its times in Asia/Almaty (+05:00). 0 when
- * all do; otherwise the number of failures (printed). */
+ * proto/schemas/status.v1.schema.json, gives its times in Asia/Almaty (+05:00), carries the
+ * structured-mode content-type header and parses with the CloudEvents SDK's Kafka binding
+ * (tests/proto/cloudevents). 0 when all do; otherwise the number of failures (printed). */
 int h_check_status_events(h_env_t *h, json_t *msgs);
 
 /* Starts a local SMTP sink (aiosmtpd from Debian, storing a Maildir in WORKDIR/maildir) and
