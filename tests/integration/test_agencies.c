@@ -718,7 +718,9 @@ static void timer_wakes_for_earlier_window(void **state)
     /* Both receipts in: the application waits for the other reply. */
     assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
                "awaiting_replies");
-    assert_int_equal(q("SELECT count(*) FROM incidents"), 0);
+    /* Registered in March by the frozen clock, its service term is long past by the real one:
+     * that breach is right; nothing else is an incident. */
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind <> 'service_term_breached'"), 0);
 }
 
 /* A reply window whose deemed approval the database rejects (here a trigger of the test's):

@@ -404,59 +404,68 @@ static db_rc_t look_at_term(tw_t *tw, const char *app_id, time_t now)
                    2, p);
 }
 
-/* Looks at every service term due at `now`, a batch a transaction: the applications claimed
- * with their rows' locks (SKIP LOCKED: one another worker holds is looked at next round), those
- * with their result issued cleared in one statement, the others one by one under a savepoint,
- * where one the database rejects stops being watched, with an incident. */
-static int fire_terms(tw_t *tw, time_t now, const char *now_s, const char *lim)
+/* Looks at the service terms a claim returned (application_id, final): those whose result is
+ * issued cleared in one statement, the others one by one under a savepoint, where one the
+ * database rejects stops being watched, with an incident. `looked` counts the others. */
+static db_rc_t look_at_terms(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *looked)
+{
+    db_rc_t rc = DB_OK;
+    db_array_t done = {0};
+    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
+        const char *app = PQgetvalue(r, i, 0);
+        if (strcmp(PQgetvalue(r, i, 1), "t") == 0) {
+            rc = db_array_add(&done, app) ? DB_ERR_RETRY : DB_OK;
+            continue;
+        }
+        if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+            break;
+        rc = look_at_term(tw, app, now);
+        if (rc == DB_ERR_DATA) {
+            char what[120];
+            snprintf(what, sizeof(what), "the service term of application %s", app);
+            /* The time and the error are the incident's. */
+            rc = set_aside(tw,
+                           "UPDATE applications SET term_watch_at = NULL"
+                           " WHERE application_id = $1::uuid AND $2::timestamptz IS NOT NULL"
+                           " AND $3::text IS NOT NULL",
+                           app, app, what, now_s);
+        }
+        (*looked)++;
+    }
+    if (rc == DB_OK && done.count) {
+        const char *pd[] = {db_array_text(&done)};
+        rc = db_exec_adhoc(tw->db,
+                           "UPDATE applications SET term_watch_at = NULL"
+                           " WHERE application_id = ANY ($1::uuid[])",
+                           1, pd);
+    }
+    db_array_free(&done);
+    return rc;
+}
+
+/* What one batch does with the rows its claim returned, counting what it fired in *fired. */
+typedef db_rc_t (*batch_fn)(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired);
+
+/* Claims rows with `claim` ($1 now, $2 the batch size, $3 `extra` when not NULL) and hands
+ * them to `fn`, a batch a transaction, until a claim returns less than a batch. The claim
+ * locks what it returns (SKIP LOCKED: another timer worker takes the next ones). Returns how
+ * many were fired, or a db error. */
+static int in_batches(tw_t *tw, const char *claim, const char *extra, batch_fn fn, time_t now,
+                      const char *now_s, const char *lim)
 {
     int total = 0;
     for (;;) {
         db_rc_t rc = db_begin(tw->db);
         if (rc != DB_OK)
             return rc;
-        const char *p[] = {now_s, lim};
-        PGresult *r = db_query(tw->db,
-                               "SELECT a.application_id, s.final FROM applications a"
-                               " JOIN stages s ON s.name = a.stage"
-                               " WHERE a.term_watch_at <= $1 ORDER BY a.term_watch_at LIMIT $2"
-                               " FOR UPDATE OF a SKIP LOCKED",
-                               2, p, &rc);
+        const char *p[] = {now_s, lim, extra};
+        PGresult *r = db_query(tw->db, claim, extra ? 3 : 2, p, &rc);
         if (!r) {
             db_rollback(tw->db);
             return rc;
         }
-        int n = PQntuples(r), looked = 0;
-        db_array_t done = {0};
-        for (int i = 0; i < n && rc == DB_OK; i++) {
-            const char *app = PQgetvalue(r, i, 0);
-            if (strcmp(PQgetvalue(r, i, 1), "t") == 0) {
-                rc = db_array_add(&done, app) ? DB_ERR_RETRY : DB_OK;
-                continue;
-            }
-            if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
-                break;
-            rc = look_at_term(tw, app, now);
-            if (rc == DB_ERR_DATA) {
-                char what[120];
-                snprintf(what, sizeof(what), "the service term of application %s", app);
-                /* The time and the error are the incident's. */
-                rc = set_aside(tw,
-                               "UPDATE applications SET term_watch_at = NULL"
-                               " WHERE application_id = $1::uuid AND $2::timestamptz IS NOT NULL"
-                               " AND $3::text IS NOT NULL",
-                               app, app, what, now_s);
-            }
-            looked++;
-        }
-        if (rc == DB_OK && done.count) {
-            const char *pd[] = {db_array_text(&done)};
-            rc = db_exec_adhoc(tw->db,
-                               "UPDATE applications SET term_watch_at = NULL"
-                               " WHERE application_id = ANY ($1::uuid[])",
-                               1, pd);
-        }
-        db_array_free(&done);
+        int n = PQntuples(r), fired = 0;
+        rc = fn(tw, r, now, now_s, &fired);
         PQclear(r);
         if (rc == DB_OK)
             rc = db_commit(tw->db);
@@ -464,19 +473,31 @@ static int fire_terms(tw_t *tw, time_t now, const char *now_s, const char *lim)
             db_rollback(tw->db);
         if (rc != DB_OK)
             return rc;
-        total += looked;
+        total += fired;
         if (n < tw->batch)
             return total;
     }
+}
+
+/* Every service term whose look is due at `now` (migration 020). */
+static int fire_terms(tw_t *tw, time_t now, const char *now_s, const char *lim)
+{
+    return in_batches(tw,
+                      "SELECT a.application_id, s.final FROM applications a"
+                      " JOIN stages s ON s.name = a.stage"
+                      " WHERE a.term_watch_at <= $1 ORDER BY a.term_watch_at LIMIT $2"
+                      " FOR UPDATE OF a SKIP LOCKED",
+                      NULL, look_at_terms, now, now_s, lim);
 }
 
 /* ---- timers of the `timers` table ------------------------------------------------------- */
 
 /* Fires one batch timer by timer, each under a savepoint: a timer the database rejects is
  * set aside and the rest go on. */
-static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
+static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired)
 {
     db_rc_t rc = DB_OK;
+    *fired = PQntuples(r);
     for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
         long long id = atoll(PQgetvalue(r, i, 0));
         const char *app = PQgetvalue(r, i, 1);
@@ -505,37 +526,13 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s)
 /* Fires every due timer of the `timers` table, a batch a transaction. */
 static int fire_timers(tw_t *tw, const char *now_s, time_t now, const char *lim)
 {
-    int total = 0;
-    for (;;) {
-        db_rc_t rc = db_begin(tw->db);
-        if (rc != DB_OK)
-            return rc;
-        const char *p[] = {now_s, lim, KINDS};
-        PGresult *r =
-            db_query(tw->db,
-                     "SELECT id, application_id, kind, ref FROM timers"
-                     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
-                     " AND due_at <= $1"
-                     " AND kind = ANY (string_to_array($3, ','))"
-                     " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                     3, p, &rc);
-        if (!r) {
-            db_rollback(tw->db);
-            return rc;
-        }
-        int n = PQntuples(r);
-        rc = fire_each(tw, r, now, now_s);
-        PQclear(r);
-        if (rc == DB_OK)
-            rc = db_commit(tw->db);
-        else
-            db_rollback(tw->db);
-        if (rc != DB_OK)
-            return rc;
-        total += n;
-        if (n < tw->batch)
-            return total;
-    }
+    return in_batches(tw,
+                      "SELECT id, application_id, kind, ref FROM timers"
+                      " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
+                      " AND due_at <= $1"
+                      " AND kind = ANY (string_to_array($3, ','))"
+                      " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                      KINDS, fire_each, now, now_s, lim);
 }
 
 int tw_fire_due(tw_t *tw, time_t now)
