@@ -146,9 +146,10 @@ time_t cal_local_time(cal_date_t date, int hour, int minute)
 void cal_format(time_t t, char *buf, size_t size)
 {
     /* A batch formats the same instant (its `now`) for every event: the last one is kept. */
-    static _Thread_local time_t last_t = -1;
+    static _Thread_local int have_last;
+    static _Thread_local time_t last_t;
     static _Thread_local char last_s[80];
-    if (t == last_t && last_t != -1) {
+    if (have_last && t == last_t) {
         snprintf(buf, size, "%s", last_s);
         return;
     }
@@ -163,6 +164,7 @@ void cal_format(time_t t, char *buf, size_t size)
     strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(last_s, sizeof(last_s), "%s%c%02ld:%02ld", base, sign, off / 3600, (off % 3600) / 60);
     last_t = t;
+    have_last = 1;
     snprintf(buf, size, "%s", last_s);
 }
 
@@ -300,15 +302,14 @@ static int build_year(year_t *yr, int year, const json_t *holidays, const json_t
         cal_date_t td;
         const char *date = get_str(h, "date");
         const char *act = get_str(h, "act");
-        const json_t *working = json_object_get(h, "working");
-        if (!date || !act || !json_is_boolean(working) || cal_parse_date(date, &td) ||
-            td.y != year) {
+        const json_t *works = json_object_get(h, "working");
+        if (!date || !act || !json_is_boolean(works) || cal_parse_date(date, &td) || td.y != year) {
             snprintf(errstr, errstr_size, "year %d: transfers[%zu] needs date, working, act", year,
                      i);
             return -1;
         }
         day_t *d = &yr->days[dnum(td) - jan1];
-        d->kind = json_is_true(working) ? CAL_DAY_TRANSFER_WORKING : CAL_DAY_TRANSFER_OFF;
+        d->kind = json_is_true(works) ? CAL_DAY_TRANSFER_WORKING : CAL_DAY_TRANSFER_OFF;
         d->name_idx = (short)add_name(yr, act);
         d->carried_from = 0;
     }
@@ -348,7 +349,7 @@ int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_s
         return -1;
     cal->first_year = first;
     cal->last_year = last;
-    cal->years = calloc((size_t)(last - first + 1), sizeof(year_t));
+    cal->years = calloc((size_t)last - (size_t)first + 1, sizeof(year_t));
     if (!cal->years)
         goto fail;
     for (int y = first; y <= last; y++) {
@@ -567,14 +568,9 @@ int cal_sub_working_days(const cal_t *cal, time_t deadline, int n, time_t *out, 
 int cal_working_days_between(const cal_t *cal, time_t from, time_t to, int *out, char *errstr,
                              size_t errstr_size)
 {
-    long a = dnum(cal_local_date(from)), b = dnum(cal_local_date(to));
-    int sign = 1;
-    if (b < a) {
-        long t = a;
-        a = b;
-        b = t;
-        sign = -1;
-    }
+    long df = dnum(cal_local_date(from)), dt = dnum(cal_local_date(to));
+    int sign = dt < df ? -1 : 1;
+    long a = dt < df ? dt : df, b = dt < df ? df : dt;
     if (b - a > 3660) {
         snprintf(errstr, errstr_size, "interval longer than ten years");
         return -1;

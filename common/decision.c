@@ -300,8 +300,8 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     apv_app_t *apps = calloc((size_t)n + 1, sizeof(*apps));
     const char **gids = calloc((size_t)n + 1, sizeof(*gids));
     int *grow = calloc((size_t)n + 1, sizeof(*grow));
-    json_t **licenses = calloc((size_t)n + 1, sizeof(*licenses));
-    json_t **annexes = calloc((size_t)n + 1, sizeof(*annexes));
+    json_t **licenses = calloc((size_t)n + 1, sizeof(json_t *));
+    json_t **annexes = calloc((size_t)n + 1, sizeof(json_t *));
     rc = apps && gids && grow && licenses && annexes ? DB_OK : DB_ERR_RETRY;
     for (int i = 0; i < n && rc == DB_OK; i++) {
         apv_app_t *app = &apps[i];

@@ -67,7 +67,7 @@ int ev_decode(const void *buf, size_t len, ev_event_t *ev, char *errstr, size_t 
         goto fail;
     }
     const json_t *dct = json_object_get(root, "datacontenttype");
-    if (dct && (!json_is_string(dct) || strcmp(json_string_value(dct), "application/json"))) {
+    if (dct && (!json_is_string(dct) || strcmp(json_string_value(dct), "application/json") != 0)) {
         snprintf(errstr, errstr_size, "CloudEvent datacontenttype must be application/json");
         goto fail;
     }

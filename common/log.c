@@ -104,7 +104,7 @@ void log_write(log_level_t level, const char *msg, json_t *fields)
     if (!m)
         m = json_string("<message was not valid UTF-8>");
     json_object_set_new(line, "msg", m);
-    if (fields && json_is_object(fields))
+    if (json_is_object(fields))
         json_object_update_missing(line, fields);
     json_decref(fields);
 

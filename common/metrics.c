@@ -209,11 +209,17 @@ char *mt_render(void)
     return b.buf;
 }
 
+/* Answers `text`, which it frees; NULL (an allocation failed) answers 503 with a fixed text. */
 static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, char *text,
                                     const char *type)
 {
+    static char no_memory[] = "out of memory\n";
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        text
+            ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+            : MHD_create_response_from_buffer(strlen(no_memory), no_memory, MHD_RESPMEM_PERSISTENT);
+    if (!text)
+        status = 503;
     MHD_add_response_header(r, "Content-Type", type);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -233,8 +239,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return respond_text(c, 405, strdup("GET only\n"), "text/plain");
     if (strcmp(url, "/metrics") == 0) {
         char *t = mt_render();
-        return respond_text(c, t ? 200 : 500, t ? t : strdup("out of memory\n"),
-                            "text/plain; version=0.0.4");
+        return respond_text(c, 200, t, "text/plain; version=0.0.4");
     }
     if (strcmp(url, "/healthz") == 0)
         return respond_text(c, 200, strdup("ok\n"), "text/plain");
@@ -248,7 +253,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                      : ready_kafka     ? "assigned"
                                        : "not assigned");
         pthread_mutex_unlock(&mu);
-        return respond_text(c, ok ? 200 : 503, t ? t : strdup("?\n"), "text/plain");
+        return respond_text(c, ok ? 200 : 503, t, "text/plain");
     }
     return respond_text(c, 404, strdup("not found\n"), "text/plain");
 }

@@ -130,11 +130,11 @@ db_rc_t ob_transition(db_t *db, const char *application_id, dom_stage_t from, do
 {
     if (!legal(application_id, from, to))
         return DB_ERR_DATA;
-    db_rc_t rc;
     if (from != STAGE_NONE) {
         /* Fails (check_violation) unless the application is in `from`: no row count to wait
          * for, so the write can be deferred. */
         const char *p[] = {application_id, dom_stage_name(from), dom_stage_name(to)};
+        db_rc_t rc;
         if ((rc = db_exec(db, "SELECT lic_set_stage($1, $2, $3)", 3, p)) != DB_OK)
             return rc;
     }

@@ -624,9 +624,9 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     if (pl->batch_max < 1 || pl->batch_max > 100000)
         pl->batch_max = 500;
     long wait_ms = cfg_get_long("BATCH_WAIT_MS", 100);
-    pl->batch = calloc((size_t)pl->batch_max, sizeof(*pl->batch));
+    pl->batch = calloc((size_t)pl->batch_max, sizeof(rd_kafka_message_t *));
     if (cfg->handle_batch) {
-        pl->together = calloc((size_t)pl->batch_max, sizeof(*pl->together));
+        pl->together = calloc((size_t)pl->batch_max, sizeof(rd_kafka_message_t *));
         pl->results = calloc((size_t)pl->batch_max, sizeof(*pl->results));
         pl->slot = calloc((size_t)pl->batch_max, sizeof(*pl->slot));
         pl->reasons = calloc((size_t)pl->batch_max, PL_REASON_SIZE);
@@ -702,9 +702,9 @@ int pl_run(const pl_config_t *cfg, db_t *db)
                 attempt++;
             pl->careful_now = 0;
         }
-        if (tr == TX_DONE && cfg->after_commit)
-            cfg->after_commit(cfg->opaque, processed, dead);
         if (tr == TX_DONE) {
+            if (cfg->after_commit)
+                cfg->after_commit(cfg->opaque, processed, dead);
             char labels[96];
             snprintf(labels, sizeof(labels), "consumer=\"%s\"", cfg->consumer);
             mt_add("lic_messages_processed_total", labels, processed);
@@ -712,8 +712,6 @@ int pl_run(const pl_config_t *cfg, db_t *db)
             mt_add("lic_batches_total", labels, 1);
             mt_add("lic_batch_retries_total", labels, attempt);
             mt_observe("lic_batch_seconds", labels, (util_mono_ms() - started) / 1000.0);
-        }
-        if (tr == TX_DONE) {
             json_t *f = json_object();
             json_object_set_new(f, "messages", json_integer(pl->batch_len));
             json_object_set_new(f, "processed", json_integer(processed));

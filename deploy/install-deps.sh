@@ -10,7 +10,7 @@ PACKAGES=(
   libcmocka-dev
   postgresql postgresql-contrib
   python3 python3-jsonschema python3-yaml python3-aiosmtpd
-  clang clang-format libclang-rt-14-dev
+  clang clang-format clang-tidy cppcheck libclang-rt-14-dev
   docker-compose
 )
 

@@ -59,7 +59,6 @@ static int cmd_clock(int argc, char **argv)
     }
     clock_use_file(path);
     char err[256];
-    time_t now = clock_now();
     if (argc >= 2 && strcmp(argv[0], "set") == 0) {
         time_t t;
         if (util_rfc3339_parse(argv[1], &t)) {
@@ -98,7 +97,7 @@ static int cmd_clock(int argc, char **argv)
                         "real]\n");
         return 2;
     }
-    now = clock_now();
+    time_t now = clock_now();
     cal_tz_init();
     char ts[40];
     cal_format(now, ts, sizeof(ts));

@@ -47,7 +47,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                              const rd_kafka_message_t *msg, const ev_event_t *ev, char *reason,
                              size_t reason_size)
 {
-    int result = PL_OK;
+    int result; /* set by BAD() */
     PGresult *r = NULL;
     msg_hearing_t h;
     if (msg_decode_hearing(ev->data, ev->subject, &h, reason, reason_size))

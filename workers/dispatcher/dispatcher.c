@@ -424,15 +424,15 @@ static int claim(dispatcher_t *d)
         return 0;
     char lease[48];
     snprintf(lease, sizeof(lease), "%ld milliseconds", d->timeout_ms * 2 + 5000);
-    const char *p[] = {ag_name(AG_INDUSTRIAL_SAFETY), caps[AG_INDUSTRIAL_SAFETY],
-                       ag_name(AG_SANITARY), caps[AG_SANITARY], lease};
     db_rc_t rc = db_begin(d->db);
     if (rc == DB_OK)
         rc = db_defer(d->db);
     if (rc == DB_OK)
         rc = db_exec(d->db, "SET LOCAL synchronous_commit = off", 0, NULL);
     PGresult *r = NULL;
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
+        const char *p[] = {ag_name(AG_INDUSTRIAL_SAFETY), caps[AG_INDUSTRIAL_SAFETY],
+                           ag_name(AG_SANITARY), caps[AG_SANITARY], lease};
         r = db_query_adhoc(
             d->db,
             "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
@@ -447,6 +447,7 @@ static int claim(dispatcher_t *d)
             " WHERE r.request_id = c.request_id"
             " RETURNING r.request_id, r.application_id, r.agency, r.base_url, r.body::text",
             5, p, &rc);
+    }
     if (!r || (rc = db_commit(d->db)) != DB_OK) {
         PQclear(r);
         db_rollback(d->db);
@@ -707,7 +708,7 @@ static void record_all(dispatcher_t *d, flight_t **done, int n)
             done[nrec++] = done[i];
             done[i] = t;
         }
-    qsort(done, (size_t)nrec, sizeof(*done), by_application);
+    qsort(done, (size_t)nrec, sizeof(flight_t *), by_application);
     for (int attempt = 0; attempt < 5; attempt++) {
         db_rc_t rc = db_begin(d->db);
         if (rc == DB_OK)
@@ -880,7 +881,7 @@ static int drain_notifications(dispatcher_t *d)
 
 int dispatcher_run(dispatcher_t *d)
 {
-    int total = 0, more_to_create = 1;
+    int more_to_create = 1;
     int64_t next_scan = 0, next_create = 0, next_sweep = 0;
     mt_declare("lic_agency_requests_in_flight", MT_GAUGE, "Approval requests in flight.");
     mt_declare("lic_agency_requests_total", MT_COUNTER, "Approval request attempts started.");
@@ -890,7 +891,7 @@ int dispatcher_run(dispatcher_t *d)
     log_info("dispatching approval requests (at most %ld in flight per agency)", d->max_in_flight);
     for (;;) {
         int stopping = sig_stop_requested();
-        total = d->in_flight[0] + d->in_flight[1];
+        int total = d->in_flight[0] + d->in_flight[1];
         if (stopping && total == 0)
             break;
         if (sig_reload_requested()) {

@@ -309,7 +309,7 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
         goto out;
     }
 
-    db_rc_t rc;
+    db_rc_t rc = DB_ERR_RETRY;
     long long rr = next_executor(in, db, &rc);
     if (rr < 0) {
         result = rc;

@@ -274,7 +274,7 @@ static int send_one(mailer_t *m)
         return r ? 0 : rc;
     }
     long long id = atoll(PQgetvalue(r, 0, 0));
-    char app[40], kind[32], ref[64], err[400], delay[48];
+    char app[40], kind[32], ref[64], err[400];
     snprintf(app, sizeof(app), "%s", PQgetvalue(r, 0, 1));
     snprintf(kind, sizeof(kind), "%s", PQgetvalue(r, 0, 2));
     snprintf(ref, sizeof(ref), "%s", PQgetvalue(r, 0, 3));
@@ -283,6 +283,7 @@ static int send_one(mailer_t *m)
                        err, sizeof(err)) == 0;
     PQclear(r);
     if (!ok) {
+        char delay[48];
         snprintf(delay, sizeof(delay), "%ld milliseconds",
                  util_backoff_ms(attempts, 1000, 300000) + 500);
         put_off(m, id, err, delay);

@@ -379,7 +379,7 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     reply_in_t *in = calloc((size_t)n, sizeof(*in));
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
     const char **event_ids = calloc((size_t)n, sizeof(*event_ids));
-    rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(*claimed));
+    rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(rd_kafka_message_t *));
     json_t *app_index = json_object(), *seen = json_object();
     json_t *rows = json_array();
     db_array_t app_ids = {0};
