@@ -31,6 +31,27 @@ static void migrate_twice_is_noop(void **state)
     assert_int_equal(h_query_ll(env, "SELECT max(version) FROM schema_migrations"), applied);
 }
 
+/* common/schema.sql is what the migrations build: a migration added without the file written
+ * again (or the file edited by hand) fails here, with the command that writes it. */
+static void schema_file_matches_migrations(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_schema");
+    const char *src = getenv("LIC_SRC_DIR") ? getenv("LIC_SRC_DIR") : ".";
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "'%s/deploy/schema.sh' '%s' '%s' '%s/schema.sql'", src,
+             getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "25432", env->dbname,
+             env->workdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "diff -u '%s/common/schema.sql' '%s/schema.sql'", src, env->workdir);
+    int differ = system(cmd);
+    if (differ)
+        print_message("common/schema.sql differs from the migrations; write it again with\n"
+                      "  cp '%s/schema.sql' '%s/common/schema.sql'\n",
+                      env->workdir, src);
+    assert_int_equal(differ, 0);
+}
+
 static void transitions_match_domain(void **state)
 {
     (void)state;
@@ -518,6 +539,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(migrate_twice_is_noop, teardown),
+        cmocka_unit_test_teardown(schema_file_matches_migrations, teardown),
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
         cmocka_unit_test_teardown(references_checked, teardown),
