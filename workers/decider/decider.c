@@ -1,5 +1,6 @@
 /* decider: see decider.h. */
 #include "decider.h"
+#include "worker.h"
 #include "clock.h"
 #include "config.h"
 #include "decision.h"
@@ -89,47 +90,36 @@ int decider_round(decider_t *d, int max, time_t now)
     return rc == DB_OK ? n : rc;
 }
 
+static int decide_round(void *opaque, int anew)
+{
+    (void)anew; /* every round reads what is waiting */
+    decider_t *d = opaque;
+    int n = decider_round(d, 50, clock_now());
+    if (n > 0) {
+        mt_add("lic_decisions_total", NULL, n);
+        log_info("decided %d application%s", n, n == 1 ? "" : "s");
+    }
+    return n;
+}
+
+static void reload_loop(void *opaque)
+{
+    reload(opaque);
+}
+
 int decider_run(decider_t *d)
 {
-    int listening = 0, attempt = 0;
     log_info("deciding");
     mt_declare("lic_decisions_total", MT_COUNTER,
-               "Applications decided (licensed or refusal "
-               "proposed).");
-    while (!sig_stop_requested()) {
-        if (sig_reload_requested())
-            reload(d);
-        if (!listening) {
-            if (db_exec(d->db, "LISTEN lic_decide", 0, NULL) != DB_OK) {
-                if (db_reconnect(d->db) != 0)
-                    break;
-                continue;
-            }
-            listening = 1;
-        }
-        int n = decider_round(d, 50, clock_now());
-        if (n < 0) {
-            if (n == DB_ERR_CONN) {
-                listening = 0;
-                if (db_reconnect(d->db) != 0)
-                    break;
-            }
-            util_sleep_ms(util_backoff_ms(attempt++, 100, 5000));
-            continue;
-        }
-        attempt = 0;
-        if (n > 0) {
-            mt_add("lic_decisions_total", NULL, n);
-            log_info("decided %d application%s", n, n == 1 ? "" : "s");
-            continue; /* more may be waiting */
-        }
-        /* A notification, or a look every 5 s. */
-        if (db_wait_notify(d->db, 5000) < 0) {
-            listening = 0;
-            if (db_reconnect(d->db) != 0)
-                break;
-        }
-    }
+               "Applications decided (licensed or refusal proposed).");
+    /* More may be waiting after a round that decided some; else a notification, or a look
+     * every 5 s. */
+    wk_loop_t loop = {.channel = "lic_decide",
+                      .opaque = d,
+                      .round = decide_round,
+                      .again_at_once = 1,
+                      .reload = reload_loop};
+    wk_loop(d->db, &loop);
     log_info("stopping");
     return 0;
 }

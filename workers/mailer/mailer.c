@@ -1,5 +1,6 @@
 /* mailer: see mailer.h. */
 #include "mailer.h"
+#include "worker.h"
 #include "approval.h"
 #include "cal.h"
 #include "clock.h"
@@ -332,48 +333,41 @@ int mailer_round(mailer_t *m)
     return sent;
 }
 
+static int mail_round(void *opaque, int anew)
+{
+    (void)anew; /* every round reads what is due */
+    return mailer_round(opaque);
+}
+
+/* Until the next e-mail is due (5 s at most). */
+static long mail_wait_ms(void *opaque)
+{
+    mailer_t *m = opaque;
+    long wait = 5000;
+    db_rc_t rc;
+    PGresult *r = db_query(m->db,
+                           "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) -"
+                           " now()) * 1000)::bigint FROM email_outbox WHERE sent_at IS NULL",
+                           0, NULL, &rc);
+    if (r) {
+        long due = PQgetisnull(r, 0, 0) ? wait : atol(PQgetvalue(r, 0, 0));
+        /* Due now and yet not claimed: another mailer is sending it (or its sender was
+         * killed and the lock is gone by the next look). */
+        if (due < wait)
+            wait = due > 0 ? due + 10 : 1000;
+        PQclear(r);
+    }
+    return wait;
+}
+
 int mailer_run(mailer_t *m)
 {
-    int listening = 0;
     log_info("sending notices through %s", m->url);
     mt_declare("lic_emails_sent_total", MT_COUNTER, "E-mails the SMTP server accepted.");
     mt_declare("lic_email_failures_total", MT_COUNTER, "E-mail attempts that failed.");
-    while (!sig_stop_requested()) {
-        if (!listening) {
-            if (db_exec(m->db, "LISTEN lic_mail", 0, NULL) != DB_OK) {
-                if (db_reconnect(m->db) != 0)
-                    break;
-                continue;
-            }
-            listening = 1;
-        }
-        int n = mailer_round(m);
-        if (n == DB_ERR_CONN) {
-            listening = 0;
-            if (db_reconnect(m->db) != 0)
-                break;
-            continue;
-        }
-        long wait = 5000;
-        db_rc_t rc;
-        PGresult *r = db_query(m->db,
-                               "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) -"
-                               " now()) * 1000)::bigint FROM email_outbox WHERE sent_at IS NULL",
-                               0, NULL, &rc);
-        if (r) {
-            long due = PQgetisnull(r, 0, 0) ? wait : atol(PQgetvalue(r, 0, 0));
-            /* Due now and yet not claimed: another mailer is sending it (or its sender was
-             * killed and the lock is gone by the next look). */
-            if (due < wait)
-                wait = due > 0 ? due + 10 : 1000;
-            PQclear(r);
-        }
-        if (db_wait_notify(m->db, wait) < 0) {
-            listening = 0;
-            if (db_reconnect(m->db) != 0)
-                break;
-        }
-    }
+    wk_loop_t loop = {
+        .channel = "lic_mail", .opaque = m, .round = mail_round, .wait_ms = mail_wait_ms};
+    wk_loop(m->db, &loop);
     log_info("stopping");
     return 0;
 }

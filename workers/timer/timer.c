@@ -1,5 +1,6 @@
 /* timer: see timer.h. */
 #include "timer.h"
+#include "worker.h"
 #include "agencies.h"
 #include "approval.h"
 #include "complaint.h"
@@ -27,9 +28,10 @@ struct tw {
     db_t *db;
     cal_t *cal;
     long batch;
-    int test_clock; /* a clock file can jump: never sleep long */
-    int listening;
-    int skipped; /* windows of the last round left because their application was busy */
+    int test_clock;          /* a clock file can jump: never sleep long */
+    int skipped;             /* windows of the last round left because their application was busy */
+    int look;                /* fire what is due at the next round */
+    long long due, earliest; /* the nearest due time; the earliest a wake-up announced */
 };
 
 tw_t *tw_new(db_t *db)
@@ -650,6 +652,56 @@ static void gauges(tw_t *tw)
     PQclear(r);
 }
 
+/* A round: fires what is due when there is reason to look - the first round after LISTEN
+ * (timers added meanwhile), a wait that ended, a wake-up for something earlier than the
+ * nearest due time - then reads that time again. */
+static int timer_round(void *opaque, int anew)
+{
+    tw_t *tw = opaque;
+    if (anew)
+        tw->look = 1;
+    if (tw->look) {
+        int fired = tw_fire_due(tw, clock_now());
+        if (fired < 0)
+            return fired;
+        if (fired > 0) {
+            log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
+            mt_add("lic_timers_fired_total", NULL, fired);
+        }
+        tw->due = next_due(tw);
+        tw->look = 0;
+    }
+    gauges(tw);
+    return 0;
+}
+
+/* Sleeps until the earliest due time (a test clock may jump, so briefly then), or until new
+ * timers are announced. */
+static long timer_wait_ms(void *opaque)
+{
+    tw_t *tw = opaque;
+    tw->earliest = NEXT_NONE;
+    long ms = wait_ms(tw->due, tw->test_clock ? 200 : 60000);
+    /* Windows left because their applications were busy (a reply being recorded): a moment
+     * for that transaction to end, not a round at once. */
+    if (tw->skipped && ms < SKIPPED_PAUSE_MS)
+        ms = SKIPPED_PAUSE_MS;
+    return ms;
+}
+
+static void timer_notice(const char *channel, const char *payload, void *opaque)
+{
+    on_timers_notice(channel, payload, &((tw_t *)opaque)->earliest);
+}
+
+/* Looks again when the sleep ended, or when a new timer is due before the one waited for. */
+static void timer_woke(void *opaque, int notifications)
+{
+    tw_t *tw = opaque;
+    if (notifications == 0 || tw->earliest < tw->due || tw->due == NEXT_UNKNOWN)
+        tw->look = 1;
+}
+
 int tw_run(tw_t *tw)
 {
     mt_declare("lic_timers_fired_total", MT_COUNTER,
@@ -662,57 +714,14 @@ int tw_run(tw_t *tw)
     mt_declare("lic_incidents_open", MT_GAUGE,
                "Open incidents by kind (deadlines at risk, rejected or overdue requests).");
     log_info("firing timers");
-    int attempt = 0, look = 1;
-    long long due = NEXT_UNKNOWN;
-    while (!sig_stop_requested()) {
-        if (!tw->listening) {
-            if (db_exec(tw->db, "LISTEN lic_timers", 0, NULL) != DB_OK) {
-                if (db_reconnect(tw->db) != 0)
-                    break;
-                continue;
-            }
-            tw->listening = 1;
-            look = 1; /* timers added while not listening */
-        }
-        if (look) {
-            int fired = tw_fire_due(tw, clock_now());
-            if (fired < 0) {
-                log_warn("timer transaction failed (%d), retrying", fired);
-                if (fired == DB_ERR_CONN) {
-                    tw->listening = 0;
-                    if (db_reconnect(tw->db) != 0)
-                        break;
-                }
-                util_sleep_ms(util_backoff_ms(attempt++, 100, 5000));
-                continue;
-            }
-            attempt = 0;
-            if (fired > 0) {
-                log_info("fired %d timer%s", fired, fired == 1 ? "" : "s");
-                mt_add("lic_timers_fired_total", NULL, fired);
-            }
-            due = next_due(tw);
-            look = 0;
-        }
-        gauges(tw);
-        /* Sleep until the earliest due time (a test clock may jump, so briefly then), or
-         * until new timers are announced; look again when the sleep ends or when one of them
-         * is due before the one waited for. */
-        long long earliest = NEXT_NONE;
-        long ms = wait_ms(due, tw->test_clock ? 200 : 60000);
-        /* Windows left because their applications were busy (a reply being recorded): a
-         * moment for that transaction to end, not a round at once. */
-        if (tw->skipped && ms < SKIPPED_PAUSE_MS)
-            ms = SKIPPED_PAUSE_MS;
-        int n = db_wait_notify_each(tw->db, ms, on_timers_notice, &earliest);
-        if (n < 0) {
-            tw->listening = 0;
-            if (db_reconnect(tw->db) != 0)
-                break;
-        } else if (n == 0 || earliest < due || due == NEXT_UNKNOWN) {
-            look = 1;
-        }
-    }
+    tw->due = NEXT_UNKNOWN;
+    wk_loop_t loop = {.channel = "lic_timers",
+                      .opaque = tw,
+                      .round = timer_round,
+                      .wait_ms = timer_wait_ms,
+                      .notice = timer_notice,
+                      .woke = timer_woke};
+    wk_loop(tw->db, &loop);
     log_info("stopping");
     return 0;
 }
