@@ -45,8 +45,9 @@ void decider_free(decider_t *d)
     free(d);
 }
 
-static void reload(decider_t *d)
+static void reload(void *opaque)
 {
+    decider_t *d = opaque;
     if (cal_reload(&d->cal, cfg_get("CALENDAR_FILE")) == 0)
         d->ctx.cal = d->cal;
 }
@@ -102,11 +103,6 @@ static int decide_round(void *opaque, int anew)
     return n;
 }
 
-static void reload_loop(void *opaque)
-{
-    reload(opaque);
-}
-
 int decider_run(decider_t *d)
 {
     log_info("deciding");
@@ -118,7 +114,7 @@ int decider_run(decider_t *d)
                       .opaque = d,
                       .round = decide_round,
                       .again_at_once = 1,
-                      .reload = reload_loop};
+                      .reload = reload};
     wk_loop(d->db, &loop);
     log_info("stopping");
     return 0;

@@ -48,13 +48,13 @@ void replies_reload(void *opaque)
     cal_reload(&rp->cal, cfg_get("CALENDAR_FILE"));
 }
 
-/* The SET list of a counted reply's request: a receipt the reply proves (`at` and `due` not
- * NULL, the request still pending) recorded with it; see proven_receipt(). */
+/* The SET list of a counted reply's request: a receipt the reply proves recorded with it.
+ * `at` and `due` are NULL unless the request was pending when read under the application's
+ * lock (see proven_receipt()). */
 #define RECEIPT_PROVEN(at, due)                                                                    \
-    "state = CASE WHEN q.state = 'pending' AND " at "::timestamptz IS NOT NULL THEN 'received'"    \
-    " ELSE q.state END, received_at = CASE WHEN q.state = 'pending' THEN coalesce(" at             \
-    "::timestamptz, q.received_at) ELSE q.received_at END, reply_due_at = CASE WHEN q.state ="     \
-    " 'pending' THEN coalesce(" due "::timestamptz, q.reply_due_at) ELSE q.reply_due_at END"
+    "state = CASE WHEN " at "::timestamptz IS NULL THEN q.state ELSE 'received' END,"              \
+    " received_at = coalesce(" at "::timestamptz, q.received_at),"                                 \
+    " reply_due_at = coalesce(" due "::timestamptz, q.reply_due_at)"
 
 /* Closes the reply windows of the requests a statement's CTE `u` answered (migration 017). */
 #define CLOSE_WINDOWS "DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u)"

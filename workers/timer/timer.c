@@ -159,11 +159,12 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
 }
 
 /* The database rejected the firing of a window or timer (a constraint, a bad reference):
- * nothing it wrote stays (back to the savepoint `tm_fire`), `update` ($1 its id, $2 the time,
- * $3 the error) sets it aside, and an incident tells operators; the batch goes on, so one bad
- * row never holds back every deadline behind it. `what` names it in the log and incident. */
-static db_rc_t set_aside(tw_t *tw, const char *update, const char *id, const char *app_id,
-                         const char *what, const char *now_s)
+ * nothing it wrote stays (back to the savepoint `tm_fire`), `update` ($1 its id, and when
+ * `with_error` $2 the time and $3 the error) sets it aside, and an incident tells operators; the
+ * batch goes on, so one bad row never holds back every deadline behind it. `what` names it in the
+ * log and incident. */
+static db_rc_t set_aside(tw_t *tw, const char *update, int with_error, const char *id,
+                         const char *app_id, const char *what, const char *now_s)
 {
     char err[512];
     snprintf(err, sizeof(err), "%s", db_last_error(tw->db));
@@ -172,7 +173,7 @@ static db_rc_t set_aside(tw_t *tw, const char *update, const char *id, const cha
         return rc;
     log_error("%s cannot be fired and is set aside: %s", what, err);
     const char *p[] = {id, now_s, err};
-    if ((rc = db_exec(tw->db, update, 3, p)) != DB_OK)
+    if ((rc = db_exec(tw->db, update, with_error ? 3 : 1, p)) != DB_OK)
         return rc;
     char detail[700];
     snprintf(detail, sizeof(detail), "%s cannot be fired: %s", what, err);
@@ -195,7 +196,7 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
             rc = set_aside(tw,
                            "UPDATE reply_windows SET failed_at = $2, error = $3"
                            " WHERE request_id = $1",
-                           req, app, what, now_s);
+                           1, req, app, what, now_s);
         }
     }
     return rc;
@@ -425,12 +426,10 @@ static db_rc_t look_at_terms(tw_t *tw, PGresult *r, time_t now, const char *now_
         if (rc == DB_ERR_DATA) {
             char what[120];
             snprintf(what, sizeof(what), "the service term of application %s", app);
-            /* The time and the error are the incident's. */
+            /* No longer watched; the time and the error are the incident's. */
             rc = set_aside(tw,
-                           "UPDATE applications SET term_watch_at = NULL"
-                           " WHERE application_id = $1::uuid AND $2::timestamptz IS NOT NULL"
-                           " AND $3::text IS NOT NULL",
-                           app, app, what, now_s);
+                           "UPDATE applications SET term_watch_at = NULL WHERE application_id = $1",
+                           0, app, app, what, now_s);
         }
         (*looked)++;
     }
@@ -518,7 +517,7 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, i
         if (rc == DB_ERR_DATA) {
             char what[120];
             snprintf(what, sizeof(what), "timer %lld (%s)", id, kind);
-            rc = set_aside(tw, "UPDATE timers SET failed_at = $2, error = $3 WHERE id = $1",
+            rc = set_aside(tw, "UPDATE timers SET failed_at = $2, error = $3 WHERE id = $1", 1,
                            PQgetvalue(r, i, 0), app, what, now_s);
         }
     }
