@@ -564,7 +564,7 @@ int main(int argc, char **argv)
     log_init("agencysim", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
-    cal_tz_init();
+    clock_tz_init();
     const char *agencies_file = NULL, *port_file = NULL, *name = "sim";
     unsigned want_port = 0;
     for (int i = 1; i + 1 < argc; i += 2) {

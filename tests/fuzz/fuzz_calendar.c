@@ -1,6 +1,7 @@
 /* libFuzzer target: the calendar data file (operator-supplied configuration) and the deadline
  * arithmetic over whatever calendar it describes. */
 #include "cal.h"
+#include "clock.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -8,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cal_tz_init();
+    clock_tz_init();
     json_t *root = json_loadb((const char *)data, size, 0, NULL);
     if (!root)
         return 0;

@@ -3,7 +3,7 @@
  * workers' role cannot rewrite history; secrets stay out of logs. */
 #include "db.h"
 #include "domain.h"
-#include "outbox.h"
+#include "state.h"
 #include "util.h"
 #include "harness.h"
 
@@ -31,7 +31,7 @@ static void migrate_twice_is_noop(void **state)
     assert_int_equal(h_query_ll(env, "SELECT max(version) FROM schema_migrations"), applied);
 }
 
-/* common/schema.sql is what the migrations build: a migration added without the file written
+/* common/store/schema.sql is what the migrations build: a migration added without the file written
  * again (or the file edited by hand) fails here, with the command that writes it. */
 static void schema_file_matches_migrations(void **state)
 {
@@ -43,11 +43,12 @@ static void schema_file_matches_migrations(void **state)
              getenv("LIC_TEST_PG_PORT") ? getenv("LIC_TEST_PG_PORT") : "25432", env->dbname,
              env->workdir);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "diff -u '%s/common/schema.sql' '%s/schema.sql'", src, env->workdir);
+    snprintf(cmd, sizeof(cmd), "diff -u '%s/common/store/schema.sql' '%s/schema.sql'", src,
+             env->workdir);
     int differ = system(cmd);
     if (differ)
-        print_message("common/schema.sql differs from the migrations; write it again with\n"
-                      "  cp '%s/schema.sql' '%s/common/schema.sql'\n",
+        print_message("common/store/schema.sql differs from the migrations; write it again with\n"
+                      "  cp '%s/schema.sql' '%s/common/store/schema.sql'\n",
                       env->workdir, src);
     assert_int_equal(differ, 0);
 }

@@ -13,7 +13,7 @@ cppcheck)
   cppcheck --error-exitcode=1 --enable=warning,style,performance,portability --inline-suppr \
     --library=posix --library=gnu --library=libcurl --library=openssl \
     --library="$src/tests/static/jansson.cfg" --suppress=missingIncludeSystem \
-    --std=c11 -I "$src/common" -I "$build" -j "$(nproc)" -q \
+    --std=c11 $(printf -- "-I %s " "$src"/common/*/) -I "$build" -j "$(nproc)" -q \
     --template='{file}:{line}: {severity}: {message} [{id}]' "${dirs[@]}"
   echo "cppcheck: no findings"
   ;;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "application.h"
+#include "submitted.h"
 #include "event.h"
 
 #include <stdio.h>

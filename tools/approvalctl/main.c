@@ -98,7 +98,7 @@ static int cmd_clock(int argc, char **argv)
         return 2;
     }
     time_t now = clock_now();
-    cal_tz_init();
+    clock_tz_init();
     char ts[40];
     cal_format(now, ts, sizeof(ts));
     printf("%s\n", ts);

@@ -20,6 +20,7 @@ int main(void)
         pl_config_t cfg = {.consumer = ACTIONS_CONSUMER,
                            .topics = topics,
                            .ntopics = 1,
+                           .dead_letter_topic = TOPIC_DEAD_LETTER,
                            .handle = actions_handle,
                            .reload = actions_reload,
                            .opaque = &a};

@@ -27,6 +27,7 @@ int main(void)
         pl_config_t cfg = {.consumer = COMPLAINTS_CONSUMER,
                            .topics = topics,
                            .ntopics = 1,
+                           .dead_letter_topic = TOPIC_DEAD_LETTER,
                            .handle = complaints_handle,
                            .reload = reload,
                            .opaque = &cw};

@@ -5,7 +5,8 @@
 #include "event.h"
 #include "jsonx.h"
 #include "log.h"
-#include "outbox.h"
+#include "state.h"
+#include "submitted.h"
 #include "util.h"
 
 #include <stdio.h>

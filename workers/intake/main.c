@@ -27,6 +27,7 @@ int main(void)
         pl_config_t cfg = {.consumer = INTAKE_CONSUMER,
                            .topics = topics,
                            .ntopics = 1,
+                           .dead_letter_topic = TOPIC_DEAD_LETTER,
                            .handle = intake_handle,
                            .reload = reload,
                            .opaque = &in,

@@ -20,6 +20,7 @@ int main(void)
         pl_config_t cfg = {.consumer = REPLIES_CONSUMER,
                            .topics = topics,
                            .ntopics = 2,
+                           .dead_letter_topic = TOPIC_DEAD_LETTER,
                            .handle = replies_handle,
                            .reload = replies_reload,
                            .opaque = &rp,

@@ -1,4 +1,4 @@
--- common/schema.sql: the schema common/migrations/ build, written by deploy/schema.sh
+-- common/store/schema.sql: the schema the migrations build, written by deploy/schema.sh
 -- (pg_dump --schema-only of a migrated database). To read, not to apply; do not edit.
 --
 -- PostgreSQL database dump

@@ -1,6 +1,6 @@
 /* messages: see messages.h. */
 #include "messages.h"
-#include "application.h"
+#include "submitted.h"
 #include "domain.h"
 #include "event.h"
 #include "jsonx.h"

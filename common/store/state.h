@@ -1,11 +1,12 @@
-/* outbox: messages the workers publish, written in the deciding transaction (transactional
- * outbox), plus the state-change helper that pairs every transition with its history row and
- * its status event. The relay worker publishes the rows. */
-#ifndef LIC_OUTBOX_H
-#define LIC_OUTBOX_H
+/* state: every change of an application's stage, paired with its history row and its
+ * status event (CONTRACT.md `status.v1`), queued through the outbox in the deciding
+ * transaction - one at a time or set-based for a batch. */
+#ifndef LIC_STATE_H
+#define LIC_STATE_H
 
 #include "db.h"
 #include "domain.h"
+#include "outbox.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -24,13 +25,6 @@ typedef struct {
     const char *actor;
     const char *request_id;
 } ob_cause_t;
-
-/* Queues one message. `headers` (borrowed, may be NULL) is a JSON array of [name, value]
- * string pairs. `event_id`, `application_id` and `stage` (may be NULL) are bookkeeping for
- * the invariant checker and operators. */
-db_rc_t ob_enqueue(db_t *db, const char *topic, const void *key, size_t key_len,
-                   const void *payload, size_t payload_len, const json_t *headers,
-                   const char *event_id, const char *application_id, const char *stage);
 
 /* Queues a `status.v1` event (CONTRACT.md) for an application. `detail` is stolen. The event
  * id is derived from (application, stage, cause_key), so re-deciding the same cause yields the

@@ -21,10 +21,6 @@
 #define TOPIC_STATUS "licensing.status.v1"
 #define TOPIC_DEAD_LETTER "licensing.dead-letter.v1"
 
-/* The Kafka protocol binding of CloudEvents, structured content mode: every CloudEvent the
- * workers produce carries this content-type header (proto/asyncapi.yaml). */
-#define EV_CE_CONTENT_TYPE "application/cloudevents+json; charset=UTF-8"
-
 /* Largest message value accepted; larger ones are dead-lettered unread. */
 #define EV_MAX_BYTES (1024 * 1024)
 

@@ -20,4 +20,8 @@ void clock_use_file(const char *path);
  * Returns 0 or -1 with errstr. Written atomically (rename). */
 int clock_write_file(const char *path, int frozen, time_t value, char *errstr, size_t errstr_size);
 
+/* Sets the process time zone to Asia/Almaty (from the system tz database), once. cal_load_*()
+ * and wk_init() call it; tests that only format times may call it directly. */
+void clock_tz_init(void);
+
 #endif

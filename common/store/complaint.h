@@ -8,7 +8,7 @@
 
 #include "cal.h"
 #include "messages.h"
-#include "outbox.h"
+#include "state.h"
 
 #define TIMER_COMPLAINT_FORWARD_RISK "complaint_forward_at_risk"
 #define TIMER_COMPLAINT_FORWARD_BREACH "complaint_forward_breach"

@@ -7,7 +7,7 @@
 
 #include "db.h"
 #include "domain.h"
-#include "outbox.h"
+#include "state.h"
 
 #include <time.h>
 

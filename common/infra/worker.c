@@ -1,6 +1,5 @@
 /* worker: see worker.h. */
 #include "worker.h"
-#include "cal.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -13,7 +12,7 @@ void wk_init(const char *service)
 {
     int level = log_level_parse(cfg_get("LOG_LEVEL"));
     log_init(service, level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
-    cal_tz_init(); /* setenv is not thread-safe: before librdkafka or libcurl start threads */
+    clock_tz_init(); /* setenv is not thread-safe: before librdkafka or libcurl start threads */
     sig_install();
     clock_use_file(cfg_get("CLOCK_FILE"));
     if (mt_start(service, 1) != 0)

@@ -1,5 +1,5 @@
 # Generates a C file holding every numbered migration (NNN_name.sql) as a byte array.
-set(body "/* Generated from common/migrations by embed_migrations.cmake. Do not edit. */\n#include \"migrate.h\"\n")
+set(body "/* Generated from common/store/migrations by embed_migrations.cmake. Do not edit. */\n#include \"migrate.h\"\n")
 set(table "")
 set(i 0)
 string(REPLACE "|" ";" FILES "${FILES}")

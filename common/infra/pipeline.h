@@ -28,6 +28,7 @@ typedef struct {
     const char *consumer; /* group id, and the consumer's name in PostgreSQL */
     const char *const *topics;
     int ntopics;
+    const char *dead_letter_topic; /* where bad input goes, with its reason in the headers */
     /* Processes one message inside the batch transaction. Writes a reason into `reason` when
      * returning PL_BAD_INPUT or PL_RETRY_LATER. */
     int (*handle)(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,

@@ -1,8 +1,7 @@
 /* cal: working-day arithmetic over a per-year table of days off built from the data file. */
 #include "cal.h"
+#include "clock.h"
 #include "log.h"
-
-#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,26 +96,9 @@ int cal_parse_date(const char *s, cal_date_t *out)
     return 0;
 }
 
-/* ---- time zone ---- */
-
-static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
-
-static void tz_set(void)
-{
-    /* ¶8, Standard row 7: every local time of the Rules is Asia/Almaty; the offset (UTC+6
-     * before 2024-03-01, UTC+5 since) comes from the system tz database. */
-    setenv("TZ", "Asia/Almaty", 1);
-    tzset();
-}
-
-void cal_tz_init(void)
-{
-    pthread_once(&tz_once, tz_set);
-}
-
 cal_date_t cal_local_date(time_t t)
 {
-    cal_tz_init();
+    clock_tz_init();
     struct tm tm;
     localtime_r(&t, &tm);
     cal_date_t d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
@@ -153,7 +135,7 @@ void cal_format(time_t t, char *buf, size_t size)
         snprintf(buf, size, "%s", last_s);
         return;
     }
-    cal_tz_init(); /* every process formats in Asia/Almaty, whatever else it loaded */
+    clock_tz_init(); /* every process formats in Asia/Almaty, whatever else it loaded */
     struct tm tm;
     localtime_r(&t, &tm);
     long off = tm.tm_gmtoff;
@@ -318,7 +300,7 @@ static int build_year(year_t *yr, int year, const json_t *holidays, const json_t
 
 int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_size)
 {
-    cal_tz_init();
+    clock_tz_init();
     const json_t *holidays = json_object_get(root, "holidays");
     const json_t *years = json_object_get(root, "years");
     if (!json_is_array(holidays) || !json_is_object(years) || json_object_size(years) == 0) {

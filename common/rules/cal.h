@@ -48,10 +48,6 @@ enum {
     CAL_AT_RISK_BEFORE_WD = 1         /* CONTRACT.md: deadline_at_risk a WD before a term ends */
 };
 
-/* Sets the process time zone to Asia/Almaty (from the system tz database). cal_load_*()
- * call it; tests that only format times may call it directly. */
-void cal_tz_init(void);
-
 /* Loads calendar data from a JSON file or a parsed document (borrowed). Returns 0 and a new
  * calendar the caller frees with cal_free(), or -1 with errstr filled. */
 int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size);

@@ -100,3 +100,18 @@ int clock_write_file(const char *path, int frozen, time_t value, char *errstr, s
     }
     return 0;
 }
+
+static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
+
+static void tz_set(void)
+{
+    /* ¶8, Standard row 7: every local time of the Rules is Asia/Almaty; the offset (UTC+6
+     * before 2024-03-01, UTC+5 since) comes from the system tz database. */
+    setenv("TZ", "Asia/Almaty", 1);
+    tzset();
+}
+
+void clock_tz_init(void)
+{
+    pthread_once(&tz_once, tz_set);
+}

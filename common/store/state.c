@@ -1,5 +1,5 @@
-/* outbox: transactional outbox rows and state transitions. */
-#include "outbox.h"
+/* state: stage changes with their history rows and status events. */
+#include "state.h"
 #include "cal.h"
 #include "event.h"
 #include "jsonx.h"
@@ -9,28 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-db_rc_t ob_enqueue(db_t *db, const char *topic, const void *key, size_t key_len,
-                   const void *payload, size_t payload_len, const json_t *headers,
-                   const char *event_id, const char *application_id, const char *stage)
-{
-    char *khex = key ? db_bytea_hex(key, key_len) : NULL;
-    char *phex = db_bytea_hex(payload, payload_len);
-    char *hdrs = headers ? jx_dumps(headers) : NULL;
-    db_rc_t rc = DB_ERR_DATA;
-    if (!phex || (key && !khex))
-        goto out;
-    const char *p[] = {topic, khex, phex, hdrs ? hdrs : "[]", event_id, application_id, stage};
-    rc = db_exec(db,
-                 "INSERT INTO outbox (topic, msg_key, payload, headers, event_id, application_id,"
-                 " stage) VALUES ($1, $2::bytea, $3::bytea, $4::jsonb, $5, $6::uuid, $7)",
-                 7, p);
-out:
-    free(khex);
-    free(phex);
-    free(hdrs);
-    return rc;
-}
 
 char *ob_status_payload(const char *source, const char *application_id, const char *portal_ref,
                         const char *stage, time_t at, time_t service_deadline, json_t *detail,
@@ -66,7 +44,7 @@ db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id
                                       service_deadline, detail, cause_key, id);
     if (!payload)
         return DB_ERR_DATA;
-    json_t *h = json_pack("[[s,s]]", "content-type", EV_CE_CONTENT_TYPE);
+    json_t *h = json_pack("[[s,s]]", "content-type", OB_CE_CONTENT_TYPE);
     db_rc_t rc = ob_enqueue(db, TOPIC_STATUS, application_id, strlen(application_id), payload,
                             strlen(payload), h, id, application_id, stage);
     json_decref(h);
@@ -256,7 +234,7 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
             "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
             " stage, headers)"
             " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
-            " x.stage, jsonb_build_array(jsonb_build_array('content-type', '" EV_CE_CONTENT_TYPE
+            " x.stage, jsonb_build_array(jsonb_build_array('content-type', '" OB_CE_CONTENT_TYPE
             "'))"
             " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
             " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",

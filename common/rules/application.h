@@ -1,5 +1,6 @@
-/* application: the `application.submitted.v1` data - decoder (CONTRACT.md, proto/schemas)
- * and the completeness check of ¶9 / Standard row 8 with the fee of Standard row 6. */
+/* application: an application as the rules see it (decoded from `application.submitted.v1`
+ * by contract/submitted.h) and the completeness check of ¶9 / Standard row 8 with the fee of
+ * Standard row 6. */
 #ifndef LIC_APPLICATION_H
 #define LIC_APPLICATION_H
 
@@ -47,11 +48,6 @@ typedef struct {
         const char *reorganization; /* may be NULL */
     } reissue;
 } app_t;
-
-/* Validates `data` against the contract and fills `app`. `subject` (may be NULL) must equal
- * application_id when given. Returns 0, or -1 with a bad-input reason in errstr. */
-int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr,
-               size_t errstr_size);
 
 /* The identifier of the applicant (IIN or BIN). Borrowed. */
 const char *app_applicant_id(const app_t *app);

@@ -3,7 +3,6 @@
 #include "metrics.h"
 #include "clock.h"
 #include "config.h"
-#include "event.h"
 #include "kafka.h"
 #include "jsonx.h"
 #include "log.h"
@@ -209,6 +208,8 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
 
 /* The largest dead letter the relay can publish, asked of the cluster at start. */
 static kq_limit_t *dead_letter_limit;
+/* The topic bad input goes to (pl_config_t.dead_letter_topic), set at start with the limit. */
+static const char *dead_letter_topic;
 
 long pl_dead_letter_limit(void)
 {
@@ -280,7 +281,7 @@ db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t 
                           size, "x-original-sha256", sha);
     if (truncated)
         json_array_append_new(h, json_pack("[s,s]", "x-truncated", "true"));
-    rc = ob_enqueue(db, TOPIC_DEAD_LETTER, msg->key, msg->key ? msg->key_len : 0, payload,
+    rc = ob_enqueue(db, dead_letter_topic, msg->key, msg->key ? msg->key_len : 0, payload,
                     truncated ? room : msg->len, h, NULL, NULL, NULL);
     json_decref(h);
     json_t *f = json_object();
@@ -299,7 +300,7 @@ db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t 
  * the value) is refused with a reason that says so (proto/asyncapi.yaml). */
 #define BINARY_MODE_REASON                                                                         \
     "CloudEvents binary content mode (ce_specversion header) is not accepted: publish the"         \
-    " event in structured mode, content-type " EV_CE_CONTENT_TYPE
+    " event in structured mode, content-type " OB_CE_CONTENT_TYPE
 
 static int binary_mode(const rd_kafka_message_t *m)
 {
@@ -674,7 +675,8 @@ int pl_run(const pl_config_t *cfg, db_t *db)
         mt_add("lic_messages_processed_total", labels, 0);
         mt_add("lic_messages_dead_lettered_total", labels, 0);
     }
-    dead_letter_limit = kq_limit_ask(pl->rk, TOPIC_DEAD_LETTER);
+    dead_letter_topic = cfg->dead_letter_topic;
+    dead_letter_limit = kq_limit_ask(pl->rk, dead_letter_topic);
     mt_ready("kafka", 0);
     while (!sig_stop_requested()) {
         if (sig_reload_requested() && cfg->reload)
