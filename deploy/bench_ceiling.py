@@ -36,6 +36,13 @@ def entries(path):
         yield cur
 
 
+def one_line(sql):
+    """A statement of a sql/ file as one line: its comment lines dropped, its lines joined
+    (before the parameters go in, so their values keep their line breaks)."""
+    lines = [l.strip() for l in sql.split("\n") if not l.strip().startswith("--")]
+    return " ".join(l for l in lines if l)
+
+
 def statements(path):
     """(pid, sql) with the parameters of the extended protocol put in as literals."""
     pending = None
@@ -46,7 +53,7 @@ def statements(path):
                 pending = None
             m = re.match(r"(?:statement|execute [^:]*): (.*)$", text, re.S)
             if m:
-                pending = (pid, m.group(1))
+                pending = (pid, one_line(m.group(1)))
         elif level == "DETAIL" and pending and text.startswith("parameters: "):
             params = {int(n): v for n, v in PARAM.findall(text)}
             sql = pending[1]

@@ -5,10 +5,12 @@
 #ifndef LIC_AGENCIES_H
 #define LIC_AGENCIES_H
 
+#include "domain.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
-#define AG_COUNT 2
+#define AG_COUNT DOM_AGENCY_COUNT
 #define AG_MAX_KEYS 8
 
 typedef enum { AG_INDUSTRIAL_SAFETY = 0, AG_SANITARY = 1 } ag_agency_t;

@@ -107,3 +107,36 @@ json_t *ev_build(const char *id, const char *source, const char *type, const cha
     json_object_set_new(o, "data", data ? data : json_object());
     return o;
 }
+
+static const char *const status_names[EV_ST__COUNT] = {
+    [EV_ST_REGISTERED] = "registered",
+    [EV_ST_REFUSED_INCOMPLETE] = "refused_incomplete",
+    [EV_ST_APPROVALS_REQUESTED] = "approvals_requested",
+    [EV_ST_AGENCY_REPLIED] = "agency_replied",
+    [EV_ST_AGENCY_DEEMED_APPROVED] = "agency_deemed_approved",
+    [EV_ST_REFUSAL_PROPOSED] = "refusal_proposed",
+    [EV_ST_HEARING_CONCLUDED] = "hearing_concluded",
+    [EV_ST_LICENSE_ISSUED] = "license_issued",
+    [EV_ST_LICENSE_REISSUED] = "license_reissued",
+    [EV_ST_REFUSED] = "refused",
+    [EV_ST_COMPLAINT_REGISTERED] = "complaint_registered",
+    [EV_ST_COMPLAINT_FORWARDED] = "complaint_forwarded",
+    [EV_ST_COMPLAINT_RESOLVED] = "complaint_resolved",
+    [EV_ST_DEADLINE_AT_RISK] = "deadline_at_risk",
+    [EV_ST_DEADLINE_BREACHED] = "deadline_breached",
+    [EV_ST_DEADLINE_CHANGED] = "deadline_changed",
+};
+
+const char *ev_status_name(ev_status_t s)
+{
+    return s >= 0 && s < EV_ST__COUNT ? status_names[s] : NULL;
+}
+
+ev_status_t ev_status_of(dom_stage_t stage)
+{
+    const char *name = dom_stage_name(stage);
+    for (int i = 0; name && i < EV_ST__COUNT; i++)
+        if (strcmp(status_names[i], name) == 0)
+            return (ev_status_t)i;
+    return EV_ST__COUNT;
+}

@@ -2,6 +2,8 @@
 #ifndef LIC_EVENT_H
 #define LIC_EVENT_H
 
+#include "domain.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <time.h>
@@ -20,6 +22,35 @@
 #define TOPIC_PROVIDER_ACTIONS "provider.actions.v1"
 #define TOPIC_STATUS "licensing.status.v1"
 #define TOPIC_DEAD_LETTER "licensing.dead-letter.v1"
+
+/* The stages of `status.v1` (proto/schemas/status.v1.schema.json, $defs/stage, in its order):
+ * every status event names one of these; a unit test keeps the two equal. */
+typedef enum {
+    EV_ST_REGISTERED = 0,
+    EV_ST_REFUSED_INCOMPLETE,
+    EV_ST_APPROVALS_REQUESTED,
+    EV_ST_AGENCY_REPLIED,
+    EV_ST_AGENCY_DEEMED_APPROVED,
+    EV_ST_REFUSAL_PROPOSED,
+    EV_ST_HEARING_CONCLUDED,
+    EV_ST_LICENSE_ISSUED,
+    EV_ST_LICENSE_REISSUED,
+    EV_ST_REFUSED,
+    EV_ST_COMPLAINT_REGISTERED,
+    EV_ST_COMPLAINT_FORWARDED,
+    EV_ST_COMPLAINT_RESOLVED,
+    EV_ST_DEADLINE_AT_RISK,
+    EV_ST_DEADLINE_BREACHED,
+    EV_ST_DEADLINE_CHANGED,
+    EV_ST__COUNT
+} ev_status_t;
+
+/* Its name on the wire ("license_issued"); NULL for an invalid value. */
+const char *ev_status_name(ev_status_t s);
+
+/* The status stage an application stage is announced as (license_issued -> license_issued);
+ * EV_ST__COUNT for a stage no status event names (awaiting_replies). */
+ev_status_t ev_status_of(dom_stage_t stage);
 
 /* Largest message value accepted; larger ones are dead-lettered unread. */
 #define EV_MAX_BYTES (1024 * 1024)

@@ -1,5 +1,6 @@
 /* outbox: transactional outbox rows. */
 #include "outbox.h"
+#include "infra_sql.h"
 #include "jsonx.h"
 
 #include <stdlib.h>
@@ -15,10 +16,7 @@ db_rc_t ob_enqueue(db_t *db, const char *topic, const void *key, size_t key_len,
     if (!phex || (key && !khex))
         goto out;
     const char *p[] = {topic, khex, phex, hdrs ? hdrs : "[]", event_id, application_id, stage};
-    rc = db_exec(db,
-                 "INSERT INTO outbox (topic, msg_key, payload, headers, event_id, application_id,"
-                 " stage) VALUES ($1, $2::bytea, $3::bytea, $4::jsonb, $5, $6::uuid, $7)",
-                 7, p);
+    rc = db_exec(db, sql_ob_enqueue_insert_outbox, 7, p);
 out:
     free(khex);
     free(phex);

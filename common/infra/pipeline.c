@@ -1,5 +1,6 @@
 /* pipeline: batch consume -> one transaction -> commit -> Kafka commit. */
 #include "pipeline.h"
+#include "infra_sql.h"
 #include "metrics.h"
 #include "clock.h"
 #include "config.h"
@@ -73,10 +74,7 @@ static int load_offsets(pl_pipeline_t *pl)
     for (int attempt = 0; !sig_stop_requested(); attempt++) {
         db_rc_t rc;
         const char *p[] = {pl->cfg->consumer};
-        PGresult *r = db_query(pl->db,
-                               "SELECT topic, partition, next_offset FROM consumer_offsets"
-                               " WHERE consumer = $1",
-                               1, p, &rc);
+        PGresult *r = db_query(pl->db, sql_load_offsets_select_consumer_offsets, 1, p, &rc);
         if (r) {
             for (int i = 0; i < PQntuples(r); i++) {
                 part_off_t *po =
@@ -159,17 +157,10 @@ int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id, const rd_k
     if (db_deferring(db)) {
         /* Optimistic: an event seen before violates the key, the commit fails and the batch
          * runs again without deferring, where it is told apart. */
-        rc = db_exec(db,
-                     "INSERT INTO processed_events (consumer, event_id, topic, partition,"
-                     " \"offset\") VALUES ($1, $2, $3, $4, $5)",
-                     5, p);
+        rc = db_exec(db, sql_pl_claim_event_insert_processed_events, 5, p);
         return rc == DB_OK ? 1 : rc;
     }
-    PGresult *r = db_query(db,
-                           "INSERT INTO processed_events (consumer, event_id, topic, partition,"
-                           " \"offset\") VALUES ($1, $2, $3, $4, $5)"
-                           " ON CONFLICT DO NOTHING RETURNING 1",
-                           5, p, &rc);
+    PGresult *r = db_query(db, sql_pl_claim_event_insert_processed_events_2, 5, p, &rc);
     if (!r)
         return rc;
     int fresh = PQntuples(r) == 1;
@@ -196,12 +187,7 @@ db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *
     if (!text)
         return DB_ERR_RETRY;
     const char *p[] = {pl->cfg->consumer, text};
-    db_rc_t rc = db_exec(db,
-                         "INSERT INTO processed_events (consumer, event_id, topic, partition,"
-                         " \"offset\") SELECT $1, t.event_id, t.topic, t.partition, t.\"offset\""
-                         " FROM json_to_recordset($2::json) AS t(event_id text, topic text,"
-                         " partition integer, \"offset\" bigint)",
-                         2, p);
+    db_rc_t rc = db_exec(db, sql_pl_claim_events_insert_processed_events, 2, p);
     free(text);
     return rc;
 }
@@ -252,15 +238,7 @@ db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t 
     char dl_id[24] = "";
     if (phex) {
         const char *p[] = {consumer, topic, part, off, why, khex, phex, sha, truncated ? "t" : "f"};
-        PGresult *r = db_query(db,
-                               "WITH ins AS (INSERT INTO dead_letters (consumer, topic,"
-                               " partition, \"offset\", reason, msg_key, payload, sha256,"
-                               " truncated) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7::bytea, $8,"
-                               " $9) ON CONFLICT DO NOTHING RETURNING id)"
-                               " SELECT id FROM ins UNION ALL SELECT id FROM dead_letters WHERE"
-                               " consumer = $1 AND topic = $2 AND partition = $3 AND"
-                               " \"offset\" = $4 LIMIT 1",
-                               9, p, &rc);
+        PGresult *r = db_query(db, sql_pl_dead_letter_with_ins, 9, p, &rc);
         if (r) {
             if (PQntuples(r) == 1)
                 snprintf(dl_id, sizeof(dl_id), "%s", PQgetvalue(r, 0, 0));
@@ -365,11 +343,7 @@ static void offset_gone(pl_pipeline_t *pl, const rd_kafka_message_t *m)
     char now[40];
     util_rfc3339_utc(clock_now(), now, sizeof(now));
     const char *p[] = {kind, ref, detail, now};
-    if (db_exec(pl->db,
-                "INSERT INTO incidents (kind, ref, detail, at) SELECT $1, $2, $3, $4"
-                " WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE application_id IS NULL"
-                " AND kind = $1 AND ref = $2)",
-                4, p) != DB_OK)
+    if (db_exec(pl->db, sql_offset_gone_insert_incidents, 4, p) != DB_OK)
         log_error("cannot record the incident (it is in this log): %s", db_last_error(pl->db));
     /* The partition's fetcher has stopped: the assignment is made again, this partition from
      * the oldest message, the others from where this consumer is (messages already collected
@@ -567,12 +541,7 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
         snprintf(part, sizeof(part), "%d", (int)pl->parts[i].partition);
         snprintf(off, sizeof(off), "%lld", (long long)next[i]);
         const char *p[] = {pl->cfg->consumer, pl->parts[i].topic, part, off};
-        rc = db_exec(db,
-                     "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset)"
-                     " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO"
-                     " UPDATE SET next_offset = greatest(consumer_offsets.next_offset,"
-                     " EXCLUDED.next_offset), updated_at = now()",
-                     4, p);
+        rc = db_exec(db, sql_process_batch_insert_consumer_offsets, 4, p);
         if (rc != DB_OK)
             goto db_fail;
     }

@@ -32,6 +32,9 @@ typedef struct {
     char why[256];       /* readable reason, e.g. "carried over from 2026-03-22 (Nauryz)" */
 } cal_day_info_t;
 
+/* The hearing's local time of day: the office's choice (¶13 sets only its latest day). */
+enum { CAL_HEARING_HOUR = 11, CAL_HEARING_MINUTE = 0 };
+
 /* Statutory periods in working days (PROCESS.md). */
 enum {
     CAL_TERM_ISSUE_WD = 15,           /* ¶7, Standard row 3 */
@@ -42,6 +45,7 @@ enum {
     CAL_RESULT_WD = 1,                /* ¶13 */
     CAL_NOTICE_BEFORE_END_WD = 3,     /* ¶13: notice at least 3 WD before the term ends */
     CAL_HEARING_AFTER_NOTICE_WD = 2,  /* ¶13 */
+    CAL_HEARING_OUTCOME_WD = 1,       /* ¶13: its outcome a WD after the hearing, or an alert */
     CAL_COMPLAINT_FORWARD_WD = 3,     /* ¶15 */
     CAL_COMPLAINT_PROVIDER_WD = 5,    /* ¶15 */
     CAL_COMPLAINT_AUTHORIZED_WD = 15, /* ¶15 */

@@ -36,21 +36,69 @@ int dom_stage_final(dom_stage_t s)
            s == STAGE_LICENSE_REISSUED || s == STAGE_REFUSED;
 }
 
-/* The state machine. Changing it needs a migration updating stage_transitions too. */
+/* ---- guards ---- */
+
+static int incomplete(const dom_facts_t *f)
+{
+    return f->incomplete;
+}
+static int complete_approvals(const dom_facts_t *f)
+{
+    return !f->incomplete && f->needs_approvals;
+}
+static int complete_no_approvals(const dom_facts_t *f)
+{
+    return !f->incomplete && !f->needs_approvals;
+}
+static int all_received(const dom_facts_t *f)
+{
+    return f->requests_received >= DOM_AGENCY_COUNT;
+}
+static int all_replied(const dom_facts_t *f)
+{
+    return f->replies >= DOM_AGENCY_COUNT;
+}
+static int grant_issue(const dom_facts_t *f)
+{
+    return f->grounds == 0 && !f->reissue;
+}
+static int grant_reissue(const dom_facts_t *f)
+{
+    return f->grounds == 0 && f->reissue;
+}
+static int grounds_found(const dom_facts_t *f)
+{
+    return f->grounds > 0;
+}
+static int refusal_confirmed(const dom_facts_t *f)
+{
+    return f->hearing == DOM_HEARING_CONFIRMED;
+}
+static int withdrawn_issue(const dom_facts_t *f)
+{
+    return f->hearing == DOM_HEARING_WITHDRAWN && !f->reissue;
+}
+static int withdrawn_reissue(const dom_facts_t *f)
+{
+    return f->hearing == DOM_HEARING_WITHDRAWN && f->reissue;
+}
+
+/* The state machine, in the order its guards are tried. Changing it needs a migration
+ * updating stage_transitions too (a test keeps both equal). */
 static const dom_transition_t transitions[] = {
-    {STAGE_NONE, STAGE_REGISTERED},                     /* ¶8 */
-    {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE},       /* ¶9 */
-    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS},       /* ¶9 -> ¶11 */
-    {STAGE_REGISTERED, STAGE_AWAITING_DECISION},        /* reissue without approvals */
-    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES}, /* ¶11: both requests received */
-    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION},
-    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION}, /* ¶12: replied or deemed */
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED},   /* ¶13 */
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED}, /* ¶13 */
-    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED}, /* ¶13: a ground, hearing first */
-    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED},           /* hearing: refusal confirmed */
-    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED},    /* hearing: refusal withdrawn */
-    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED},
+    {STAGE_NONE, STAGE_REGISTERED, NULL, "¶8"}, /* the intake inserts it registered */
+    {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE, incomplete, "¶9"},
+    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, complete_approvals, "¶9, ¶11"},
+    {STAGE_REGISTERED, STAGE_AWAITING_DECISION, complete_no_approvals, "¶7: reissue"},
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES, all_received, "¶11"},
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION, NULL, "¶12"},
+    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION, all_replied, "¶12"},
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED, grant_issue, "¶13"},
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED, grant_reissue, "¶13"},
+    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first"},
+    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, refusal_confirmed, "¶13"},
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED, withdrawn_issue, "¶13"},
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13"},
 };
 
 const dom_transition_t *dom_transitions(size_t *count)
@@ -65,6 +113,14 @@ int dom_transition_legal(dom_stage_t from, dom_stage_t to)
         if (transitions[i].from == from && transitions[i].to == to)
             return 1;
     return 0;
+}
+
+dom_stage_t dom_next(dom_stage_t from, const dom_facts_t *f)
+{
+    for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+        if (transitions[i].from == from && transitions[i].guard && transitions[i].guard(f))
+            return transitions[i].to;
+    return from;
 }
 
 static const char *const subtypes_ru[] = {

@@ -28,14 +28,42 @@ dom_stage_t dom_stage_parse(const char *name);
 /* 1 for a final stage. */
 int dom_stage_final(dom_stage_t s);
 
+/* The approving agencies of ¶11: industrial safety and sanitary-epidemiological. */
+#define DOM_AGENCY_COUNT 2
+
+/* The outcome of the hearing before a refusal (¶13). */
+typedef enum { DOM_HEARING_NONE = 0, DOM_HEARING_CONFIRMED, DOM_HEARING_WITHDRAWN } dom_hearing_t;
+
+/* What is known of an application when its next stage is decided. Only the facts the
+ * current stage's guards read matter; the rest may be left 0. */
+typedef struct {
+    int incomplete;        /* ¶9: the package lacks something (registered) */
+    int needs_approvals;   /* ¶11: the agencies must approve (registered) */
+    int reissue;           /* a re-registration: license_reissued instead of license_issued */
+    int requests_received; /* agencies that confirmed receipt of the request */
+    int replies;           /* agencies that answered, or whose approval is deemed (¶12) */
+    int grounds;           /* refusal grounds found (¶13, Standard row 9) */
+    dom_hearing_t hearing; /* the hearing's outcome (refusal_proposed) */
+} dom_facts_t;
+
 typedef struct {
     dom_stage_t from, to;
+    /* 1 when the facts move the application this way; NULL: legal, but no rule takes it on
+     * its own (a person's act or a repair). */
+    int (*guard)(const dom_facts_t *f);
+    const char *rule; /* the ¶ of PROCESS.md it implements */
 } dom_transition_t;
 
 /* The table of legal transitions; *count receives its length. Borrowed, static. */
 const dom_transition_t *dom_transitions(size_t *count);
+
 /* 1 if from -> to is legal. */
 int dom_transition_legal(dom_stage_t from, dom_stage_t to);
+
+/* Where an application in `from` goes next: the first transition of the table from `from`
+ * whose guard holds, or `from` itself when none does (it waits). The one place where "what
+ * next" is decided; the workers carry the move out. */
+dom_stage_t dom_next(dom_stage_t from, const dom_facts_t *f);
 
 /* ¶2 sub-activities 1..9: names in Kazakh and Russian; NULL outside 1..9. */
 const char *dom_subtype_name_ru(int code);

@@ -1,5 +1,6 @@
 /* approval: see approval.h. */
 #include "approval.h"
+#include "store_sql.h"
 #include "cal.h"
 #include "jsonx.h"
 #include "log.h"
@@ -22,10 +23,7 @@ db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out)
 {
     db_rc_t rc;
     const char *p[] = {application_id};
-    PGresult *r = db_query(db,
-                           "SELECT " APV_APP_COLUMNS " FROM applications"
-                           " WHERE application_id = $1 FOR UPDATE",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_apv_lock_select_applications, 1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -49,10 +47,7 @@ db_rc_t tm_schedule(db_t *db, const char *application_id, const char *kind, cons
     char ts[40];
     util_rfc3339_utc(due, ts, sizeof(ts));
     const char *p[] = {application_id, kind, ref ? ref : "", ts};
-    return db_exec(db,
-                   "INSERT INTO timers (application_id, kind, ref, due_at) VALUES ($1, $2, $3, $4)"
-                   " ON CONFLICT (application_id, kind, ref) DO NOTHING",
-                   4, p);
+    return db_exec(db, sql_tm_schedule_insert_timers, 4, p);
 }
 
 db_rc_t tm_cancel(db_t *db, const char *application_id, const char *kind, const char *ref,
@@ -61,10 +56,7 @@ db_rc_t tm_cancel(db_t *db, const char *application_id, const char *kind, const 
     char ts[40];
     util_rfc3339_utc(at, ts, sizeof(ts));
     const char *p[] = {application_id, kind, ref ? ref : "", ts};
-    return db_exec(db,
-                   "UPDATE timers SET cancelled_at = $4 WHERE application_id = $1 AND kind = $2"
-                   " AND ref = $3 AND fired_at IS NULL AND cancelled_at IS NULL",
-                   4, p);
+    return db_exec(db, sql_tm_cancel_update_timers, 4, p);
 }
 
 db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, const char *ref,
@@ -74,11 +66,7 @@ db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, con
     util_rfc3339_utc(at, ts, sizeof(ts));
     const char *p[] = {application_id, kind, ref ? ref : "", detail, ts};
     db_rc_t rc;
-    PGresult *r = db_query(db,
-                           "INSERT INTO incidents (application_id, kind, ref, detail, at)"
-                           " VALUES ($1, $2, $3, $4, $5)"
-                           " ON CONFLICT (application_id, kind, ref) DO NOTHING",
-                           5, p, &rc);
+    PGresult *r = db_query(db, sql_apv_incident_insert_incidents, 5, p, &rc);
     if (!r)
         return rc;
     if (atoi(PQcmdTuples(r)) == 1) {
@@ -94,11 +82,7 @@ db_rc_t apv_advance(db_t *db, apv_app_t *app, time_t now, const ob_cause_t *caus
 {
     db_rc_t rc;
     const char *p[] = {app->application_id};
-    PGresult *r = db_query(db,
-                           "SELECT count(*) FILTER (WHERE state = 'received'),"
-                           " count(*) FILTER (WHERE outcome IS NOT NULL)"
-                           " FROM agency_requests WHERE application_id = $1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_apv_advance_select_agency_requests, 1, p, &rc);
     if (!r)
         return rc;
     int received = atoi(PQgetvalue(r, 0, 0));
@@ -128,18 +112,16 @@ static db_rc_t move(db_t *db, ob_batch_t *ob, const char *application_id, dom_st
 db_rc_t apv_advance_counted(db_t *db, ob_batch_t *ob, apv_app_t *app, int received, int answered,
                             time_t now, const ob_cause_t *cause)
 {
-    db_rc_t rc;
-    if (app->stage == STAGE_AWAITING_APPROVALS && received == 2) {
-        if ((rc = move(db, ob, app->application_id, STAGE_AWAITING_APPROVALS,
-                       STAGE_AWAITING_REPLIES, now, cause)) != DB_OK)
+    dom_facts_t facts = {.requests_received = received, .replies = answered};
+    /* The approval stages only: the decision is the decider's (dec_decide). */
+    while (app->stage == STAGE_AWAITING_APPROVALS || app->stage == STAGE_AWAITING_REPLIES) {
+        dom_stage_t to = dom_next(app->stage, &facts);
+        if (to == app->stage)
+            break;
+        db_rc_t rc = move(db, ob, app->application_id, app->stage, to, now, cause);
+        if (rc != DB_OK)
             return rc;
-        app->stage = STAGE_AWAITING_REPLIES;
-    }
-    if (app->stage == STAGE_AWAITING_REPLIES && answered == 2) {
-        if ((rc = move(db, ob, app->application_id, STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION,
-                       now, cause)) != DB_OK)
-            return rc;
-        app->stage = STAGE_AWAITING_DECISION;
+        app->stage = to;
     }
     return DB_OK;
 }
@@ -149,19 +131,8 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
 {
     db_rc_t rc;
     const char *p[] = {ids};
-    PGresult *r =
-        db_query_adhoc(db,
-                       skip_locked ? "SELECT application_id, stage, portal_ref,"
-                                     " extract(epoch FROM service_deadline)::bigint,"
-                                     " extract(epoch FROM registered_at)::bigint"
-                                     " FROM applications WHERE application_id = ANY ($1::uuid[])"
-                                     " ORDER BY application_id FOR UPDATE SKIP LOCKED"
-                                   : "SELECT application_id, stage, portal_ref,"
-                                     " extract(epoch FROM service_deadline)::bigint,"
-                                     " extract(epoch FROM registered_at)::bigint"
-                                     " FROM applications WHERE application_id = ANY ($1::uuid[])"
-                                     " ORDER BY application_id FOR UPDATE",
-                       1, p, &rc);
+    PGresult *r = db_query_adhoc(
+        db, skip_locked ? sql_apv_lock_many_skip_locked : sql_apv_lock_many_wait, 1, p, &rc);
     if (!r)
         return rc;
     int n = 0;
@@ -190,13 +161,7 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
      * table had none - a new database until autovacuum's first analyze, minutes under load -
      * reading the whole table for each batch (160-260 ms at 200,000 requests, every round of
      * the dispatcher and the replies worker in the benchmark's lifecycle). */
-    r = db_query_adhoc(db,
-                       "SELECT q.request_id, q.application_id, q.agency, q.state = 'received',"
-                       " q.outcome, extract(epoch FROM q.reply_due_at)::bigint, q.state = 'pending'"
-                       " FROM (SELECT DISTINCT unnest($1::uuid[])) AS a (id) CROSS JOIN"
-                       " LATERAL (SELECT * FROM agency_requests r WHERE r.application_id = a.id"
-                       " OFFSET 0) q",
-                       1, p, &rc);
+    r = db_query_adhoc(db, sql_apv_lock_many_select_requests, 1, p, &rc);
     if (!r)
         return rc;
     json_t *req_index = reqs ? json_object() : NULL;

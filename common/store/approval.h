@@ -27,13 +27,9 @@ typedef struct {
  * when there is no such application. Lock order everywhere: application, then its rows. */
 db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out);
 
-/* The columns apv_app_read() expects, over applications: unqualified, and as `a`. */
-#define APV_APP_COLUMNS_OF(t)                                                                      \
-    t "stage, " t "portal_ref, extract(epoch FROM " t "service_deadline)::bigint,"                 \
-      " extract(epoch FROM " t "registered_at)::bigint"
-#define APV_APP_COLUMNS APV_APP_COLUMNS_OF("")
-#define APV_APP_COLUMNS_A APV_APP_COLUMNS_OF("a.")
-/* Fills `out` from the APV_APP_COLUMNS of `r` starting at column `col`. */
+/* Fills `out` from four columns of `r` starting at `col`: stage, portal_ref, and
+ * service_deadline and registered_at as epoch seconds (apv_lock*.sql and the statements that
+ * read an application with its requests select them in this order). */
 void apv_app_read(PGresult *r, int row, int col, const char *application_id, apv_app_t *out);
 
 /* Takes the application's lock without reading it: when deferring, the statement goes out with

@@ -1,5 +1,6 @@
 /* complaint: see complaint.h. */
 #include "complaint.h"
+#include "store_sql.h"
 #include "approval.h"
 #include "log.h"
 #include "util.h"
@@ -27,8 +28,11 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
     /* ¶15: registered like any document (¶8), forwarded within 3 WD, reviewed within 5 WD
      * (provider) or 15 WD (authorized body); the at-risk alert one WD before each limit. */
     if (cal_registration_moment(cal, c->filed_at, &registered, err, sizeof(err)) ||
-        cal_add_working_days(cal, registered, 3, &forward_due, err, sizeof(err)) ||
-        cal_add_working_days(cal, registered, provider ? 5 : 15, &review_due, err, sizeof(err)) ||
+        cal_add_working_days(cal, registered, CAL_COMPLAINT_FORWARD_WD, &forward_due, err,
+                             sizeof(err)) ||
+        cal_add_working_days(cal, registered,
+                             provider ? CAL_COMPLAINT_PROVIDER_WD : CAL_COMPLAINT_AUTHORIZED_WD,
+                             &review_due, err, sizeof(err)) ||
         cal_sub_working_days(cal, forward_due, CAL_AT_RISK_BEFORE_WD, &forward_risk, err,
                              sizeof(err)) ||
         cal_sub_working_days(cal, review_due, CAL_AT_RISK_BEFORE_WD, &review_risk, err,
@@ -43,12 +47,7 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
     util_rfc3339_utc(review_due, rd, sizeof(rd));
     const char *p[] = {c->complaint_id, c->application_id, fs, rs, c->addressed_to, c->text, fd, rd,
                        event_id};
-    PGresult *r = db_query(db,
-                           "INSERT INTO complaints (complaint_id, application_id, filed_at,"
-                           " registered_at, addressed_to, text, forward_due, review_due,"
-                           " source_event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                           " ON CONFLICT (complaint_id) DO NOTHING",
-                           9, p, &rc);
+    PGresult *r = db_query(db, sql_cmp_register_insert_complaints, 9, p, &rc);
     if (!r)
         return rc;
     int inserted = atoi(PQcmdTuples(r));
@@ -67,8 +66,9 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
     json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:s}", "complaint_id", c->complaint_id,
                                "addressed_to", c->addressed_to, "registered_at", reg_l,
                                "forward_due", fwd_l, "review_due", rev_l);
-    return ob_status_event(db, source, c->application_id, app.portal_ref, "complaint_registered",
-                           now, app.service_deadline, detail, c->complaint_id);
+    return ob_status_event(db, source, c->application_id, app.portal_ref,
+                           EV_ST_COMPLAINT_REGISTERED, now, app.service_deadline, detail,
+                           c->complaint_id);
 }
 
 db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id, time_t now,
@@ -81,10 +81,7 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
     if (rc != DB_OK)
         return rc;
     const char *p[] = {res->complaint_id};
-    PGresult *r = db_query(db,
-                           "SELECT application_id, state FROM complaints WHERE complaint_id = $1"
-                           " FOR UPDATE",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_cmp_resolve_select_complaints, 1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), res->application_id) != 0) {
@@ -104,12 +101,7 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
     char now_s[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
     const char *pu[] = {res->complaint_id, res->outcome, now_s};
-    rc = db_exec(db,
-                 forwarded ? "UPDATE complaints SET state = 'forwarded', outcome = $2,"
-                             " forwarded_at = $3 WHERE complaint_id = $1"
-                           : "UPDATE complaints SET state = 'resolved', outcome = $2,"
-                             " resolved_at = $3 WHERE complaint_id = $1",
-                 3, pu);
+    rc = db_exec(db, forwarded ? sql_cmp_resolve_forward : sql_cmp_resolve_close, 3, pu);
     /* Forwarded: the forwarding limit is met, the review goes on; closed: nothing is due. */
     for (int i = 0; i < (forwarded ? 2 : 4) && rc == DB_OK; i++)
         rc = tm_cancel(db, res->application_id, TIMER_KINDS[i], res->complaint_id, now);
@@ -120,7 +112,7 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
     if (res->notes)
         json_object_set_new(detail, "notes", json_string(res->notes));
     return ob_status_event(db, source, res->application_id, app.portal_ref,
-                           forwarded ? "complaint_forwarded" : "complaint_resolved", now,
+                           forwarded ? EV_ST_COMPLAINT_FORWARDED : EV_ST_COMPLAINT_RESOLVED, now,
                            app.service_deadline, detail, event_id);
 }
 
@@ -129,11 +121,7 @@ db_rc_t cmp_fire(db_t *db, const cal_t *cal, long long timer_id, const char *kin
 {
     db_rc_t rc;
     const char *p[] = {complaint_id};
-    PGresult *r = db_query(db,
-                           "SELECT application_id, state, extract(epoch FROM forward_due)::bigint,"
-                           " extract(epoch FROM review_due)::bigint FROM complaints"
-                           " WHERE complaint_id = $1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_cmp_fire_select_complaints, 1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -164,7 +152,7 @@ db_rc_t cmp_fire(db_t *db, const cal_t *cal, long long timer_id, const char *kin
     char key[80];
     snprintf(key, sizeof(key), "timer:%lld", timer_id);
     if ((rc = ob_status_event(db, source, app_id, app.portal_ref,
-                              breach ? "deadline_breached" : "deadline_at_risk", now,
+                              breach ? EV_ST_DEADLINE_BREACHED : EV_ST_DEADLINE_AT_RISK, now,
                               app.service_deadline, detail, key)) != DB_OK)
         return rc;
     if (!breach)

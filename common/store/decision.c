@@ -1,5 +1,6 @@
 /* decision: see decision.h. */
 #include "decision.h"
+#include "store_sql.h"
 #include "jsonx.h"
 #include "log.h"
 #include "util.h"
@@ -11,12 +12,7 @@
 json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
 {
     const char *p[] = {application_id};
-    PGresult *r = db_query(db,
-                           "SELECT q.agency, q.reasons::text, a.kind FROM agency_requests q"
-                           " JOIN applications a USING (application_id)"
-                           " WHERE q.application_id = $1 AND q.outcome = 'non_compliant'"
-                           " ORDER BY q.agency",
-                           1, p, rc);
+    PGresult *r = db_query(db, sql_dec_grounds_select_agency_requests, 1, p, rc);
     if (!r)
         return NULL;
     json_t *grounds = json_array();
@@ -58,15 +54,7 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
     PQclear(r);
     /* Standard row 9, re-registration after a split, ground 3: the license was already
      * re-registered to another legal entity created by the same split. */
-    r = db_query(db,
-                 "SELECT v.holder_id, v.holder_name FROM reissue_requests q"
-                 " JOIN applications a USING (application_id)"
-                 " JOIN applicants p USING (application_id)"
-                 " JOIN license_versions v ON v.number = q.license_number"
-                 " WHERE q.application_id = $1 AND a.kind = 'reissue_split'"
-                 " AND v.kind = 'reissue_split' AND v.holder_id <> coalesce(p.bin, p.iin)"
-                 " ORDER BY v.version LIMIT 1",
-                 1, p, rc);
+    r = db_query(db, sql_dec_grounds_select_reissue_requests, 1, p, rc);
     if (!r) {
         json_decref(grounds);
         return NULL;
@@ -90,11 +78,6 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
     return grounds;
 }
 
-/* Each agency's answer, as the grant's status event gives it (over agency_requests q). */
-#define APPROVALS_AGG                                                                              \
-    "coalesce(jsonb_agg(jsonb_build_object('agency', q.agency, 'outcome', q.outcome, 'deemed',"    \
-    " q.outcome = 'deemed_approved') ORDER BY q.agency), '[]')"
-
 /* The grant's state change: its status event and transition (to `ob` when given). The
  * documents and `approvals` (JSON text) are borrowed. */
 static db_rc_t granted(db_t *db, ob_batch_t *ob, const dec_ctx_t *ctx, apv_app_t *app,
@@ -104,11 +87,12 @@ static db_rc_t granted(db_t *db, ob_batch_t *ob, const dec_ctx_t *ctx, apv_app_t
     json_t *a = json_loads(approvals, 0, NULL);
     json_t *detail = json_pack("{s:O,s:O,s:o}", "license", license ? license : json_null(), "annex",
                                annex, "approvals", a ? a : json_array());
-    const char *stage = dom_stage_name(to);
+    ev_status_t status = ev_status_of(to);
+    const char *key = ev_status_name(status);
     db_rc_t rc = ob ? ob_batch_status_event(ob, ctx->source, app->application_id, app->portal_ref,
-                                            stage, now, app->service_deadline, detail, stage)
-                    : ob_status_event(db, ctx->source, app->application_id, app->portal_ref, stage,
-                                      now, app->service_deadline, detail, stage);
+                                            status, now, app->service_deadline, detail, key)
+                    : ob_status_event(db, ctx->source, app->application_id, app->portal_ref, status,
+                                      now, app->service_deadline, detail, key);
     if (rc != DB_OK)
         return rc;
     rc = ob ? ob_batch_transition(ob, app->application_id, from, to, now, cause)
@@ -118,16 +102,20 @@ static db_rc_t granted(db_t *db, ob_batch_t *ob, const dec_ctx_t *ctx, apv_app_t
     return rc;
 }
 
+/* A grant: no ground found, or the refusal withdrawn at the hearing (the transition table's
+ * guards tell which license stage). */
+static dom_stage_t grant_stage(dom_stage_t from, int reissue)
+{
+    dom_facts_t facts = {.reissue = reissue, .hearing = DOM_HEARING_WITHDRAWN};
+    return dom_next(from, &facts);
+}
+
 db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t from, time_t now,
                   const ob_cause_t *cause)
 {
     db_rc_t rc;
     const char *p[] = {app->application_id};
-    PGresult *r = db_query(db,
-                           "SELECT a.kind, (SELECT " APPROVALS_AGG " FROM agency_requests q"
-                           " WHERE q.application_id = a.application_id)"
-                           " FROM applications a WHERE a.application_id = $1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_dec_grant_select_applications, 1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -138,9 +126,8 @@ db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t fr
     json_t *license = NULL, *annex = NULL;
     if ((rc = doc_issue_license(db, &ctx->lic, app->application_id, now, &license, &annex)) ==
         DB_OK)
-        rc =
-            granted(db, NULL, ctx, app, from, issue ? STAGE_LICENSE_ISSUED : STAGE_LICENSE_REISSUED,
-                    license, annex, PQgetvalue(r, 0, 1), now, cause);
+        rc = granted(db, NULL, ctx, app, from, grant_stage(from, !issue), license, annex,
+                     PQgetvalue(r, 0, 1), now, cause);
     PQclear(r);
     json_decref(license);
     json_decref(annex);
@@ -160,9 +147,11 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
         log_error("calendar: %s", err);
         return DB_ERR_RETRY;
     }
-    /* The hearing at 11:00 of the second working day after the notice. */
-    time_t hearing_at = hearing_day_end - (7 * 3600 + 30 * 60);
-    if (cal_add_working_days(ctx->cal, hearing_at, 1, &outcome_due, err, sizeof(err))) {
+    /* The hearing at CAL_HEARING_HOUR of the last working day the notice allows. */
+    time_t hearing_at =
+        cal_local_time(cal_local_date(hearing_day_end), CAL_HEARING_HOUR, CAL_HEARING_MINUTE);
+    if (cal_add_working_days(ctx->cal, hearing_at, CAL_HEARING_OUTCOME_WD, &outcome_due, err,
+                             sizeof(err))) {
         log_error("calendar: %s", err);
         return DB_ERR_RETRY;
     }
@@ -188,11 +177,7 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
     cal_format(notice_due, due_local, sizeof(due_local));
     char *grounds_s = jx_dumps(grounds);
     const char *ph[] = {hid, app->application_id, grounds_s, now_s, due_s, at_s, ctx->means, email};
-    rc = db_exec(db,
-                 "INSERT INTO hearings (hearing_id, application_id, grounds, proposed_at,"
-                 " notice_due, hearing_at, means, email) VALUES ($1, $2, $3::jsonb, $4, $5, $6,"
-                 " $7, $8)",
-                 8, ph);
+    rc = db_exec(db, sql_propose_refusal_insert_hearings, 8, ph);
     free(grounds_s);
     if (rc != DB_OK)
         return rc;
@@ -231,10 +216,7 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
              "предварительному решению.\r\n\r\n%s\r\n",
              at_local, ctx->means, ctx->lic.name_ru);
     const char *pm[] = {app->application_id, hid, email, subject, body};
-    rc = db_exec(db,
-                 "INSERT INTO email_outbox (application_id, kind, ref, to_addr, subject, body)"
-                 " VALUES ($1, 'hearing_notice', $2, $3, $4, $5)",
-                 5, pm);
+    rc = db_exec(db, sql_propose_refusal_insert_email_outbox, 5, pm);
     free(body);
     if (rc != DB_OK)
         return rc;
@@ -267,10 +249,11 @@ db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
     json_t *grounds = dec_grounds(db, app->application_id, &rc);
     if (!grounds)
         return rc;
-    if (json_array_size(grounds) == 0)
-        rc = dec_grant(db, ctx, app, STAGE_AWAITING_DECISION, now, cause);
-    else
+    dom_facts_t facts = {.grounds = (int)json_array_size(grounds)};
+    if (dom_next(STAGE_AWAITING_DECISION, &facts) == STAGE_REFUSAL_PROPOSED)
         rc = propose_refusal(db, ctx, app, grounds, now, cause);
+    else
+        rc = dec_grant(db, ctx, app, STAGE_AWAITING_DECISION, now, cause);
     json_decref(grounds);
     return rc;
 }
@@ -280,20 +263,7 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
 {
     db_rc_t rc;
     const char *p[] = {ids};
-    PGresult *r = db_query_adhoc(
-        db,
-        "SELECT a.application_id, " APV_APP_COLUMNS_A ","
-        " a.kind = 'issue' AND g.refusals = 0, g.approvals"
-        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
-        " JOIN applications a USING (application_id)"
-        /* Per application, through its index: as a NOT EXISTS, statistics a few seconds
-         * old (a table growing fast) made it one hashed scan of every request, ~60 ms a
-         * round. */
-        " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE q.outcome = 'non_compliant')"
-        "  AS refusals, " APPROVALS_AGG " AS approvals"
-        "  FROM agency_requests q WHERE q.application_id = a.application_id) g"
-        " ORDER BY i.ord",
-        1, p, &rc);
+    PGresult *r = db_query_adhoc(db, sql_dec_decide_many_select_applications, 1, p, &rc);
     if (!r)
         return rc;
     int n = PQntuples(r), k = 0, decided = 0;
@@ -326,9 +296,9 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
         if (ob_batch_init(&ob))
             rc = DB_ERR_RETRY;
         for (int j = 0; j < k && rc == DB_OK; j++)
-            rc =
-                granted(db, &ob, ctx, &apps[grow[j]], STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED,
-                        licenses[j], annexes[j], PQgetvalue(r, grow[j], 6), now, cause);
+            rc = granted(db, &ob, ctx, &apps[grow[j]], STAGE_AWAITING_DECISION,
+                         grant_stage(STAGE_AWAITING_DECISION, 0), licenses[j], annexes[j],
+                         PQgetvalue(r, grow[j], 6), now, cause);
         if (rc == DB_OK)
             rc = ob_batch_flush(db, &ob);
         ob_batch_free(&ob);
@@ -364,8 +334,8 @@ db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
     json_decref(grounds);
     if (rc != DB_OK)
         return rc;
-    if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref, "refused", now,
-                              app->service_deadline, json_pack("{s:o}", "document", doc),
+    if ((rc = ob_status_event(db, ctx->source, app->application_id, app->portal_ref, EV_ST_REFUSED,
+                              now, app->service_deadline, json_pack("{s:o}", "document", doc),
                               "refused")) != DB_OK)
         return rc;
     if ((rc = ob_transition(db, app->application_id, STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, now,

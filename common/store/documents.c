@@ -1,5 +1,6 @@
 /* documents: see documents.h. */
 #include "documents.h"
+#include "store_sql.h"
 #include "cal.h"
 #include "config.h"
 #include "domain.h"
@@ -32,12 +33,7 @@ static int take_numbers(db_t *db, const char *licensor_code, const char *kind, i
     db_rc_t rc;
     /* The counter row is locked until the transaction ends, and rolls back with it: numbers
      * are gapless, unlike a sequence's. */
-    PGresult *r = db_query(db,
-                           "INSERT INTO document_counters (licensor, kind, year, last_value)"
-                           " VALUES ($1, $2, $3, $4) ON CONFLICT (licensor, kind, year)"
-                           " DO UPDATE SET last_value = document_counters.last_value + $4"
-                           " RETURNING last_value",
-                           4, p, &rc);
+    PGresult *r = db_query(db, sql_take_numbers_insert_document_counters, 4, p, &rc);
     if (!r)
         return rc;
     int last = atoi(PQgetvalue(r, 0, 0));
@@ -84,16 +80,7 @@ static db_rc_t facts_many(db_t *db, const char *ids, int n, app_facts_t *f)
 {
     db_rc_t rc;
     const char *p[] = {ids};
-    PGresult *r = db_query_adhoc(
-        db,
-        "SELECT p.type, p.iin, p.bin, p.name, p.address, a.portal_ref, a.kind, b.region,"
-        " b.address, extract(epoch FROM a.submitted_at)::bigint,"
-        " (SELECT string_agg(code::text, ',' ORDER BY code) FROM application_subtypes s"
-        "  WHERE s.application_id = a.application_id)"
-        " FROM unnest($1::uuid[]) WITH ORDINALITY AS i (application_id, ord)"
-        " JOIN applications a USING (application_id) JOIN applicants p USING (application_id)"
-        " JOIN production_bases b USING (application_id) ORDER BY i.ord",
-        1, p, &rc);
+    PGresult *r = db_query_adhoc(db, sql_facts_many_select_applicants, 1, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != n) {
@@ -208,40 +195,11 @@ static db_rc_t exec_rows(db_t *db, const char *sql, const json_t *rows)
 /* Writes what was collected (may be deferred, see db_defer()), in the order it was added. */
 static db_rc_t rows_flush(db_t *db, const rows_t *w)
 {
-    db_rc_t rc = exec_rows(db,
-                           "INSERT INTO licenses (number, holder_type, holder_id, holder_name,"
-                           " first_issued_on, version, application_id)"
-                           " SELECT t.number, t.holder_type, t.holder_id, t.holder_name,"
-                           " t.first_issued_on, 1, t.application_id"
-                           " FROM ROWS FROM (json_to_recordset($1::json) AS (number text,"
-                           " holder_type text, holder_id text, holder_name text,"
-                           " first_issued_on date, application_id uuid))"
-                           " WITH ORDINALITY AS t ORDER BY t.ordinality",
-                           w->licenses);
+    db_rc_t rc = exec_rows(db, sql_rows_flush_insert_licenses, w->licenses);
     if (rc == DB_OK)
-        rc = exec_rows(db,
-                       "INSERT INTO license_versions (number, version, application_id, kind,"
-                       " holder_id, holder_name, issued_on, annex_only)"
-                       " SELECT t.number, t.version, t.application_id, t.kind, t.holder_id,"
-                       " t.holder_name, t.issued_on, t.annex_only"
-                       " FROM ROWS FROM (json_to_recordset($1::json) AS (number text,"
-                       " version integer, application_id uuid, kind text, holder_id text,"
-                       " holder_name text, issued_on date, annex_only boolean))"
-                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
-                       w->versions);
+        rc = exec_rows(db, sql_rows_flush_insert_license_versions, w->versions);
     if (rc == DB_OK)
-        rc = exec_rows(db,
-                       "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
-                       " issued_at, body, version)"
-                       " SELECT t.application_id, t.kind, t.number, t.year, t.seq, t.issued_at,"
-                       " t.body, t.version"
-                       /* As jsonb: the bodies are parsed once (as json, each again for
-                        * its jsonb column - a quarter more for a licence's documents). */
-                       " FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (application_id uuid,"
-                       " kind text, number text, year integer, seq integer,"
-                       " issued_at timestamptz, body jsonb, version integer))"
-                       " WITH ORDINALITY AS t ORDER BY t.ordinality",
-                       w->docs);
+        rc = exec_rows(db, sql_rows_flush_insert_issued_documents, w->docs);
     return rc;
 }
 
@@ -300,12 +258,7 @@ db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *appli
     }
     /* Re-registration: the same number, the next version, a new date. */
     const char *p[] = {application_id};
-    PGresult *r = db_query(db,
-                           "SELECT l.number, l.version + 1, l.first_issued_on::text,"
-                           " r.annex_only FROM reissue_requests r JOIN licenses l"
-                           " ON l.number = r.license_number WHERE r.application_id = $1"
-                           " FOR UPDATE OF l",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_doc_issue_license_select_reissue_requests, 1, p, &rc);
     if (!r)
         goto out;
     if (PQntuples(r) != 1) {
@@ -327,10 +280,7 @@ db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *appli
     snprintf(vs, sizeof(vs), "%d", version);
     const char *pu[] = {number, type, holder_id,
                         json_string_value(json_object_get(f.person, "name")), vs};
-    rc = db_exec(db,
-                 "UPDATE licenses SET holder_type = $2, holder_id = $3, holder_name = $4,"
-                 " version = $5, updated_at = now() WHERE number = $1",
-                 5, pu);
+    rc = db_exec(db, sql_doc_issue_license_update_licenses, 5, pu);
     if (rc != DB_OK)
         goto out;
     rows_t w;

@@ -1,5 +1,6 @@
 /* state: stage changes with their history rows and status events. */
 #include "state.h"
+#include "store_sql.h"
 #include "cal.h"
 #include "event.h"
 #include "jsonx.h"
@@ -11,10 +12,13 @@
 #include <string.h>
 
 char *ob_status_payload(const char *source, const char *application_id, const char *portal_ref,
-                        const char *stage, time_t at, time_t service_deadline, json_t *detail,
+                        ev_status_t status, time_t at, time_t service_deadline, json_t *detail,
                         const char *cause_key, char id_out[UUID_STR_LEN])
 {
     char name[512], ts[40];
+    const char *stage = ev_status_name(status);
+    if (!stage)
+        return NULL;
     snprintf(name, sizeof(name), "status|%s|%s|%s", application_id, stage,
              cause_key ? cause_key : "");
     util_uuid_derive(name, id_out);
@@ -36,17 +40,17 @@ char *ob_status_payload(const char *source, const char *application_id, const ch
 }
 
 db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id,
-                        const char *portal_ref, const char *stage, time_t at,
+                        const char *portal_ref, ev_status_t status, time_t at,
                         time_t service_deadline, json_t *detail, const char *cause_key)
 {
     char id[UUID_STR_LEN];
-    char *payload = ob_status_payload(source, application_id, portal_ref, stage, at,
+    char *payload = ob_status_payload(source, application_id, portal_ref, status, at,
                                       service_deadline, detail, cause_key, id);
     if (!payload)
         return DB_ERR_DATA;
     json_t *h = json_pack("[[s,s]]", "content-type", OB_CE_CONTENT_TYPE);
     db_rc_t rc = ob_enqueue(db, TOPIC_STATUS, application_id, strlen(application_id), payload,
-                            strlen(payload), h, id, application_id, stage);
+                            strlen(payload), h, id, application_id, ev_status_name(status));
     json_decref(h);
     free(payload);
     return rc;
@@ -80,12 +84,6 @@ static int legal(const char *application_id, dom_stage_t from, dom_stage_t to)
     return 0;
 }
 
-#define INSERT_HISTORY                                                                             \
-    "INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind,"               \
-    " cause_event_id, cause_topic, cause_partition, cause_offset, cause_timer_id, cause_actor,"    \
-    " cause_request_id) VALUES "
-#define HISTORY_ROW(from) "($1, " from ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-
 /* The history row from -> to; with `registration`, the row none -> `from` before it, in the
  * same statement. */
 static db_rc_t history(db_t *db, const char *application_id, dom_stage_t from, dom_stage_t to,
@@ -96,10 +94,7 @@ static db_rc_t history(db_t *db, const char *application_id, dom_stage_t from, d
     const char *p[OB_TRANSITION_COLUMNS] = {application_id, dom_stage_name(from),
                                             dom_stage_name(to), ts};
     cause_params(cause, p + 4, part, off, timer);
-    return db_exec(db,
-                   registration ? INSERT_HISTORY "($1, 'none', $2, $4, $5, $6, $7, $8, $9, $10,"
-                                                 " $11, $12), " HISTORY_ROW("$2")
-                                : INSERT_HISTORY HISTORY_ROW("$2"),
+    return db_exec(db, registration ? sql_history_registered : sql_history_row,
                    OB_TRANSITION_COLUMNS, p);
 }
 
@@ -153,15 +148,15 @@ void ob_batch_free(ob_batch_t *b)
 }
 
 db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,
-                              const char *portal_ref, const char *stage, time_t at,
+                              const char *portal_ref, ev_status_t status, time_t at,
                               time_t service_deadline, json_t *detail, const char *cause_key)
 {
     char id[UUID_STR_LEN];
-    char *payload = ob_status_payload(source, application_id, portal_ref, stage, at,
+    char *payload = ob_status_payload(source, application_id, portal_ref, status, at,
                                       service_deadline, detail, cause_key, id);
     if (!payload)
         return DB_ERR_DATA;
-    const char *row[OB_EVENT_COLUMNS] = {application_id, payload, id, stage};
+    const char *row[OB_EVENT_COLUMNS] = {application_id, payload, id, ev_status_name(status)};
     db_rc_t rc = db_barray_add_row(b->events, OB_EVENT_COLUMNS, row) ? DB_ERR_RETRY : DB_OK;
     free(payload);
     return rc;
@@ -214,31 +209,12 @@ db_rc_t ob_batch_flush(db_t *db, ob_batch_t *b)
         json_decref(changes);
     }
     if (rc == DB_OK && b->transitions[0].count > 0)
-        rc = db_exec_columns(
-            db,
-            "INSERT INTO transitions (application_id, from_stage, to_stage, at,"
-            " cause_kind, cause_event_id, cause_topic, cause_partition, cause_offset,"
-            " cause_timer_id, cause_actor, cause_request_id)"
-            " SELECT x.app::uuid, x.fr, x.tto, x.at::timestamptz, x.kind, x.ev,"
-            " x.topic, x.part::integer, x.off::bigint, x.timer::bigint, x.actor, x.req::uuid"
-            " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-            " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
-            " $11::text[], $12::text[]) WITH ORDINALITY"
-            " AS x(app, fr, tto, at, kind, ev, topic, part, off, timer, actor, req, n)"
-            " ORDER BY x.n",
-            NULL, b->transitions, OB_TRANSITION_COLUMNS, 0);
+        rc = db_exec_columns(db, sql_ob_batch_flush_insert_transitions, NULL, b->transitions,
+                             OB_TRANSITION_COLUMNS, 0);
     /* The payload is stored as the bytes of its text, as ob_enqueue() stores it. */
     if (rc == DB_OK && b->events[0].count > 0)
-        rc = db_exec_columns(
-            db,
-            "INSERT INTO outbox (topic, msg_key, payload, event_id, application_id,"
-            " stage, headers)"
-            " SELECT $1, convert_to(x.app, 'UTF8'), x.payload, x.ev, x.app::uuid,"
-            " x.stage, jsonb_build_array(jsonb_build_array('content-type', '" OB_CE_CONTENT_TYPE
-            "'))"
-            " FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[])"
-            " WITH ORDINALITY AS x(app, payload, ev, stage, n) ORDER BY x.n",
-            TOPIC_STATUS, b->events, OB_EVENT_COLUMNS, 0);
+        rc = db_exec_columns(db, sql_ob_batch_flush_insert_outbox, TOPIC_STATUS, b->events,
+                             OB_EVENT_COLUMNS, 0);
     for (int i = 0; i < OB_EVENT_COLUMNS; i++)
         db_barray_reset(&b->events[i]);
     for (int i = 0; i < OB_TRANSITION_COLUMNS; i++)

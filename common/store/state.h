@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "domain.h"
+#include "event.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -30,13 +31,13 @@ typedef struct {
  * id is derived from (application, stage, cause_key), so re-deciding the same cause yields the
  * same id. `service_deadline` 0 omits it (before registration). */
 db_rc_t ob_status_event(db_t *db, const char *source, const char *application_id,
-                        const char *portal_ref, const char *stage, time_t at,
+                        const char *portal_ref, ev_status_t status, time_t at,
                         time_t service_deadline, json_t *detail, const char *cause_key);
 
 /* The payload of that event, as ob_status_event() queues it; its id in `id_out`. `detail` is
  * stolen. NULL when out of memory. The caller frees the result. */
 char *ob_status_payload(const char *source, const char *application_id, const char *portal_ref,
-                        const char *stage, time_t at, time_t service_deadline, json_t *detail,
+                        ev_status_t status, time_t at, time_t service_deadline, json_t *detail,
                         const char *cause_key, char id_out[UUID_STR_LEN]);
 
 /* Moves an application from `from` to `to` (checked against the transition table and, with
@@ -75,7 +76,7 @@ int ob_batch_init(ob_batch_t *b);
 void ob_batch_free(ob_batch_t *b);
 /* As ob_status_event(); `detail` is stolen. */
 db_rc_t ob_batch_status_event(ob_batch_t *b, const char *source, const char *application_id,
-                              const char *portal_ref, const char *stage, time_t at,
+                              const char *portal_ref, ev_status_t status, time_t at,
                               time_t service_deadline, json_t *detail, const char *cause_key);
 /* As ob_transition() for from != STAGE_NONE. */
 db_rc_t ob_batch_transition(ob_batch_t *b, const char *application_id, dom_stage_t from,

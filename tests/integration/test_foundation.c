@@ -53,6 +53,57 @@ static void schema_file_matches_migrations(void **state)
     assert_int_equal(differ, 0);
 }
 
+/* Every statement of a sql/ folder is what it says it is: PostgreSQL prepares it against the
+ * migrated schema (syntax, tables, columns and parameter types checked), as the workers will;
+ * and every file is one the code names (sql_<file>), so none is left behind unread. */
+static void sql_files_prepare(void **state)
+{
+    (void)state;
+    env = h_setup("foundation_sql");
+    const char *src = getenv("LIC_SRC_DIR") ? getenv("LIC_SRC_DIR") : ".";
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd),
+             "ls '%s'/common/*/sql/*.sql '%s'/workers/*/sql/*.sql '%s'/tools/*/sql/*.sql", src, src,
+             src);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    char path[1024];
+    int files = 0, failed = 0;
+    while (fgets(path, sizeof(path), ls)) {
+        path[strcspn(path, "\n")] = 0;
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        static char text[65536];
+        size_t n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = 0;
+        files++;
+        PGresult *r = PQprepare(env->db, "", text, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            print_message("%s: %s", path, PQresultErrorMessage(r));
+            failed++;
+        }
+        PQclear(r);
+        /* Named by the code of its folder: sql/NAME.sql is sql_NAME. */
+        char dir[1024], name[256];
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        snprintf(name, sizeof(name), "%s", slash + 1);
+        *strstr(name, ".sql") = 0;
+        *slash = 0;
+        *strrchr(dir, '/') = 0;
+        snprintf(cmd, sizeof(cmd), "grep -qw 'sql_%s' '%s'/*.c", name, dir);
+        if (system(cmd) != 0) {
+            print_message("%s: no sql_%s in %s/*.c\n", path, name, dir);
+            failed++;
+        }
+    }
+    pclose(ls);
+    print_message("%d statements prepared\n", files);
+    assert_true(files > 50);
+    assert_int_equal(failed, 0);
+}
+
 static void transitions_match_domain(void **state)
 {
     (void)state;
@@ -195,11 +246,12 @@ static void binary_arrays_round_trip(void **state)
         util_uuid_v4(app);
         snprintf(key, sizeof(key), "k%d", i);
         json_t *detail = json_pack("{s:s,s:i}", "note", "«тест» \"q\" \\ {x,y}", "i", i);
-        want[i] = ob_status_payload("/licensing/test", app, "PORTAL-1", "agency_deemed_approved",
-                                    1764000000 + i, 0, json_incref(detail), key, id);
+        want[i] =
+            ob_status_payload("/licensing/test", app, "PORTAL-1", EV_ST_AGENCY_DEEMED_APPROVED,
+                              1764000000 + i, 0, json_incref(detail), key, id);
         assert_int_equal(ob_batch_status_event(&ob, "/licensing/test", app, "PORTAL-1",
-                                               "agency_deemed_approved", 1764000000 + i, 0, detail,
-                                               key),
+                                               EV_ST_AGENCY_DEEMED_APPROVED, 1764000000 + i, 0,
+                                               detail, key),
                          DB_OK);
     }
     assert_int_equal(db_begin(db), DB_OK);
@@ -541,6 +593,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(migrate_twice_is_noop, teardown),
         cmocka_unit_test_teardown(schema_file_matches_migrations, teardown),
+        cmocka_unit_test_teardown(sql_files_prepare, teardown),
         cmocka_unit_test_teardown(transitions_match_domain, teardown),
         cmocka_unit_test_teardown(history_is_append_only, teardown),
         cmocka_unit_test_teardown(references_checked, teardown),

@@ -232,10 +232,32 @@ static void test_envelope_rejects_non_cloudevents(void **state)
     free(deep);
 }
 
+/* The status stages the workers can name are exactly the status.v1 schema's, in its order,
+ * and every application stage a status event announces maps onto one of them. */
+static void test_status_stages_are_the_schemas(void **state)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/schemas/status.v1.schema.json", getenv("LIC_PROTO_DIR"));
+    json_t *schema = json_load_file(path, 0, NULL);
+    assert_non_null(schema);
+    json_t *names =
+        json_object_get(json_object_get(json_object_get(schema, "$defs"), "stage"), "enum");
+    assert_int_equal(json_array_size(names), EV_ST__COUNT);
+    for (int i = 0; i < EV_ST__COUNT; i++)
+        assert_string_equal(ev_status_name((ev_status_t)i),
+                            json_string_value(json_array_get(names, (size_t)i)));
+    assert_null(ev_status_name(EV_ST__COUNT));
+    assert_int_equal(ev_status_of(STAGE_LICENSE_REISSUED), EV_ST_LICENSE_REISSUED);
+    assert_int_equal(ev_status_of(STAGE_REFUSAL_PROPOSED), EV_ST_REFUSAL_PROPOSED);
+    assert_int_equal(ev_status_of(STAGE_AWAITING_REPLIES), EV_ST__COUNT);
+    json_decref(schema);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contract_example_decodes),
+        cmocka_unit_test(test_status_stages_are_the_schemas),
         cmocka_unit_test(test_complete_issue_package_has_no_grounds),
         cmocka_unit_test(test_missing_qualification_documents_is_incomplete),
         cmocka_unit_test(test_bank_payment_needs_a_receipt_and_the_full_fee),

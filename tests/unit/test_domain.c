@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "domain.h"
@@ -53,6 +54,49 @@ static void test_transition_table_allows_only_the_process(void **state)
         assert_false(dom_stage_final(t[i].from));
 }
 
+/* "What next" for each stage from the facts (the guards of the transition table). */
+static void test_next_stage_follows_the_guards(void **state)
+{
+    dom_facts_t f = {.incomplete = 1, .needs_approvals = 1};
+    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_REFUSED_INCOMPLETE); /* ¶9 */
+    f = (dom_facts_t){.needs_approvals = 1};
+    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_APPROVALS); /* ¶11 */
+    f = (dom_facts_t){0};
+    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_DECISION);
+    /* ¶11-¶12: one agency is not enough, and receipt comes before the replies. */
+    f = (dom_facts_t){.requests_received = 1, .replies = 1};
+    assert_int_equal(dom_next(STAGE_AWAITING_APPROVALS, &f), STAGE_AWAITING_APPROVALS);
+    f.requests_received = DOM_AGENCY_COUNT;
+    assert_int_equal(dom_next(STAGE_AWAITING_APPROVALS, &f), STAGE_AWAITING_REPLIES);
+    assert_int_equal(dom_next(STAGE_AWAITING_REPLIES, &f), STAGE_AWAITING_REPLIES);
+    f.replies = DOM_AGENCY_COUNT;
+    assert_int_equal(dom_next(STAGE_AWAITING_REPLIES, &f), STAGE_AWAITING_DECISION);
+    /* ¶13: a ground means a hearing first, never a refusal straight away. */
+    f = (dom_facts_t){.grounds = 1};
+    assert_int_equal(dom_next(STAGE_AWAITING_DECISION, &f), STAGE_REFUSAL_PROPOSED);
+    f = (dom_facts_t){.reissue = 1};
+    assert_int_equal(dom_next(STAGE_AWAITING_DECISION, &f), STAGE_LICENSE_REISSUED);
+    f = (dom_facts_t){0};
+    assert_int_equal(dom_next(STAGE_AWAITING_DECISION, &f), STAGE_LICENSE_ISSUED);
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_REFUSAL_PROPOSED);
+    f.hearing = DOM_HEARING_CONFIRMED;
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_REFUSED);
+    f.hearing = DOM_HEARING_WITHDRAWN;
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_LICENSE_ISSUED);
+    f.reissue = 1;
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_LICENSE_REISSUED);
+    /* A final stage goes nowhere whatever the facts. */
+    f = (dom_facts_t){.grounds = 1, .hearing = DOM_HEARING_CONFIRMED, .replies = 2};
+    for (int s = 0; s < STAGE__COUNT; s++)
+        if (dom_stage_final((dom_stage_t)s))
+            assert_int_equal(dom_next((dom_stage_t)s, &f), s);
+    /* Every transition names its ¶. */
+    size_t n;
+    const dom_transition_t *t = dom_transitions(&n);
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(strstr(t[i].rule, "¶"));
+}
+
 static void test_stage_names_round_trip(void **state)
 {
     for (int s = 0; s < STAGE__COUNT; s++)
@@ -81,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_check_digit_uses_second_weights_when_first_sum_is_10),
         cmocka_unit_test(test_invalid_identifiers_fail),
         cmocka_unit_test(test_transition_table_allows_only_the_process),
+        cmocka_unit_test(test_next_stage_follows_the_guards),
         cmocka_unit_test(test_stage_names_round_trip),
         cmocka_unit_test(test_regions_and_subtypes),
     };

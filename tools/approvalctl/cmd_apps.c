@@ -2,6 +2,7 @@
  * application with the working days it used of its term, one application's whole history,
  * what is close to a deadline, and bad input with its replay to the source topic. */
 #include "approvalctl.h"
+#include "approvalctl_sql.h"
 #include "cal.h"
 #include "clock.h"
 #include "config.h"
@@ -88,14 +89,6 @@ static void fmt_time(time_t t, char *buf, size_t size)
     snprintf(buf, size, "%.10s %.5s", full, full + 11);
 }
 
-#define APP_COLUMNS                                                                                \
-    "a.application_id::text AS application_id, a.portal_ref, a.kind, a.stage,"                     \
-    " extract(epoch FROM a.registered_at)::bigint AS registered,"                                  \
-    " extract(epoch FROM a.service_deadline)::bigint AS deadline,"                                 \
-    " (SELECT extract(epoch FROM max(t.at))::bigint FROM transitions t WHERE"                      \
-    "  t.application_id = a.application_id AND t.to_stage IN (SELECT name FROM stages WHERE"       \
-    "  final)) AS finished"
-
 /* Working days used of the term: from registration to the end (or now), and the term. */
 static void wd_used(const cal_t *cal, json_t *a, int *used, int *term)
 {
@@ -119,10 +112,7 @@ int cmd_applications(int argc, char **argv)
         cal_free(cal);
         return 1;
     }
-    json_t *apps = rows(db,
-                        "SELECT " APP_COLUMNS " FROM applications a ORDER BY a.registered_at,"
-                        " a.portal_ref",
-                        0, NULL);
+    json_t *apps = rows(db, sql_apps_list, 0, NULL);
     size_t i;
     json_t *a;
     if (!as_json)
@@ -166,11 +156,7 @@ int cmd_app(int argc, char **argv)
         return 1;
     }
     const char *p[] = {argv[0]};
-    json_t *apps = rows(db,
-                        "SELECT " APP_COLUMNS ", extract(epoch FROM a.completeness_due)::bigint"
-                        " AS completeness_due, a.executor FROM applications a"
-                        " WHERE a.application_id::text = $1 OR a.portal_ref = $1",
-                        1, p);
+    json_t *apps = rows(db, sql_app_show, 1, p);
     json_t *app = json_array_get(apps, 0);
     if (!app) {
         fprintf(stderr, "approvalctl app: no application %s\n", argv[0]);
@@ -180,40 +166,12 @@ int cmd_app(int argc, char **argv)
         return 1;
     }
     const char *pid[] = {str(app, "application_id")};
-    json_object_set_new(
-        app, "transitions",
-        rows(db,
-             "SELECT from_stage, to_stage, at::text, cause_kind, coalesce(cause_topic || '/' ||"
-             " cause_partition || '@' || cause_offset || ' ' || cause_event_id, cause_actor,"
-             " 'timer ' || cause_timer_id, 'reply window of request ' || cause_request_id) AS cause"
-             " FROM transitions WHERE application_id = $1"
-             " ORDER BY id",
-             1, pid));
+    json_object_set_new(app, "transitions", rows(db, sql_cmd_app_select_transitions, 1, pid));
     json_object_set_new(app, "agency_requests",
-                        rows(db,
-                             "SELECT agency, state, attempts::text, received_at::text,"
-                             " reply_due_at::text, outcome, reasons::text, coalesce('reply"
-                             " window set aside: ' || (SELECT w.error FROM reply_windows w"
-                             " WHERE w.request_id = q.request_id AND w.failed_at IS NOT NULL),"
-                             " last_error) AS last_error"
-                             " FROM agency_requests q WHERE application_id = $1 ORDER BY agency",
-                             1, pid));
-    json_object_set_new(app, "replies",
-                        rows(db,
-                             "SELECT agency, verdict, arrived_at::text, counted::text,"
-                             " ignored_reason FROM agency_replies WHERE application_id = $1"
-                             " ORDER BY id",
-                             1, pid));
-    json_object_set_new(app, "documents",
-                        rows(db,
-                             "SELECT kind, number, version::text, issued_at::text FROM"
-                             " issued_documents WHERE application_id = $1 ORDER BY id",
-                             1, pid));
-    json_object_set_new(app, "incidents",
-                        rows(db,
-                             "SELECT kind, ref, detail, at::text, resolved_at::text FROM"
-                             " incidents WHERE application_id = $1 ORDER BY id",
-                             1, pid));
+                        rows(db, sql_cmd_app_select_agency_requests, 1, pid));
+    json_object_set_new(app, "replies", rows(db, sql_cmd_app_select_agency_replies, 1, pid));
+    json_object_set_new(app, "documents", rows(db, sql_cmd_app_select_issued_documents, 1, pid));
+    json_object_set_new(app, "incidents", rows(db, sql_cmd_app_select_incidents, 1, pid));
     int used, term, left = -1;
     wd_used(cal, app, &used, &term);
     char err[256];
@@ -279,18 +237,7 @@ int cmd_at_risk(int argc, char **argv)
         return 1;
     }
     json_t *out = json_array();
-    json_t *apps = rows(db,
-                        "SELECT a.application_id::text AS id, a.portal_ref, a.stage,"
-                        " 'service_term' AS deadline,"
-                        " extract(epoch FROM a.service_deadline)::bigint AS due"
-                        " FROM applications a JOIN stages s ON s.name = a.stage WHERE NOT s.final"
-                        " UNION ALL SELECT c.complaint_id::text, a.portal_ref, c.state,"
-                        " CASE WHEN c.state = 'registered' THEN 'complaint_forward'"
-                        " ELSE 'complaint_review' END, extract(epoch FROM CASE WHEN c.state ="
-                        " 'registered' THEN c.forward_due ELSE c.review_due END)::bigint"
-                        " FROM complaints c JOIN applications a USING (application_id)"
-                        " WHERE c.state <> 'resolved' ORDER BY 5",
-                        0, NULL);
+    json_t *apps = rows(db, sql_cmd_at_risk_select_applications, 0, NULL);
     time_t now = clock_now();
     size_t i;
     json_t *a;
@@ -353,10 +300,7 @@ int cmd_dead_letters(int argc, char **argv)
         snprintf(ts, sizeof(ts), "%lld", to);
         const char *p[] = {fs, ts};
         db_rc_t drc;
-        PGresult *r = db_query(db,
-                               "SELECT id, topic, msg_key, payload FROM dead_letters"
-                               " WHERE id BETWEEN $1 AND $2 ORDER BY id",
-                               2, p, &drc);
+        PGresult *r = db_query(db, sql_cmd_dead_letters_select_dead_letters, 2, p, &drc);
         char err[512];
         /* The whole original goes back, however large: the producer's limit is raised to
          * the largest of them (the source topic's own limit still applies). */
@@ -400,10 +344,7 @@ int cmd_dead_letters(int argc, char **argv)
         rc = replay_failed || replayed != n ? 1 : 0;
     } else {
         int as_json = ctl_has_flag(argc, argv, "--json");
-        json_t *list = rows(db,
-                            "SELECT id::text, consumer, topic, partition::text, \"offset\"::text,"
-                            " reason, at::text, replayed_at::text FROM dead_letters ORDER BY id",
-                            0, NULL);
+        json_t *list = rows(db, sql_cmd_dead_letters_select_dead_letters_2, 0, NULL);
         if (as_json) {
             print_json(list);
         } else {
@@ -435,22 +376,13 @@ int cmd_outbox(int argc, char **argv)
         const char *p[] = {argv[1]};
         db_rc_t drc;
         PGresult *r =
-            db_query(db,
-                     release ? "UPDATE outbox SET set_aside_at = NULL WHERE id = $1::bigint"
-                               " AND set_aside_at IS NOT NULL AND sent_at IS NULL"
-                               " AND discarded_at IS NULL RETURNING id"
-                             : "UPDATE outbox SET discarded_at = now() WHERE id ="
-                               " $1::bigint AND set_aside_at IS NOT NULL AND sent_at"
-                               " IS NULL AND discarded_at IS NULL RETURNING id",
-                     1, p, &drc);
+            db_query(db, release ? sql_cmd_outbox_update_outbox : sql_cmd_outbox_update_outbox_2, 1,
+                     p, &drc);
         int n = r ? PQntuples(r) : 0;
         PQclear(r);
         if (n == 1) {
             /* The incident is over either way; the relay is woken for the rows behind it. */
-            db_exec(db,
-                    "UPDATE incidents SET resolved_at = now() WHERE kind = 'outbox_row_set_aside'"
-                    " AND ref = $1 AND resolved_at IS NULL",
-                    1, p);
+            db_exec(db, sql_cmd_outbox_update_incidents, 1, p);
             db_exec(db, "SELECT pg_notify('lic_outbox', '')", 0, NULL);
             printf("outbox row %s %s\n", argv[1], release ? "released" : "discarded");
         } else {
@@ -459,15 +391,7 @@ int cmd_outbox(int argc, char **argv)
         }
     } else if (argc == 0 || strcmp(argv[0], "--json") == 0) {
         int as_json = ctl_has_flag(argc, argv, "--json");
-        json_t *list = rows(db,
-                            "SELECT id::text, topic, convert_from(coalesce(msg_key, ''), 'UTF8')"
-                            " AS key, coalesce(stage, '') AS stage, length(payload)::text AS"
-                            " bytes, set_aside_at::text, error, (SELECT count(*) FROM outbox l"
-                            " WHERE l.sent_at IS NULL AND l.discarded_at IS NULL AND l.topic ="
-                            " o.topic AND l.msg_key = o.msg_key AND l.id > o.id)::text AS"
-                            " waiting FROM outbox o WHERE set_aside_at IS NOT NULL AND sent_at"
-                            " IS NULL AND discarded_at IS NULL ORDER BY id",
-                            0, NULL);
+        json_t *list = rows(db, sql_cmd_outbox_select_outbox, 0, NULL);
         if (as_json) {
             print_json(list);
         } else if (json_array_size(list) == 0) {

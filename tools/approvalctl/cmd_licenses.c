@@ -5,6 +5,7 @@
  * Every row is checked first; nothing is imported unless all are valid. Importing the same
  * file again changes nothing (existing numbers are kept). */
 #include "approvalctl.h"
+#include "approvalctl_sql.h"
 #include "config.h"
 #include "db.h"
 #include "domain.h"
@@ -100,14 +101,7 @@ int cmd_import_licenses(int argc, char **argv)
             continue;
         }
         const char *p[] = {fl[0], fl[1], fl[2], fl[3], fl[4]};
-        PGresult *r = db_query(db,
-                               "WITH l AS (INSERT INTO licenses (number, holder_type, holder_id,"
-                               " holder_name, first_issued_on, imported) VALUES ($1, $2, $3, $4,"
-                               " $5::date, true) ON CONFLICT (number) DO NOTHING RETURNING number)"
-                               " INSERT INTO license_versions (number, version, kind, holder_id,"
-                               " holder_name, issued_on) SELECT number, 1, 'import', $3, $4,"
-                               " $5::date FROM l",
-                               5, p, &rc);
+        PGresult *r = db_query(db, sql_cmd_import_licenses_with_license_versions, 5, p, &rc);
         if (!r)
             break;
         if (atoi(PQcmdTuples(r)) == 1)

@@ -12,6 +12,7 @@
  *       raw consume rate); prints JSON with messages/s over all passes.
  * Kafka configuration as for the workers (KAFKA_*, LIC_KAFKA_BOOTSTRAP_FILE). */
 #include "config.h"
+#include "bench_sql.h"
 #include "db.h"
 #include "kafka.h"
 #include "util.h"
@@ -46,11 +47,7 @@ static long before_stage(db_t *db, const char *stage)
 {
     const char *p[] = {stage};
     db_rc_t rc;
-    PGresult *r = db_query(db,
-                           "SELECT count(*) FROM applications WHERE stage = ANY"
-                           " ('{registered,awaiting_approvals,awaiting_replies,awaiting_decision,"
-                           "refusal_proposed}'::text[]) AND stage <> $1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_before_stage_select_applications, 1, p, &rc);
     long v = r ? atol(PQgetvalue(r, 0, 0)) : -1;
     if (r)
         PQclear(r);
@@ -62,10 +59,7 @@ static long intake_done(db_t *db, const char *topic)
 {
     const char *p[] = {topic};
     db_rc_t rc;
-    PGresult *r = db_query(db,
-                           "SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets"
-                           " WHERE consumer = 'lic-intake' AND topic = $1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_intake_done_select_consumer_offsets, 1, p, &rc);
     long v = r ? atol(PQgetvalue(r, 0, 0)) : -1;
     if (r)
         PQclear(r);

@@ -1,5 +1,6 @@
 /* actions: see actions.h. */
 #include "actions.h"
+#include "actions_sql.h"
 #include "complaint.h"
 #include "config.h"
 #include "event.h"
@@ -81,10 +82,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
     char now_s[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
     const char *pu[] = {h.hearing_id, h.outcome, now_s, ev->id};
-    if ((rc = db_exec(db,
-                      "UPDATE hearings SET outcome = $2, concluded_at = $3, outcome_event = $4"
-                      " WHERE hearing_id = $1",
-                      4, pu)) != DB_OK)
+    if ((rc = db_exec(db, sql_hearing_concluded_update_hearings, 4, pu)) != DB_OK)
         return rc;
     if ((rc = tm_cancel(db, h.application_id, TIMER_HEARING_OUTCOME, h.hearing_id, now)) != DB_OK)
         return rc;
@@ -92,15 +90,18 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
     if (h.notes)
         json_object_set_new(detail, "notes", json_string(h.notes));
     if ((rc = ob_status_event(db, ACTIONS_SOURCE, h.application_id, app.portal_ref,
-                              "hearing_concluded", now, app.service_deadline, detail, ev->id)) !=
-        DB_OK)
+                              EV_ST_HEARING_CONCLUDED, now, app.service_deadline, detail,
+                              ev->id)) != DB_OK)
         return rc;
     ob_cause_t cause = {.kind = "event",
                         .event_id = ev->id,
                         .topic = rd_kafka_topic_name(msg->rkt),
                         .partition = msg->partition,
                         .offset = msg->offset};
-    if (strcmp(h.outcome, "refusal_confirmed") == 0)
+    dom_facts_t facts = {.hearing = strcmp(h.outcome, "refusal_confirmed") == 0
+                                        ? DOM_HEARING_CONFIRMED
+                                        : DOM_HEARING_WITHDRAWN};
+    if (dom_next(STAGE_REFUSAL_PROPOSED, &facts) == STAGE_REFUSED)
         return dec_refuse(db, &a->ctx, &app, now, &cause);
     return dec_grant(db, &a->ctx, &app, STAGE_REFUSAL_PROPOSED, now, &cause);
 out:

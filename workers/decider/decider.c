@@ -1,5 +1,6 @@
 /* decider: see decider.h. */
 #include "decider.h"
+#include "decider_sql.h"
 #include "worker.h"
 #include "clock.h"
 #include "config.h"
@@ -60,11 +61,7 @@ int decider_round(decider_t *d, int max, time_t now)
     char lim[16];
     snprintf(lim, sizeof(lim), "%d", max);
     const char *p[] = {lim};
-    PGresult *r = db_query(d->db,
-                           "SELECT application_id FROM applications WHERE stage ="
-                           " 'awaiting_decision' ORDER BY updated_at LIMIT $1"
-                           " FOR UPDATE SKIP LOCKED",
-                           1, p, &rc);
+    PGresult *r = db_query(d->db, sql_decider_round_select_applications, 1, p, &rc);
     if (!r) {
         db_rollback(d->db);
         return rc;

@@ -1,5 +1,6 @@
 /* dispatcher: see dispatcher.h. */
 #include "dispatcher.h"
+#include "dispatcher_sql.h"
 #include "approval.h"
 #include "clock.h"
 #include "config.h"
@@ -123,25 +124,7 @@ void dispatcher_reload(dispatcher_t *d)
 #define CREATE_PAGE 200
 #define CREATE_PAGE_S "200"
 
-/* A page of applications waiting for their requests, locked (SKIP LOCKED: another
- * dispatcher takes the next page), with the region of each and the 2-WD limit for sending.
- * New applications come from the partial index of those never handled; the sweep (every
- * minute and after a reload) also finds those still short of a request, e.g. when an agency
- * unit was missing and its incident has been resolved. */
-#define PAGE_SQL(where)                                                                            \
-    "WITH page AS (SELECT application_id, registered_at FROM applications a WHERE " where          \
-    " ORDER BY registered_at LIMIT " CREATE_PAGE_S " FOR UPDATE SKIP LOCKED)"                      \
-    " SELECT a.application_id, b.region, extract(epoch FROM a.completeness_due)::bigint"           \
-    " FROM page JOIN applications a USING (application_id)"                                        \
-    " LEFT JOIN production_bases b USING (application_id) ORDER BY page.registered_at"
-
-static const char *NEW_SQL =
-    PAGE_SQL("a.stage = 'awaiting_approvals' AND a.approvals_requested_at IS NULL");
-static const char *SWEEP_SQL =
-    PAGE_SQL("a.stage = 'awaiting_approvals' AND (SELECT count(*) FROM agency_requests q"
-             " WHERE q.application_id = a.application_id) + (SELECT count(*) FROM incidents i"
-             " WHERE i.application_id = a.application_id AND i.kind = 'agency_unit_missing'"
-             " AND i.resolved_at IS NULL) < 2");
+/* A page of applications waiting for their requests: page_new.sql, page_sweep.sql. */
 
 /* The requests of a page as one statement's arrays, a column each (binary text arrays: a
  * unit's URL is the configuration's, with whatever characters it has). */
@@ -150,33 +133,7 @@ enum { RQ_ID, RQ_APP, RQ_AGENCY, RQ_REGION, RQ_URL, RQ_TOPIC, RQ_SEND_DUE, RQ_CO
 /* Writes the requests: each body (CONTRACT.md: what every request repeats - the applicant,
  * subtypes, production base, documents - and the request's own members) made by the server
  * from the application's rows as it stores it, once an application. $1: reply_due_at. */
-static const char *INSERT_REQUESTS_SQL =
-    "WITH t AS (SELECT r::uuid AS request_id, a::uuid AS application_id, agency, region, base_url,"
-    " reply_topic, s::timestamptz AS send_due FROM unnest($2::text[], $3::text[], $4::text[],"
-    " $5::text[], $6::text[], $7::text[], $8::text[]) AS x(r, a, agency, region, base_url,"
-    " reply_topic, s)),"
-    " base AS MATERIALIZED (SELECT a.application_id, jsonb_build_object("
-    " 'application_id', a.application_id,"
-    " 'applicant', jsonb_strip_nulls(jsonb_build_object('type', p.type, 'iin', p.iin,"
-    "   'bin', p.bin, 'name', p.name, 'address', p.address)),"
-    " 'subtypes', (SELECT jsonb_agg(s.code ORDER BY s.code) FROM application_subtypes s"
-    "   WHERE s.application_id = a.application_id),"
-    " 'production_base', jsonb_build_object('region', b.region, 'address', b.address),"
-    " 'documents', COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
-    "   'kind', d.kind, 'id', d.doc_id, 'sha256', d.sha256, 'signed_by', d.signed_by))"
-    "   ORDER BY d.seq) FROM application_documents d"
-    "   WHERE d.application_id = a.application_id), '[]'::jsonb)) AS body"
-    " FROM applications a LEFT JOIN applicants p USING (application_id)"
-    " LEFT JOIN production_bases b USING (application_id)"
-    " WHERE a.application_id IN (SELECT application_id FROM t))"
-    " INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body,"
-    " next_attempt_at, send_due)"
-    " SELECT t.request_id, t.application_id, t.agency, t.region, t.base_url,"
-    " base.body || jsonb_build_object('request_id', t.request_id, 'agency', t.agency,"
-    " 'region', t.region, 'reply_topic', t.reply_topic, 'reply_due_at', $1::text),"
-    " now(), t.send_due"
-    " FROM t JOIN base USING (application_id)"
-    " ON CONFLICT (application_id, agency) DO NOTHING";
+static const char *INSERT_REQUESTS_SQL = sql_dispatcher_reload_with_agency_requests;
 
 /* The two requests (¶11) of the application in row `i` of a page, added to `rq`; an agency
  * without a unit for the region gets an incident instead. */
@@ -227,7 +184,8 @@ static int create_requests(dispatcher_t *d, int sweep)
     db_rc_t rc = db_begin(d->db);
     if (rc != DB_OK)
         return rc;
-    PGresult *r = db_query_adhoc(d->db, sweep ? SWEEP_SQL : NEW_SQL, 0, NULL, &rc);
+    PGresult *r = db_query_adhoc(d->db, sweep ? sql_page_sweep : sql_page_new, 1,
+                                 (const char *[]){CREATE_PAGE_S}, &rc);
     if (!r) {
         db_rollback(d->db);
         return rc;
@@ -261,11 +219,7 @@ static int create_requests(dispatcher_t *d, int sweep)
         db_barray_free(&rq[c]);
     if (rc == DB_OK && ids.count) {
         const char *p[] = {db_array_text(&ids)};
-        rc = db_exec_adhoc(
-            d->db,
-            "UPDATE applications SET approvals_requested_at = now()"
-            " WHERE application_id = ANY ($1::uuid[]) AND approvals_requested_at IS NULL",
-            1, p);
+        rc = db_exec_adhoc(d->db, sql_create_requests_update_applications, 1, p);
     }
     db_array_free(&ids);
     if (rc == DB_OK)
@@ -433,20 +387,7 @@ static int claim(dispatcher_t *d)
     if (rc == DB_OK) {
         const char *p[] = {ag_name(AG_INDUSTRIAL_SAFETY), caps[AG_INDUSTRIAL_SAFETY],
                            ag_name(AG_SANITARY), caps[AG_SANITARY], lease};
-        r = db_query_adhoc(
-            d->db,
-            "WITH a AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
-            " AND agency = $1 AND next_attempt_at <= now()"
-            " ORDER BY next_attempt_at LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
-            " b AS (SELECT request_id FROM agency_requests WHERE state = 'pending'"
-            " AND agency = $3 AND next_attempt_at <= now()"
-            " ORDER BY next_attempt_at LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
-            " UPDATE agency_requests r SET next_attempt_at = now() + $5::interval,"
-            " attempts = r.attempts + 1"
-            " FROM (SELECT request_id FROM a UNION ALL SELECT request_id FROM b) c"
-            " WHERE r.request_id = c.request_id"
-            " RETURNING r.request_id, r.application_id, r.agency, r.base_url, r.body::text",
-            5, p, &rc);
+        r = db_query_adhoc(d->db, sql_claim_with_agency_requests, 5, p, &rc);
     }
     if (!r || (rc = db_commit(d->db)) != DB_OK) {
         PQclear(r);
@@ -541,20 +482,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
         goto out;
     }
     const char *p[] = {text};
-    r = db_query_adhoc(
-        db,
-        "WITH u AS (UPDATE agency_requests q SET state = 'received',"
-        " received_at = v.received_at, reply_due_at = v.reply_due_at, last_status = v.status,"
-        " last_error = NULL"
-        " FROM json_to_recordset($1::json) AS v(request_id uuid,"
-        " received_at timestamptz, reply_due_at timestamptz, status integer)"
-        " WHERE q.request_id = v.request_id AND q.state = 'pending'"
-        " RETURNING q.request_id, q.application_id, q.reply_due_at, q.outcome IS NULL AS open),"
-        /* The windows to watch: not one whose agency's reply came before its receipt. */
-        " w AS (INSERT INTO reply_windows (request_id, application_id, due_at)"
-        " SELECT request_id, application_id, reply_due_at FROM u WHERE open)"
-        " SELECT request_id FROM u",
-        1, p, &rc);
+    r = db_query_adhoc(db, sql_record_receipts_with_u, 1, p, &rc);
     free(text);
     if (!r)
         goto out;
@@ -578,7 +506,7 @@ static db_rc_t record_receipts(dispatcher_t *d, flight_t **f, int n, int wait)
         json_t *detail = apv_receipt_detail(ag_name((ag_agency_t)f[i]->agency), f[i]->request_id,
                                             f[i]->res_received_at, dues[i]);
         rc = ob_batch_status_event(&ob, SOURCE, f[i]->application_id, a->app.portal_ref,
-                                   "approvals_requested", now, a->app.service_deadline, detail,
+                                   EV_ST_APPROVALS_REQUESTED, now, a->app.service_deadline, detail,
                                    f[i]->request_id);
         a->received++;
         if (rc == DB_OK)
@@ -622,12 +550,7 @@ static db_rc_t record_failure(dispatcher_t *d, flight_t *f, result_kind_t kind, 
     snprintf(delay, sizeof(delay), "%ld milliseconds", attempts_ms);
     const char *p[] = {f->request_id, st, error, delay,
                        kind == RES_REJECTED ? "rejected" : "pending"};
-    PGresult *r = db_query(d->db,
-                           "UPDATE agency_requests SET last_status = NULLIF($2, '0')::integer,"
-                           " last_error = $3, next_attempt_at = now() + $4::interval, state = $5"
-                           " WHERE request_id = $1 AND state = 'pending'"
-                           " RETURNING extract(epoch FROM send_due)::bigint",
-                           5, p, &rc);
+    PGresult *r = db_query(d->db, sql_record_failure_update_agency_requests, 5, p, &rc);
     if (!r)
         return rc;
     int updated = PQntuples(r);
@@ -850,14 +773,7 @@ static long next_due_ms(dispatcher_t *d, long cap)
         return cap;
     db_rc_t rc;
     const char *p[] = {agencies};
-    PGresult *r =
-        db_query(d->db,
-                 "SELECT GREATEST(0, extract(epoch FROM min(n.at) - now()) * 1000)::bigint"
-                 " FROM unnest(string_to_array($1, ',')) AS g(agency),"
-                 " LATERAL (SELECT next_attempt_at AS at FROM agency_requests q"
-                 " WHERE q.state = 'pending' AND q.agency = g.agency"
-                 " ORDER BY q.next_attempt_at LIMIT 1) n",
-                 1, p, &rc);
+    PGresult *r = db_query(d->db, sql_next_due_ms_select_rows, 1, p, &rc);
     if (!r)
         return 200;
     long ms = PQgetisnull(r, 0, 0) ? cap : atol(PQgetvalue(r, 0, 0));

@@ -1,5 +1,6 @@
 /* intake: decode, register, check, decide, all in the batch transaction. */
 #include "intake.h"
+#include "intake_sql.h"
 #include "documents.h"
 #include "config.h"
 #include "event.h"
@@ -96,21 +97,14 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
                        event_id,
                        dom_stage_name(stage),
                        watched ? watch : NULL};
-#define INSERT_APPLICATION                                                                         \
-    "INSERT INTO applications (application_id, portal_ref, kind, stage, submitted_at,"             \
-    " registered_at, completeness_due, service_deadline, executor, paper_copy, source_event_id,"   \
-    " term_watch_at) VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9, $10, $12)"
     db_rc_t rc;
     if (db_deferring(db)) {
         /* Optimistic: an application id registered before violates the key, and the batch
          * runs again without deferring, where the next branch tells it apart. */
-        if ((rc = db_exec(db, INSERT_APPLICATION, 12, p)) != DB_OK)
+        if ((rc = db_exec(db, sql_insert_application, 12, p)) != DB_OK)
             return rc;
     } else {
-        PGresult *r = db_query(db,
-                               INSERT_APPLICATION " ON CONFLICT (application_id) DO NOTHING"
-                                                  " RETURNING 1",
-                               12, p, &rc);
+        PGresult *r = db_query(db, sql_insert_application_once, 12, p, &rc);
         if (!r)
             return rc;
         int inserted = PQntuples(r) == 1;
@@ -118,15 +112,11 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
         if (!inserted)
             return 1;
     }
-#undef INSERT_APPLICATION
 
     const char *pa[] = {app->application_id,  app->applicant.type, app->applicant.iin,
                         app->applicant.bin,   app->applicant.name, app->applicant.address,
                         app->applicant.email, app->applicant.phone};
-    if ((rc = db_exec(db,
-                      "INSERT INTO applicants (application_id, type, iin, bin, name, address,"
-                      " email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                      8, pa)) != DB_OK)
+    if ((rc = db_exec(db, sql_store_application_insert_applicants, 8, pa)) != DB_OK)
         return rc;
 
     char codes[64] = "{";
@@ -136,17 +126,11 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
     }
     strcat(codes, "}");
     const char *ps[] = {app->application_id, codes};
-    if ((rc = db_exec(db,
-                      "INSERT INTO application_subtypes (application_id, code)"
-                      " SELECT $1, unnest($2::smallint[])",
-                      2, ps)) != DB_OK)
+    if ((rc = db_exec(db, sql_store_application_insert_application_subtypes, 2, ps)) != DB_OK)
         return rc;
 
     const char *pb[] = {app->application_id, app->region, app->base_address};
-    if ((rc = db_exec(db,
-                      "INSERT INTO production_bases (application_id, region, address)"
-                      " VALUES ($1, $2, $3)",
-                      3, pb)) != DB_OK)
+    if ((rc = db_exec(db, sql_store_application_insert_production_bases, 3, pb)) != DB_OK)
         return rc;
 
     if (app->doc_count > 0) {
@@ -161,12 +145,7 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
         char *dj = jx_dumps(docs);
         json_decref(docs);
         const char *pd[] = {app->application_id, dj};
-        rc = db_exec(db,
-                     "INSERT INTO application_documents (application_id, seq, kind, doc_id,"
-                     " sha256, signed_by) SELECT $1, seq, kind, doc_id, sha256, signed_by"
-                     " FROM jsonb_to_recordset($2::jsonb) AS d(seq int, kind text, doc_id text,"
-                     " sha256 text, signed_by text)",
-                     2, pd);
+        rc = db_exec(db, sql_store_application_insert_application_documents, 2, pd);
         free(dj);
         if (rc != DB_OK)
             return rc;
@@ -176,19 +155,13 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
     snprintf(amount, sizeof(amount), "%lld", app->fee_amount_kzt);
     snprintf(due, sizeof(due), "%lld", fee_due);
     const char *pf[] = {app->application_id, app->fee_paid_via, amount, app->fee_payment_ref, due};
-    if ((rc = db_exec(db,
-                      "INSERT INTO fees (application_id, paid_via, amount_kzt, payment_ref,"
-                      " due_kzt) VALUES ($1, $2, $3, $4, $5)",
-                      5, pf)) != DB_OK)
+    if ((rc = db_exec(db, sql_store_application_insert_fees, 5, pf)) != DB_OK)
         return rc;
 
     if (app->has_reissue) {
         const char *pr[] = {app->application_id, app->reissue.license_number,
                             bool_text(app->reissue.annex_only), app->reissue.reorganization};
-        if ((rc = db_exec(db,
-                          "INSERT INTO reissue_requests (application_id, license_number,"
-                          " annex_only, reorganization) VALUES ($1, $2, $3, $4)",
-                          4, pr)) != DB_OK)
+        if ((rc = db_exec(db, sql_store_application_insert_reissue_requests, 4, pr)) != DB_OK)
             return rc;
         json_t *g = json_array();
         for (int i = 0; i < app->reissue.ground_count; i++)
@@ -196,10 +169,7 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
         char *gj = jx_dumps(g);
         json_decref(g);
         const char *pg[] = {app->application_id, gj};
-        rc = db_exec(db,
-                     "INSERT INTO reissue_grounds (application_id, ground)"
-                     " SELECT $1, jsonb_array_elements_text($2::jsonb)",
-                     2, pg);
+        rc = db_exec(db, sql_store_application_insert_reissue_grounds, 2, pg);
         free(gj);
         if (rc != DB_OK)
             return rc;
@@ -338,9 +308,8 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
                 "қайта ресімдеуге көрсетілген лицензия лицензиялар тізілімінде жоқ"};
         PQclear(lr);
     }
-    dom_stage_t to = ng > 0                      ? STAGE_REFUSED_INCOMPLETE
-                     : needs_approvals(in, &app) ? STAGE_AWAITING_APPROVALS
-                                                 : STAGE_AWAITING_DECISION;
+    dom_facts_t facts = {.incomplete = ng > 0, .needs_approvals = needs_approvals(in, &app)};
+    dom_stage_t to = dom_next(STAGE_REGISTERED, &facts);
     int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules), to);
     if (stored == 1) {
         snprintf(reason, reason_size, "application_id %s is already registered",
@@ -371,8 +340,9 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     cal_format(dl.completeness_due, ts, sizeof(ts));
     json_object_set_new(detail, "completeness_due", json_string(ts));
     json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
-    if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref, "registered",
-                              now, dl.service_deadline, detail, ev.id)) != DB_OK) {
+    if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
+                              EV_ST_REGISTERED, now, dl.service_deadline, detail, ev.id)) !=
+        DB_OK) {
         result = rc;
         goto out;
     }
@@ -393,14 +363,11 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
         snprintf(years, sizeof(years), "%d", cal_local_date(now).y);
         util_rfc3339_utc(now, issued, sizeof(issued));
         const char *pd[] = {app.application_id, number, years, seqs, issued, body};
-        rc = db_exec(db,
-                     "INSERT INTO issued_documents (application_id, kind, number, year, seq,"
-                     " issued_at, body) VALUES ($1, 'refusal', $2, $3, $4, $5, $6::jsonb)",
-                     6, pd);
+        rc = db_exec(db, sql_intake_handle_insert_issued_documents, 6, pd);
         free(body);
         if (rc == DB_OK)
             rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
-                                 "refused_incomplete", now, dl.service_deadline,
+                                 EV_ST_REFUSED_INCOMPLETE, now, dl.service_deadline,
                                  json_pack("{s:O}", "document", doc), ev.id);
         json_decref(doc);
         result = rc;

@@ -1,5 +1,6 @@
 /* mailer: see mailer.h. */
 #include "mailer.h"
+#include "mailer_sql.h"
 #include "worker.h"
 #include "approval.h"
 #include "cal.h"
@@ -176,20 +177,12 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
     if (rc != DB_OK)
         return rc;
     const char *p[] = {ids, now_s};
-    if ((rc = db_exec(m->db,
-                      "UPDATE email_outbox SET sent_at = $2, last_error = NULL"
-                      " WHERE id = $1 AND sent_at IS NULL",
-                      2, p)) != DB_OK)
+    if ((rc = db_exec(m->db, sql_record_sent_update_email_outbox, 2, p)) != DB_OK)
         return rc;
     if (strcmp(kind, "hearing_notice") != 0)
         return DB_OK;
     const char *ph[] = {ref, now_s};
-    PGresult *r = db_query(m->db,
-                           "UPDATE hearings SET notice_sent_at = $2 WHERE hearing_id = $1"
-                           " AND notice_sent_at IS NULL RETURNING grounds::text,"
-                           " extract(epoch FROM hearing_at)::bigint, means,"
-                           " extract(epoch FROM notice_due)::bigint",
-                           2, ph, &rc);
+    PGresult *r = db_query(m->db, sql_record_sent_update_hearings, 2, ph, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -208,7 +201,7 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
                   grounds ? grounds : json_array(), "hearing_at", at_s, "hearing_means",
                   PQgetvalue(r, 0, 2), "notice_sent_at", sent_s, "notice_due", due_s);
     PQclear(r);
-    if ((rc = ob_status_event(m->db, SOURCE, app_id, app.portal_ref, "refusal_proposed", now,
+    if ((rc = ob_status_event(m->db, SOURCE, app_id, app.portal_ref, EV_ST_REFUSAL_PROPOSED, now,
                               app.service_deadline, detail, ref)) != DB_OK)
         return rc;
     if (now > notice_due) {
@@ -245,10 +238,7 @@ static void put_off(mailer_t *m, long long id, const char *err, const char *dela
     char ids[24];
     snprintf(ids, sizeof(ids), "%lld", id);
     const char *p[] = {ids, err, delay};
-    db_exec(m->db,
-            "UPDATE email_outbox SET last_error = $2, next_attempt_at = now() + $3::interval"
-            " WHERE id = $1 AND sent_at IS NULL",
-            3, p);
+    db_exec(m->db, sql_put_off_update_email_outbox, 3, p);
 }
 
 /* One due e-mail, claimed with a row lock that is held while the SMTP server is talked to and
@@ -261,13 +251,7 @@ static int send_one(mailer_t *m)
     db_rc_t rc = db_begin(m->db);
     if (rc != DB_OK)
         return rc;
-    PGresult *r = db_query(m->db,
-                           "UPDATE email_outbox SET attempts = attempts + 1 WHERE id = (SELECT id"
-                           " FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <="
-                           " now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                           " RETURNING id, application_id, kind, ref, to_addr, subject,"
-                           " body, attempts",
-                           0, NULL, &rc);
+    PGresult *r = db_query(m->db, sql_send_one_update_email_outbox, 0, NULL, &rc);
     if (!r || PQntuples(r) == 0) {
         if (r)
             PQclear(r);
@@ -345,10 +329,7 @@ static long mail_wait_ms(void *opaque)
     mailer_t *m = opaque;
     long wait = 5000;
     db_rc_t rc;
-    PGresult *r = db_query(m->db,
-                           "SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) -"
-                           " now()) * 1000)::bigint FROM email_outbox WHERE sent_at IS NULL",
-                           0, NULL, &rc);
+    PGresult *r = db_query(m->db, sql_mail_wait_ms_select_email_outbox, 0, NULL, &rc);
     if (r) {
         long due = PQgetisnull(r, 0, 0) ? wait : atol(PQgetvalue(r, 0, 0));
         /* Due now and yet not claimed: another mailer is sending it (or its sender was

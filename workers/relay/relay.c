@@ -1,5 +1,6 @@
 /* relay: outbox -> Kafka. */
 #include "relay.h"
+#include "relay_sql.h"
 #include "clock.h"
 #include "metrics.h"
 #include "config.h"
@@ -180,16 +181,7 @@ static db_rc_t set_aside(relay_t *r, long long id, const char *error)
     snprintf(sid, sizeof(sid), "%lld", id);
     util_rfc3339_utc(clock_now(), now, sizeof(now));
     const char *p[] = {sid, error, now};
-    db_rc_t rc = db_exec(r->db,
-                         "WITH o AS (UPDATE outbox SET set_aside_at = $3, error = $2 WHERE id = $1"
-                         " AND sent_at IS NULL RETURNING id, topic, application_id)"
-                         " INSERT INTO incidents (application_id, kind, ref, detail, at)"
-                         " SELECT application_id, 'outbox_row_set_aside', id::text,"
-                         " 'outbox row ' || id || ' to ' || topic || ' refused by Kafka: ' || $2"
-                         " || '; the later messages of its key wait behind it (approvalctl"
-                         " outbox release or discard)', $3 FROM o"
-                         " ON CONFLICT (application_id, kind, ref) DO NOTHING",
-                         3, p);
+    db_rc_t rc = db_exec(r->db, sql_set_aside_with_incidents, 3, p);
     if (rc == DB_OK) {
         r->blocked = 1;
         mt_add("lic_outbox_set_aside_total", NULL, 1);
@@ -213,16 +205,8 @@ int relay_publish_once(relay_t *r, int max)
      * count once an operator released or discarded them). */
     PGresult *res;
     res = db_query(r->db,
-                   r->blocked ? "SELECT o.id, o.topic, o.msg_key, o.payload, o.headers::text"
-                                " FROM outbox o WHERE o.sent_at IS NULL AND o.set_aside_at IS NULL"
-                                " AND o.discarded_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox b"
-                                " WHERE b.set_aside_at IS NOT NULL AND b.sent_at IS NULL AND"
-                                " b.discarded_at IS NULL AND b.topic = o.topic AND"
-                                " b.msg_key = o.msg_key AND b.id < o.id)"
-                                " ORDER BY o.id LIMIT $1"
-                              : "SELECT id, topic, msg_key, payload, headers::text FROM outbox"
-                                " WHERE sent_at IS NULL AND set_aside_at IS NULL AND discarded_at"
-                                " IS NULL ORDER BY id LIMIT $1",
+                   r->blocked ? sql_relay_publish_once_select_outbox
+                              : sql_relay_publish_once_select_outbox_2,
                    1, p, &rc);
     if (!res)
         return -1;
@@ -364,11 +348,7 @@ int relay_purge(relay_t *r, long hours, int limit)
     snprintf(l, sizeof(l), "%d", limit);
     const char *p[] = {h, l};
     db_rc_t rc;
-    PGresult *res = db_query(r->db,
-                             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE"
-                             " sent_at < now() - make_interval(hours => $1::int) ORDER BY id"
-                             " LIMIT $2)",
-                             2, p, &rc);
+    PGresult *res = db_query(r->db, sql_relay_purge_delete_outbox, 2, p, &rc);
     if (!res)
         return -1;
     int n = atoi(PQcmdTuples(res));
@@ -445,12 +425,7 @@ int relay_run(relay_t *r)
             PGresult *b = db_query(r->db,
                                    /* Each count by its own partial index: the
                                     * outbox keeps a week of sent rows. */
-                                   "SELECT count(*), coalesce(extract(epoch FROM now() -"
-                                   " min(created_at)), 0), (SELECT count(*) FROM outbox WHERE"
-                                   " set_aside_at IS NOT NULL AND sent_at IS NULL AND"
-                                   " discarded_at IS NULL) FROM outbox WHERE sent_at IS NULL"
-                                   " AND set_aside_at IS NULL AND discarded_at IS NULL",
-                                   0, NULL, &rc);
+                                   sql_relay_run_select_outbox, 0, NULL, &rc);
             if (b) {
                 mt_set("lic_outbox_backlog", NULL, atof(PQgetvalue(b, 0, 0)));
                 mt_set("lic_outbox_oldest_seconds", NULL, atof(PQgetvalue(b, 0, 1)));

@@ -1,5 +1,6 @@
 /* replies: see replies.h. */
 #include "replies.h"
+#include "replies_sql.h"
 #include "approval.h"
 #include "config.h"
 #include "event.h"
@@ -47,17 +48,6 @@ void replies_reload(void *opaque)
     log_info("agencies reloaded");
     cal_reload(&rp->cal, cfg_get("CALENDAR_FILE"));
 }
-
-/* The SET list of a counted reply's request: a receipt the reply proves recorded with it.
- * `at` and `due` are NULL unless the request was pending when read under the application's
- * lock (see proven_receipt()). */
-#define RECEIPT_PROVEN(at, due)                                                                    \
-    "state = CASE WHEN " at "::timestamptz IS NULL THEN q.state ELSE 'received' END,"              \
-    " received_at = coalesce(" at "::timestamptz, q.received_at),"                                 \
-    " reply_due_at = coalesce(" due "::timestamptz, q.reply_due_at)"
-
-/* Closes the reply windows of the requests a statement's CTE `u` answered (migration 017). */
-#define CLOSE_WINDOWS "DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u)"
 
 #define BAD(...)                                                                                   \
     do {                                                                                           \
@@ -193,16 +183,7 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         goto out;
     }
     const char *pr[] = {m.application_id, m.request_id};
-    r = db_query(db,
-                 "SELECT " APV_APP_COLUMNS_A ", q.application_id, q.agency, q.state, q.outcome,"
-                 " extract(epoch FROM q.reply_due_at)::bigint,"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " a.application_id AND x.state = 'received'),"
-                 " (SELECT count(*) FROM agency_requests x WHERE x.application_id ="
-                 " a.application_id AND x.outcome IS NOT NULL)"
-                 " FROM applications a LEFT JOIN agency_requests q ON q.request_id = $2"
-                 " WHERE a.application_id = $1",
-                 2, pr, &rc);
+    r = db_query(db, sql_replies_handle_select_applications, 2, pr, &rc);
     if (!r) {
         result = rc;
         goto out;
@@ -264,13 +245,8 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
                         receipt ? receipt_due_s : NULL};
     /* The reply is always recorded; a counted one becomes the request's outcome and closes
      * its reply window, in the same statement (no round trip for its id). */
-#define INSERT_REPLY                                                                               \
-    "INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"            \
-    " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"    \
-    " ignored_reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14," \
-    " $15) RETURNING id"
     if (ignored) {
-        rc = db_exec(db, INSERT_REPLY, 15, pi);
+        rc = db_exec(db, sql_record_reply, 15, pi);
         free(reasons_s);
         json_decref(reasons);
         if (rc == DB_OK)
@@ -278,24 +254,17 @@ int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mes
         result = rc;
         goto out;
     }
-    rc =
-        db_exec(db,
-                "WITH r AS (" INSERT_REPLY "),"
-                " u AS (UPDATE agency_requests q SET outcome = $4, outcome_at = $13,"
-                " reasons = $5::jsonb, reply_id = (SELECT id FROM r), " RECEIPT_PROVEN(
-                    "$16", "$17") " WHERE request_id = $1 AND outcome IS NULL RETURNING request_id)"
-                                  " " CLOSE_WINDOWS,
-                17, pi);
-#undef INSERT_REPLY
+    rc = db_exec(db, sql_count_reply, 17, pi);
     free(reasons_s);
     if (rc == DB_OK && receipt)
         rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref,
-                             "approvals_requested", now, app.service_deadline,
+                             EV_ST_APPROVALS_REQUESTED, now, app.service_deadline,
                              apv_receipt_detail(m.agency, m.request_id, receipt, receipt_due),
                              m.request_id);
     if (rc == DB_OK)
-        rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref, "agency_replied",
-                             now, app.service_deadline, replied_detail(&m, reasons), in.ev.id);
+        rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref,
+                             EV_ST_AGENCY_REPLIED, now, app.service_deadline,
+                             replied_detail(&m, reasons), in.ev.id);
     json_decref(reasons);
     if (rc == DB_OK) {
         ob_cause_t cause = {.kind = "event",
@@ -344,26 +313,7 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
     const char *p[] = {text, now_s};
     /* The reply is always recorded; a counted one becomes its request's outcome and closes its
      * window. */
-    db_rc_t rc = db_exec_adhoc(
-        db,
-        "WITH t AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (request_id uuid,"
-        " application_id uuid, agency text, verdict text, reasons jsonb, decided_at timestamptz,"
-        " signer text, key_id text, event_id text, topic text, partition integer,"
-        " \"offset\" bigint, counted boolean, ignored_reason text, received_at timestamptz,"
-        " reply_due_at timestamptz)) WITH ORDINALITY AS t),"
-        " r AS (INSERT INTO agency_replies (request_id, application_id, agency, verdict, reasons,"
-        " decided_at, signer, key_id, event_id, topic, partition, \"offset\", arrived_at, counted,"
-        " ignored_reason)"
-        " SELECT request_id, application_id, agency, verdict, reasons, decided_at, signer, key_id,"
-        " event_id, topic, partition, \"offset\", $2, counted, ignored_reason FROM t"
-        " ORDER BY ordinality RETURNING id, request_id, verdict, reasons, counted),"
-        " u AS (UPDATE agency_requests q SET outcome = r.verdict, outcome_at = $2,"
-        " reasons = r.reasons, reply_id = r.id, " RECEIPT_PROVEN(
-            "t.received_at", "t.reply_due_at") " FROM r JOIN t USING (request_id) WHERE r.counted"
-                                               " AND q.request_id = r.request_id AND q.outcome IS "
-                                               "NULL RETURNING q.request_id)"
-                                               " " CLOSE_WINDOWS,
-        2, p);
+    db_rc_t rc = db_exec_adhoc(db, sql_count_replies, 2, p);
     free(text);
     return rc;
 }
@@ -478,14 +428,14 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
         apv_locked_t *b = &apps[ai];
         if (receipt) {
             rc = ob_batch_status_event(
-                &ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref, "approvals_requested",
-                now, b->app.service_deadline,
+                &ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
+                EV_ST_APPROVALS_REQUESTED, now, b->app.service_deadline,
                 apv_receipt_detail(m->agency, m->request_id, receipt, receipt_due), m->request_id);
             b->received++;
         }
         if (rc == DB_OK)
             rc = ob_batch_status_event(&ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
-                                       "agency_replied", now, b->app.service_deadline,
+                                       EV_ST_AGENCY_REPLIED, now, b->app.service_deadline,
                                        replied_detail(m, why), in[i].ev.id);
         json_decref(why);
         b->answered++;

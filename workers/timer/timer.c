@@ -1,5 +1,6 @@
 /* timer: see timer.h. */
 #include "timer.h"
+#include "timer_sql.h"
 #include "worker.h"
 #include "agencies.h"
 #include "approval.h"
@@ -76,8 +77,8 @@ static db_rc_t fire_hearing_outcome(tw_t *tw, long long timer_id, const char *ap
                                hearing_id, "due", due_s, "working_days_left", left);
     char key[80];
     snprintf(key, sizeof(key), "timer:%lld", timer_id);
-    if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_at_risk", now,
-                              app.service_deadline, detail, key)) != DB_OK)
+    if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, EV_ST_DEADLINE_AT_RISK,
+                              now, app.service_deadline, detail, key)) != DB_OK)
         return rc;
     snprintf(detail_s, sizeof(detail_s),
              "no outcome of hearing %s a working day after it; the service term ends %s "
@@ -87,10 +88,6 @@ static db_rc_t fire_hearing_outcome(tw_t *tw, long long timer_id, const char *ap
 }
 
 /* ---- agencies' reply windows ---------------------------------------------------------- */
-
-/* The open reply windows (migration 017): the queue's rows not set aside. Every read of them
- * names this predicate, the partial index's. */
-#define WINDOW_OPEN "failed_at IS NULL"
 
 /* What one deemed approval says: its status event's detail. */
 static json_t *deemed_detail(const char *agency, const char *request_id, time_t due)
@@ -120,12 +117,7 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
     if (rc != DB_OK)
         return rc;
     const char *p[] = {request_id, app_id, now_s};
-    PGresult *r = db_query(db,
-                           "SELECT q.agency, extract(epoch FROM q.reply_due_at)::bigint,"
-                           " q.outcome IS NULL FROM reply_windows w JOIN agency_requests q"
-                           " USING (request_id) WHERE w.request_id = $1 AND w.application_id = $2"
-                           " AND w." WINDOW_OPEN " AND w.due_at <= $3 FOR UPDATE OF w",
-                           3, p, &rc);
+    PGresult *r = db_query(db, sql_fire_reply_window_select_reply_windows, 3, p, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -141,16 +133,13 @@ static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *reque
     if ((rc = db_exec(db, "DELETE FROM reply_windows WHERE request_id = $1", 1, pu)) != DB_OK ||
         !open) /* answered, its window left open: closed now, nothing deemed */
         return rc;
-    if ((rc = db_exec(db,
-                      "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
-                      " WHERE request_id = $1 AND outcome IS NULL",
-                      2, pu)) != DB_OK)
+    if ((rc = db_exec(db, sql_fire_reply_window_update_agency_requests, 2, pu)) != DB_OK)
         return rc;
     char key[80];
     window_key(request_id, key, sizeof(key));
-    if ((rc = ob_status_event(db, TIMER_SOURCE, app_id, app.portal_ref, "agency_deemed_approved",
-                              now, app.service_deadline, deemed_detail(agency, request_id, due),
-                              key)) != DB_OK)
+    if ((rc = ob_status_event(db, TIMER_SOURCE, app_id, app.portal_ref,
+                              EV_ST_AGENCY_DEEMED_APPROVED, now, app.service_deadline,
+                              deemed_detail(agency, request_id, due), key)) != DB_OK)
         return rc;
     ob_cause_t cause = {.kind = "timer", .request_id = request_id};
     if ((rc = apv_advance(db, &app, now, &cause)) == DB_OK)
@@ -193,10 +182,8 @@ static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *
         if (rc == DB_ERR_DATA) {
             char what[120];
             snprintf(what, sizeof(what), "the reply window of request %s", req);
-            rc = set_aside(tw,
-                           "UPDATE reply_windows SET failed_at = $2, error = $3"
-                           " WHERE request_id = $1",
-                           1, req, app, what, now_s);
+            rc =
+                set_aside(tw, sql_fire_windows_each_update_reply_windows, 1, req, app, what, now_s);
         }
     }
     return rc;
@@ -268,7 +255,7 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
         char key[80];
         window_key(ref, key, sizeof(key));
         rc = ob_batch_status_event(&ob, TIMER_SOURCE, b->app.application_id, b->app.portal_ref,
-                                   "agency_deemed_approved", now, b->app.service_deadline,
+                                   EV_ST_AGENCY_DEEMED_APPROVED, now, b->app.service_deadline,
                                    deemed_detail(PQgetvalue(q, k, APV_REQ_AGENCY), ref,
                                                  (time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE))),
                                    key);
@@ -282,10 +269,7 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
         rc = ob_batch_flush(db, &ob);
     if (rc == DB_OK && deemed.count) {
         const char *pu[] = {db_array_text(&deemed), now_s};
-        rc = db_exec_adhoc(db,
-                           "UPDATE agency_requests SET outcome = 'deemed_approved', outcome_at = $2"
-                           " WHERE request_id = ANY ($1::uuid[]) AND outcome IS NULL",
-                           2, pu);
+        rc = db_exec_adhoc(db, sql_fire_windows_bulk_update_agency_requests, 2, pu);
     }
     if (rc == DB_OK && closed.count) {
         const char *pd[] = {db_array_text(&closed)};
@@ -318,12 +302,8 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
             return rc;
         const char *p[] = {now_s, lim};
         PGresult *r = db_query(tw->db,
-                               careful ? "SELECT request_id, application_id FROM reply_windows"
-                                         " WHERE " WINDOW_OPEN " AND due_at <= $1"
-                                         " ORDER BY due_at LIMIT $2"
-                                       : "SELECT request_id, application_id FROM reply_windows"
-                                         " WHERE " WINDOW_OPEN " AND due_at <= $1"
-                                         " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               careful ? sql_fire_windows_select_reply_windows
+                                       : sql_fire_windows_select_reply_windows_2,
                                2, p, &rc);
         if (!r) {
             db_rollback(tw->db);
@@ -380,8 +360,8 @@ static db_rc_t look_at_term(tw_t *tw, const char *app_id, time_t now)
         int left = 0;
         if (cal_working_days_between(tw->cal, now, app.service_deadline, &left, err, sizeof(err)))
             left = 0;
-        rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_at_risk", now,
-                             app.service_deadline,
+        rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, EV_ST_DEADLINE_AT_RISK,
+                             now, app.service_deadline,
                              json_pack("{s:s,s:s,s:i,s:s,s:s}", "deadline", "service_term", "due",
                                        due_s, "working_days_left", left, "stage", stage, "rule",
                                        "¶7"),
@@ -391,8 +371,8 @@ static db_rc_t look_at_term(tw_t *tw, const char *app_id, time_t now)
         snprintf(detail, sizeof(detail),
                  "the service term (¶7) ended %s without a result; the application is at %s", due_s,
                  stage);
-        if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref, "deadline_breached",
-                                  now, app.service_deadline,
+        if ((rc = ob_status_event(tw->db, TIMER_SOURCE, app_id, app.portal_ref,
+                                  EV_ST_DEADLINE_BREACHED, now, app.service_deadline,
                                   json_pack("{s:s,s:s,s:s,s:s}", "deadline", "service_term", "due",
                                             due_s, "stage", stage, "rule", "¶7"),
                                   key)) == DB_OK)
@@ -435,10 +415,7 @@ static db_rc_t look_at_terms(tw_t *tw, PGresult *r, time_t now, const char *now_
     }
     if (rc == DB_OK && done.count) {
         const char *pd[] = {db_array_text(&done)};
-        rc = db_exec_adhoc(tw->db,
-                           "UPDATE applications SET term_watch_at = NULL"
-                           " WHERE application_id = ANY ($1::uuid[])",
-                           1, pd);
+        rc = db_exec_adhoc(tw->db, sql_look_at_terms_update_applications, 1, pd);
     }
     db_array_free(&done);
     return rc;
@@ -483,12 +460,7 @@ static int in_batches(tw_t *tw, const char *claim, const char *extra, batch_fn f
 /* Every service term whose look is due at `now` (migration 020). */
 static int fire_terms(tw_t *tw, time_t now, const char *now_s, const char *lim)
 {
-    return in_batches(tw,
-                      "SELECT a.application_id, s.final FROM applications a"
-                      " JOIN stages s ON s.name = a.stage"
-                      " WHERE a.term_watch_at <= $1 ORDER BY a.term_watch_at LIMIT $2"
-                      " FOR UPDATE OF a SKIP LOCKED",
-                      NULL, look_at_terms, now, now_s, lim);
+    return in_batches(tw, sql_fire_terms_select_applications, NULL, look_at_terms, now, now_s, lim);
 }
 
 /* ---- timers of the `timers` table ------------------------------------------------------- */
@@ -527,13 +499,7 @@ static db_rc_t fire_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, i
 /* Fires every due timer of the `timers` table, a batch a transaction. */
 static int fire_timers(tw_t *tw, const char *now_s, time_t now, const char *lim)
 {
-    return in_batches(tw,
-                      "SELECT id, application_id, kind, ref FROM timers"
-                      " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
-                      " AND due_at <= $1"
-                      " AND kind = ANY (string_to_array($3, ','))"
-                      " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                      KINDS, fire_each, now, now_s, lim);
+    return in_batches(tw, sql_fire_timers_select_timers, KINDS, fire_each, now, now_s, lim);
 }
 
 int tw_fire_due(tw_t *tw, time_t now)
@@ -552,24 +518,15 @@ int tw_fire_due(tw_t *tw, time_t now)
     return terms < 0 ? terms : windows + timers + terms;
 }
 
-/* The next look at a service term, from its partial index (migration 020). */
-#define TERM_NEXT "(SELECT min(term_watch_at) FROM applications WHERE term_watch_at IS NOT NULL)"
-
-/* When the earliest open timer, reply window or service-term look is due (epoch seconds): NEXT_NONE
- * when none is open, NEXT_UNKNOWN when the query failed. Each minimum is read from its partial
- * index. */
-#define NEXT_DUE_SQL                                                                               \
-    "SELECT extract(epoch FROM least((SELECT min(due_at) FROM timers"                              \
-    " WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"                       \
-    " AND kind = ANY (string_to_array($1, ','))), (SELECT min(due_at)"                             \
-    " FROM reply_windows WHERE " WINDOW_OPEN "), " TERM_NEXT "))::bigint"
+/* next_due.sql: when the earliest open timer, reply window or service-term look is due
+ * (epoch seconds): NEXT_NONE when none is open, NEXT_UNKNOWN when the query failed. */
 #define NEXT_NONE LLONG_MAX
 #define NEXT_UNKNOWN LLONG_MIN
 static long long next_due(tw_t *tw)
 {
     db_rc_t rc;
     const char *p[] = {KINDS};
-    PGresult *r = db_query(tw->db, NEXT_DUE_SQL, 1, p, &rc);
+    PGresult *r = db_query(tw->db, sql_next_due, 1, p, &rc);
     if (!r)
         return NEXT_UNKNOWN;
     long long due = PQgetisnull(r, 0, 0) ? NEXT_NONE : atoll(PQgetvalue(r, 0, 0));
@@ -620,25 +577,8 @@ static void gauges(tw_t *tw)
     if (count)
         next_count = now + 60000;
     db_rc_t rc;
-    PGresult *r =
-        db_query(tw->db,
-                 "SELECT 'lic_timers_open', 'kind=\"' || kind || '\"', count(*)::float8"
-                 " FROM timers WHERE $1 AND fired_at IS NULL AND cancelled_at IS NULL"
-                 " AND failed_at IS NULL GROUP BY kind"
-                 " UNION ALL SELECT 'lic_timers_open', 'kind=\"" TIMER_AGENCY_REPLY "\"',"
-                 " count(*)::float8 FROM reply_windows WHERE $1 AND " WINDOW_OPEN
-                 " UNION ALL SELECT 'lic_timers_open', 'kind=\"service_term\"', count(*)::float8"
-                 " FROM applications WHERE $1 AND term_watch_at IS NOT NULL"
-                 " UNION ALL SELECT 'lic_applications', 'stage=\"' || s.name || '\"',"
-                 " (SELECT count(*) FROM applications a WHERE a.stage = s.name)::float8"
-                 " FROM stages s"
-                 " UNION ALL SELECT 'lic_incidents_open', 'kind=\"' || kind || '\"',"
-                 " count(*)::float8 FROM incidents WHERE resolved_at IS NULL GROUP BY kind"
-                 " UNION ALL SELECT 'lic_timer_next_due_seconds', '', coalesce(extract("
-                 "epoch FROM least((SELECT min(due_at) FROM timers WHERE fired_at IS NULL"
-                 " AND cancelled_at IS NULL AND failed_at IS NULL), (SELECT min(due_at)"
-                 " FROM reply_windows WHERE " WINDOW_OPEN "), " TERM_NEXT ")), 0)::float8",
-                 1, (const char *[]){count ? "true" : "false"}, &rc);
+    PGresult *r = db_query(tw->db, sql_gauges_select_timers, 1,
+                           (const char *[]){count ? "true" : "false"}, &rc);
     if (!r)
         return;
     if (count)

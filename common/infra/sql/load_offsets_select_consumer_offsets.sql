@@ -1,0 +1,3 @@
+-- pipeline.c
+SELECT topic, partition, next_offset FROM consumer_offsets
+WHERE consumer = $1;

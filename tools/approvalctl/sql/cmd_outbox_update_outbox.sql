@@ -1,0 +1,4 @@
+-- cmd_apps.c
+UPDATE outbox SET set_aside_at = NULL WHERE id = $1::bigint
+AND set_aside_at IS NOT NULL AND sent_at IS NULL
+AND discarded_at IS NULL RETURNING id;

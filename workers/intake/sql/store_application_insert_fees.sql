@@ -1,0 +1,3 @@
+-- intake.c
+INSERT INTO fees (application_id, paid_via, amount_kzt, payment_ref,
+due_kzt) VALUES ($1, $2, $3, $4, $5);
