@@ -169,10 +169,22 @@ int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id, const rd_k
 }
 
 db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
-                        const char *const *event_ids, int n)
+                        const char *const *event_ids, int n, int *fresh)
 {
     if (n == 0)
         return DB_OK;
+    if (!db_deferring(db)) {
+        /* The careful path: each told apart, as pl_claim_event() does. */
+        for (int i = 0; i < n; i++) {
+            int f = pl_claim_event(pl, db, event_ids[i], msgs[i]);
+            if (f < 0)
+                return (db_rc_t)f;
+            fresh[i] = f;
+        }
+        return DB_OK;
+    }
+    for (int i = 0; i < n; i++)
+        fresh[i] = 1;
     json_t *rows = json_array();
     for (int i = 0; rows && i < n; i++)
         if (json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:I}", "event_id", event_ids[i],
@@ -420,12 +432,24 @@ static db_rc_t handle_together(pl_pipeline_t *pl, db_t *db)
         pl->slot[i] = k;
         pl->together[k++] = m;
     }
-    return k ? pl->cfg->handle_batch(pl->cfg->opaque, pl, db, pl->together, k, pl->results,
-                                     pl->reasons)
+    return k ? (db_rc_t)pl->cfg->handle_batch(pl->cfg->opaque, pl, db, pl->together, k, pl->results,
+                                              pl->reasons)
              : DB_OK;
 }
 
-/* Processes the batch in one transaction. */
+/* One message: the worker's handle(), or its batch handler with a batch of one. */
+static pl_result_t handle_one(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *m,
+                              char reason[PL_REASON_SIZE])
+{
+    if (pl->cfg->handle)
+        return pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, PL_REASON_SIZE);
+    int result = PL_OK;
+    char(*why)[PL_REASON_SIZE] = (char(*)[PL_REASON_SIZE])reason;
+    why[0][0] = '\0';
+    pl_result_t rc = pl->cfg->handle_batch(pl->cfg->opaque, pl, db, &m, 1, &result, why);
+    return rc != PL_OK ? rc : (pl_result_t)result;
+}
+
 /* A deferred write failed, or a handler found bad input after writing: the batch runs again
  * at once, statement by statement with a savepoint per message. */
 static tx_result_t careful_retry(pl_pipeline_t *pl, const char *why)
@@ -473,12 +497,12 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             continue; /* processed in an earlier transaction */
         char reason[PL_REASON_SIZE] = "";
         const char *poison = poisoned_reason(pl, m);
-        int hr;
+        pl_result_t hr;
         if (poison) {
             snprintf(reason, sizeof(reason), "%s", poison);
             hr = PL_BAD_INPUT;
         } else if (together && pl->slot[i] >= 0) {
-            hr = pl->results[pl->slot[i]];
+            hr = (pl_result_t)pl->results[pl->slot[i]];
             snprintf(reason, sizeof(reason), "%s", pl->reasons[pl->slot[i]]);
         } else if (together) {
             log_error("a message of the batch was not handed to the batch handler");
@@ -488,7 +512,7 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             /* No savepoints: a handler that finds bad input after writing something sends
              * the batch to the careful path, which has them. */
             unsigned long before = db_statements(db);
-            hr = pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, sizeof(reason));
+            hr = handle_one(pl, db, m, reason);
             if (hr == PL_BAD_INPUT && db_statements(db) != before)
                 return careful_retry(pl, "bad input found after writing");
         } else {
@@ -496,7 +520,7 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
              * still changes nothing but the dead-letter record. */
             if ((rc = db_exec(db, "SAVEPOINT pl_msg", 0, NULL)) != DB_OK)
                 goto db_fail;
-            hr = pl->cfg->handle(pl->cfg->opaque, pl, db, m, reason, sizeof(reason));
+            hr = handle_one(pl, db, m, reason);
             if (hr == PL_BAD_INPUT &&
                 (rc = db_exec(db, "ROLLBACK TO SAVEPOINT pl_msg", 0, NULL)) != DB_OK)
                 goto db_fail;
@@ -506,9 +530,9 @@ static tx_result_t process_batch(pl_pipeline_t *pl, int *processed, int *dead)
             if (rc != DB_OK)
                 goto db_fail;
             (*dead)++;
-        } else if (hr == DB_ERR_DATA && defer) {
+        } else if (hr == PL_ERR_DATA && defer) {
             return careful_retry(pl, db_last_error(db));
-        } else if (hr == DB_ERR_DATA) {
+        } else if (hr == PL_ERR_DATA) {
             /* What the handler wrote was rejected: redo the batch with this message
              * dead-lettered, so the rest of the batch still commits. */
             if (pl->npoisoned < 64) {

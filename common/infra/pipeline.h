@@ -12,12 +12,16 @@
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 
-/* Handler results. Negative db_rc_t values (DB_ERR_*) may be returned as they are. */
-enum {
-    PL_OK = 0,            /* processed (or a duplicate, skipped) */
-    PL_BAD_INPUT = 1,     /* bad input: dead-letter with the reason the handler wrote */
-    PL_RETRY_LATER = -100 /* cannot process now (e.g. configuration gap): retry the batch */
-};
+/* What a handler found: one type for every handler. The database's failures keep their
+ * db_rc_t values, so a handler may return a db_rc_t as it is. */
+typedef enum {
+    PL_OK = 0,                   /* processed (or a duplicate, skipped) */
+    PL_BAD_INPUT = 1,            /* bad input: dead-letter with the reason the handler wrote */
+    PL_ERR_CONN = DB_ERR_CONN,   /* the connection failed: reconnect, run the batch again */
+    PL_ERR_RETRY = DB_ERR_RETRY, /* a transient failure: run the batch again */
+    PL_ERR_DATA = DB_ERR_DATA,   /* the database rejected what the handler wrote */
+    PL_RETRY_LATER = -100        /* cannot process now (e.g. configuration gap): retry */
+} pl_result_t;
 
 typedef struct pl_pipeline pl_pipeline_t;
 
@@ -30,9 +34,9 @@ typedef struct {
     int ntopics;
     const char *dead_letter_topic; /* where bad input goes, with its reason in the headers */
     /* Processes one message inside the batch transaction. Writes a reason into `reason` when
-     * returning PL_BAD_INPUT or PL_RETRY_LATER. */
-    int (*handle)(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                  char *reason, size_t reason_size);
+     * returning PL_BAD_INPUT or PL_RETRY_LATER. NULL when handle_batch is given. */
+    pl_result_t (*handle)(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                          char *reason, size_t reason_size);
     /* Optional: called after each committed batch (for metrics and tests). */
     void (*after_commit)(void *opaque, int processed, int dead_lettered);
     /* Optional: called between batches after SIGHUP (re-read reloadable data). */
@@ -41,14 +45,15 @@ typedef struct {
     /* Batches run with deferred writes (db_defer()): for handlers whose writes need no
      * result, much faster. A failure sends the batch to the careful path. */
     int deferred_writes;
-    /* Optional, used with deferred_writes: processes the messages of a batch together (the
-     * ones not processed before, in order) with the outcome handle() gives them one by one.
-     * Sets results[i] to PL_OK, or to PL_BAD_INPUT with a reason in reasons[i], for each
-     * message; writes nothing for a message it finds bad. Returns DB_OK or a db_rc_t; DB_ERR_DATA
-     * (also for a batch it does not take on) sends the batch to the careful path, where
-     * handle() processes it one message at a time. */
-    int (*handle_batch)(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
-                        int n, int *results, char (*reasons)[PL_REASON_SIZE]);
+    /* Instead of handle, with deferred_writes: processes the messages of a batch together
+     * (the ones not processed before, in order). Sets results[i] to PL_OK, or to PL_BAD_INPUT
+     * with a reason in reasons[i], for each message; writes nothing for a message it finds
+     * bad. Returns PL_OK or a failure; PL_ERR_DATA (also for a batch it does not take on)
+     * sends the batch to the careful path, which calls it again for each message alone
+     * (n = 1, writes not deferred) under a savepoint: one implementation for both. */
+    pl_result_t (*handle_batch)(void *opaque, pl_pipeline_t *pl, db_t *db,
+                                rd_kafka_message_t *const *msgs, int n, int *results,
+                                char (*reasons)[PL_REASON_SIZE]);
 } pl_config_t;
 
 /* Runs until a stop is requested (SIGTERM/SIGINT): finishes the batch in hand, commits, closes
@@ -61,11 +66,12 @@ int pl_run(const pl_config_t *cfg, db_t *db);
 int pl_claim_event(pl_pipeline_t *pl, db_t *db, const char *event_id,
                    const rd_kafka_message_t *msg);
 
-/* Inside a batch handler: pl_claim_event() for n events at once, in one statement (deferred):
- * event_ids[i] is the id of msgs[i]. An event processed before fails the batch's commit,
- * which then runs on the careful path, where it is told apart. */
+/* Inside a batch handler: pl_claim_event() for n events: event_ids[i] is the id of msgs[i],
+ * fresh[i] is set to 1 when it is new. Deferring, in one statement and optimistic (every
+ * fresh[i] = 1): an event processed before fails the batch's commit, which then runs on the
+ * careful path, where this tells it apart (fresh[i] = 0: skip it). */
 db_rc_t pl_claim_events(pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
-                        const char *const *event_ids, int n);
+                        const char *const *event_ids, int n, int *fresh);
 
 /* Inside a handler: the moment the batch is processed (the clock module's now, read once per
  * batch so every row of a batch agrees). */

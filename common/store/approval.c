@@ -19,18 +19,28 @@ void apv_app_read(PGresult *r, int row, int col, const char *application_id, apv
     out->registered_at = (time_t)atoll(PQgetvalue(r, row, col + 3));
 }
 
+/* Locks the applications of `ids` (an array literal) in one order: the rows, or NULL. One
+ * application's statement is prepared; a batch's is planned for its array (db_query_adhoc()). */
+static PGresult *lock_rows(db_t *db, const char *ids, int skip_locked, int one, db_rc_t *rc)
+{
+    const char *p[] = {ids};
+    const char *sql = skip_locked ? sql_apv_lock_many_skip_locked : sql_apv_lock_many_wait;
+    return one ? db_query(db, sql, 1, p, rc) : db_query_adhoc(db, sql, 1, p, rc);
+}
+
 db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out)
 {
     db_rc_t rc;
-    const char *p[] = {application_id};
-    PGresult *r = db_query(db, sql_apv_lock_select_applications, 1, p, &rc);
+    char ids[64];
+    snprintf(ids, sizeof(ids), "{%s}", application_id);
+    PGresult *r = lock_rows(db, ids, 0, 1, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
         PQclear(r);
         return DB_ERR_DATA;
     }
-    apv_app_read(r, 0, 0, application_id, out);
+    apv_app_read(r, 0, 1, PQgetvalue(r, 0, 0), out);
     PQclear(r);
     return DB_OK;
 }
@@ -131,8 +141,7 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
 {
     db_rc_t rc;
     const char *p[] = {ids};
-    PGresult *r = db_query_adhoc(
-        db, skip_locked ? sql_apv_lock_many_skip_locked : sql_apv_lock_many_wait, 1, p, &rc);
+    PGresult *r = lock_rows(db, ids, skip_locked, 0, &rc);
     if (!r)
         return rc;
     int n = 0;
@@ -142,11 +151,7 @@ int apv_lock_many(db_t *db, const char *ids, int skip_locked, apv_locked_t *out,
             PQclear(r);
             return DB_ERR_RETRY;
         }
-        snprintf(a->app.application_id, sizeof(a->app.application_id), "%s", PQgetvalue(r, i, 0));
-        a->app.stage = dom_stage_parse(PQgetvalue(r, i, 1));
-        snprintf(a->app.portal_ref, sizeof(a->app.portal_ref), "%s", PQgetvalue(r, i, 2));
-        a->app.service_deadline = (time_t)atoll(PQgetvalue(r, i, 3));
-        a->app.registered_at = (time_t)atoll(PQgetvalue(r, i, 4));
+        apv_app_read(r, i, 1, PQgetvalue(r, i, 0), &a->app);
         a->received = a->answered = 0;
     }
     PQclear(r);

@@ -109,8 +109,8 @@ out:
     return result;
 }
 
-int actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                   char *reason, size_t reason_size)
+pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                           char *reason, size_t reason_size)
 {
     actions_t *a = opaque;
     ev_event_t ev;

@@ -20,7 +20,7 @@ int actions_init(actions_t *a, char *errstr, size_t errstr_size);
 void actions_free(actions_t *a);
 void actions_reload(void *opaque);
 
-int actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                   char *reason, size_t reason_size);
+pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                           char *reason, size_t reason_size);
 
 #endif

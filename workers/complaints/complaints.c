@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int complaints_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                      char *reason, size_t reason_size)
+pl_result_t complaints_handle(void *opaque, pl_pipeline_t *pl, db_t *db,
+                              const rd_kafka_message_t *msg, char *reason, size_t reason_size)
 {
     complaints_t *cw = opaque;
     ev_event_t ev;

@@ -14,7 +14,7 @@ typedef struct {
 } complaints_t;
 
 /* The pipeline handler for portal.complaints.v1. */
-int complaints_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                      char *reason, size_t reason_size);
+pl_result_t complaints_handle(void *opaque, pl_pipeline_t *pl, db_t *db,
+                              const rd_kafka_message_t *msg, char *reason, size_t reason_size);
 
 #endif

@@ -71,12 +71,13 @@ static long long next_executor(intake_t *in, db_t *db, db_rc_t *rc)
     return in->rr_next++;
 }
 
-/* Inserts the application and its normalised parts. Returns DB_OK, a db error, or 1 when the
- * application id is already registered. */
-static int store_application(db_t *db, const app_t *app, const char *event_id,
-                             const cal_deadlines_t *dl, const char *executor, long long fee_due,
-                             dom_stage_t stage)
+/* Inserts the application and its normalised parts; `*fresh` = 0 (and nothing written) when
+ * the application id is already registered. */
+static db_rc_t store_application(db_t *db, const app_t *app, const char *event_id,
+                                 const cal_deadlines_t *dl, const char *executor, long long fee_due,
+                                 dom_stage_t stage, int *fresh)
 {
+    *fresh = 1;
     char sub[40], reg[40], comp[40], svc[40], watch[40];
     util_rfc3339_utc(app->submitted_at, sub, sizeof(sub));
     util_rfc3339_utc(dl->registered_at, reg, sizeof(reg));
@@ -107,10 +108,10 @@ static int store_application(db_t *db, const app_t *app, const char *event_id,
         PGresult *r = db_query(db, sql_insert_application_once, 12, p, &rc);
         if (!r)
             return rc;
-        int inserted = PQntuples(r) == 1;
+        *fresh = PQntuples(r) == 1;
         PQclear(r);
-        if (!inserted)
-            return 1;
+        if (!*fresh)
+            return DB_OK;
     }
 
     const char *pa[] = {app->application_id,  app->applicant.type, app->applicant.iin,
@@ -240,8 +241,8 @@ static int needs_approvals(const intake_t *in, const app_t *app)
     return 0;
 }
 
-int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                  char *reason, size_t reason_size)
+pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                          char *reason, size_t reason_size)
 {
     intake_t *in = opaque;
     ev_event_t ev;
@@ -310,8 +311,10 @@ int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_mess
     }
     dom_facts_t facts = {.incomplete = ng > 0, .needs_approvals = needs_approvals(in, &app)};
     dom_stage_t to = dom_next(STAGE_REGISTERED, &facts);
-    int stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules), to);
-    if (stored == 1) {
+    int inserted;
+    db_rc_t stored =
+        store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules), to, &inserted);
+    if (stored == DB_OK && !inserted) {
         snprintf(reason, reason_size, "application_id %s is already registered",
                  app.application_id);
         result = PL_BAD_INPUT;

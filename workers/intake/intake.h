@@ -30,7 +30,7 @@ int intake_init(intake_t *in, char *errstr, size_t errstr_size);
 void intake_free(intake_t *in);
 
 /* The pipeline handler for portal.applications.v1. */
-int intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                  char *reason, size_t reason_size);
+pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                          char *reason, size_t reason_size);
 
 #endif

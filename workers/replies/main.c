@@ -21,7 +21,6 @@ int main(void)
                            .topics = topics,
                            .ntopics = 2,
                            .dead_letter_topic = TOPIC_DEAD_LETTER,
-                           .handle = replies_handle,
                            .reload = replies_reload,
                            .opaque = &rp,
                            .deferred_writes = 1,

@@ -62,7 +62,20 @@ typedef struct {
     msg_reply_t m;
     const char *topic;
     char key_id[128];
+    char application_id[40], request_id[40]; /* the ids in lower case, as PostgreSQL prints */
 } reply_in_t;
+
+/* Points `*id` at a lower-case copy in `buf`: the batch finds rows by the text PostgreSQL
+ * prints for a uuid. An id too long to be one is left as it is, for the database to reject. */
+static void lower_id(const char **id, char *buf, size_t size)
+{
+    size_t n = strlen(*id);
+    if (n >= size)
+        return;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = (char)((*id)[i] >= 'A' && (*id)[i] <= 'Z' ? (*id)[i] + 32 : (*id)[i]);
+    *id = buf;
+}
 
 /* The topic, the signature, the envelope and the reply: PL_OK, or PL_BAD_INPUT with the
  * reason. The caller frees in->ev (zeroed first) either way. */
@@ -88,6 +101,8 @@ static int parse(replies_t *rp, const rd_kafka_message_t *msg, reply_in_t *in, c
         return PL_BAD_INPUT;
     if (ag_parse(in->m.agency) != agency)
         BAD("reply of agency %s on the %s topic", in->m.agency, ag_name((ag_agency_t)agency));
+    lower_id(&in->m.application_id, in->application_id, sizeof(in->application_id));
+    lower_id(&in->m.request_id, in->request_id, sizeof(in->request_id));
 out:
     return result;
 }
@@ -161,136 +176,7 @@ static void log_ignored(const msg_reply_t *m, const char *ignored)
     log_write(LOG_LEVEL_INFO, "reply recorded and ignored", f);
 }
 
-int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                   char *reason, size_t reason_size)
-{
-    replies_t *rp = opaque;
-    PGresult *r = NULL;
-    reply_in_t in;
-    memset(&in, 0, sizeof(in));
-    int result = parse(rp, msg, &in, reason, reason_size);
-    if (result != PL_OK)
-        goto out;
-    const msg_reply_t m = in.m;
-    const char *topic = in.topic, *k = in.key_id;
-
-    /* The application's lock, then - in the next statement, sent with it - the application,
-     * the request and the counts of the application's requests, as the lock's previous holder
-     * left them. */
-    db_rc_t rc = apv_lock_only(db, m.application_id);
-    if (rc != DB_OK) {
-        result = rc;
-        goto out;
-    }
-    const char *pr[] = {m.application_id, m.request_id};
-    r = db_query(db, sql_replies_handle_select_applications, 2, pr, &rc);
-    if (!r) {
-        result = rc;
-        goto out;
-    }
-    if (PQntuples(r) != 1)
-        BAD("unknown application_id %s", m.application_id);
-    apv_app_t app;
-    apv_app_read(r, 0, 0, m.application_id, &app);
-    if ((result = check_request(&m, PQgetisnull(r, 0, 4) ? NULL : PQgetvalue(r, 0, 4),
-                                PQgetvalue(r, 0, 5), reason, reason_size)) != PL_OK)
-        goto out;
-    char outcome[32];
-    snprintf(outcome, sizeof(outcome), "%s", PQgetvalue(r, 0, 7));
-    int received = strcmp(PQgetvalue(r, 0, 6), "received") == 0;
-    int pending = strcmp(PQgetvalue(r, 0, 6), "pending") == 0;
-    time_t due = PQgetisnull(r, 0, 8) ? 0 : (time_t)atoll(PQgetvalue(r, 0, 8));
-    int n_received = atoi(PQgetvalue(r, 0, 9)), n_answered = atoi(PQgetvalue(r, 0, 10));
-    PQclear(r);
-    r = NULL;
-
-    int fresh = pl_claim_event(pl, db, in.ev.id, msg);
-    if (fresh <= 0) {
-        result = fresh; /* the same event again: nothing changes */
-        goto out;
-    }
-    time_t now = pl_now(pl);
-    const char *ignored = ignored_why(outcome, received, due, now);
-
-    time_t receipt = 0, receipt_due = 0;
-    if (!ignored && pending && proven_receipt(rp, &m, now, &receipt, &receipt_due)) {
-        result = DB_ERR_RETRY;
-        goto out;
-    }
-    json_t *reasons = reasons_of(&m);
-    char *reasons_s = jx_dumps(reasons);
-    char decided[40], arrived[40], part[16], off[24], receipt_s[40], receipt_due_s[40];
-    util_rfc3339_utc(receipt, receipt_s, sizeof(receipt_s));
-    util_rfc3339_utc(receipt_due, receipt_due_s, sizeof(receipt_due_s));
-    util_rfc3339_utc(m.decided_at, decided, sizeof(decided));
-    util_rfc3339_utc(now, arrived, sizeof(arrived));
-    snprintf(part, sizeof(part), "%d", (int)msg->partition);
-    snprintf(off, sizeof(off), "%lld", (long long)msg->offset);
-    const char *pi[] = {m.request_id,
-                        m.application_id,
-                        m.agency,
-                        m.verdict,
-                        reasons_s,
-                        decided,
-                        m.signer,
-                        k,
-                        in.ev.id,
-                        topic,
-                        part,
-                        off,
-                        arrived,
-                        ignored ? "false" : "true",
-                        ignored,
-                        receipt ? receipt_s : NULL,
-                        receipt ? receipt_due_s : NULL};
-    /* The reply is always recorded; a counted one becomes the request's outcome and closes
-     * its reply window, in the same statement (no round trip for its id). */
-    if (ignored) {
-        rc = db_exec(db, sql_record_reply, 15, pi);
-        free(reasons_s);
-        json_decref(reasons);
-        if (rc == DB_OK)
-            log_ignored(&m, ignored);
-        result = rc;
-        goto out;
-    }
-    rc = db_exec(db, sql_count_reply, 17, pi);
-    free(reasons_s);
-    if (rc == DB_OK && receipt)
-        rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref,
-                             EV_ST_APPROVALS_REQUESTED, now, app.service_deadline,
-                             apv_receipt_detail(m.agency, m.request_id, receipt, receipt_due),
-                             m.request_id);
-    if (rc == DB_OK)
-        rc = ob_status_event(db, REPLIES_SOURCE, m.application_id, app.portal_ref,
-                             EV_ST_AGENCY_REPLIED, now, app.service_deadline,
-                             replied_detail(&m, reasons), in.ev.id);
-    json_decref(reasons);
-    if (rc == DB_OK) {
-        ob_cause_t cause = {.kind = "event",
-                            .event_id = in.ev.id,
-                            .topic = topic,
-                            .partition = msg->partition,
-                            .offset = msg->offset};
-        rc = apv_advance_counted(db, NULL, &app, n_received + (receipt != 0), n_answered + 1, now,
-                                 &cause);
-    }
-    result = rc;
-out:
-    PQclear(r);
-    ev_free(&in.ev);
-    return result;
-}
-
 /* ---- a batch at once ---------------------------------------------------------------------- */
-
-static int has_upper(const char *s)
-{
-    for (; *s; s++)
-        if (*s >= 'A' && *s <= 'Z')
-            return 1;
-    return 0;
-}
 
 /* Marks `key` (with a one-letter kind) as seen in this batch: 1 if it was already. */
 static int seen_before(json_t *seen, char kind, const char *key)
@@ -318,8 +204,27 @@ static db_rc_t write_replies(db_t *db, const json_t *rows, const char *now_s)
     return rc;
 }
 
-int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
-                         int n, int *results, char (*reasons)[PL_REASON_SIZE])
+/* The request a reply names that its application's requests do not hold: unknown, or
+ * another application's (read to say which). PL_BAD_INPUT with the reason, or a failure. */
+static pl_result_t foreign_request(db_t *db, const msg_reply_t *m, char *reason, size_t reason_size)
+{
+    db_rc_t rc;
+    const char *p[] = {m->request_id};
+    PGresult *r = db_query(
+        db, "SELECT application_id, agency FROM agency_requests WHERE request_id = $1", 1, p, &rc);
+    if (!r)
+        return (pl_result_t)rc;
+    int found = PQntuples(r) == 1;
+    int result = check_request(m, found ? PQgetvalue(r, 0, 0) : NULL,
+                               found ? PQgetvalue(r, 0, 1) : "", reason, reason_size);
+    PQclear(r);
+    /* Its own application's request after all: the application's read missed it. */
+    return result == PL_OK ? PL_ERR_RETRY : (pl_result_t)result;
+}
+
+pl_result_t replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db,
+                                 rd_kafka_message_t *const *msgs, int n, int *results,
+                                 char (*reasons)[PL_REASON_SIZE])
 {
     replies_t *rp = opaque;
     db_rc_t rc = DB_OK;
@@ -330,6 +235,7 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
     const char **event_ids = calloc((size_t)n, sizeof(*event_ids));
     rd_kafka_message_t **claimed = calloc((size_t)n, sizeof(rd_kafka_message_t *));
+    int *slot = calloc((size_t)n, sizeof(*slot)), *fresh = calloc((size_t)n, sizeof(*fresh));
     json_t *app_index = json_object(), *seen = json_object();
     json_t *rows = json_array();
     db_array_t app_ids = {0};
@@ -338,20 +244,20 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     int nclaimed = 0;
     ob_batch_t ob;
     int ob_failed = ob_batch_init(&ob);
-    if (!in || !apps || !event_ids || !claimed || !app_index || !seen || !rows || ob_failed) {
+    if (!in || !apps || !event_ids || !claimed || !slot || !fresh || !app_index || !seen || !rows ||
+        ob_failed) {
         rc = DB_ERR_RETRY;
         goto out;
     }
-    /* What the messages say. The batch does not take on what only happens by mistake or on
-     * a retry - an event or a request twice, ids in capitals (told apart by the database, not
-     * here): the careful path processes those one at a time. */
+    /* What the messages say. A batch does not take on an event or a request twice (only on a
+     * retry or by mistake): the careful path processes those one at a time, where the first
+     * one's writes are seen by the second. */
     for (int i = 0; i < n; i++) {
         results[i] = parse(rp, msgs[i], &in[i], reasons[i], PL_REASON_SIZE);
         if (results[i] != PL_OK)
             continue;
         const msg_reply_t *m = &in[i].m;
-        if (has_upper(m->application_id) || has_upper(m->request_id) ||
-            seen_before(seen, 'e', in[i].ev.id) || seen_before(seen, 'r', m->request_id)) {
+        if (seen_before(seen, 'e', in[i].ev.id) || seen_before(seen, 'r', m->request_id)) {
             rc = DB_ERR_DATA;
             goto out;
         }
@@ -362,36 +268,50 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
     }
     if (app_ids.count == 0)
         goto out;
-    /* Their applications locked in one order, then their requests read. */
+    /* Their applications locked in one order, then their requests read, as the locks'
+     * previous holders left them. */
     int napps = apv_lock_many(db, db_array_text(&app_ids), 0, apps, n, app_index, &reqs);
     if (napps < 0) {
         rc = napps;
         goto out;
     }
     q = reqs.rows;
-    /* Each reply as replies_handle() judges it, with the counts as the batch leaves them. */
-    for (int i = 0; i < n && rc == DB_OK; i++) {
+    /* Each reply checked against its request; the good ones claimed. */
+    for (int i = 0; i < n; i++) {
+        slot[i] = -1;
         if (results[i] != PL_OK)
             continue;
         const msg_reply_t *m = &in[i].m;
-        int ai = apv_index_of(app_index, m->application_id);
-        if (ai < 0) {
+        if (apv_index_of(app_index, m->application_id) < 0) {
             snprintf(reasons[i], PL_REASON_SIZE, "unknown application_id %s", m->application_id);
             results[i] = PL_BAD_INPUT;
             continue;
         }
         int k = apv_index_of(reqs.index, m->request_id);
-        if (k < 0) {
-            /* Unknown, or another application's: the careful path reads it and says which. */
-            rc = DB_ERR_DATA;
-            break;
+        if (k < 0)
+            results[i] = foreign_request(db, m, reasons[i], PL_REASON_SIZE);
+        else
+            results[i] =
+                check_request(m, PQgetvalue(q, k, APV_REQ_APP), PQgetvalue(q, k, APV_REQ_AGENCY),
+                              reasons[i], PL_REASON_SIZE);
+        if (results[i] < 0) {
+            rc = (db_rc_t)results[i];
+            goto out;
         }
-        if ((results[i] =
-                 check_request(m, PQgetvalue(q, k, APV_REQ_APP), PQgetvalue(q, k, APV_REQ_AGENCY),
-                               reasons[i], PL_REASON_SIZE)) != PL_OK)
+        if (results[i] != PL_OK)
             continue;
+        slot[i] = nclaimed;
         event_ids[nclaimed] = in[i].ev.id;
         claimed[nclaimed++] = msgs[i];
+    }
+    if ((rc = pl_claim_events(pl, db, claimed, event_ids, nclaimed, fresh)) != DB_OK)
+        goto out;
+    /* Each reply judged (¶12), with the counts as the batch leaves them. */
+    for (int i = 0; i < n && rc == DB_OK; i++) {
+        if (slot[i] < 0 || !fresh[slot[i]])
+            continue; /* bad, or the same event again: nothing changes */
+        const msg_reply_t *m = &in[i].m;
+        int k = apv_index_of(reqs.index, m->request_id);
         time_t due = (time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE)); /* "": 0 */
         const char *ignored =
             ignored_why(PQgetvalue(q, k, APV_REQ_OUTCOME),
@@ -425,7 +345,7 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             log_ignored(m, ignored);
             continue;
         }
-        apv_locked_t *b = &apps[ai];
+        apv_locked_t *b = &apps[apv_index_of(app_index, m->application_id)];
         if (receipt) {
             rc = ob_batch_status_event(
                 &ob, REPLIES_SOURCE, m->application_id, b->app.portal_ref,
@@ -448,8 +368,6 @@ int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_mes
             rc = apv_advance_counted(db, &ob, &b->app, b->received, b->answered, now, &cause);
     }
     /* From here on nothing is read: the writes go out without waiting (deferred). */
-    if (rc == DB_OK)
-        rc = pl_claim_events(pl, db, claimed, event_ids, nclaimed);
     if (rc == DB_OK && json_array_size(rows))
         rc = write_replies(db, rows, now_s);
     if (rc == DB_OK)
@@ -462,10 +380,12 @@ out:
     free(apps);
     free(event_ids);
     free(claimed);
+    free(slot);
+    free(fresh);
     json_decref(app_index);
     json_decref(seen);
     json_decref(rows);
     db_array_free(&app_ids);
     ob_batch_free(&ob);
-    return rc;
+    return (pl_result_t)rc;
 }

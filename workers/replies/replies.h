@@ -24,15 +24,12 @@ void replies_free(replies_t *rp);
 /* SIGHUP: re-reads the agencies file (new keys) and the calendar; keeps the old ones on error. */
 void replies_reload(void *opaque);
 
-/* The pipeline handler for both reply topics. */
-int replies_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
-                   char *reason, size_t reason_size);
-
-/* The batch handler (pl_config_t.handle_batch): the same outcome for a whole batch in a
- * fixed number of statements - the applications locked and the requests read in two, the
+/* The pipeline's batch handler (pl_config_t.handle_batch) for both reply topics: a batch in
+ * a fixed number of statements - the applications locked and the requests read in two, the
  * replies, their requests' outcomes (which close their reply windows), the events and the
- * stage changes written set-based. */
-int replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db, rd_kafka_message_t *const *msgs,
-                         int n, int *results, char (*reasons)[PL_REASON_SIZE]);
+ * stage changes written set-based. The careful path calls it for one message at a time. */
+pl_result_t replies_handle_batch(void *opaque, pl_pipeline_t *pl, db_t *db,
+                                 rd_kafka_message_t *const *msgs, int n, int *results,
+                                 char (*reasons)[PL_REASON_SIZE]);
 
 #endif

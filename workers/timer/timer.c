@@ -105,48 +105,6 @@ static void window_key(const char *request_id, char *key, size_t size)
     snprintf(key, size, "reply_window:%s", request_id);
 }
 
-/* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed.
- * One window, read again under its application's lock: answered, set aside or not yet due
- * meanwhile, nothing happens; deemed, `fired` counts it. */
-static db_rc_t fire_reply_window(tw_t *tw, const char *app_id, const char *request_id, time_t now,
-                                 const char *now_s, int *fired)
-{
-    db_t *db = tw->db;
-    apv_app_t app;
-    db_rc_t rc = apv_lock(db, app_id, &app);
-    if (rc != DB_OK)
-        return rc;
-    const char *p[] = {request_id, app_id, now_s};
-    PGresult *r = db_query(db, sql_fire_reply_window_select_reply_windows, 3, p, &rc);
-    if (!r)
-        return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return DB_OK;
-    }
-    char agency[32];
-    snprintf(agency, sizeof(agency), "%s", PQgetvalue(r, 0, 0));
-    time_t due = (time_t)atoll(PQgetvalue(r, 0, 1));
-    int open = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    PQclear(r);
-    const char *pu[] = {request_id, now_s};
-    if ((rc = db_exec(db, "DELETE FROM reply_windows WHERE request_id = $1", 1, pu)) != DB_OK ||
-        !open) /* answered, its window left open: closed now, nothing deemed */
-        return rc;
-    if ((rc = db_exec(db, sql_fire_reply_window_update_agency_requests, 2, pu)) != DB_OK)
-        return rc;
-    char key[80];
-    window_key(request_id, key, sizeof(key));
-    if ((rc = ob_status_event(db, TIMER_SOURCE, app_id, app.portal_ref,
-                              EV_ST_AGENCY_DEEMED_APPROVED, now, app.service_deadline,
-                              deemed_detail(agency, request_id, due), key)) != DB_OK)
-        return rc;
-    ob_cause_t cause = {.kind = "timer", .request_id = request_id};
-    if ((rc = apv_advance(db, &app, now, &cause)) == DB_OK)
-        (*fired)++;
-    return rc;
-}
-
 /* The database rejected the firing of a window or timer (a constraint, a bad reference):
  * nothing it wrote stays (back to the savepoint `tm_fire`), `update` ($1 its id, and when
  * `with_error` $2 the time and $3 the error) sets it aside, and an incident tells operators; the
@@ -169,39 +127,20 @@ static db_rc_t set_aside(tw_t *tw, const char *update, int with_error, const cha
     return apv_incident(tw->db, app_id, "timer_failed", id, detail, clock_now());
 }
 
-/* Fires the claimed windows of `r` (request_id, application_id) one by one, each under a
- * savepoint. */
-static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired)
-{
-    db_rc_t rc = DB_OK;
-    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
-        const char *req = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
-        if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
-            break;
-        rc = fire_reply_window(tw, app, req, now, now_s, fired);
-        if (rc == DB_ERR_DATA) {
-            char what[120];
-            snprintf(what, sizeof(what), "the reply window of request %s", req);
-            rc =
-                set_aside(tw, sql_fire_windows_each_update_reply_windows, 1, req, app, what, now_s);
-        }
-    }
-    return rc;
-}
-
-/* Fires the claimed windows of `r` (request_id, application_id; their rows locked by the
- * claim) with deferred writes: the changes fire_reply_window() makes one by one - the request
- * deemed, its status event, the application moved on, the window closed - with the
- * applications locked in one statement and their requests read in another, and the writes
- * sent without waiting, one statement a table. An application another transaction holds (a
- * reply being recorded, which then waits for this window's row) is skipped, not waited for,
- * and its windows are left for the next round: `skipped` counts them. */
-static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired,
-                                 int *skipped)
+/* ¶12 and art. 25 p. 3 of the Law on Permits: no reply within 10 WD is an approval, deemed.
+ * Fires the `n` claimed windows of `r` (request_id, application_id) from row `first`: each
+ * request deemed, its status event, the application moved on, the window closed - with the
+ * applications locked in one statement and their requests read in another. In bulk the writes
+ * are sent without waiting, one statement a table, and an application another transaction
+ * holds (a reply being recorded, which then waits for this window's row) is skipped, not
+ * waited for: `skipped` counts its windows, left for the next round. `careful` (one window
+ * under a savepoint) waits for its application and does not defer. A window answered
+ * meanwhile is closed, nothing deemed. */
+static db_rc_t fire_window_rows(tw_t *tw, PGresult *r, int first, int n, int careful, time_t now,
+                                const char *now_s, int *fired, int *skipped)
 {
     db_t *db = tw->db;
     db_rc_t rc = DB_OK;
-    int n = PQntuples(r);
     db_array_t deemed = {0}, closed = {0}, app_ids = {0};
     apv_locked_t *apps = calloc((size_t)n, sizeof(*apps));
     apv_requests_t reqs = {0};
@@ -214,12 +153,12 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
         rc = DB_ERR_RETRY;
         goto out;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = first; i < first + n; i++)
         if (db_array_add(&app_ids, PQgetvalue(r, i, 1))) {
             rc = DB_ERR_RETRY;
             goto out;
         }
-    int napps = apv_lock_many(db, db_array_text(&app_ids), 1, apps, n, app_index, &reqs);
+    int napps = apv_lock_many(db, db_array_text(&app_ids), !careful, apps, n, app_index, &reqs);
     if (napps < 0) {
         rc = napps;
         goto out;
@@ -227,9 +166,9 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
     q = reqs.rows;
     /* From here on nothing is read: every write is sent without waiting, and the status
      * events, transitions and stage changes of the whole batch as three statements. */
-    if ((rc = db_defer(db)) != DB_OK)
+    if (!careful && (rc = db_defer(db)) != DB_OK)
         goto out;
-    for (int i = 0; i < n && rc == DB_OK; i++) {
+    for (int i = first; i < first + n && rc == DB_OK; i++) {
         const char *ref = PQgetvalue(r, i, 0);
         int ai = apv_index_of(app_index, PQgetvalue(r, i, 1));
         if (ai < 0) {
@@ -259,7 +198,7 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
                                    deemed_detail(PQgetvalue(q, k, APV_REQ_AGENCY), ref,
                                                  (time_t)atoll(PQgetvalue(q, k, APV_REQ_DUE))),
                                    key);
-        /* apv_advance() with the counts as this batch leaves them. */
+        /* The counts as this batch leaves them. */
         b->answered++;
         ob_cause_t cause = {.kind = "timer", .request_id = ref};
         if (rc == DB_OK)
@@ -269,7 +208,7 @@ static db_rc_t fire_windows_bulk(tw_t *tw, PGresult *r, time_t now, const char *
         rc = ob_batch_flush(db, &ob);
     if (rc == DB_OK && deemed.count) {
         const char *pu[] = {db_array_text(&deemed), now_s};
-        rc = db_exec_adhoc(db, sql_fire_windows_bulk_update_agency_requests, 2, pu);
+        rc = db_exec_adhoc(db, sql_fire_window_rows_update_agency_requests, 2, pu);
     }
     if (rc == DB_OK && closed.count) {
         const char *pd[] = {db_array_text(&closed)};
@@ -286,6 +225,26 @@ out:
     free(apps);
     json_decref(app_index);
     ob_batch_free(&ob);
+    return rc;
+}
+
+/* The careful path: fire_window_rows() for each window alone under a savepoint. */
+static db_rc_t fire_windows_each(tw_t *tw, PGresult *r, time_t now, const char *now_s, int *fired)
+{
+    db_rc_t rc = DB_OK;
+    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
+        const char *req = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
+        if ((rc = db_exec(tw->db, "SAVEPOINT tm_fire", 0, NULL)) != DB_OK)
+            break;
+        int skipped = 0;
+        rc = fire_window_rows(tw, r, i, 1, 1, now, now_s, fired, &skipped);
+        if (rc == DB_ERR_DATA) {
+            char what[120];
+            snprintf(what, sizeof(what), "the reply window of request %s", req);
+            rc =
+                set_aside(tw, sql_fire_windows_each_update_reply_windows, 1, req, app, what, now_s);
+        }
+    }
     return rc;
 }
 
@@ -311,7 +270,7 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
         }
         int n = PQntuples(r), fired = 0, skip = 0;
         rc = careful ? fire_windows_each(tw, r, now, now_s, &fired)
-                     : fire_windows_bulk(tw, r, now, now_s, &fired, &skip);
+                     : fire_window_rows(tw, r, 0, n, 0, now, now_s, &fired, &skip);
         PQclear(r);
         if (rc == DB_OK)
             rc = db_commit(tw->db);
