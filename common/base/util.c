@@ -83,8 +83,7 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static long days_from_civil(int y, int m, int d)
+long util_days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
@@ -134,7 +133,7 @@ int util_rfc3339_parse(const char *s, time_t *out)
         return -1;
     if (se == 60)
         se = 59; /* a leap second is held at the last second of its minute */
-    long days = days_from_civil(Y, M, D);
+    long days = util_days_from_civil(Y, M, D);
     *out = (time_t)(days * 86400L + h * 3600L + mi * 60L + se - off);
     return 0;
 }

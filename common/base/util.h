@@ -20,6 +20,9 @@ void util_uuid_derive(const char *name, char out[UUID_STR_LEN]);
 /* 1 if `s` is a canonical UUID (8-4-4-4-12 hex digits, either case), else 0. */
 int util_is_uuid(const char *s);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+long util_days_from_civil(int y, int m, int d);
+
 /* Parses an RFC 3339 date-time with a mandatory offset ("Z" or ±hh:mm); fractional seconds
  * are accepted and truncated. Returns 0 and sets *out (seconds since the epoch), or -1. */
 int util_rfc3339_parse(const char *s, time_t *out);

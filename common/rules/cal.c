@@ -2,6 +2,7 @@
 #include "cal.h"
 #include "clock.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +33,6 @@ struct cal {
 
 /* ---- civil date arithmetic (proleptic Gregorian, Howard Hinnant's algorithms) ---- */
 
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static cal_date_t civil_from_days(long z)
 {
     z += 719468;
@@ -59,7 +50,7 @@ static cal_date_t civil_from_days(long z)
 
 static long dnum(cal_date_t d)
 {
-    return days_from_civil(d.y, d.m, d.d);
+    return util_days_from_civil(d.y, d.m, d.d);
 }
 
 /* 0 Sunday .. 6 Saturday; 1970-01-01 was a Thursday. */
@@ -184,8 +175,8 @@ static int cmp_holiday(const void *a, const void *b)
 static int build_year(year_t *yr, int year, const json_t *holidays, const json_t *ydata,
                       char *errstr, size_t errstr_size)
 {
-    long jan1 = days_from_civil(year, 1, 1);
-    long ndays = days_from_civil(year + 1, 1, 1) - jan1;
+    long jan1 = util_days_from_civil(year, 1, 1);
+    long ndays = util_days_from_civil(year + 1, 1, 1) - jan1;
     yr->year = year;
     const char *status = get_str(ydata, "status");
     if (!status || (strcmp(status, "confirmed") != 0 && strcmp(status, "provisional") != 0)) {
@@ -220,7 +211,7 @@ static int build_year(year_t *yr, int year, const json_t *holidays, const json_t
             continue;
         if (nh >= 64)
             break;
-        hol[nh].dn = days_from_civil(year, (int)month, (int)day);
+        hol[nh].dn = util_days_from_civil(year, (int)month, (int)day);
         hol[nh].carry = json_is_true(json_object_get(h, "carry_over"));
         hol[nh].name_idx = add_name(yr, name);
         nh++;
@@ -399,7 +390,7 @@ static const day_t *lookup(const cal_t *cal, long dn, char *errstr, size_t errst
                  cal->first_year, cal->last_year);
         return NULL;
     }
-    return &cal->years[d.y - cal->first_year].days[dn - days_from_civil(d.y, 1, 1)];
+    return &cal->years[d.y - cal->first_year].days[dn - util_days_from_civil(d.y, 1, 1)];
 }
 
 /* 1 working, 0 day off, -1 outside the covered years. */
