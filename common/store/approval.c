@@ -31,6 +31,9 @@ static PGresult *lock_rows(db_t *db, const char *ids, int skip_locked, int one, 
 db_rc_t apv_lock(db_t *db, const char *application_id, apv_app_t *out)
 {
     db_rc_t rc;
+    /* Spliced into an array literal: anything but a UUID would be cut or split there. */
+    if (!util_is_uuid(application_id))
+        return DB_ERR_DATA; /* no such application */
     char ids[64];
     snprintf(ids, sizeof(ids), "{%s}", application_id);
     PGresult *r = lock_rows(db, ids, 0, 1, &rc);
