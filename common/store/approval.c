@@ -126,7 +126,7 @@ db_rc_t apv_advance_counted(db_t *db, ob_batch_t *ob, apv_app_t *app, int receiv
                             time_t now, const ob_cause_t *cause)
 {
     dom_facts_t facts = {.requests_received = received, .replies = answered};
-    /* The approval stages only: the decision is the decider's (dec_decide). */
+    /* The approval stages only: the decision is the decider's (dec_decide_many). */
     while (app->stage == STAGE_AWAITING_APPROVALS || app->stage == STAGE_AWAITING_REPLIES) {
         dom_stage_t to = dom_next(app->stage, &facts);
         if (to == app->stage)

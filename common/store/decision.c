@@ -124,8 +124,8 @@ db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t fr
     }
     int issue = strcmp(PQgetvalue(r, 0, 0), "issue") == 0;
     json_t *license = NULL, *annex = NULL;
-    if ((rc = doc_issue_license(db, &ctx->lic, app->application_id, now, &license, &annex)) ==
-        DB_OK)
+    const char *ids[] = {app->application_id};
+    if ((rc = doc_issue_licenses(db, &ctx->lic, ids, 1, now, &license, &annex)) == DB_OK)
         rc = granted(db, NULL, ctx, app, from, grant_stage(from, !issue), license, annex,
                      PQgetvalue(r, 0, 1), now, cause);
     PQclear(r);
@@ -240,8 +240,9 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
     return DB_OK;
 }
 
-db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
-                   const ob_cause_t *cause)
+/* One application of dec_decide_many() that is not a first issue the agencies agreed to. */
+static db_rc_t decide_one(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                          const ob_cause_t *cause)
 {
     if (app->stage != STAGE_AWAITING_DECISION)
         return DB_OK;
@@ -284,7 +285,7 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
             grow[k++] = i;
         } else {
             /* A refusal to propose, or a re-registration: one at a time (few). */
-            rc = dec_decide(db, ctx, app, now, cause);
+            rc = decide_one(db, ctx, app, now, cause);
         }
     }
     /* First issues with every agency in agreement: the documents, status events and
@@ -330,7 +331,8 @@ db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
     if (!grounds)
         return DB_ERR_DATA;
     json_t *doc = NULL;
-    rc = doc_issue_refusal(db, &ctx->lic, app->application_id, grounds, now, &doc);
+    rc = doc_issue_refusal(db, &ctx->lic, app->application_id, DOC_REFUSAL_AFTER_HEARING, grounds,
+                           now, &doc);
     json_decref(grounds);
     if (rc != DB_OK)
         return rc;

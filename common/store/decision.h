@@ -23,14 +23,11 @@ typedef struct {
  * non_compliant answers. New reference (an empty array when there is none). */
 json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc);
 
-/* Decides an application in awaiting_decision: grants, or proposes a refusal. */
-db_rc_t dec_decide(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
-                   const ob_cause_t *cause);
-
-/* dec_decide() for the locked applications whose ids are in `ids` (an array literal,
- * db_array_t): first issues the agencies agreed to are granted together in a fixed number of
- * statements (numbers in the order of `ids`), the others one at a time. Writes may be deferred.
- * Returns how many were decided (those still in awaiting_decision), or a negative db_rc_t. */
+/* Decides the locked applications in awaiting_decision whose ids are in `ids` (an array
+ * literal, db_array_t): grants, or proposes a refusal. First issues the agencies agreed to are
+ * granted together in a fixed number of statements (numbers in the order of `ids`), the others
+ * one at a time. Writes may be deferred. Returns how many were decided (those still in
+ * awaiting_decision), or a negative db_rc_t. */
 int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
                     const ob_cause_t *cause);
 

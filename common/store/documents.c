@@ -158,7 +158,7 @@ static void rows_doc(rows_t *w, const char *app_id, const char *kind, const char
 }
 
 /* The license register: a first issue inserts the number (here), a re-registration moves it to
- * the next version with the new holder (doc_issue_license); every version is kept. */
+ * the next version with the new holder (reissue_docs); every version is kept. */
 static void rows_version(rows_t *w, const app_facts_t *f, const char *app_id, const char *number,
                          int version, const char *date, int annex_only)
 {
@@ -244,27 +244,20 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
     rows_doc(w, application_id, "annex", annex_no, year, seq, version, now, *annex);
 }
 
-db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
-                          time_t now, json_t **license, json_t **annex)
+/* A re-registration (¶3 of the Standard's Appendix 2): the license's number, the next version
+ * with the new holder, a new date; the register row takes the new holder here. */
+static db_rc_t reissue_docs(db_t *db, rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
+                            const char *application_id, time_t now, json_t **license,
+                            json_t **annex)
 {
-    app_facts_t f = {0};
-    *license = *annex = NULL;
-    db_rc_t rc = facts(db, application_id, &f);
-    if (rc != DB_OK)
-        return rc;
-    if (strcmp(f.kind, "issue") == 0) {
-        facts_free(&f);
-        return doc_issue_licenses(db, lic, &application_id, 1, now, license, annex);
-    }
-    /* Re-registration: the same number, the next version, a new date. */
+    db_rc_t rc;
     const char *p[] = {application_id};
     PGresult *r = db_query(db, sql_doc_issue_license_select_reissue_requests, 1, p, &rc);
     if (!r)
-        goto out;
+        return rc;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        rc = DB_ERR_DATA; /* intake refuses a re-registration of an unknown license */
-        goto out;
+        return DB_ERR_DATA; /* intake refuses a re-registration of an unknown license */
     }
     char number[64], first[16];
     snprintf(number, sizeof(number), "%s", PQgetvalue(r, 0, 0));
@@ -272,31 +265,19 @@ db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *appli
     snprintf(first, sizeof(first), "%s", PQgetvalue(r, 0, 2));
     int annex_only = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
     PQclear(r);
-    const char *holder_id = json_string_value(json_object_get(f.person, "bin"));
+    const char *holder_id = json_string_value(json_object_get(f->person, "bin"));
     const char *type = holder_id ? "legal_entity" : "individual";
     if (!holder_id)
-        holder_id = json_string_value(json_object_get(f.person, "iin"));
+        holder_id = json_string_value(json_object_get(f->person, "iin"));
     char vs[16];
     snprintf(vs, sizeof(vs), "%d", version);
     const char *pu[] = {number, type, holder_id,
-                        json_string_value(json_object_get(f.person, "name")), vs};
-    rc = db_exec(db, sql_doc_issue_license_update_licenses, 5, pu);
-    if (rc != DB_OK)
-        goto out;
-    rows_t w;
-    rows_init(&w);
-    license_docs(&w, lic, &f, application_id, number, 0, version, first, annex_only, now, license,
+                        json_string_value(json_object_get(f->person, "name")), vs};
+    if ((rc = db_exec(db, sql_doc_issue_license_update_licenses, 5, pu)) != DB_OK)
+        return rc;
+    license_docs(w, lic, f, application_id, number, 0, version, first, annex_only, now, license,
                  annex);
-    rc = rows_flush(db, &w);
-    rows_free(&w);
-    if (rc != DB_OK) {
-        json_decref(*license);
-        json_decref(*annex);
-        *license = *annex = NULL;
-    }
-out:
-    facts_free(&f);
-    return rc;
+    return DB_OK;
 }
 
 db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
@@ -315,24 +296,30 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
     if (rc == DB_OK)
         rc = facts_many(db, db_array_text(&arr), n, f);
     db_array_free(&arr);
+    int firsts = 0;
     for (int i = 0; i < n && rc == DB_OK; i++)
-        if (strcmp(f[i].kind, "issue") != 0)
-            rc = DB_ERR_DATA; /* a re-registration goes through doc_issue_license() */
+        firsts += strcmp(f[i].kind, "issue") == 0;
+    /* First issues take their numbers together, in the order of `ids`. */
     int year = cal_local_date(now).y;
-    int last = rc == DB_OK ? take_numbers(db, lic->code, "license", year, n) : 0;
+    int last = rc == DB_OK && firsts > 0 ? take_numbers(db, lic->code, "license", year, firsts) : 0;
     if (last < 0)
         rc = last;
     if (rc == DB_OK) {
         rows_t w;
         rows_init(&w);
-        for (int i = 0; i < n; i++) {
-            int seq = last - n + 1 + i;
+        int seq = last - firsts;
+        for (int i = 0; i < n && rc == DB_OK; i++) {
+            if (strcmp(f[i].kind, "issue") != 0) {
+                rc = reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i], &annexes[i]);
+                continue;
+            }
             char number[64];
-            format_number(lic->code, "L", year, seq, number, sizeof(number));
+            format_number(lic->code, "L", year, ++seq, number, sizeof(number));
             license_docs(&w, lic, &f[i], ids[i], number, seq, 1, NULL, 0, now, &licenses[i],
                          &annexes[i]);
         }
-        rc = rows_flush(db, &w);
+        if (rc == DB_OK)
+            rc = rows_flush(db, &w);
         rows_free(&w);
     }
     for (int i = 0; f && i < n; i++) {
@@ -348,7 +335,8 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
 }
 
 db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *application_id,
-                          const json_t *grounds, time_t now, json_t **doc)
+                          doc_refusal_basis_t basis, const json_t *grounds, time_t now,
+                          json_t **doc)
 {
     app_facts_t f = {0};
     db_rc_t rc = facts(db, application_id, &f);
@@ -365,15 +353,25 @@ db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *appli
     cal_format(now, issued, sizeof(issued));
     size_t len = 1024;
     size_t i;
+    if (basis != DOC_REFUSAL_INCOMPLETE && basis != DOC_REFUSAL_AFTER_HEARING) {
+        facts_free(&f);
+        return DB_ERR_DATA;
+    }
     json_t *g;
     json_array_foreach(grounds, i, g) len +=
         strlen(json_string_value(json_object_get(g, "text_ru"))) + 4;
     char *text = malloc(len);
     if (text) {
+        /* ¶9 ends the consideration of an incomplete package without a hearing; ¶13 refuses
+         * the service after one. */
         snprintf(text, len,
-                 "Рассмотрев Ваше заявление № %s от %s, с учётом заслушивания (пункт 13 "
-                 "Правил), сообщаем об отказе в оказании государственной услуги по следующим "
-                 "основаниям: ",
+                 basis == DOC_REFUSAL_INCOMPLETE
+                     ? "Рассмотрев Ваше заявление № %s от %s, сообщаем об отказе в дальнейшем "
+                       "рассмотрении заявления в связи с неполнотой представленных документов "
+                       "(пункт 9 Правил): "
+                     : "Рассмотрев Ваше заявление № %s от %s, с учётом заслушивания (пункт 13 "
+                       "Правил), сообщаем об отказе в оказании государственной услуги по "
+                       "следующим основаниям: ",
                  f.portal_ref, f.submitted);
         json_array_foreach(grounds, i, g)
         {

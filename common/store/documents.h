@@ -26,23 +26,25 @@ void doc_licensor_from_config(doc_licensor_t *lic);
 int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const char *letter,
                     int year, char *number, size_t size);
 
-/* Issues the license and its annex for an application and records the version in the license
- * register. A first issue takes the next number; a re-registration keeps the license's number
- * with the next version and a new date (an annex-only one issues the annex alone: *license
- * stays NULL). On DB_OK *annex, and *license unless NULL, are new references. */
-db_rc_t doc_issue_license(db_t *db, const doc_licensor_t *lic, const char *application_id,
-                          time_t now, json_t **license, json_t **annex);
-
-/* doc_issue_license() for `n` first issues (applications of kind "issue") at once: their
- * numbers in the order of `ids`, in a fixed number of statements whatever `n`. On DB_OK
- * licenses[i] and annexes[i] are new references. DB_ERR_DATA when one of them is not a first
- * issue or lacks its applicant or production base. */
+/* Issues the licenses and annexes of `n` applications and records each version in the license
+ * register, in a fixed number of statements for first issues whatever `n`: a first issue takes
+ * the next number (in the order of `ids`); a re-registration keeps the license's number with
+ * the next version and a new date (an annex-only one issues the annex alone: licenses[i] stays
+ * NULL). On DB_OK annexes[i], and licenses[i] unless NULL, are new references. DB_ERR_DATA
+ * when one lacks its applicant or production base, or re-registers an unknown license. */
 db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
                            time_t now, json_t **licenses, json_t **annexes);
 
-/* Issues a reasoned refusal after the hearing: `grounds` (borrowed) is an array of
+/* Why a reasoned refusal (Appendix 2) is issued. */
+typedef enum {
+    DOC_REFUSAL_INCOMPLETE,    /* ¶9: the package is incomplete - no hearing */
+    DOC_REFUSAL_AFTER_HEARING, /* ¶13: the hearing confirmed the refusal */
+} doc_refusal_basis_t;
+
+/* Issues a reasoned refusal (Appendix 2) on `basis`: `grounds` (borrowed) is an array of
  * {code, text_ru, text_kk, rule}. On DB_OK *doc is a new reference. */
 db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *application_id,
-                          const json_t *grounds, time_t now, json_t **doc);
+                          doc_refusal_basis_t basis, const json_t *grounds, time_t now,
+                          json_t **doc);
 
 #endif

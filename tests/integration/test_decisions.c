@@ -168,6 +168,10 @@ static void refusal_after_hearing(void **state)
                   " WHERE application_id = '%s' AND kind = 'refusal'",
                   id),
                "KPR-R-2026-000001 agency_non_compliant");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND body->>'text_ru' LIKE '%%с учётом заслушивания (пункт 13%%'",
+                       id),
+                     1);
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"), 0);
     /* The operator's view of the whole history. */
     char cmd[1024];

@@ -201,6 +201,12 @@ static void incomplete_refused(void **state)
                   " WHERE application_id = '%s'",
                   id),
                "ТОО «Қарағанды Көмір»");
+    /* The basis is ¶9's incompleteness, not ¶13's hearing. */
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND body->>'text_ru' LIKE '%%неполнотой%%(пункт 9 Правил)%%'"
+                       " AND body->'grounds'->0->>'rule' = '¶9; Standard row 8'",
+                       id),
+                     1);
     /* The grounds: the missing qualification document, the missing receipt and the fee. */
     long long ngrounds = q("SELECT jsonb_array_length(body->'grounds') FROM issued_documents"
                            " WHERE application_id = '%s'",

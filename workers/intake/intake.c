@@ -35,10 +35,7 @@ int intake_init(intake_t *in, char *errstr, size_t errstr_size)
     in->mci_table = cfg_get("MCI");
     in->fee_issue_mci = (int)cfg_get_long("FEE_ISSUE_MCI", 10);
     in->fee_reissue_percent = (int)cfg_get_long("FEE_REISSUE_PERCENT", 10);
-    in->licensor_code = cfg_get("LICENSOR_CODE");
-    in->licensor_kk = cfg_get("LICENSOR_NAME_KK");
-    in->licensor_ru = cfg_get("LICENSOR_NAME_RU");
-    in->signer = cfg_get("LICENSOR_SIGNER");
+    doc_licensor_from_config(&in->lic);
     in->approval_grounds = cfg_get("REISSUE_APPROVAL_GROUNDS");
     return 0;
 }
@@ -178,52 +175,6 @@ static db_rc_t store_application(db_t *db, const app_t *app, const char *event_i
     return DB_OK;
 }
 
-/* Appendix 2: the reasoned refusal as a structured document. New reference. */
-static json_t *refusal_document(const intake_t *in, const app_t *app, const char *number, time_t at,
-                                const app_ground_t *grounds, int ngrounds)
-{
-    char date[16], appdate[16], issued[40];
-    cal_date_t d = cal_local_date(at), ad = cal_local_date(app->submitted_at);
-    snprintf(date, sizeof(date), "%04d-%02d-%02d", d.y, d.m, d.d);
-    snprintf(appdate, sizeof(appdate), "%04d-%02d-%02d", ad.y, ad.m, ad.d);
-    cal_format(at, issued, sizeof(issued));
-    int individual = strcmp(app->applicant.type, "individual") == 0;
-
-    json_t *addressee = json_pack("{s:s,s:s}", "name", app->applicant.name, "legal_address",
-                                  app->applicant.address);
-    json_object_set_new(addressee, individual ? "iin" : "bin", json_string(app_applicant_id(app)));
-    json_t *gr = json_array();
-    size_t textlen = 0;
-    for (int i = 0; i < ngrounds; i++) {
-        json_array_append_new(gr, json_pack("{s:s,s:s,s:s,s:s}", "code", grounds[i].code, "text_ru",
-                                            grounds[i].text_ru, "text_kk", grounds[i].text_kk,
-                                            "rule", "¶9; Standard row 8"));
-        textlen += strlen(grounds[i].text_ru) + 3;
-    }
-    char *text = malloc(textlen + 512);
-    if (text) {
-        snprintf(text, textlen + 512,
-                 "Рассмотрев Ваше заявление № %s от %s, сообщаем об отказе в дальнейшем "
-                 "рассмотрении заявления в связи с неполнотой представленных документов "
-                 "(пункт 9 Правил): ",
-                 app->portal_ref, appdate);
-        for (int i = 0; i < ngrounds; i++) {
-            strcat(text, grounds[i].text_ru);
-            strcat(text, i + 1 < ngrounds ? "; " : ".");
-        }
-    }
-    json_t *doc =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:o,s:{s:s,s:s,s:s},s:s,s:o,"
-                  "s:{s:s}}",
-                  "document", "reasoned_refusal", "form", "Appendix 2", "number", number, "date",
-                  date, "issued_at", issued, "licensor", "name_kk", in->licensor_kk, "name_ru",
-                  in->licensor_ru, "addressee", addressee, "application", "number", app->portal_ref,
-                  "date", appdate, "application_id", app->application_id, "text_ru",
-                  text ? text : "", "grounds", gr, "signer", "position", in->signer);
-    free(text);
-    return doc;
-}
-
 /* An issue always goes to both agencies; a re-registration only when one of its grounds is
  * in LIC_REISSUE_APPROVAL_GROUNDS (a change of the object or its place), not for a change of
  * name the state registries already hold. */
@@ -352,27 +303,18 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
 
     if (ng > 0) {
         /* ¶9: an incomplete package gets a reasoned refusal, no hearing. */
-        char number[64];
-        int seq = doc_next_number(db, in->licensor_code, "refusal", "R", cal_local_date(now).y,
-                                  number, sizeof(number));
-        if (seq < 0) {
-            result = seq;
-            goto out;
-        }
-        json_t *doc = refusal_document(in, &app, number, now, grounds, ng);
-        char *body = jx_dumps(doc);
-        char seqs[16], years[8], issued[40];
-        snprintf(seqs, sizeof(seqs), "%d", seq);
-        snprintf(years, sizeof(years), "%d", cal_local_date(now).y);
-        util_rfc3339_utc(now, issued, sizeof(issued));
-        const char *pd[] = {app.application_id, number, years, seqs, issued, body};
-        rc = db_exec(db, sql_intake_handle_insert_issued_documents, 6, pd);
-        free(body);
+        json_t *gr = json_array(), *doc = NULL;
+        for (int i = 0; i < ng; i++)
+            json_array_append_new(gr, json_pack("{s:s,s:s,s:s,s:s}", "code", grounds[i].code,
+                                                "text_ru", grounds[i].text_ru, "text_kk",
+                                                grounds[i].text_kk, "rule", "¶9; Standard row 8"));
+        rc = doc_issue_refusal(db, &in->lic, app.application_id, DOC_REFUSAL_INCOMPLETE, gr, now,
+                               &doc);
+        json_decref(gr);
         if (rc == DB_OK)
             rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
                                  EV_ST_REFUSED_INCOMPLETE, now, dl.service_deadline,
-                                 json_pack("{s:O}", "document", doc), ev.id);
-        json_decref(doc);
+                                 json_pack("{s:o}", "document", doc), ev.id);
         result = rc;
         goto out;
     }

@@ -6,6 +6,7 @@
 
 #include "application.h"
 #include "cal.h"
+#include "documents.h"
 #include "pipeline.h"
 
 #define INTAKE_CONSUMER "lic-intake"
@@ -21,7 +22,7 @@ typedef struct {
     const char *mci_table;
     int fee_issue_mci;
     int fee_reissue_percent;
-    const char *licensor_code, *licensor_kk, *licensor_ru, *signer;
+    doc_licensor_t lic;
     const char *approval_grounds; /* re-registration grounds that need agency approvals */
 } intake_t;
 
