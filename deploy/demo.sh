@@ -58,13 +58,18 @@ stop_pid() { # name: SIGTERM, wait up to 15 s, then SIGKILL
   rm -f "$f"
 }
 
-stop_stack() {
+# The workers first, then what they talk to.
+stop_processes() {
   for w in "${WORKERS[@]}"; do stop_pid "$w"; done
   stop_pid follower
   stop_pid agencysim-kar
   stop_pid agencysim-pav
   stop_pid smtpsink
   stop_pid devbroker
+}
+
+stop_stack() {
+  stop_processes
   "$root/deploy/pg.sh" stop "$stack/pg" >/dev/null
 }
 
@@ -109,12 +114,7 @@ fi
 
 # A previous run's workers and broker go first: the broker keeps topics in memory, so the
 # demo database starts afresh with it (its stored consumer offsets would not match).
-for w in "${WORKERS[@]}"; do stop_pid "$w"; done
-stop_pid follower
-stop_pid agencysim-kar
-stop_pid agencysim-pav
-stop_pid smtpsink
-stop_pid devbroker
+stop_processes
 rm -rf "$stack/bootstrap" "$stack"/*.log "$stack"/agencies*.json "$stack"/sim-*.port "$stack/maildir"
 "$build/approvalctl" clock real >/dev/null
 "$root/deploy/pg.sh" start "$stack/pg" "$port"

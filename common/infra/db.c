@@ -450,6 +450,15 @@ void db_rollback(db_t *db)
         PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+db_rc_t db_end(db_t *db, db_rc_t rc)
+{
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        db_rollback(db);
+    return rc;
+}
+
 const char *db_last_error(const db_t *db)
 {
     return db->last_error;

@@ -76,6 +76,9 @@ db_rc_t db_begin(db_t *db);
 db_rc_t db_commit(db_t *db);
 /* Rolls back; errors are ignored (a lost connection rolls back by itself). */
 void db_rollback(db_t *db);
+/* Ends the transaction as `rc` says: commits on DB_OK, else (or when the commit fails) rolls
+ * back. Returns the commit's result, or `rc`. */
+db_rc_t db_end(db_t *db, db_rc_t rc);
 
 /* The last error's text and SQLSTATE (borrowed, valid until the next call). */
 const char *db_last_error(const db_t *db);

@@ -2,6 +2,7 @@
 #include "kafka.h"
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -104,6 +105,22 @@ rd_kafka_conf_t *kq_conf_new(char *errstr, size_t errstr_size)
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     return conf;
+}
+
+rd_kafka_t *kq_reader_new(char *errstr, size_t errstr_size)
+{
+    char group[UUID_STR_LEN];
+    util_uuid_v4(group);
+    rd_kafka_conf_t *conf = kq_conf_new(errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        kq_conf_apply_env(conf, errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
 }
 
 rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int ntopics,

@@ -28,6 +28,10 @@ rd_kafka_t *kq_consumer_new(const char *group_id, const char *const *topics, int
                                                  rd_kafka_topic_partition_list_t *, void *),
                             void *opaque, char *errstr, size_t errstr_size);
 
+/* A consumer for reading a topic from outside any worker's group: a fresh group id, no
+ * commits. The caller assigns partitions. NULL with errstr. */
+rd_kafka_t *kq_reader_new(char *errstr, size_t errstr_size);
+
 /* An idempotent producer. `dr_cb` (may be NULL) receives every delivery report; `opaque` is
  * passed as the handle's opaque. NULL with errstr. */
 rd_kafka_t *kq_producer_new(void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),

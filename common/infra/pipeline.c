@@ -607,6 +607,16 @@ db_fail:
     return TX_RETRY;
 }
 
+static void pl_free(pl_pipeline_t *pl)
+{
+    free(pl->batch);
+    free(pl->together);
+    free(pl->results);
+    free(pl->slot);
+    free(pl->reasons);
+    free(pl);
+}
+
 int pl_run(const pl_config_t *cfg, db_t *db)
 {
     pl_pipeline_t *pl = calloc(1, sizeof(*pl));
@@ -633,12 +643,7 @@ int pl_run(const pl_config_t *cfg, db_t *db)
                        : NULL;
     if (!pl->rk) {
         log_error("cannot create the Kafka consumer: %s", allocated ? err : "out of memory");
-        free(pl->batch);
-        free(pl->together);
-        free(pl->results);
-        free(pl->slot);
-        free(pl->reasons);
-        free(pl);
+        pl_free(pl);
         return -1;
     }
     log_info("consuming as %s", cfg->consumer);
@@ -722,11 +727,6 @@ int pl_run(const pl_config_t *cfg, db_t *db)
     dead_letter_limit = NULL;
     rd_kafka_consumer_close(pl->rk);
     rd_kafka_destroy(pl->rk);
-    free(pl->batch);
-    free(pl->together);
-    free(pl->results);
-    free(pl->slot);
-    free(pl->reasons);
-    free(pl);
+    pl_free(pl);
     return 0;
 }

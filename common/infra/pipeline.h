@@ -89,4 +89,13 @@ long pl_dead_letter_limit(void);
 db_rc_t pl_dead_letter(db_t *db, const char *consumer, const rd_kafka_message_t *msg,
                        const char *reason);
 
+/* In a handler with `reason`, `reason_size`, `result` and an `out:` label: bad input with
+ * its reason (printf-style). */
+#define PL_BAD(...)                                                                                \
+    do {                                                                                           \
+        snprintf(reason, reason_size, __VA_ARGS__);                                                \
+        result = PL_BAD_INPUT;                                                                     \
+        goto out;                                                                                  \
+    } while (0)
+
 #endif

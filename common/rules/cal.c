@@ -447,10 +447,11 @@ int cal_day_info(const cal_t *cal, cal_date_t date, cal_day_info_t *info, char *
 }
 
 /* The first working day strictly after `dn`, as a day number, or -1. */
-static long next_working(const cal_t *cal, long dn, char *errstr, size_t errstr_size)
+/* The first working day after (`step` 1) or before (-1) day number `dn`. */
+static long step_working(const cal_t *cal, long dn, int step, char *errstr, size_t errstr_size)
 {
     for (int guard = 0; guard < 400; guard++) {
-        dn++;
+        dn += step;
         int w = working(cal, dn, errstr, errstr_size);
         if (w < 0)
             return -1;
@@ -461,18 +462,9 @@ static long next_working(const cal_t *cal, long dn, char *errstr, size_t errstr_
     return -1;
 }
 
-static long prev_working(const cal_t *cal, long dn, char *errstr, size_t errstr_size)
+static long next_working(const cal_t *cal, long dn, char *errstr, size_t errstr_size)
 {
-    for (int guard = 0; guard < 400; guard++) {
-        dn--;
-        int w = working(cal, dn, errstr, errstr_size);
-        if (w < 0)
-            return -1;
-        if (w)
-            return dn;
-    }
-    snprintf(errstr, errstr_size, "no working day within 400 days");
-    return -1;
+    return step_working(cal, dn, 1, errstr, errstr_size);
 }
 
 static time_t day_end(long dn)
@@ -504,16 +496,17 @@ int cal_registration_moment(const cal_t *cal, time_t arrived, time_t *out, char 
     return 0;
 }
 
-int cal_add_working_days(const cal_t *cal, time_t from, int n, time_t *out, char *errstr,
-                         size_t errstr_size)
+/* The end of the n-th working day after (`step` 1) or before (-1) the day of `t`. */
+static int step_working_days(const cal_t *cal, time_t t, int n, int step, time_t *out, char *errstr,
+                             size_t errstr_size)
 {
     if (n < 1 || n > 250) {
         snprintf(errstr, errstr_size, "working days must be 1..250");
         return -1;
     }
-    long dn = dnum(cal_local_date(from));
+    long dn = dnum(cal_local_date(t));
     for (int i = 0; i < n; i++) {
-        dn = next_working(cal, dn, errstr, errstr_size);
+        dn = step_working(cal, dn, step, errstr, errstr_size);
         if (dn < 0)
             return -1;
     }
@@ -521,21 +514,16 @@ int cal_add_working_days(const cal_t *cal, time_t from, int n, time_t *out, char
     return 0;
 }
 
+int cal_add_working_days(const cal_t *cal, time_t from, int n, time_t *out, char *errstr,
+                         size_t errstr_size)
+{
+    return step_working_days(cal, from, n, 1, out, errstr, errstr_size);
+}
+
 int cal_sub_working_days(const cal_t *cal, time_t deadline, int n, time_t *out, char *errstr,
                          size_t errstr_size)
 {
-    if (n < 1 || n > 250) {
-        snprintf(errstr, errstr_size, "working days must be 1..250");
-        return -1;
-    }
-    long dn = dnum(cal_local_date(deadline));
-    for (int i = 0; i < n; i++) {
-        dn = prev_working(cal, dn, errstr, errstr_size);
-        if (dn < 0)
-            return -1;
-    }
-    *out = day_end(dn);
-    return 0;
+    return step_working_days(cal, deadline, n, -1, out, errstr, errstr_size);
 }
 
 int cal_working_days_between(const cal_t *cal, time_t from, time_t to, int *out, char *errstr,

@@ -54,22 +54,26 @@ db_rc_t apv_lock_only(db_t *db, const char *application_id)
     return db_exec(db, "SELECT 1 FROM applications WHERE application_id = $1 FOR UPDATE", 1, p);
 }
 
+/* A timers row keyed by (application, kind, ref) and one instant: scheduled, or cancelled. */
+static db_rc_t timer_row(db_t *db, const char *sql, const char *application_id, const char *kind,
+                         const char *ref, time_t t)
+{
+    char ts[40];
+    util_rfc3339_utc(t, ts, sizeof(ts));
+    const char *p[] = {application_id, kind, ref ? ref : "", ts};
+    return db_exec(db, sql, 4, p);
+}
+
 db_rc_t tm_schedule(db_t *db, const char *application_id, const char *kind, const char *ref,
                     time_t due)
 {
-    char ts[40];
-    util_rfc3339_utc(due, ts, sizeof(ts));
-    const char *p[] = {application_id, kind, ref ? ref : "", ts};
-    return db_exec(db, sql_tm_schedule_insert_timers, 4, p);
+    return timer_row(db, sql_tm_schedule_insert_timers, application_id, kind, ref, due);
 }
 
 db_rc_t tm_cancel(db_t *db, const char *application_id, const char *kind, const char *ref,
                   time_t at)
 {
-    char ts[40];
-    util_rfc3339_utc(at, ts, sizeof(ts));
-    const char *p[] = {application_id, kind, ref ? ref : "", ts};
-    return db_exec(db, sql_tm_cancel_update_timers, 4, p);
+    return timer_row(db, sql_tm_cancel_update_timers, application_id, kind, ref, at);
 }
 
 db_rc_t apv_incident(db_t *db, const char *application_id, const char *kind, const char *ref,

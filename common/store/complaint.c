@@ -13,13 +13,21 @@ static const char *const TIMER_KINDS[] = {
     TIMER_COMPLAINT_FORWARD_RISK, TIMER_COMPLAINT_FORWARD_BREACH, TIMER_COMPLAINT_REVIEW_RISK,
     TIMER_COMPLAINT_REVIEW_BREACH};
 
+/* apv_lock(), with the reason when the application is unknown (bad input). */
+static db_rc_t lock_known(db_t *db, const char *application_id, apv_app_t *app, char *errstr,
+                          size_t errstr_size)
+{
+    db_rc_t rc = apv_lock(db, application_id, app);
+    if (rc == DB_ERR_DATA)
+        snprintf(errstr, errstr_size, "unknown application_id %s", application_id);
+    return rc;
+}
+
 db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const char *event_id,
                      time_t now, const char *source, char *errstr, size_t errstr_size)
 {
     apv_app_t app;
-    db_rc_t rc = apv_lock(db, c->application_id, &app);
-    if (rc == DB_ERR_DATA)
-        snprintf(errstr, errstr_size, "unknown application_id %s", c->application_id);
+    db_rc_t rc = lock_known(db, c->application_id, &app, errstr, errstr_size);
     if (rc != DB_OK)
         return rc;
     char err[256];
@@ -75,9 +83,7 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
                     const char *source, char *errstr, size_t errstr_size)
 {
     apv_app_t app;
-    db_rc_t rc = apv_lock(db, res->application_id, &app);
-    if (rc == DB_ERR_DATA)
-        snprintf(errstr, errstr_size, "unknown application_id %s", res->application_id);
+    db_rc_t rc = lock_known(db, res->application_id, &app, errstr, errstr_size);
     if (rc != DB_OK)
         return rc;
     const char *p[] = {res->complaint_id};

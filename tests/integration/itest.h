@@ -30,6 +30,14 @@ static inline int teardown(void **state)
     return problems ? -1 : 0;
 }
 
+/* The status events published so far, once the outbox has drained: the topic read until
+ * `count` arrived or `timeout_ms` passed (h_read_topic()). */
+static inline json_t *published_status(int count, int timeout_ms)
+{
+    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    return h_read_topic(env, "licensing.status.v1", count, timeout_ms);
+}
+
 /* Tells the agency simulator something (POST /control). */
 static inline void sim(const char *body)
 {

@@ -62,8 +62,7 @@ static void submit(const char *id)
 /* Status events of the topic for one application, as "stage[:agency[:verdict]]" sorted. */
 static char *status_summary(const char *id, int expected)
 {
-    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
-    json_t *msgs = h_read_topic(env, STATUS, expected, 15000);
+    json_t *msgs = published_status(expected, 15000);
     assert_int_equal(h_check_status_events(env, msgs), 0);
     h_exec(env, "CREATE TEMP TABLE IF NOT EXISTS seen (event_id text, line text)");
     h_exec(env, "TRUNCATE seen");

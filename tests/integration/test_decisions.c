@@ -62,8 +62,7 @@ static void hearing_outcome(const char *app, const char *outcome)
  * schema: "stage stage ..." in publication order. */
 static char *stages_of(const char *id, int expected_total)
 {
-    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
-    json_t *msgs = h_read_topic(env, STATUS, expected_total, 15000);
+    json_t *msgs = published_status(expected_total, 15000);
     assert_int_equal(h_check_status_events(env, msgs), 0);
     char out[2000] = "";
     size_t i;
@@ -251,8 +250,7 @@ static void deemed_license(void **state)
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'license_issued'",
                        id));
-    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
-    json_t *msgs = h_read_topic(env, STATUS, 6, 15000);
+    json_t *msgs = published_status(6, 15000);
     json_t *issued = NULL;
     size_t i;
     json_t *m;

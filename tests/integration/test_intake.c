@@ -110,8 +110,7 @@ static void complete_and_duplicate(void **state)
                      2);
 
     /* The `registered` status event, published by the relay, keyed by the application. */
-    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
-    json_t *msgs = h_read_topic(env, STATUS, 1, 10000);
+    json_t *msgs = published_status(1, 10000);
     assert_int_equal(json_array_size(msgs), 1);
     json_t *m = json_array_get(msgs, 0);
     assert_string_equal(json_string_value(json_object_get(m, "key")), id);
@@ -219,8 +218,7 @@ static void incomplete_refused(void **state)
                        "'grounds') g WHERE g->>'code' = 'fee_underpaid'"),
                      1);
 
-    assert_true(wait_q(0, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
-    json_t *msgs = h_read_topic(env, STATUS, 2, 10000);
+    json_t *msgs = published_status(2, 10000);
     assert_int_equal(json_array_size(msgs), 2);
     json_t *reg = status_events(msgs, id, "registered");
     json_t *ref = status_events(msgs, id, "refused_incomplete");

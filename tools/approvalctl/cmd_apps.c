@@ -46,6 +46,18 @@ static cal_t *open_cal(void)
     return cal;
 }
 
+/* The calendar and the database, or NULL (with neither open) when one cannot be opened. */
+static db_t *open_cal_db(cal_t **cal)
+{
+    *cal = open_cal();
+    db_t *db = *cal ? open_db() : NULL;
+    if (!db) {
+        cal_free(*cal);
+        *cal = NULL;
+    }
+    return db;
+}
+
 /* Rows of `sql` as a JSON array of objects (every value as text, NULL as null). */
 static json_t *rows(db_t *db, const char *sql, int n, const char *const *p)
 {
@@ -106,12 +118,10 @@ static void wd_used(const cal_t *cal, json_t *a, int *used, int *term)
 int cmd_applications(int argc, char **argv)
 {
     int as_json = ctl_has_flag(argc, argv, "--json");
-    cal_t *cal = open_cal();
-    db_t *db = cal ? open_db() : NULL;
-    if (!db) {
-        cal_free(cal);
+    cal_t *cal;
+    db_t *db = open_cal_db(&cal);
+    if (!db)
         return 1;
-    }
     json_t *apps = rows(db, sql_apps_list, 0, NULL);
     size_t i;
     json_t *a;
@@ -149,12 +159,10 @@ int cmd_app(int argc, char **argv)
         return 2;
     }
     int as_json = ctl_has_flag(argc, argv, "--json");
-    cal_t *cal = open_cal();
-    db_t *db = cal ? open_db() : NULL;
-    if (!db) {
-        cal_free(cal);
+    cal_t *cal;
+    db_t *db = open_cal_db(&cal);
+    if (!db)
         return 1;
-    }
     const char *p[] = {argv[0]};
     json_t *apps = rows(db, sql_app_show, 1, p);
     json_t *app = json_array_get(apps, 0);
@@ -230,12 +238,10 @@ int cmd_at_risk(int argc, char **argv)
     const char *w = ctl_option(argc, argv, "--within");
     int within = w ? atoi(w) : 2;
     int as_json = ctl_has_flag(argc, argv, "--json");
-    cal_t *cal = open_cal();
-    db_t *db = cal ? open_db() : NULL;
-    if (!db) {
-        cal_free(cal);
+    cal_t *cal;
+    db_t *db = open_cal_db(&cal);
+    if (!db)
         return 1;
-    }
     json_t *out = json_array();
     json_t *apps = rows(db, sql_cmd_at_risk_select_applications, 0, NULL);
     time_t now = clock_now();

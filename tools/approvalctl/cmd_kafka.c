@@ -117,16 +117,8 @@ int cmd_consume(int argc, char **argv)
     }
     long count = count_s ? atol(count_s) : -1;
     long timeout = timeout_s ? atol(timeout_s) : 5000;
-    char err[512], group[UUID_STR_LEN];
-    util_uuid_v4(group);
-    rd_kafka_conf_t *conf = kq_conf_new(err, sizeof(err));
-    if (!conf || rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err)) ||
-        kq_conf_apply_env(conf, err, sizeof(err))) {
-        fprintf(stderr, "approvalctl consume: %s\n", err);
-        return 1;
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    char err[512];
+    rd_kafka_t *rk = kq_reader_new(err, sizeof(err));
     if (!rk) {
         fprintf(stderr, "approvalctl consume: %s\n", err);
         return 1;

@@ -177,16 +177,12 @@ static int produce(long n, const opts_t *o)
 static int consume(long n, const opts_t *o)
 {
     const char *topic = o->topic;
-    char err[512], group[UUID_STR_LEN];
-    util_uuid_v4(group);
-    rd_kafka_conf_t *conf = kq_conf_new(err, sizeof(err));
-    if (!conf || rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err)) ||
-        kq_conf_apply_env(conf, err, sizeof(err))) {
+    char err[512];
+    rd_kafka_t *rk = kq_reader_new(err, sizeof(err));
+    if (!rk) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1)

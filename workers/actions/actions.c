@@ -37,18 +37,11 @@ void actions_reload(void *opaque)
         a->ctx.cal = a->cal;
 }
 
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        snprintf(reason, reason_size, __VA_ARGS__);                                                \
-        result = PL_BAD_INPUT;                                                                     \
-        goto out;                                                                                  \
-    } while (0)
-
 static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                              const rd_kafka_message_t *msg, const ev_event_t *ev, char *reason,
                              size_t reason_size)
 {
-    int result; /* set by BAD() */
+    int result; /* set by PL_BAD() */
     PGresult *r = NULL;
     msg_hearing_t h;
     if (msg_decode_hearing(ev->data, ev->subject, &h, reason, reason_size))
@@ -56,7 +49,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
     apv_app_t app;
     db_rc_t rc = apv_lock(db, h.application_id, &app);
     if (rc == DB_ERR_DATA)
-        BAD("unknown application_id %s", h.application_id);
+        PL_BAD("unknown application_id %s", h.application_id);
     if (rc != DB_OK)
         return rc;
     const char *p[] = {h.hearing_id};
@@ -65,7 +58,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
     if (!r)
         return rc;
     if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), h.application_id) != 0)
-        BAD("no hearing %s for application %s", h.hearing_id, h.application_id);
+        PL_BAD("no hearing %s for application %s", h.hearing_id, h.application_id);
     int concluded = !PQgetisnull(r, 0, 1);
     PQclear(r);
     r = NULL;

@@ -81,10 +81,7 @@ int decider_round(decider_t *d, int max, time_t now)
             rc = decided;
     }
     db_array_free(&ids);
-    if (rc == DB_OK)
-        rc = db_commit(d->db);
-    else
-        db_rollback(d->db);
+    rc = db_end(d->db, rc);
     return rc == DB_OK ? n : rc;
 }
 

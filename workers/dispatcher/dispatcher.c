@@ -222,10 +222,7 @@ static int create_requests(dispatcher_t *d, int sweep)
         rc = db_exec_adhoc(d->db, sql_create_requests_update_applications, 1, p);
     }
     db_array_free(&ids);
-    if (rc == DB_OK)
-        rc = db_commit(d->db);
-    else
-        db_rollback(d->db);
+    rc = db_end(d->db, rc);
     return rc == DB_OK ? n : rc;
 }
 

@@ -222,9 +222,8 @@ static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kin
         db_rc_t rc = db_begin(m->db);
         if (rc == DB_OK)
             rc = record_sent(m, id, app, kind, ref);
-        if (rc == DB_OK && (rc = db_commit(m->db)) == DB_OK)
+        if ((rc = db_end(m->db, rc)) == DB_OK)
             return DB_OK;
-        db_rollback(m->db);
         if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
             return rc;
         util_sleep_ms(util_backoff_ms(attempt, 50, 2000));
@@ -280,11 +279,8 @@ static int send_one(mailer_t *m)
         mt_add("lic_email_failures_total", NULL, 1);
         return 2;
     }
-    rc = record_sent(m, id, app, kind, ref);
-    if (rc == DB_OK)
-        rc = db_commit(m->db);
+    rc = db_end(m->db, record_sent(m, id, app, kind, ref));
     if (rc != DB_OK) {
-        db_rollback(m->db);
         if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
             return rc;
         if ((rc = in_tx(m, id, app, kind, ref)) != DB_OK) {

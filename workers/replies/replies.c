@@ -49,13 +49,6 @@ void replies_reload(void *opaque)
     cal_reload(&rp->cal, cfg_get("CALENDAR_FILE"));
 }
 
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        snprintf(reason, reason_size, __VA_ARGS__);                                                \
-        result = PL_BAD_INPUT;                                                                     \
-        goto out;                                                                                  \
-    } while (0)
-
 /* A reply as its message gives it: what can be judged without the database. */
 typedef struct {
     ev_event_t ev;
@@ -86,7 +79,7 @@ static int parse(replies_t *rp, const rd_kafka_message_t *msg, reply_in_t *in, c
     in->topic = rd_kafka_topic_name(msg->rkt);
     int agency = ag_for_reply_topic(in->topic);
     if (agency < 0)
-        BAD("not a reply topic: %s", in->topic);
+        PL_BAD("not a reply topic: %s", in->topic);
     /* The signature first: nothing of an unsigned or forged message is believed. */
     char sig[256];
     const char *k = kq_header(msg, "x-key-id", in->key_id, sizeof(in->key_id));
@@ -96,11 +89,11 @@ static int parse(replies_t *rp, const rd_kafka_message_t *msg, reply_in_t *in, c
     if (ev_decode(msg->payload, msg->len, &in->ev, reason, reason_size))
         return PL_BAD_INPUT;
     if (strcmp(in->ev.type, EV_TYPE_AGENCY_REPLIED) != 0)
-        BAD("unknown CloudEvent type for %s", in->topic);
+        PL_BAD("unknown CloudEvent type for %s", in->topic);
     if (msg_decode_reply(in->ev.data, in->ev.subject, &in->m, reason, reason_size))
         return PL_BAD_INPUT;
     if (ag_parse(in->m.agency) != agency)
-        BAD("reply of agency %s on the %s topic", in->m.agency, ag_name((ag_agency_t)agency));
+        PL_BAD("reply of agency %s on the %s topic", in->m.agency, ag_name((ag_agency_t)agency));
     lower_id(&in->m.application_id, in->application_id, sizeof(in->application_id));
     lower_id(&in->m.request_id, in->request_id, sizeof(in->request_id));
 out:
@@ -114,11 +107,11 @@ static int check_request(const msg_reply_t *m, const char *app, const char *agen
 {
     int result = PL_OK;
     if (!app)
-        BAD("unknown request_id %s", m->request_id);
+        PL_BAD("unknown request_id %s", m->request_id);
     if (strcmp(app, m->application_id) != 0)
-        BAD("request %s belongs to another application", m->request_id);
+        PL_BAD("request %s belongs to another application", m->request_id);
     if (strcmp(agency, m->agency) != 0)
-        BAD("request %s was sent to %s, not %s", m->request_id, agency, m->agency);
+        PL_BAD("request %s was sent to %s, not %s", m->request_id, agency, m->agency);
 out:
     return result;
 }

@@ -272,10 +272,7 @@ static int fire_windows(tw_t *tw, time_t now, const char *now_s, const char *lim
         rc = careful ? fire_windows_each(tw, r, now, now_s, &fired)
                      : fire_window_rows(tw, r, 0, n, 0, now, now_s, &fired, &skip);
         PQclear(r);
-        if (rc == DB_OK)
-            rc = db_commit(tw->db);
-        else
-            db_rollback(tw->db);
+        rc = db_end(tw->db, rc);
         if (rc == DB_ERR_DATA && !careful) {
             log_info("a reply-window batch failed in bulk; firing it window by window");
             careful = 1;
@@ -404,10 +401,7 @@ static int in_batches(tw_t *tw, const char *claim, const char *extra, batch_fn f
         int n = PQntuples(r), fired = 0;
         rc = fn(tw, r, now, now_s, &fired);
         PQclear(r);
-        if (rc == DB_OK)
-            rc = db_commit(tw->db);
-        else
-            db_rollback(tw->db);
+        rc = db_end(tw->db, rc);
         if (rc != DB_OK)
             return rc;
         total += fired;
