@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every decoder of external input with libFuzzer (clang, ASan+UBSan): Kafka messages
-# (envelope and each data type), the calendar data, the agencies configuration. Corpora are
+# (envelope and each data type), the calendar data, the agencies configuration, the gateway's
+# SOAP answers and requests. Corpora are
 # seeded from proto/examples and the shipped configuration and kept in build-fuzz/corpus.
 #   deploy/fuzz.sh                 the long run: 300 s per target
 #   deploy/fuzz.sh --seconds N     N seconds per target (the test suite runs a short one)
@@ -14,7 +15,7 @@ build=${LIC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 command -v clang >/dev/null || "$root/deploy/install-deps.sh"
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DLIC_FUZZ=ON -DLIC_WERROR=ON \
   -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$build" -j "$(nproc)" --target fuzz_message fuzz_calendar fuzz_agencies >/dev/null
+cmake --build "$build" -j "$(nproc)" --target fuzz_message fuzz_calendar fuzz_agencies fuzz_gateway >/dev/null
 
 mkdir -p "$build/artifacts"
 status=0
@@ -37,4 +38,5 @@ run() { # target seed-files...
 run fuzz_message "$root"/proto/examples/*.v1*.json
 run fuzz_calendar "$root/deploy/calendar/kz.json"
 run fuzz_agencies "$root/proto/examples/agencies.json"
+run fuzz_gateway "$root"/proto/examples/gateway/*.xml
 exit "$status"
