@@ -2,6 +2,7 @@
 #include "dispatcher.h"
 #include "dispatcher_sql.h"
 #include "approval.h"
+#include "breaker.h"
 #include "clock.h"
 #include "config.h"
 #include "jsonx.h"
@@ -44,11 +45,6 @@ typedef struct flight {
     char res_error[400];
 } flight_t;
 
-typedef struct {
-    int failures;       /* consecutive transient failures */
-    int64_t open_until; /* monotonic ms; 0 closed */
-} breaker_t;
-
 struct dispatcher {
     db_t *db;
     cal_t *cal;
@@ -57,9 +53,8 @@ struct dispatcher {
     flight_t *flights;
     int in_flight[AG_COUNT];
     int max_seen[AG_COUNT];
-    breaker_t breaker[AG_COUNT];
-    long max_in_flight, timeout_ms, retry_base_ms, retry_max_ms, breaker_failures,
-        breaker_cooldown_ms;
+    cb_t breaker[AG_COUNT];
+    long max_in_flight, timeout_ms, retry_base_ms, retry_max_ms;
     int listening;
     int unrecorded; /* finished requests whose results wait for their application's lock */
 };
@@ -81,8 +76,9 @@ dispatcher_t *dispatcher_new(db_t *db, char *errstr, size_t errstr_size)
     d->timeout_ms = cfg_get_long("AGENCY_TIMEOUT_MS", 10000);
     d->retry_base_ms = cfg_get_long("AGENCY_RETRY_BASE_MS", 1000);
     d->retry_max_ms = cfg_get_long("AGENCY_RETRY_MAX_MS", 300000);
-    d->breaker_failures = cfg_get_long("AGENCY_BREAKER_FAILURES", 5);
-    d->breaker_cooldown_ms = cfg_get_long("AGENCY_BREAKER_COOLDOWN_MS", 30000);
+    for (int a = 0; a < AG_COUNT; a++)
+        cb_init(&d->breaker[a], (int)cfg_get_long("AGENCY_BREAKER_FAILURES", 5),
+                cfg_get_long("AGENCY_BREAKER_COOLDOWN_MS", 30000));
     if (d->max_in_flight < 1)
         d->max_in_flight = 1;
     d->multi = curl_multi_init();
@@ -340,7 +336,7 @@ static void free_flight(dispatcher_t *d, flight_t *f)
     snprintf(labels, sizeof(labels), "agency=\"%s\"", ag_name((ag_agency_t)f->agency));
     mt_set("lic_agency_requests_in_flight", labels, d->in_flight[f->agency]);
     mt_set("lic_agency_circuit_open", labels,
-           d->breaker[f->agency].failures >= d->breaker_failures ? 1 : 0);
+           cb_state(&d->breaker[f->agency], util_mono_ms()) != CB_CLOSED);
     curl_multi_remove_handle(d->multi, f->easy);
     curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->hdrs);
@@ -360,14 +356,8 @@ static int claim(dispatcher_t *d)
     char caps[AG_COUNT][24];
     int any = 0;
     for (int a = 0; a < AG_COUNT; a++) {
-        breaker_t *b = &d->breaker[a];
-        long cap = d->max_in_flight - d->in_flight[a];
-        if (b->failures >= d->breaker_failures) {
-            if (now_ms < b->open_until)
-                cap = 0; /* open */
-            else
-                cap = d->in_flight[a] == 0 ? 1 : 0; /* half-open: one probe */
-        }
+        /* Open: none; half-open: one probe. */
+        long cap = cb_allowed(&d->breaker[a], d->max_in_flight, d->in_flight[a], now_ms);
         snprintf(caps[a], sizeof(caps[a]), "%ld", cap > 0 ? cap : 0);
         any |= cap > 0;
     }
@@ -660,7 +650,7 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
     long status = 0;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
     const char *agency = ag_name((ag_agency_t)f->agency);
-    breaker_t *b = &d->breaker[f->agency];
+    cb_t *b = &d->breaker[f->agency];
     char error[400];
     if (cc == CURLE_OK && (status == 202 || status == 409)) {
         json_t *body = json_loadb(f->resp, f->resp_len, 0, NULL);
@@ -669,8 +659,7 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
         time_t received_at;
         if (ra && util_rfc3339_parse(ra, &received_at) == 0 &&
             (!rid || strcmp(rid, f->request_id) == 0)) {
-            b->failures = 0;
-            b->open_until = 0;
+            cb_success(b);
             json_decref(body);
             set_result(f, RES_RECEIVED, status, received_at, NULL);
             return;
@@ -679,7 +668,7 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
         snprintf(error, sizeof(error), "HTTP %ld without a valid received_at", status);
     } else if (cc == CURLE_OK && status >= 400 && status < 500 && status != 429 && status != 408) {
         snprintf(error, sizeof(error), "HTTP %ld: %.300s", status, f->resp ? f->resp : "");
-        b->failures = 0;
+        cb_success(b); /* the agency answered: it is up */
         set_result(f, RES_REJECTED, status, 0, error);
         return;
     } else if (cc == CURLE_OK) {
@@ -688,13 +677,9 @@ static void finish(dispatcher_t *d, flight_t *f, CURLcode cc)
         snprintf(error, sizeof(error), "%s",
                  f->curl_error[0] ? f->curl_error : curl_easy_strerror(cc));
     }
-    b->failures++;
-    if (b->failures >= d->breaker_failures) {
-        if (b->open_until == 0 || util_mono_ms() >= b->open_until)
-            log_warn("circuit open for %s after %d failures (last: %s); next probe in %ld ms",
-                     agency, b->failures, error, d->breaker_cooldown_ms);
-        b->open_until = util_mono_ms() + d->breaker_cooldown_ms;
-    }
+    if (cb_failure(b, util_mono_ms()))
+        log_warn("circuit open for %s after %d failures (last: %s); next probe in %ld ms", agency,
+                 b->failures, error, b->cooldown_ms);
     json_t *fl =
         json_pack("{s:s,s:s,s:s}", "request_id", f->request_id, "agency", agency, "error", error);
     log_write(LOG_LEVEL_WARN, "approval request failed, will retry", fl);
@@ -758,8 +743,7 @@ static long next_due_ms(dispatcher_t *d, long cap)
     char agencies[64] = "";
     int64_t now_ms = util_mono_ms();
     for (int a = 0; a < AG_COUNT; a++) {
-        const breaker_t *b = &d->breaker[a];
-        int open = b->failures >= d->breaker_failures && now_ms < b->open_until;
+        int open = cb_state(&d->breaker[a], now_ms) == CB_OPEN;
         if (d->in_flight[a] < d->max_in_flight && !open) {
             size_t l = strlen(agencies);
             snprintf(agencies + l, sizeof(agencies) - l, "%s%s", l ? "," : "",
