@@ -29,6 +29,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "signals.h"
+#include "sim.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -259,9 +260,7 @@ static void *reply_thread(void *arg)
 /* ---- HTTP ---- */
 
 typedef struct {
-    char *body;
-    size_t len;
-    int too_big;
+    sim_body_t b; /* first: sim_upload() */
     /* Counted as a request (the first call with the whole body); with a response delay, the
      * connection is suspended until it is due (the reply thread resumes it), and what was
      * decided for it then is answered when it is resumed. */
@@ -426,7 +425,7 @@ static enum MHD_Result approval_request(struct MHD_Connection *c, int agency, up
     long fail_status = up->fail_status, retry_after = up->retry_after;
     unsigned status;
     json_t *body;
-    json_t *req = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
+    json_t *req = json_loadb(up->b.body ? up->b.body : "", up->b.len, 0, NULL);
     const char *rid = json_string_value(json_object_get(req, "request_id"));
     pthread_mutex_lock(&mu);
     u->in_flight--;
@@ -495,34 +494,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
     (void)cls;
     (void)version;
-    upload_t *up = *con_cls;
-    if (!up) {
-        up = calloc(1, sizeof(*up));
-        *con_cls = up;
-        return MHD_YES;
-    }
-    if (*data_size) {
-        if (up->len + *data_size > MAX_BODY) {
-            up->too_big = 1;
-        } else {
-            char *nb = realloc(up->body, up->len + *data_size + 1);
-            if (nb) {
-                up->body = nb;
-                memcpy(up->body + up->len, data, *data_size);
-                up->len += *data_size;
-                up->body[up->len] = '\0';
-            }
-        }
-        *data_size = 0;
-        return MHD_YES;
-    }
+    upload_t *up = sim_upload(con_cls, sizeof(upload_t), data, data_size, MAX_BODY);
+    if (!up)
+        return *con_cls ? MHD_YES : MHD_NO;
     pthread_mutex_lock(&mu);
     int refusing = util_mono_ms() < refuse_until;
     pthread_mutex_unlock(&mu);
     if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0)
         return respond(c, 200, stats_json(), 0);
     if (strcmp(method, "POST") == 0 && strcmp(url, "/control") == 0) {
-        json_t *j = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
+        json_t *j = json_loadb(up->b.body ? up->b.body : "", up->b.len, 0, NULL);
         char err[200] = "";
         unsigned st = j ? apply_control(j, err, sizeof(err)) : 400;
         json_decref(j);
@@ -530,7 +511,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (refusing && !up->counted)
         return MHD_NO; /* the connection is dropped without an answer */
-    if (up->too_big)
+    if (up->b.too_big)
         return respond(c, 413, json_pack("{s:s}", "error", "body too large"), 0);
     for (int a = 0; a < AG_COUNT; a++) {
         char path[96];
@@ -544,27 +525,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond(c, 404, json_pack("{s:s}", "error", "no such endpoint"), 0);
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    upload_t *up = *con_cls;
-    if (up) {
-        free(up->body);
-        free(up);
-    }
-    *con_cls = NULL;
-}
-
 int main(int argc, char **argv)
 {
-    int level = log_level_parse(cfg_get("LOG_LEVEL"));
-    log_init("agencysim", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
-    sig_install();
-    clock_use_file(cfg_get("CLOCK_FILE"));
-    clock_tz_init();
+    sim_start("agencysim");
     const char *agencies_file = NULL, *port_file = NULL, *name = "sim";
     unsigned want_port = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -607,7 +570,7 @@ int main(int argc, char **argv)
      * a response delay suspends its connection instead of sleeping in its thread. */
     daemon_ = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
-        (uint16_t)want_port, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+        (uint16_t)want_port, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, sim_completed,
         NULL, MHD_OPTION_CONNECTION_LIMIT, 2000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_END);
     if (!daemon_) {
@@ -620,13 +583,7 @@ int main(int argc, char **argv)
         log_error("cannot write %s", agencies_file);
         return 1;
     }
-    if (port_file) {
-        FILE *f = fopen(port_file, "w");
-        if (f) {
-            fprintf(f, "%u\n", port);
-            fclose(f);
-        }
-    }
+    sim_write_port(port_file, port);
     pthread_t t;
     pthread_create(&t, NULL, reply_thread, NULL);
     log_info("simulating both agencies on http://127.0.0.1:%u (agencies file %s)", port,

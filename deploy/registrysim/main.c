@@ -24,6 +24,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "signals.h"
+#include "sim.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -122,9 +123,7 @@ static json_t *answer_for(int service, const char *subject)
 }
 
 typedef struct {
-    char *body;
-    size_t len;
-    int too_big;
+    sim_body_t b;
 } upload_t;
 
 static enum MHD_Result send_message(struct MHD_Connection *c, const upload_t *up)
@@ -133,7 +132,7 @@ static enum MHD_Result send_message(struct MHD_Connection *c, const upload_t *up
     char err[256];
     size_t len = 0;
     char *xml;
-    if (gw_request_parse(up->body ? up->body : "", up->len, &in, err, sizeof(err))) {
+    if (gw_request_parse(up->b.body ? up->b.body : "", up->b.len, &in, err, sizeof(err))) {
         xml = gw_response_xml(GW_PERSON, NULL, NULL, "SE0001", err, clock_now(), &len);
         return respond(c, 500, "text/xml; charset=utf-8", xml, len);
     }
@@ -210,26 +209,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
     (void)cls;
     (void)version;
-    upload_t *up = *con_cls;
-    if (!up) {
-        *con_cls = calloc(1, sizeof(upload_t));
+    upload_t *up = sim_upload(con_cls, sizeof(upload_t), chunk, chunk_size, MAX_BODY);
+    if (!up)
         return *con_cls ? MHD_YES : MHD_NO;
-    }
-    if (*chunk_size) {
-        if (up->len + *chunk_size > MAX_BODY) {
-            up->too_big = 1;
-        } else {
-            char *nb = realloc(up->body, up->len + *chunk_size + 1);
-            if (nb) {
-                up->body = nb;
-                memcpy(up->body + up->len, chunk, *chunk_size);
-                up->len += *chunk_size;
-                up->body[up->len] = '\0';
-            }
-        }
-        *chunk_size = 0;
-        return MHD_YES;
-    }
     if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0) {
         pthread_mutex_lock(&mu);
         json_t *s = stats_json();
@@ -243,7 +225,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return respond_json(c, 200, s);
     }
     if (strcmp(method, "POST") == 0 && strcmp(url, "/control") == 0) {
-        json_t *j = json_loadb(up->body ? up->body : "", up->len, 0, NULL);
+        json_t *j = json_loadb(up->b.body ? up->b.body : "", up->b.len, 0, NULL);
         pthread_mutex_lock(&mu);
         unsigned st = j ? apply_control(j) : 400;
         json_t *s = stats_json();
@@ -252,7 +234,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return respond_json(c, st, s);
     }
     if (strcmp(url, "/bip-sync/") == 0 && strcmp(method, "POST") == 0) {
-        if (up->too_big) {
+        if (up->b.too_big) {
             char *b = strdup("body too large");
             return respond(c, 413, "text/plain", b, strlen(b));
         }
@@ -261,27 +243,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond_json(c, 404, json_pack("{s:s}", "error", "no such endpoint"));
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    upload_t *up = *con_cls;
-    if (up) {
-        free(up->body);
-        free(up);
-    }
-    *con_cls = NULL;
-}
-
 int main(int argc, char **argv)
 {
-    int level = log_level_parse(cfg_get("LOG_LEVEL"));
-    log_init("registrysim", level < 0 ? LOG_LEVEL_INFO : (log_level_t)level);
-    sig_install();
-    clock_use_file(cfg_get("CLOCK_FILE"));
-    clock_tz_init();
+    sim_start("registrysim");
     xmlInitParser();
     const char *data_file = NULL, *port_file = NULL, *password_file = NULL;
     unsigned want_port = 0;
@@ -325,7 +289,7 @@ int main(int argc, char **argv)
     /* A thread a connection: a slow or timed-out answer holds only its own caller. */
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, (uint16_t)want_port, NULL,
-        NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, sim_completed, NULL,
         MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on port %u", want_port);
@@ -333,13 +297,7 @@ int main(int argc, char **argv)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : want_port;
-    if (port_file) {
-        FILE *f = fopen(port_file, "w");
-        if (f) {
-            fprintf(f, "%u\n", port);
-            fclose(f);
-        }
-    }
+    sim_write_port(port_file, port);
     log_info("simulating the e-government gateway on http://127.0.0.1:%u/bip-sync/", port);
     while (!sig_stop_requested())
         util_sleep_ms(100);
