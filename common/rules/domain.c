@@ -7,6 +7,7 @@
 static const char *const stage_names[STAGE__COUNT] = {
     [STAGE_NONE] = "none",
     [STAGE_REGISTERED] = "registered",
+    [STAGE_AWAITING_REGISTRIES] = "awaiting_registries",
     [STAGE_REFUSED_INCOMPLETE] = "refused_incomplete",
     [STAGE_AWAITING_APPROVALS] = "awaiting_approvals",
     [STAGE_AWAITING_REPLIES] = "awaiting_replies",
@@ -42,13 +43,17 @@ static int incomplete(const dom_facts_t *f)
 {
     return f->incomplete;
 }
-static int complete_approvals(const dom_facts_t *f)
+static int complete(const dom_facts_t *f)
 {
-    return !f->incomplete && f->needs_approvals;
+    return !f->incomplete;
 }
-static int complete_no_approvals(const dom_facts_t *f)
+static int checked_approvals(const dom_facts_t *f)
 {
-    return !f->incomplete && !f->needs_approvals;
+    return f->registries_answered && f->needs_approvals;
+}
+static int checked_no_approvals(const dom_facts_t *f)
+{
+    return f->registries_answered && !f->needs_approvals;
 }
 static int all_received(const dom_facts_t *f)
 {
@@ -88,8 +93,12 @@ static int withdrawn_reissue(const dom_facts_t *f)
 static const dom_transition_t transitions[] = {
     {STAGE_NONE, STAGE_REGISTERED, NULL, "¶8"}, /* the intake inserts it registered */
     {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE, incomplete, "¶9"},
-    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, complete_approvals, "¶9, ¶11"},
-    {STAGE_REGISTERED, STAGE_AWAITING_DECISION, complete_no_approvals, "¶7: reissue"},
+    {STAGE_REGISTERED, STAGE_AWAITING_REGISTRIES, complete, "¶9, ¶10"},
+    /* Before migration 021 a complete application went on at once; kept for its history. */
+    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, NULL, "¶9, ¶11"},
+    {STAGE_REGISTERED, STAGE_AWAITING_DECISION, NULL, "¶7: reissue"},
+    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_APPROVALS, checked_approvals, "¶10, ¶11"},
+    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_DECISION, checked_no_approvals, "¶10; ¶7: reissue"},
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES, all_received, "¶11"},
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION, NULL, "¶12"},
     {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION, all_replied, "¶12"},

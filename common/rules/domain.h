@@ -10,14 +10,15 @@
 typedef enum {
     STAGE_NONE = 0, /* before registration */
     STAGE_REGISTERED,
-    STAGE_REFUSED_INCOMPLETE, /* ¶9: final */
-    STAGE_AWAITING_APPROVALS, /* ¶11: requests to be sent */
-    STAGE_AWAITING_REPLIES,   /* ¶12: both requests received by the agencies */
-    STAGE_AWAITING_DECISION,  /* ¶13: replies given or deemed */
-    STAGE_REFUSAL_PROPOSED,   /* ¶13: notice sent, hearing pending */
-    STAGE_LICENSE_ISSUED,     /* final */
-    STAGE_LICENSE_REISSUED,   /* final */
-    STAGE_REFUSED,            /* final, reasoned refusal after the hearing */
+    STAGE_AWAITING_REGISTRIES, /* ¶10: the state registries asked through the gateway */
+    STAGE_REFUSED_INCOMPLETE,  /* ¶9: final */
+    STAGE_AWAITING_APPROVALS,  /* ¶11: requests to be sent */
+    STAGE_AWAITING_REPLIES,    /* ¶12: both requests received by the agencies */
+    STAGE_AWAITING_DECISION,   /* ¶13: replies given or deemed */
+    STAGE_REFUSAL_PROPOSED,    /* ¶13: notice sent, hearing pending */
+    STAGE_LICENSE_ISSUED,      /* final */
+    STAGE_LICENSE_REISSUED,    /* final */
+    STAGE_REFUSED,             /* final, reasoned refusal after the hearing */
     STAGE__COUNT
 } dom_stage_t;
 
@@ -37,13 +38,14 @@ typedef enum { DOM_HEARING_NONE = 0, DOM_HEARING_CONFIRMED, DOM_HEARING_WITHDRAW
 /* What is known of an application when its next stage is decided. Only the facts the
  * current stage's guards read matter; the rest may be left 0. */
 typedef struct {
-    int incomplete;        /* ¶9: the package lacks something (registered) */
-    int needs_approvals;   /* ¶11: the agencies must approve (registered) */
-    int reissue;           /* a re-registration: license_reissued instead of license_issued */
-    int requests_received; /* agencies that confirmed receipt of the request */
-    int replies;           /* agencies that answered, or whose approval is deemed (¶12) */
-    int grounds;           /* refusal grounds found (¶13, Standard row 9) */
-    dom_hearing_t hearing; /* the hearing's outcome (refusal_proposed) */
+    int incomplete;          /* ¶9: the package lacks something (registered) */
+    int needs_approvals;     /* ¶11: the agencies must approve (awaiting_registries) */
+    int registries_answered; /* ¶10: every registry answered (awaiting_registries) */
+    int reissue;             /* a re-registration: license_reissued instead of license_issued */
+    int requests_received;   /* agencies that confirmed receipt of the request */
+    int replies;             /* agencies that answered, or whose approval is deemed (¶12) */
+    int grounds;             /* refusal grounds found (¶13, Standard row 9) */
+    dom_hearing_t hearing;   /* the hearing's outcome (refusal_proposed) */
 } dom_facts_t;
 
 typedef struct {

@@ -146,8 +146,12 @@ static int applies_to(const json_t *decision, const reg_case_t *c)
         return 1; /* the whole activity */
     size_t i;
     json_t *v;
-    json_array_foreach(st, i, v) for (int k = 0; k < c->nsubtypes;
-                                      k++) if (json_integer_value(v) == c->subtypes[k]) return 1;
+    json_array_foreach(st, i, v)
+    {
+        for (int k = 0; k < c->nsubtypes; k++)
+            if (json_integer_value(v) == c->subtypes[k])
+                return 1;
+    }
     return 0;
 }
 
@@ -202,7 +206,7 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
     char kk[1200], ru[1200];
     if (identity)
         identity_grounds(c, identity, grounds, &n);
-    if (c->kind == REG_REISSUE && !reg_may_reissue(c, identity)) {
+    if (c->kind != REG_ISSUE && !reg_may_reissue(c, identity)) {
         snprintf(kk, sizeof(kk),
                  "өтініш беруші (%s) лицензиат емес (лицензия ұстаушысы %s) және тізілім оны "
                  "лицензиаттың құқықтық мирасқоры деп көрсетпейді",
@@ -261,7 +265,16 @@ int reg_may_reissue(const reg_case_t *c, const json_t *identity)
     /* The successor the registry names: the holder among the applicant's predecessors. */
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(identity, "predecessors"), i,
-                       p) if (strcmp(str(p, "bin"), c->holder_id) == 0) return 1;
+    json_array_foreach(json_object_get(identity, "predecessors"), i, p)
+    {
+        const char *bin = str(p, "bin");
+        if (strcmp(bin, c->holder_id) == 0)
+            return 1;
+        if (c->kind == REG_SPLIT && c->former_holders && strlen(bin) == 12) {
+            const char *h = strstr(c->former_holders, bin);
+            if (h && (h == c->former_holders || h[-1] == ',') && (h[12] == ',' || !h[12]))
+                return 1;
+        }
+    }
     return 0;
 }

@@ -29,10 +29,15 @@ typedef struct {
     const char *name, *address;
     const int *subtypes; /* the sub-activities applied for (¶2 codes) */
     int nsubtypes;
-    /* A re-registration: the license's current holder, and whether the application declares
-     * a reorganisation (form 2 ground 1) or an alienation with the object (ground 4). */
+    /* A re-registration (or one after a split): the license's current holder, and whether the
+     * application declares a reorganisation (form 2 ground 1) or an alienation with the object
+     * (ground 4). */
     const char *holder_id;
     int declares_reorganisation, declares_alienation;
+    /* After a split: every holder the license has had, comma-separated - the entities of the
+     * split are named as successors of the one before it, which may already have passed the
+     * license to a sibling (that is ground 3 of the split, found with the license register). */
+    const char *former_holders;
 } reg_case_t;
 
 /* The grounds the answers give, appended to `grounds` as {code, number, kind, text_kk,
@@ -44,7 +49,8 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
 
 /* The holder check of a re-registration: 1 when the applicant may ask - the license's holder
  * itself, or, when the application declares it, the successor of a reorganisation of the
- * holder that the registry names (a predecessor of the applicant with the holder's BIN).
+ * holder that the registry names (a predecessor of the applicant with the holder's BIN - or,
+ * after a split, with a former holder's).
  * `identity` is the applicant's GBDUL_ENTITY answer (NULL for an individual). */
 int reg_may_reissue(const reg_case_t *c, const json_t *identity);
 

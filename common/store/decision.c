@@ -9,6 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The grounds recorded with their facts (migration 021: the registries' so far). */
+static int recorded_grounds(db_t *db, const char *application_id, json_t *grounds, db_rc_t *rc)
+{
+    const char *p[] = {application_id};
+    PGresult *r = db_query(db, sql_dec_grounds_select_grounds, 1, p, rc);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *g = json_pack("{s:s,s:s,s:s,s:s,s:i}", "code", PQgetvalue(r, i, 0), "text_ru",
+                              PQgetvalue(r, i, 1), "text_kk", PQgetvalue(r, i, 2), "rule",
+                              PQgetvalue(r, i, 3), "number", atoi(PQgetvalue(r, i, 5)));
+        json_t *ev = PQgetisnull(r, i, 4) ? NULL : json_loads(PQgetvalue(r, i, 4), 0, NULL);
+        if (ev)
+            json_object_set_new(g, "evidence", ev);
+        json_array_append_new(grounds, g);
+    }
+    PQclear(r);
+    return 0;
+}
+
 json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
 {
     const char *p[] = {application_id};
@@ -75,6 +95,10 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
                                                  "Standard row 9, split re-registration ground 3"));
     }
     PQclear(r);
+    if (recorded_grounds(db, application_id, grounds, rc)) {
+        json_decref(grounds);
+        return NULL;
+    }
     return grounds;
 }
 

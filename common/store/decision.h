@@ -19,8 +19,9 @@ typedef struct {
     const char *source; /* CloudEvent source of the worker */
 } dec_ctx_t;
 
-/* The refusal grounds recorded for an application (Standard row 9): today the agencies'
- * non_compliant answers. New reference (an empty array when there is none). */
+/* The refusal grounds recorded for an application (Standard row 9): the agencies'
+ * non_compliant answers, a split already re-registered, and the grounds table (the registries,
+ * ¶10). New reference (an empty array when there is none). */
 json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc);
 
 /* Decides the locked applications in awaiting_decision whose ids are in `ids` (an array

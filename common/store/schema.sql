@@ -210,6 +210,18 @@ BEGIN
 END $$;
 
 --
+-- Name: registry_rows_inserted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.registry_rows_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM lic_require_applications(ARRAY(SELECT application_id FROM inserted));
+    RETURN NULL;
+END $$;
+
+--
 -- Name: reply_windows_inserted(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -270,24 +282,27 @@ DECLARE
     missing text;
     dispatch boolean;
     decide boolean;
+    registries boolean;
 BEGIN
     SELECT (SELECT i.application_id::text FROM inserted i
              WHERE (SELECT true FROM applications a
                      WHERE a.application_id = i.application_id) IS NULL
              LIMIT 1),
-           bool_or(to_stage = 'awaiting_approvals'), bool_or(to_stage = 'awaiting_decision')
-      INTO missing, dispatch, decide
+           bool_or(to_stage = 'awaiting_approvals'), bool_or(to_stage = 'awaiting_decision'),
+           bool_or(to_stage = 'awaiting_registries')
+      INTO missing, dispatch, decide, registries
       FROM inserted;
     IF missing IS NOT NULL THEN
         PERFORM lic_reference_missing('application', missing);
     END IF;
-    -- Applications reaching awaiting_approvals wake the dispatchers, those reaching
-    -- awaiting_decision the decision workers.
     IF dispatch THEN
         PERFORM pg_notify('lic_dispatch', '');
     END IF;
     IF decide THEN
         PERFORM pg_notify('lic_decide', '');
+    END IF;
+    IF registries THEN
+        PERFORM pg_notify('lic_registries', '');
     END IF;
     RETURN NULL;
 END $$;
@@ -429,8 +444,9 @@ CREATE TABLE public.applications (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     approvals_requested_at timestamp with time zone,
     term_watch_at timestamp with time zone,
+    needs_approvals boolean DEFAULT true NOT NULL,
     CONSTRAINT applications_kind_check CHECK ((kind = ANY (ARRAY['issue'::text, 'reissue'::text, 'reissue_split'::text]))),
-    CONSTRAINT applications_stage_known CHECK ((stage = ANY ('{awaiting_approvals,awaiting_decision,awaiting_replies,license_issued,license_reissued,none,refusal_proposed,refused,refused_incomplete,registered}'::text[])))
+    CONSTRAINT applications_stage_known CHECK ((stage = ANY ('{awaiting_approvals,awaiting_decision,awaiting_registries,awaiting_replies,license_issued,license_reissued,none,refusal_proposed,refused,refused_incomplete,registered}'::text[])))
 );
 
 --
@@ -582,6 +598,78 @@ CREATE TABLE public.fees (
     CONSTRAINT fees_amount_kzt_check CHECK ((amount_kzt >= 0)),
     CONSTRAINT fees_paid_via_check CHECK ((paid_via = ANY (ARRAY['egov_gateway'::text, 'bank'::text, 'none'::text])))
 );
+
+--
+-- Name: gateway_calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.gateway_calls (
+    id bigint NOT NULL,
+    application_id uuid NOT NULL,
+    message_id uuid NOT NULL,
+    service_id text NOT NULL,
+    asked_at timestamp with time zone NOT NULL,
+    duration_ms integer NOT NULL,
+    tries integer NOT NULL,
+    http_status integer,
+    outcome text NOT NULL,
+    code text,
+    message text,
+    response_id text,
+    CONSTRAINT gateway_calls_outcome_check CHECK ((outcome = ANY (ARRAY['answered'::text, 'fault'::text, 'malformed'::text, 'unavailable'::text, 'circuit_open'::text])))
+);
+
+--
+-- Name: gateway_calls_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.gateway_calls_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: gateway_calls_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.gateway_calls_id_seq OWNED BY public.gateway_calls.id;
+
+--
+-- Name: grounds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.grounds (
+    id bigint NOT NULL,
+    application_id uuid NOT NULL,
+    source text NOT NULL,
+    code text NOT NULL,
+    number integer NOT NULL,
+    text_kk text NOT NULL,
+    text_ru text NOT NULL,
+    rule text NOT NULL,
+    evidence jsonb,
+    raised_at timestamp with time zone NOT NULL,
+    CONSTRAINT grounds_source_check CHECK ((source = 'registry'::text))
+);
+
+--
+-- Name: grounds_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.grounds_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: grounds_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.grounds_id_seq OWNED BY public.grounds.id;
 
 --
 -- Name: hearings; Type: TABLE; Schema: public; Owner: -
@@ -762,6 +850,30 @@ CREATE TABLE public.production_bases (
 );
 
 --
+-- Name: registry_answers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.registry_answers (
+    application_id uuid NOT NULL,
+    service_id text NOT NULL,
+    message_id uuid NOT NULL,
+    answered_at timestamp with time zone NOT NULL,
+    answer jsonb NOT NULL
+);
+
+--
+-- Name: registry_checks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.registry_checks (
+    application_id uuid NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    last_error text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
 -- Name: reissue_grounds; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -877,7 +989,7 @@ CREATE TABLE public.transitions (
     cause_request_id uuid,
     CONSTRAINT transitions_cause_kind_check CHECK ((cause_kind = ANY (ARRAY['event'::text, 'timer'::text, 'actor'::text]))),
     CONSTRAINT transitions_check CHECK (((cause_kind <> 'event'::text) OR ((cause_event_id IS NOT NULL) AND (cause_topic IS NOT NULL) AND (cause_partition IS NOT NULL) AND (cause_offset IS NOT NULL)))),
-    CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,registered>awaiting_approvals,registered>awaiting_decision,registered>refused_incomplete}'::text[]))),
+    CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,registered>awaiting_approvals,registered>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))),
     CONSTRAINT transitions_timer_cause CHECK (((cause_kind <> 'timer'::text) OR (cause_timer_id IS NOT NULL) OR (cause_request_id IS NOT NULL)))
 );
 
@@ -915,6 +1027,18 @@ ALTER TABLE ONLY public.dead_letters ALTER COLUMN id SET DEFAULT nextval('public
 --
 
 ALTER TABLE ONLY public.email_outbox ALTER COLUMN id SET DEFAULT nextval('public.email_outbox_id_seq'::regclass);
+
+--
+-- Name: gateway_calls id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.gateway_calls ALTER COLUMN id SET DEFAULT nextval('public.gateway_calls_id_seq'::regclass);
+
+--
+-- Name: grounds id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.grounds ALTER COLUMN id SET DEFAULT nextval('public.grounds_id_seq'::regclass);
 
 --
 -- Name: incidents id; Type: DEFAULT; Schema: public; Owner: -
@@ -1052,6 +1176,20 @@ ALTER TABLE ONLY public.fees
     ADD CONSTRAINT fees_pkey PRIMARY KEY (application_id);
 
 --
+-- Name: gateway_calls gateway_calls_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.gateway_calls
+    ADD CONSTRAINT gateway_calls_pkey PRIMARY KEY (id);
+
+--
+-- Name: grounds grounds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.grounds
+    ADD CONSTRAINT grounds_pkey PRIMARY KEY (id);
+
+--
 -- Name: hearings hearings_application_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1120,6 +1258,20 @@ ALTER TABLE ONLY public.processed_events
 
 ALTER TABLE ONLY public.production_bases
     ADD CONSTRAINT production_bases_pkey PRIMARY KEY (application_id);
+
+--
+-- Name: registry_answers registry_answers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.registry_answers
+    ADD CONSTRAINT registry_answers_pkey PRIMARY KEY (application_id, service_id);
+
+--
+-- Name: registry_checks registry_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.registry_checks
+    ADD CONSTRAINT registry_checks_pkey PRIMARY KEY (application_id);
 
 --
 -- Name: reissue_grounds reissue_grounds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1209,6 +1361,12 @@ CREATE INDEX applicants_bin ON public.applicants USING btree (bin) WHERE (bin IS
 CREATE INDEX applicants_iin ON public.applicants USING btree (iin) WHERE (iin IS NOT NULL);
 
 --
+-- Name: applications_awaiting_registries; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX applications_awaiting_registries ON public.applications USING btree (registered_at) WHERE (stage = 'awaiting_registries'::text);
+
+--
 -- Name: applications_portal_ref; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1243,6 +1401,24 @@ CREATE INDEX complaints_application ON public.complaints USING btree (applicatio
 --
 
 CREATE INDEX email_outbox_unsent ON public.email_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
+
+--
+-- Name: gateway_calls_application; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX gateway_calls_application ON public.gateway_calls USING btree (application_id);
+
+--
+-- Name: gateway_calls_asked; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX gateway_calls_asked ON public.gateway_calls USING btree (asked_at);
+
+--
+-- Name: grounds_application; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX grounds_application ON public.grounds USING btree (application_id);
 
 --
 -- Name: issued_documents_application; Type: INDEX; Schema: public; Owner: -
@@ -1285,6 +1461,12 @@ CREATE INDEX outbox_set_aside ON public.outbox USING btree (topic, msg_key, id) 
 --
 
 CREATE INDEX outbox_unsent ON public.outbox USING btree (id) WHERE ((sent_at IS NULL) AND (set_aside_at IS NULL) AND (discarded_at IS NULL));
+
+--
+-- Name: registry_checks_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX registry_checks_due ON public.registry_checks USING btree (next_attempt_at);
 
 --
 -- Name: reply_windows_due; Type: INDEX; Schema: public; Owner: -
@@ -1365,6 +1547,30 @@ CREATE TRIGGER applications_never_deleted BEFORE DELETE OR TRUNCATE ON public.ap
 CREATE TRIGGER email_inserted AFTER INSERT ON public.email_outbox FOR EACH STATEMENT EXECUTE FUNCTION public.email_notify();
 
 --
+-- Name: gateway_calls gateway_calls_keys; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER gateway_calls_keys BEFORE UPDATE OF application_id ON public.gateway_calls FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: gateway_calls gateway_calls_reference; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER gateway_calls_reference AFTER INSERT ON public.gateway_calls REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.registry_rows_inserted();
+
+--
+-- Name: grounds grounds_keys; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER grounds_keys BEFORE UPDATE OF application_id ON public.grounds FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: grounds grounds_reference; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER grounds_reference AFTER INSERT ON public.grounds REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.registry_rows_inserted();
+
+--
 -- Name: issued_documents issued_documents_keys; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1411,6 +1617,30 @@ CREATE TRIGGER licenses_reference AFTER INSERT ON public.licenses REFERENCING NE
 --
 
 CREATE TRIGGER outbox_inserted AFTER INSERT ON public.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
+
+--
+-- Name: registry_answers registry_answers_keys; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER registry_answers_keys BEFORE UPDATE OF application_id ON public.registry_answers FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: registry_answers registry_answers_reference; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER registry_answers_reference AFTER INSERT ON public.registry_answers REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.registry_rows_inserted();
+
+--
+-- Name: registry_checks registry_checks_keys; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER registry_checks_keys BEFORE UPDATE OF application_id ON public.registry_checks FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: registry_checks registry_checks_reference; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER registry_checks_reference AFTER INSERT ON public.registry_checks REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.registry_rows_inserted();
 
 --
 -- Name: reply_windows reply_windows_keys; Type: TRIGGER; Schema: public; Owner: -

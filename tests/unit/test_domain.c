@@ -59,10 +59,19 @@ static void test_next_stage_follows_the_guards(void **state)
 {
     dom_facts_t f = {.incomplete = 1, .needs_approvals = 1};
     assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_REFUSED_INCOMPLETE); /* ¶9 */
+    /* ¶10: complete, the registries are asked first, whatever comes next. */
     f = (dom_facts_t){.needs_approvals = 1};
-    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_APPROVALS); /* ¶11 */
+    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_REGISTRIES);
     f = (dom_facts_t){0};
-    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_DECISION);
+    assert_int_equal(dom_next(STAGE_REGISTERED, &f), STAGE_AWAITING_REGISTRIES);
+    /* Never on before every registry answered; then to the approvals (¶11) or, for a
+     * re-registration that needs none, to the decision. */
+    f = (dom_facts_t){.needs_approvals = 1};
+    assert_int_equal(dom_next(STAGE_AWAITING_REGISTRIES, &f), STAGE_AWAITING_REGISTRIES);
+    f.registries_answered = 1;
+    assert_int_equal(dom_next(STAGE_AWAITING_REGISTRIES, &f), STAGE_AWAITING_APPROVALS);
+    f.needs_approvals = 0;
+    assert_int_equal(dom_next(STAGE_AWAITING_REGISTRIES, &f), STAGE_AWAITING_DECISION);
     /* ¶11-¶12: one agency is not enough, and receipt comes before the replies. */
     f = (dom_facts_t){.requests_received = 1, .replies = 1};
     assert_int_equal(dom_next(STAGE_AWAITING_APPROVALS, &f), STAGE_AWAITING_APPROVALS);

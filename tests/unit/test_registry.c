@@ -23,7 +23,8 @@ static reg_case_t entity_case(reg_kind_t kind)
                         2,
                         NULL,
                         0,
-                        0};
+                        0,
+                        NULL};
 }
 
 static json_t *entity(const char *status, const char *name)
@@ -133,6 +134,15 @@ static void test_holder_check(void **state)
     c.holder_id = "070340001239";
     c.declares_reorganisation = 0;
     assert_int_equal(reg_may_reissue(&c, NULL), 1);
+    /* After a split the sibling that got the license first is the holder; the second names
+     * the one before the split, a former holder: it may ask (and meets split ground 3). */
+    reg_case_t s = entity_case(REG_SPLIT);
+    s.holder_id = "260640001110";
+    s.declares_reorganisation = 1;
+    s.former_holders = "990140002347,260640001110";
+    assert_int_equal(reg_may_reissue(&s, id), 1);
+    s.former_holders = "260640001110";
+    assert_int_equal(reg_may_reissue(&s, id), 0);
     json_decref(id);
 }
 
@@ -148,7 +158,8 @@ static void test_person_unknown_and_deceased(void **state)
                     2,
                     NULL,
                     0,
-                    0};
+                    0,
+                    NULL};
     json_t *unknown = json_pack("{s:s,s:b}", "iin", "880101300123", "found", 0);
     json_t *g = json_array();
     assert_int_equal(reg_grounds(&c, unknown, NULL, NULL, g), 1);

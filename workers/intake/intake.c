@@ -72,7 +72,7 @@ static long long next_executor(intake_t *in, db_t *db, db_rc_t *rc)
  * the application id is already registered. */
 static db_rc_t store_application(db_t *db, const app_t *app, const char *event_id,
                                  const cal_deadlines_t *dl, const char *executor, long long fee_due,
-                                 dom_stage_t stage, int *fresh)
+                                 dom_stage_t stage, int approvals, int *fresh)
 {
     *fresh = 1;
     char sub[40], reg[40], comp[40], svc[40], watch[40];
@@ -94,15 +94,16 @@ static db_rc_t store_application(db_t *db, const app_t *app, const char *event_i
                        bool_text(app->paper_copy),
                        event_id,
                        dom_stage_name(stage),
-                       watched ? watch : NULL};
+                       watched ? watch : NULL,
+                       bool_text(approvals)};
     db_rc_t rc;
     if (db_deferring(db)) {
         /* Optimistic: an application id registered before violates the key, and the batch
          * runs again without deferring, where the next branch tells it apart. */
-        if ((rc = db_exec(db, sql_insert_application, 12, p)) != DB_OK)
+        if ((rc = db_exec(db, sql_insert_application, 13, p)) != DB_OK)
             return rc;
     } else {
-        PGresult *r = db_query(db, sql_insert_application_once, 12, p, &rc);
+        PGresult *r = db_query(db, sql_insert_application_once, 13, p, &rc);
         if (!r)
             return rc;
         *fresh = PQntuples(r) == 1;
@@ -260,11 +261,12 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
                 "қайта ресімдеуге көрсетілген лицензия лицензиялар тізілімінде жоқ"};
         PQclear(lr);
     }
-    dom_facts_t facts = {.incomplete = ng > 0, .needs_approvals = needs_approvals(in, &app)};
+    /* Complete: on to the state registries (¶10), which say what comes next. */
+    dom_facts_t facts = {.incomplete = ng > 0};
     dom_stage_t to = dom_next(STAGE_REGISTERED, &facts);
     int inserted;
-    db_rc_t stored =
-        store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules), to, &inserted);
+    db_rc_t stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules),
+                                       to, needs_approvals(in, &app), &inserted);
     if (stored == DB_OK && !inserted) {
         snprintf(reason, reason_size, "application_id %s is already registered",
                  app.application_id);

@@ -1,6 +1,7 @@
-/* intake: steps 1-3 of PROCESS.md - register each submitted application (¶8), fetch nothing
- * from the applicant that state systems hold (¶10), check completeness (¶9) and either refuse
- * with a reasoned refusal or pass the application on to the approval requests (¶11). */
+/* intake: steps 1-3 of PROCESS.md - register each submitted application (¶8), check
+ * completeness (¶9) and either refuse with a reasoned refusal or pass the application on to
+ * the state registries (¶10, the registries worker), noting whether the agencies must approve
+ * it (¶11). */
 #ifndef LIC_INTAKE_H
 #define LIC_INTAKE_H
 
