@@ -9,9 +9,11 @@
 # Phases, each with fresh worker processes on one PostgreSQL and one development broker:
 #   1. baseline: librdkafka consuming the same messages with no processing;
 #   2. one application registered with log_statement = 'all', to take the intake's writes;
-#   3. full lifecycle: N applications through both agencies (the simulator answers at once) to
-#      license_issued; per-stage p50/p99 from transitions.recorded_at;
-#   4. intake: N applications to awaiting_approvals with every status event published;
+#   3. full lifecycle: N applications through the registries (the gateway simulator) and both
+#      agencies (the simulator answers at once) to license_issued; per-stage p50/p99 from
+#      transitions.recorded_at;
+#   4. intake: N applications to awaiting_registries (the intake alone), every status event
+#      published;
 #   5. baseline: the PostgreSQL write ceiling for the intake's own writes, batched as the intake
 #      batched them in phase 4 (pgbench with a script made by deploy/bench_ceiling.py);
 #   6. timers: T pending, D due - the agencies' reply windows (reply_windows): T open ones of
@@ -114,21 +116,22 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/${wpid[$1]}/status"; }
 pid_cpu_s() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 cpu_s() { pid_cpu_s "${wpid[$1]}"; }
 # stack_cpu: the CPU seconds so far of what runs beside the workers, as "postgres agencysim
-# devbroker": the PostgreSQL server's postmaster and the processes it started (with those that
-# ended: their time is in the postmaster's children fields), the simulator, the broker.
+# devbroker registrysim": the PostgreSQL server's postmaster and the processes it started (with
+# those that ended: their time is in the postmaster's children fields), the simulators, the
+# broker.
 stack_cpu() {
   local pm
   pm=$(head -n 1 "$stack/pg/data/postmaster.pid")
   # shellcheck disable=SC2046
   echo "$(cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
     awk -v t="$tck" '{s += $14 + $15 + $16 + $17} END {print s / t}')" \
-    "$(pid_cpu_s "$sim_pid")" "$(pid_cpu_s "$broker_pid")"
+    "$(pid_cpu_s "$sim_pid")" "$(pid_cpu_s "$broker_pid")" "$(pid_cpu_s "$reg_pid")"
 }
 # stack_cpu_since "BEFORE": per 1,000 applications since BEFORE (a stack_cpu), as a Python dict.
 stack_cpu_since() {
   $py -c "
 a, b = [float(x) for x in '$1'.split()], [float(x) for x in '$(stack_cpu)'.split()]
-print({k: round((y - x) / ($n / 1000), 3) for k, x, y in zip(('postgres', 'agencysim', 'devbroker'), a, b)})"
+print({k: round((y - x) / ($n / 1000), 3) for k, x, y in zip(('postgres', 'agencysim', 'devbroker', 'registrysim'), a, b)})"
 }
 # The polls go through one psql session (poll_open), not a client and a server process started
 # every 0.2 s: a new connection costs 10 ms of CPU on each side, 10% of a core at five a second.
@@ -179,6 +182,16 @@ sim_pid=$!
 bg_pids+=($!)
 for _ in $(seq 1 100); do [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] && break; sleep 0.1; done
 [ -s "$stack/bootstrap" ] && [ -s "$stack/sim.port" ] || die "the broker or the simulator did not start"
+# The state registries (¶10) through the gateway simulator, which knows the example applicant.
+echo bench-gateway-password >"$stack/gateway.password"
+"$build/registrysim" --data "$root/deploy/registrysim/registry.json" --port-file "$stack/registry.port" \
+  --password-file "$stack/gateway.password" >"$stack/registrysim.log" 2>&1 &
+reg_pid=$!
+bg_pids+=($!)
+for _ in $(seq 1 100); do [ -s "$stack/registry.port" ] && break; sleep 0.1; done
+[ -s "$stack/registry.port" ] || die "the gateway simulator did not start"
+export LIC_GATEWAY_URL="http://127.0.0.1:$(cat "$stack/registry.port")/bip-sync/"
+export LIC_GATEWAY_ALLOW_PLAIN_HTTP=1 LIC_GATEWAY_PASSWORD_FILE="$stack/gateway.password"
 # The agencies answer at once (the simulator's default reply delay is 200 ms).
 for ag in industrial_safety sanitary; do
   curl -sf -X POST -d "{\"agency\": \"$ag\", \"reply_delay_ms\": 0}" \
@@ -200,13 +213,13 @@ psql_su -c "ALTER DATABASE bench SET log_statement = 'all'"
 off=$(stat -c %s "$stack/pg/server.log")
 start_w intake
 "$build/bench" produce 1 --example "$example" >/dev/null
-wait_sql "SELECT count(*) = 1 FROM applications WHERE stage = 'awaiting_approvals'" 60
+wait_sql "SELECT count(*) = 1 FROM applications WHERE stage = 'awaiting_registries'" 60
 stop_w intake
 psql_su -c "ALTER DATABASE bench RESET log_statement"
 tail -c +$((off + 1)) "$stack/pg/server.log" >"$stack/capture.log"
 
 # ---- 3. full lifecycle ----------------------------------------------------------------------
-lifecycle_workers=(relay intake dispatcher replies decider timer)
+lifecycle_workers=(relay intake registries dispatcher replies decider timer)
 log "3. full lifecycle: $n applications to license_issued"
 for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
 t0=$(now_ms) stack0=$(stack_cpu)
@@ -218,7 +231,7 @@ t0=$(now_ms) stack0=$(stack_cpu)
 # licensed ones walks every one of them, 20 ms at 100,000 - every 0.2 s, time taken from the
 # system measured).
 wait_sql "SELECT CASE WHEN EXISTS (SELECT 1 FROM applications WHERE stage IN ('registered',
-  'awaiting_approvals', 'awaiting_replies', 'awaiting_decision')) THEN false ELSE
+  'awaiting_registries', 'awaiting_approvals', 'awaiting_replies', 'awaiting_decision')) THEN false ELSE
   (SELECT count(*) = $((n + 1)) FROM applications WHERE stage = 'license_issued') END" $((600 + n / 20))
 wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
 t1=$(now_ms) life_stack=$(stack_cpu_since "$stack0")
@@ -241,18 +254,19 @@ psql_b -F $'\t' -c "
     FROM t GROUP BY application_id)
   SELECT stage, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
          round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1)
-  FROM s GROUP BY stage ORDER BY min(CASE stage WHEN 'registered' THEN 1 WHEN 'awaiting_approvals'
-    THEN 2 WHEN 'awaiting_replies' THEN 3 WHEN 'awaiting_decision' THEN 4 ELSE 5 END)" \
+  FROM s GROUP BY stage ORDER BY min(CASE stage WHEN 'registered' THEN 1 WHEN 'awaiting_registries'
+    THEN 2 WHEN 'awaiting_approvals' THEN 3 WHEN 'awaiting_replies' THEN 4 WHEN 'awaiting_decision'
+    THEN 5 ELSE 6 END)" \
   >"$stack/stages.txt"
 
 # ---- 4. intake ----------------------------------------------------------------------------
-log "4. intake: $n applications to awaiting_approvals, status events published"
+log "4. intake: $n applications to awaiting_registries, status events published"
 start_w relay
 start_w intake
 before=$(psql_b -c "SELECT count(*) FROM applications")
 t0=$(now_ms) stack0=$(stack_cpu)
 "$build/bench" produce "$n" --example "$example" --ahead 4000 >/dev/null
-wait_sql "SELECT count(*) = $n FROM applications WHERE stage = 'awaiting_approvals'" $((600 + n / 50))
+wait_sql "SELECT count(*) = $n FROM applications WHERE stage = 'awaiting_registries'" $((600 + n / 50))
 wait_sql "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL" 120
 t1=$(now_ms) intake_stack=$(stack_cpu_since "$stack0")
 [ "$(psql_b -c "SELECT count(*) FROM applications")" = $((before + n)) ] || die "intake: wrong count"
@@ -347,12 +361,14 @@ fire_due() {
   local t_commit t_last
   t_commit=$(psql_b -c "
   CREATE TEMP TABLE due_apps AS
-    SELECT application_id FROM applications WHERE stage = 'awaiting_approvals' LIMIT $half;
+    SELECT application_id FROM applications WHERE stage = 'awaiting_registries' LIMIT $half;
   UPDATE applications SET stage = 'awaiting_replies', approvals_requested_at = now()
    WHERE application_id IN (SELECT application_id FROM due_apps);
   INSERT INTO transitions (application_id, from_stage, to_stage, at, cause_kind, cause_actor)
-  SELECT application_id, 'awaiting_approvals', 'awaiting_replies', now(), 'actor', 'bench'
-    FROM due_apps;
+  SELECT application_id, f, t, now(), 'actor', 'bench'
+    FROM due_apps, (VALUES (1, 'awaiting_registries', 'awaiting_approvals'),
+                           (2, 'awaiting_approvals', 'awaiting_replies')) AS s (k, f, t)
+   ORDER BY application_id, k;
   INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body, state,
                                next_attempt_at, send_due, received_at, reply_due_at)
   SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', '$url', '{}', 'received',
@@ -453,7 +469,7 @@ rows = [
   ("Kafka consume, no processing (baseline)", f"{r['baseline_kafka_consume_per_s']:,.0f} msg/s", ""),
   (f"PostgreSQL ceiling: intake's {r['ceiling_writes_per_application']} writes/app, {r['ceiling_batch']}/tx (baseline)",
    f"{r['baseline_postgres_ceiling_apps_per_s']:,.0f} apps/s", ""),
-  ("Intake to awaiting_approvals, events published", f"{r['intake_apps_per_s']:,.0f} apps/s",
+  ("Intake to awaiting_registries, events published", f"{r['intake_apps_per_s']:,.0f} apps/s",
    f"{r['intake_vs_ceiling']:.0%} of ceiling (target >= 50%)"),
   ("Full lifecycle to license_issued", f"{r['lifecycle_apps_per_s']:,.0f} apps/s",
    f"{r['lifecycle_vs_ceiling']:.0%} of ceiling (target >= 25%)"),

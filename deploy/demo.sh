@@ -30,7 +30,7 @@ export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_CLOCK_FILE="$stack/clock"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
-WORKERS=(relay intake dispatcher replies timer decider mailer actions complaints)
+WORKERS=(relay intake registries dispatcher replies timer decider mailer actions complaints)
 smtp_port=${LIC_DEMO_SMTP_PORT:-2525}
 export LIC_SMTP_URL="smtp://127.0.0.1:$smtp_port"
 
@@ -64,6 +64,7 @@ stop_processes() {
   stop_pid follower
   stop_pid agencysim-kar
   stop_pid agencysim-pav
+  stop_pid registrysim
   stop_pid smtpsink
   stop_pid devbroker
 }
@@ -87,7 +88,7 @@ stop)
   exit 0
   ;;
 status)
-  for n in devbroker agencysim-kar agencysim-pav smtpsink "${WORKERS[@]}"; do
+  for n in devbroker agencysim-kar agencysim-pav registrysim smtpsink "${WORKERS[@]}"; do
     if [ -f "$stack/$n.pid" ] && kill -0 "$(cat "$stack/$n.pid")" 2>/dev/null; then
       echo "$n: running (pid $(cat "$stack/$n.pid"))"
     else
@@ -147,6 +148,16 @@ kar["description"] = "the demo's agencies: two simulated territorial units per a
 json.dump(kar, open(f"{stack}/agencies.json", "w"), indent=2)
 PY
 echo "demo: agency units KZ-KAR at :$(cat "$stack/sim-kar.port"), KZ-PAV at :$(cat "$stack/sim-pav.port")"
+# The state registries (¶10): the e-government gateway's simulator with its data file.
+echo demo-gateway-password >"$stack/gateway.password"
+rm -f "$stack/registry.port"
+start_bg registrysim "$build/registrysim" --data "$root/deploy/registrysim/registry.json" \
+  --port-file "$stack/registry.port" --password-file "$stack/gateway.password"
+for _ in $(seq 1 100); do [ -s "$stack/registry.port" ] && break; sleep 0.1; done
+[ -s "$stack/registry.port" ] || { echo "demo: the gateway simulator did not start" >&2; exit 1; }
+export LIC_GATEWAY_URL="http://127.0.0.1:$(cat "$stack/registry.port")/bip-sync/"
+export LIC_GATEWAY_ALLOW_PLAIN_HTTP=1 LIC_GATEWAY_PASSWORD_FILE="$stack/gateway.password"
+echo "demo: e-government gateway (state registries) at $LIC_GATEWAY_URL"
 # The applicants' mail server: Debian's aiosmtpd keeping what it receives in a Maildir.
 start_bg smtpsink "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox \
   "$stack/maildir"
@@ -198,6 +209,21 @@ write("issue-noncompliant", load("application.submitted.v1.json"), 6)
 ev = load("application.submitted.v1.json")
 ev["data"]["production_base"] = {"region": "KZ-PAV", "address": "Павлодар облысы, Екібастұз қ., 7"}
 write("issue-sanitary-silent", ev, 7)
+# A court has suspended this entity's activity (the registry's data file says so, ¶10).
+ev = load("application.submitted.v1.json")
+ev["data"]["applicant"].update(bin="050640001236", name="ТОО «Екібастұз Кен»",
+                               address="Павлодар облысы, Екібастұз қ., Энергетиктер к-сі, 5",
+                               email="office@ekibastuz-ken.kz")
+ev["data"]["documents"][0]["signed_by"] = "050640001236"
+write("issue-court-ban", ev, 8)
+# Someone who does not hold license KPR-L-2025-000117 asks to have it re-registered.
+ev = load("application.submitted.v1.reissue.json")
+ev["data"]["applicant"].update(iin="920315400129", name="Нұрланова Айгерім Серікқызы",
+                               address="Павлодар қ., Естай к-сі, 40", email="aigerim@example.kz")
+for d in ev["data"]["documents"]:
+    if "signed_by" in d:
+        d["signed_by"] = "920315400129"
+write("reissue-stranger", ev, 9)
 json.dump(ids, open(f"{out}/../ids.json", "w"))
 PY
 "$py" - "$stack" <<'PY'
@@ -229,22 +255,28 @@ wait_for "the first decisions" "SELECT
   (SELECT count(*) FROM applications WHERE stage = 'license_issued') = 1
   AND (SELECT count(*) FROM applications WHERE stage = 'license_reissued') = 1
   AND (SELECT count(*) FROM applications WHERE stage = 'refused_incomplete') = 1
-  AND (SELECT count(*) FROM hearings WHERE notice_sent_at IS NOT NULL) = 1
-  AND (SELECT count(*) FROM agency_requests WHERE state = 'received') = 6
+  AND (SELECT count(*) FROM hearings WHERE notice_sent_at IS NOT NULL) = 3
+  AND (SELECT count(*) FROM agency_requests WHERE state = 'received') = 8
   AND (SELECT count(*) FROM dead_letters) = 2"
 
-echo "demo: the hearing notice went out by e-mail; at the hearing the refusal is confirmed"
-hid=$(psql_owner -tAc "SELECT hearing_id FROM hearings WHERE application_id = '$(app_id issue-noncompliant)'")
+echo "demo: the hearing notices went out by e-mail; at each hearing the refusal is confirmed"
 now=$("$build/approvalctl" clock show)
-cat >"$msgs/hearing.json" <<JSON
+hearing() { # app-name notes: the back office's hearing.concluded, refusal confirmed
+  local app hid
+  app=$(app_id "$1")
+  hid=$(psql_owner -tAc "SELECT hearing_id FROM hearings WHERE application_id = '$app'")
+  cat >"$msgs/hearing-$1.json" <<JSON
 {"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/provider/back-office",
- "type": "kz.gov.licensing.hearing.concluded.v1", "subject": "$(app_id issue-noncompliant)", "time": "$now",
+ "type": "kz.gov.licensing.hearing.concluded.v1", "subject": "$app", "time": "$now",
  "datacontenttype": "application/json",
- "data": {"application_id": "$(app_id issue-noncompliant)", "hearing_id": "$hid",
-          "outcome": "refusal_confirmed", "notes": "Санитарно-эпидемиологическое заключение не представлено."}}
+ "data": {"application_id": "$app", "hearing_id": "$hid", "outcome": "refusal_confirmed", "notes": "$2"}}
 JSON
-"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing.json" >/dev/null
-wait_for "the refusal" "SELECT count(*) = 1 FROM applications WHERE stage = 'refused'"
+  "$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing-$1.json" >/dev/null
+}
+hearing issue-noncompliant "Санитарно-эпидемиологическое заключение не представлено."
+hearing issue-court-ban "Решение суда о приостановлении деятельности вступило в законную силу."
+hearing reissue-stranger "Заявитель не является лицензиатом и не назван его правопреемником."
+wait_for "the refusals" "SELECT count(*) = 3 FROM applications WHERE stage = 'refused'"
 
 echo "demo: the applicant complains about the refusal; the back office rejects the complaint"
 complaint=$(cat /proc/sys/kernel/random/uuid)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every variable that docker-compose.yml and the systemd example give the workers is one the
 workers read: a LIC_* of `approvalctl config` (or its _FILE form), a KAFKA_* librdkafka
-property, or TZ.
+property, or TZ; and docs/configuration.md holds the table `approvalctl config` prints.
 
   check_config_names.py SRC_DIR APPROVALCTL
 """
@@ -17,7 +17,7 @@ table = subprocess.run([approvalctl, "config", "--markdown"], capture_output=Tru
 known = set(re.findall(r"`(LIC_[A-Z0-9_]+)`", table))
 known |= {k + "_FILE" for k in known}
 WORKERS = {"intake", "relay", "dispatcher", "replies", "timer", "decider", "mailer", "actions",
-           "complaints", "migrate", "agencysim"}
+           "complaints", "registries", "migrate", "agencysim", "registrysim"}
 
 
 def ok(name):
@@ -28,7 +28,7 @@ bad = []
 rendered = subprocess.run(["docker-compose", "-f", f"{src}/docker-compose.yml", "config"],
                           capture_output=True, text=True, check=True).stdout
 services = yaml.safe_load(rendered)["services"]
-missing = WORKERS - {"agencysim"} - set(services)
+missing = WORKERS - {"agencysim", "registrysim"} - set(services)
 if missing:
     bad.append(f"docker-compose.yml lacks services {sorted(missing)}")
 for name, svc in services.items():
@@ -45,6 +45,11 @@ for line in open(f"{src}/deploy/systemd/licensing.env.example", encoding="utf-8"
         n = line.split("=", 1)[0]
         if not ok(n):
             bad.append(f"deploy/systemd/licensing.env.example sets {n}, which no worker reads")
+# docs/configuration.md carries the table as approvalctl prints it.
+with open(f"{src}/docs/configuration.md", encoding="utf-8") as f:
+    if table.strip() not in f.read():
+        bad.append("docs/configuration.md differs from `approvalctl config --markdown`; write it "
+                   "again from that output")
 for b in bad:
     print("FAIL:", b)
 print(f"checked {len(services)} services; {len(known)} known variables")

@@ -12,10 +12,13 @@ trap cleanup EXIT
 
 for run in 1 2; do
   out=$("$src/deploy/demo.sh" 2>&1) || { echo "$out"; echo "FAIL: run $run exited non-zero"; exit 1; }
-  # What a user sees: the three applications in their stages, the refusal, two dead letters.
+  # What a user sees: the applications in their stages, the refusals after their hearings (an
+  # agency, a court's ban from the registries, a stranger's re-registration), two dead letters.
   for want in "refused_incomplete" "license_issued" "license_reissued +KPR-L-2025-000117" \
-              "refused +KPR-R-20[0-9]{2}-000002" "KPR-L-20[0-9]{2}-000001/1" \
-              "KPR-R-20[0-9]{2}-000002 .*agency_non_compliant" "KPR-L-2025-000117 +\\| v2" \
+              "refused +KPR-R-20[0-9]{2}-00000[2-4]" "KPR-L-20[0-9]{2}-000001/1" \
+              "KPR-R-20[0-9]{2}-00000[2-4] .*agency_non_compliant" \
+              "KPR-R-20[0-9]{2}-00000[2-4] .*court_activity_ban" \
+              "KPR-R-20[0-9]{2}-00000[2-4] .*not_license_holder" "KPR-L-2025-000117 +\\| v2" \
               "invalid BIN: check digit" "not valid JSON" "deemed_approved" "non_compliant" \
               "Заслушивание состоится" "complaint_registered" "complaint_resolved" \
               "agency_deemed_approved +sanitary" "lic-intake +status OK" "lic-replies +status OK" \
@@ -23,7 +26,7 @@ for run in 1 2; do
     grep -Eq -- "$want" <<<"$out" || { echo "$out"; echo "FAIL: run $run lacks '$want'"; exit 1; }
   done
   n=$(psql -X -tA -h 127.0.0.1 -p "$port" -U lic_owner -d licensing -c "SELECT count(*) FROM applications")
-  [ "$n" = 5 ] || { echo "FAIL: run $run left $n applications (want 5: a fresh demo)"; exit 1; }
+  [ "$n" = 7 ] || { echo "FAIL: run $run left $n applications (want 7: a fresh demo)"; exit 1; }
   if grep -Eq -- "\[status\] [0-9T:-]+ .*\+00:00" <<<"$out"; then
     echo "$out"; echo "FAIL: a status event gives a time outside Asia/Almaty"; exit 1
   fi

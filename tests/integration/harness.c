@@ -568,6 +568,47 @@ pid_t h_start_sim(h_env_t *h)
         die("cannot read %s", portf);
     fclose(f);
     setenv("LIC_AGENCIES_FILE", agencies, 1);
+    if (!h->registry_port)
+        h_start_registry(h);
+    return pid;
+}
+
+/* Waits for a simulator's port file; aborts after 15 s. */
+static unsigned read_port_file(h_env_t *h, const char *portf, const char *what)
+{
+    int64_t until = now_ms() + 15000;
+    FILE *f = NULL;
+    while (!(f = fopen(portf, "r"))) {
+        if (now_ms() > until)
+            die("the %s did not start (%s)", what, h->workdir);
+        sleep_ms(20);
+    }
+    unsigned port = 0;
+    if (fscanf(f, "%u", &port) != 1)
+        die("cannot read %s", portf);
+    fclose(f);
+    return port;
+}
+
+pid_t h_start_registry(h_env_t *h)
+{
+    char data[700], portf[700], pw[700], url[128];
+    snprintf(data, sizeof(data), "%s/deploy/registrysim/registry.json", env_or("LIC_SRC_DIR", "."));
+    snprintf(portf, sizeof(portf), "%s/registry.port", h->workdir);
+    snprintf(pw, sizeof(pw), "%s/gateway.password", h->workdir);
+    FILE *f = fopen(pw, "w");
+    if (!f)
+        die("cannot write %s", pw);
+    fputs("test-gateway-password\n", f);
+    fclose(f);
+    unlink(portf);
+    const char *args[] = {"--data", data, "--port-file", portf, "--password-file", pw, NULL};
+    pid_t pid = h_spawn(h, "registrysim", args);
+    h->registry_port = read_port_file(h, portf, "gateway simulator");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/bip-sync/", h->registry_port);
+    setenv("LIC_GATEWAY_URL", url, 1);
+    setenv("LIC_GATEWAY_ALLOW_PLAIN_HTTP", "1", 1);
+    setenv("LIC_GATEWAY_PASSWORD_FILE", pw, 1);
     return pid;
 }
 
@@ -584,10 +625,22 @@ static size_t collect_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+static json_t *sim_call(unsigned port, const char *path, const char *body);
+
 json_t *h_sim(h_env_t *h, const char *body)
 {
+    return sim_call(h->sim_port, body ? "control" : "stats", body);
+}
+
+json_t *h_registry(h_env_t *h, const char *path, const char *body)
+{
+    return sim_call(h->registry_port, body ? "control" : path, body);
+}
+
+static json_t *sim_call(unsigned port, const char *path, const char *body)
+{
     char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s", h->sim_port, body ? "control" : "stats");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s", port, path);
     CURL *c = curl_easy_init();
     char *resp = NULL;
     struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");

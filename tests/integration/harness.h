@@ -28,6 +28,7 @@ typedef struct {
     int nprocs;
     int nspawned; /* processes started, for log names (slots of stopped ones are reused) */
     unsigned sim_port;
+    unsigned registry_port; /* the gateway simulator (h_start_registry) */
     unsigned smtp_port;
 } h_env_t;
 
@@ -108,6 +109,13 @@ pid_t h_start_sim(h_env_t *h);
 /* Calls the simulator: POST /control with `body` (JSON text), or GET /stats when body is
  * NULL. Returns the answer (new reference) or NULL. */
 json_t *h_sim(h_env_t *h, const char *body);
+/* Starts the e-government gateway's simulator (registrysim) with deploy/registrysim's data -
+ * the applicants of proto/examples - and points LIC_GATEWAY_URL at it for the workers started
+ * afterwards. h_start_sim() starts it too. Returns its pid. */
+pid_t h_start_registry(h_env_t *h);
+/* Calls the gateway simulator: POST /control with `body`, or GET `path` ("stats", "calls")
+ * when body is NULL. The answer (new reference) or NULL. */
+json_t *h_registry(h_env_t *h, const char *path, const char *body);
 
 /* Checks messages read from licensing.status.v1 (h_read_topic's array): each validates against
  * proto/schemas/status.v1.schema.json, gives its times in Asia/Almaty (+05:00), carries the

@@ -6,7 +6,9 @@
 
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static h_env_t *env;
 
@@ -44,6 +46,37 @@ static inline void sim(const char *body)
     json_t *r = h_sim(env, body);
     assert_non_null(r);
     json_decref(r);
+}
+
+/* `approvalctl app WHICH` as an operator runs it must show every string of `expect`
+ * (NULL-terminated); the test fails with the output otherwise. */
+static inline void assert_app_shows(const char *which, const char *const *expect)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s/approvalctl' app %s", getenv("LIC_TEST_BIN_DIR"), which);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
+    assert_int_equal(pclose(p), 0);
+    for (int k = 0; expect[k]; k++)
+        if (!strstr(text, expect[k]))
+            fail_msg("approvalctl app does not show '%s':\n%s", expect[k], text);
+}
+
+/* Imports licenses (CSV rows after the header) with `approvalctl import-licenses`, the
+ * migration path of licenses issued before this system. */
+static inline void import_licenses(const char *csv)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/licenses.csv", env->workdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("number,holder_type,holder_id,holder_name,first_issued_on\n", f);
+    fputs(csv, f);
+    fclose(f);
+    const char *args[] = {"import-licenses", path, NULL};
+    assert_int_equal(h_stop(env, h_spawn(env, "approvalctl", args), 0, 30000), 0);
 }
 
 #endif

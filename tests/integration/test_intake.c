@@ -52,7 +52,8 @@ static json_t *status_events(json_t *msgs, const char *id, const char *stage)
 }
 
 /* A complete issue application is registered with the calendar's deadlines, assigned an
- * executor, announced as `registered`, and moves on to approvals; a second delivery of the
+ * executor, announced as `registered`, and moves on to the registries (¶10), noting that the
+ * agencies must approve it; a second delivery of the
  * same event id writes nothing more. */
 static void complete_and_duplicate(void **state)
 {
@@ -67,7 +68,7 @@ static void complete_and_duplicate(void **state)
 
     assert_true(wait_q(1, 20000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
-                       " AND stage = 'awaiting_approvals'",
+                       " AND stage = 'awaiting_registries'",
                        id));
     /* ¶8: submitted Monday 10:00 within working hours: registered at that moment. ¶7: 15 WD
      * for issue; 21-23 March are Nauryz, 24-25 March the carry-overs of 21 (Saturday) and 22
@@ -101,7 +102,9 @@ static void complete_and_duplicate(void **state)
     assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
                   " FROM transitions WHERE application_id = '%s'",
                   id),
-               "none>registered registered>awaiting_approvals");
+               "none>registered registered>awaiting_registries");
+    assert_str(qs("SELECT needs_approvals::text FROM applications WHERE application_id = '%s'", id),
+               "true");
     assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
                        " AND cause_kind = 'event' AND cause_event_id ="
                        " '5d1f7c52-8d3e-4b8e-9a0f-2f4c1e6b7a10' AND cause_topic = '%s'"
@@ -420,7 +423,7 @@ static void calendar_gap_waits_for_reload(void **state)
     assert_true(h_wait_log(env, "intake", "calendar reloaded", 20000));
     assert_true(wait_q(1, 20000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
-                       " AND stage = 'awaiting_approvals' AND service_deadline ="
+                       " AND stage = 'awaiting_registries' AND service_deadline ="
                        " '2026-04-09T18:30:00+05:00'",
                        id));
     assert_int_equal(q("SELECT count(*) FROM dead_letters"), 0);

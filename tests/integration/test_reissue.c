@@ -20,8 +20,9 @@
 #define ACTIONS "provider.actions.v1"
 #define T0 "2026-03-16T10:00:07+05:00"
 
-static const char *const WORKERS[] = {"intake",  "relay",  "dispatcher", "replies",    "timer",
-                                      "decider", "mailer", "actions",    "complaints", NULL};
+static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
+                                      "replies", "timer",      "decider", "mailer",
+                                      "actions", "complaints", NULL};
 
 static void start_stack(void)
 {
@@ -44,20 +45,6 @@ static const char *valid_id(const char *prefix)
     }
     fail_msg("no check digit makes %s valid", prefix);
     return NULL;
-}
-
-/* Imports licenses with `approvalctl import-licenses` (the migration path). */
-static void import_licenses(const char *csv)
-{
-    char path[700];
-    snprintf(path, sizeof(path), "%s/licenses.csv", env->workdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("number,holder_type,holder_id,holder_name,first_issued_on\n", f);
-    fputs(csv, f);
-    fclose(f);
-    const char *args[] = {"import-licenses", path, NULL};
-    assert_int_equal(h_stop(env, h_spawn(env, "approvalctl", args), 0, 30000), 0);
 }
 
 static void produce(const char *topic, json_t *ev)
@@ -111,10 +98,12 @@ static void name_change_same_number(void **state)
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'license_reissued'",
                        id));
-    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
-                  " FROM transitions WHERE application_id = '%s'",
-                  id),
-               "none>registered registered>awaiting_decision awaiting_decision>license_reissued");
+    assert_str(
+        qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+           " FROM transitions WHERE application_id = '%s'",
+           id),
+        "none>registered registered>awaiting_registries awaiting_registries>awaiting_decision"
+        " awaiting_decision>license_reissued");
     assert_int_equal(q("SELECT count(*) FROM agency_requests"), 0);
     assert_str(qs("SELECT number || ' v' || version || ' ' || (body->>'date') || ' first '"
                   " || (body->>'first_issue_date') FROM issued_documents"
@@ -185,6 +174,19 @@ static void split_sibling_refused(void **state)
              old_bin);
     import_licenses(csv);
     start_stack();
+    /* The registry names both new entities as created by the split of the holder. */
+    char entities[1600];
+    snprintf(entities, sizeof(entities),
+             "{\"entities\": {\"%s\": {\"name_ru\": \"ТОО «Жаңа Кен-1»\", \"legal_address\":"
+             " \"Қарағанды қ., Бейбітшілік к-сі, 1\", \"status\": \"active\", \"predecessors\":"
+             " [{\"form\": \"split\", \"date\": \"2026-02-02\", \"bin\": \"%s\"}]},"
+             " \"%s\": {\"name_ru\": \"ТОО «Жаңа Кен-2»\", \"legal_address\":"
+             " \"Қарағанды қ., Бейбітшілік к-сі, 1\", \"status\": \"active\", \"predecessors\":"
+             " [{\"form\": \"split\", \"date\": \"2026-02-02\", \"bin\": \"%s\"}]}}}",
+             b1, old_bin, b2, old_bin);
+    json_t *ok = h_registry(env, NULL, entities);
+    assert_non_null(ok);
+    json_decref(ok);
     const char *first = "e0000000-0000-4000-8000-000000000011";
     produce(APPS, reissue(first, "reissue_split", NULL, legal_entity(b1, "ТОО «Жаңа Кен-1»"),
                           split_reissue_data("KPR-L-2024-000042"), split_documents(b1),

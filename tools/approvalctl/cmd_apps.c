@@ -180,6 +180,10 @@ int cmd_app(int argc, char **argv)
     json_object_set_new(app, "replies", rows(db, sql_cmd_app_select_agency_replies, 1, pid));
     json_object_set_new(app, "documents", rows(db, sql_cmd_app_select_issued_documents, 1, pid));
     json_object_set_new(app, "incidents", rows(db, sql_cmd_app_select_incidents, 1, pid));
+    json_object_set_new(app, "gateway_calls", rows(db, sql_cmd_app_select_gateway_calls, 1, pid));
+    json_object_set_new(app, "registry_answers",
+                        rows(db, sql_cmd_app_select_registry_answers, 1, pid));
+    json_object_set_new(app, "grounds", rows(db, sql_cmd_app_select_grounds, 1, pid));
     int used, term, left = -1;
     wd_used(cal, app, &used, &term);
     char err[256];
@@ -226,6 +230,17 @@ int cmd_app(int argc, char **argv)
         printf("incidents:\n");
         json_array_foreach(json_object_get(app, "incidents"), i, t)
             printf("  %s %s: %s\n", str(t, "at"), str(t, "kind"), str(t, "detail"));
+        printf("state registries (gateway calls):\n");
+        json_array_foreach(json_object_get(app, "gateway_calls"), i, t)
+            printf("  %s %-12s %-12s %s %s (%s ms, %s tries) %s\n", str(t, "at"),
+                   str(t, "service_id"), str(t, "outcome"), str(t, "code"), str(t, "message"),
+                   str(t, "duration_ms"), str(t, "tries"), str(t, "message_id"));
+        printf("registry answers:\n");
+        json_array_foreach(json_object_get(app, "registry_answers"), i, t)
+            printf("  %-12s %s %s\n", str(t, "service_id"), str(t, "at"), str(t, "answer"));
+        printf("grounds:\n");
+        json_array_foreach(json_object_get(app, "grounds"), i, t)
+            printf("  %s (%s): %s\n", str(t, "code"), str(t, "rule"), str(t, "text_ru"));
     }
     json_decref(apps);
     db_close(db);
