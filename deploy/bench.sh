@@ -51,7 +51,7 @@ port=${LIC_BENCH_PG_PORT:-25450}
 mport=${LIC_BENCH_METRICS_PORT:-31460}
 stack="$build/bench-stack"
 mkdir -p "$stack"
-rm -f "$stack"/*.log "$stack"/*.json "$stack"/bootstrap "$stack"/sim.port
+rm -f "$stack"/*.log "$stack"/*.json "$stack"/bootstrap "$stack"/sim.port "$stack"/registry.port
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 py=/usr/bin/python3
 export LIC_DB_URL="postgresql://lic_worker@127.0.0.1:$port/bench"
