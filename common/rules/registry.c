@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A ground's text: its wording and up to three quoted fields of 4 KiB (gateway.c's limit). */
+#define REG_TEXT_MAX 16384
+
 /* Standard row 9, by kind: issue (1-7), re-registration (1-7), split or spin-off (1-3). */
 static const int NUMBERS[REG_GROUND__COUNT][3] = {
     [REG_GROUND_UNRELIABLE] = {7, 6, 0},
@@ -123,6 +126,8 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
+/* Appends one ground; a ground that cannot be formed (jansson refuses it) fails the whole
+ * check (*n < 0), never lets it pass with one ground less. */
 static void ground(json_t *out, int *n, const reg_case_t *c, reg_ground_t g, const char *code,
                    const char *kk, const char *ru, const char *service, const json_t *evidence)
 {
@@ -133,9 +138,13 @@ static void ground(json_t *out, int *n, const reg_case_t *c, reg_ground_t g, con
                  number, service);
     else
         snprintf(rule, sizeof(rule), "¶10 (%s)", service);
-    json_array_append_new(out, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:O}", "code", code, "number",
-                                         number, "kind", KIND_RULE[c->kind], "text_kk", kk,
-                                         "text_ru", ru, "rule", rule, "evidence", evidence));
+    json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:O*}", "code", code, "number", number, "kind",
+                          KIND_RULE[c->kind], "text_kk", kk, "text_ru", ru, "rule", rule,
+                          "evidence", evidence);
+    if (*n < 0 || !o || json_array_append_new(out, o)) {
+        *n = -1;
+        return;
+    }
     (*n)++;
 }
 
@@ -159,7 +168,8 @@ static int applies_to(const json_t *decision, const reg_case_t *c)
 static void identity_grounds(const reg_case_t *c, const json_t *id, json_t *out, int *n)
 {
     const char *svc = c->individual ? "GBDFL_PERSON" : "GBDUL_ENTITY";
-    char kk[2400], ru[2400];
+    /* Room for two quoted texts of the longest the contract allows (4 KiB each): never cut. */
+    char kk[REG_TEXT_MAX], ru[REG_TEXT_MAX];
     if (!json_is_true(json_object_get(id, "found"))) {
         snprintf(kk, sizeof(kk), "өтініш беруші (%s) %s тізілімінде жоқ", c->applicant_id,
                  c->individual ? "жеке тұлғалар" : "заңды тұлғалар");
@@ -203,7 +213,7 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
                 const json_t *court, json_t *grounds)
 {
     int n = 0;
-    char kk[1200], ru[1200];
+    char kk[REG_TEXT_MAX], ru[REG_TEXT_MAX];
     if (identity)
         identity_grounds(c, identity, grounds, &n);
     if (c->kind != REG_ISSUE && !reg_may_reissue(c, identity)) {

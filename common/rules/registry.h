@@ -43,7 +43,8 @@ typedef struct {
 /* The grounds the answers give, appended to `grounds` as {code, number, kind, text_kk,
  * text_ru, rule, evidence}. `identity` is the GBDFL_PERSON or GBDUL_ENTITY answer about the
  * applicant, `debtor` and `court` the ERD_BANS and COURT_BANS answers (each NULL when not
- * asked). Returns how many were appended. */
+ * asked). Returns how many were appended, or -1 when one could not be formed (the caller must
+ * not pass the application on). */
 int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debtor,
                 const json_t *court, json_t *grounds);
 

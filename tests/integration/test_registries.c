@@ -243,7 +243,10 @@ static void gateway_down_then_back(void **state)
                        " AND kind = 'registry_unavailable' AND resolved_at IS NOT NULL",
                        id),
                      1);
-    assert_non_null(strstr(received(BIN), "ERD_BANS:answered"));
+    char *got = received(BIN);
+    assert_non_null(got);
+    assert_non_null(strstr(got, "ERD_BANS:answered"));
+    free(got);
 }
 
 /* A SOAP fault, then a malformed answer: each recorded, an incident, asked again, no crash

@@ -107,6 +107,27 @@ static void test_bans_by_kind(void **state)
     json_decref(court);
 }
 
+/* A ground quoting the longest fields the contract allows is formed whole: never cut inside a
+ * Cyrillic letter (jansson refuses such text), never dropped while counted. */
+static void test_long_fields_kept_whole(void **state)
+{
+    (void)state;
+    char court[4001] = "";
+    for (int i = 0; i < 2000; i++)
+        strcat(court, "С"); /* 2 bytes each: 4,000 bytes */
+    json_t *decisions = json_pack("{s:s,s:[{s:s,s:s,s:s,s:s,s:[]}]}", "iin_bin", "070340001239",
+                                  "decisions", "court", court, "date", "2026-01-28", "case", "2-1",
+                                  "measure", "prohibition", "subtypes");
+    reg_case_t c = entity_case(REG_ISSUE);
+    json_t *g = json_array();
+    assert_int_equal(reg_grounds(&c, NULL, NULL, decisions, g), 1);
+    assert_int_equal(json_array_size(g), 1);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(g, 0), "text_ru")), court));
+    json_decref(g);
+    json_decref(decisions);
+}
+
 static void test_holder_check(void **state)
 {
     (void)state;
@@ -194,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_clean_applicant_no_ground),
         cmocka_unit_test(test_liquidated_and_name_mismatch),
         cmocka_unit_test(test_bans_by_kind),
+        cmocka_unit_test(test_long_fields_kept_whole),
         cmocka_unit_test(test_holder_check),
         cmocka_unit_test(test_person_unknown_and_deceased),
         cmocka_unit_test(test_same_text),

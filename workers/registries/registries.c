@@ -19,13 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEASE_S 120 /* longer than the tries of three calls take */
-
 struct registries {
     db_t *db;
     hc_client_t *hc;
     const char *sender, *password;
     long retry_base_ms, retry_max_ms;
+    long lease_s; /* one check's calls at their longest, and a margin */
 };
 
 registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size)
@@ -41,6 +40,12 @@ registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size)
     /* A check put off waits longer than one call's tries: seconds, then minutes. */
     r->retry_base_ms = 2000;
     r->retry_max_ms = 300000;
+    long tries = cfg_get_long("GATEWAY_ATTEMPTS", 3);
+    r->lease_s = 3 *
+                     (tries * cfg_get_long("GATEWAY_TIMEOUT_MS", 15000) +
+                      (tries - 1) * cfg_get_long("GATEWAY_RETRY_MAX_MS", 5000)) /
+                     1000 +
+                 30;
     hc_config_t hc = {cfg_get("GATEWAY_URL"),
                       cfg_get("GATEWAY_TLS_CERT"),
                       cfg_get("GATEWAY_TLS_KEY"),
@@ -75,8 +80,9 @@ static const char *const OUTCOMES[] = {"answered", "fault", "malformed"};
 
 /* What is asked about one application, read before the calls, and what came back. */
 typedef struct {
-    char kind[24], type[16], subject[16], name[1100], address[1100], holder[16];
-    char subtypes[64], grounds[400], holders[400];
+    /* The contract allows 500 and 1,000 characters (up to 4 bytes each): never cut. */
+    char kind[24], type[16], subject[16], name[2100], address[4100], holder[16];
+    char subtypes[64], grounds[1000], holders[2000];
     int needs_approvals, waiting;
     json_t *answers; /* service id -> answer, the kept ones and this attempt's */
     json_t *calls;   /* this attempt's calls: the parameters of record_call.sql */
@@ -128,11 +134,11 @@ static int services_of(const check_t *f, gw_service_t out[3])
 
 /* Asks one service: the call into f->calls, the answer into f->answers. 0 answered; -1 not
  * (why in f->why). */
-static int ask(registries_t *r, const char *app_id, check_t *f, gw_service_t s)
+static int ask(registries_t *r, const char *app_id, check_t *f, gw_service_t s, int attempt)
 {
-    char name[96], mid[UUID_STR_LEN];
-    snprintf(name, sizeof(name), "gateway:%s:%s", app_id, gw_service_id(s));
-    util_uuid_derive(name, mid); /* the same question, the same messageId */
+    char name[112], mid[UUID_STR_LEN];
+    snprintf(name, sizeof(name), "gateway:%s:%s:%d", app_id, gw_service_id(s), attempt);
+    util_uuid_derive(name, mid); /* one messageId an attempt, kept over the client's tries */
     time_t at = clock_now();
     gw_request_t rq = {s, mid, app_id, r->sender, r->password, at, f->subject};
     size_t len = 0;
@@ -148,6 +154,11 @@ static int ask(registries_t *r, const char *app_id, check_t *f, gw_service_t s)
     const char *outcome = ho == HC_CIRCUIT_OPEN ? "circuit_open" : "unavailable";
     if (ho == HC_ANSWERED) {
         gw_response_parse(s, f->subject, res.body, res.len, &gr);
+        if (gr.outcome == GW_ANSWERED && res.status != 200) {
+            gw_response_free(&gr); /* an answer is one only with 200 (a fault comes with 500) */
+            gr.outcome = GW_MALFORMED;
+            snprintf(gr.message, sizeof(gr.message), "an answer with HTTP %ld", res.status);
+        }
         outcome = OUTCOMES[gr.outcome];
     }
     int ok = ho == HC_ANSWERED && gr.outcome == GW_ANSWERED;
@@ -163,7 +174,8 @@ static int ask(registries_t *r, const char *app_id, check_t *f, gw_service_t s)
                                     "service", gw_service_id(s), "asked_at", asked, "duration_ms",
                                     (json_int_t)res.duration_ms, "tries", res.tries, "status",
                                     (json_int_t)res.status, "outcome", outcome, "code", gr.code,
-                                    "message", gr.message, "response_id", gr.response_id));
+                                    "message", ho == HC_ANSWERED ? gr.message : res.error,
+                                    "response_id", gr.response_id));
     if (ok)
         json_object_set(f->answers, gw_service_id(s), gr.answer);
     char labels[96];
@@ -241,10 +253,15 @@ static db_rc_t pass_on(registries_t *r, const char *app_id, const check_t *f, in
                     strstr(f->grounds, "license_alienated_with_object") != NULL,
                     f->holders};
     json_t *grounds = json_array();
-    reg_grounds(&c, json_object_get(f->answers, gw_service_id(individual ? GW_PERSON : GW_ENTITY)),
-                json_object_get(f->answers, gw_service_id(GW_DEBTOR_BANS)),
-                json_object_get(f->answers, gw_service_id(GW_COURT_BANS)), grounds);
+    int ng = reg_grounds(
+        &c, json_object_get(f->answers, gw_service_id(individual ? GW_PERSON : GW_ENTITY)),
+        json_object_get(f->answers, gw_service_id(GW_DEBTOR_BANS)),
+        json_object_get(f->answers, gw_service_id(GW_COURT_BANS)), grounds);
     *ngrounds = (int)json_array_size(grounds);
+    if (ng < 0 || ng != *ngrounds) {
+        json_decref(grounds);
+        return DB_ERR_DATA; /* a ground that cannot be written is never a check passed */
+    }
     time_t now = clock_now();
     char now_s[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
@@ -267,8 +284,46 @@ static db_rc_t pass_on(registries_t *r, const char *app_id, const check_t *f, in
 /* One application's check: what is not answered yet asked, then - in one transaction under
  * its lock - the calls recorded and the application passed on, or the check put off (a
  * back-off, an incident). 1 passed on, 0 put off, or a negative db_rc_t. */
+/* Renews this worker's lease for one check's calls: 1 renewed, 0 gone (another worker took the
+ * check after it ran out - `attempts` fences it), or a negative db_rc_t. */
+static int renew(registries_t *r, const char *app_id, int attempts)
+{
+    char at[16], secs[16];
+    snprintf(at, sizeof(at), "%d", attempts);
+    snprintf(secs, sizeof(secs), "%ld", r->lease_s);
+    const char *p[] = {app_id, at, secs};
+    db_rc_t rc;
+    PGresult *q = db_query(r->db, sql_renew, 3, p, &rc);
+    if (!q)
+        return rc;
+    int n = PQntuples(q);
+    PQclear(q);
+    return n;
+}
+
+/* A check that cannot be recorded (the database refused a write, or a ground could not be
+ * formed): put off for the longest back-off with an incident, not retried in a loop. */
+static db_rc_t set_aside(registries_t *r, const char *app_id, int attempts, const char *why)
+{
+    char ms[24], at[16];
+    snprintf(ms, sizeof(ms), "%ld", r->retry_max_ms);
+    snprintf(at, sizeof(at), "%d", attempts);
+    db_rc_t rc = db_begin(r->db);
+    if (rc == DB_OK) {
+        const char *pp[] = {app_id, ms, why, at};
+        rc = db_exec(r->db, sql_put_off, 4, pp);
+    }
+    if (rc == DB_OK)
+        rc = apv_incident(r->db, app_id, "registry_check_failed", "", why, clock_now());
+    log_error("registry check of %s set aside: %s", app_id, why);
+    return db_end(r->db, rc);
+}
+
 static int check(registries_t *r, const char *app_id, int attempts)
 {
+    int mine = renew(r, app_id, attempts);
+    if (mine <= 0)
+        return mine;
     check_t f = {0};
     db_rc_t rc = read_facts(r, app_id, &f);
     gw_service_t svc[3];
@@ -281,20 +336,26 @@ static int check(registries_t *r, const char *app_id, int attempts)
                      gw_service_id(svc[i]));
             failed++;
             stopped = 1;
-        } else if (ask(r, app_id, &f, svc[i])) {
+        } else if (ask(r, app_id, &f, svc[i], attempts)) {
             failed++;
         }
     }
     if (rc != DB_OK) {
         check_free(&f);
-        return rc;
+        if (rc != DB_ERR_DATA)
+            return rc;
+        rc = set_aside(r, app_id, attempts, "the application's applicant cannot be read");
+        return rc == DB_OK ? 0 : rc;
     }
     apv_app_t app = {0};
     int ngrounds = 0;
-    const char *p[] = {app_id};
+    char at[16];
+    snprintf(at, sizeof(at), "%d", attempts);
+    const char *p[] = {app_id, at};
     if ((rc = db_begin(r->db)) == DB_OK)
         rc = apv_lock(r->db, app_id, &app);
-    /* From here on nothing is read: the writes go out without waiting. */
+    /* From here on the writes go out without waiting (the incident's insert reads its result
+     * at the commit). */
     if (rc == DB_OK)
         rc = db_defer(r->db);
     if (rc == DB_OK)
@@ -302,21 +363,29 @@ static int check(registries_t *r, const char *app_id, int attempts)
     if (rc != DB_OK || app.stage != STAGE_AWAITING_REGISTRIES || !f.waiting) {
         /* Passed on meanwhile: only the lease goes. */
         if (rc == DB_OK)
-            rc = db_exec(r->db, sql_done, 1, p);
+            rc = db_exec(r->db, sql_done, 2, p);
     } else if (failed) {
         char ms[24];
         snprintf(ms, sizeof(ms), "%ld",
                  1000 + util_backoff_ms(attempts - 1, r->retry_base_ms, r->retry_max_ms));
-        const char *pp[] = {app_id, ms, f.why};
-        rc = db_exec(r->db, sql_put_off, 3, pp);
+        const char *pp[] = {app_id, ms, f.why, at};
+        rc = db_exec(r->db, sql_put_off, 4, pp);
         if (rc == DB_OK && !stopped)
             rc = apv_incident(r->db, app_id, "registry_unavailable", "", f.why, clock_now());
     } else {
         rc = pass_on(r, app_id, &f, &ngrounds);
+        if (rc == DB_ERR_DATA)
+            snprintf(f.why, sizeof(f.why), "a refusal ground could not be formed from the answers");
         if (rc == DB_OK)
-            rc = db_exec(r->db, sql_done, 1, p);
+            rc = db_exec(r->db, sql_done, 2, p);
     }
     rc = db_end(r->db, rc);
+    if (rc == DB_ERR_DATA) {
+        char why[600];
+        snprintf(why, sizeof(why), "%s", f.why[0] && !failed ? f.why : db_last_error(r->db));
+        rc = set_aside(r, app_id, attempts, why);
+        failed = 1;
+    }
     if (rc == DB_OK && ngrounds > 0) {
         json_t *fl = json_pack("{s:s,s:i}", "application_id", app_id, "grounds", ngrounds);
         log_write(LOG_LEVEL_INFO, "registries gave refusal grounds", fl);
@@ -331,7 +400,7 @@ int registries_round(registries_t *r, int max)
 {
     char lim[16], lease[16];
     snprintf(lim, sizeof(lim), "%d", max);
-    snprintf(lease, sizeof(lease), "%d", LEASE_S);
+    snprintf(lease, sizeof(lease), "%ld", r->lease_s);
     const char *p[] = {lim, lease};
     db_rc_t rc;
     /* The lease is committed before any call: the calls run outside a transaction. */

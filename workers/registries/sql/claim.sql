@@ -8,7 +8,7 @@ FROM applications a
 WHERE a.stage = 'awaiting_registries'
   AND (SELECT k.next_attempt_at > now() FROM registry_checks k
         WHERE k.application_id = a.application_id) IS NOT TRUE
-ORDER BY a.registered_at LIMIT $1
+ORDER BY a.registered_at, a.application_id LIMIT $1
 ON CONFLICT (application_id) DO UPDATE
     SET attempts = c.attempts + 1, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now()
     WHERE c.next_attempt_at <= now()
