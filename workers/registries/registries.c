@@ -425,7 +425,9 @@ static int round_cb(void *opaque, int anew)
 {
     (void)anew; /* every round reads what is waiting */
     registries_t *r = opaque;
-    int n = registries_round(r, 20);
+    /* One application a round (the next round at once): a worker killed mid-check strands
+     * one lease, not a batch's, and a stop leaves none claimed and unchecked. */
+    int n = registries_round(r, 1);
     if (n > 0)
         log_info("checked %d application%s in the registries", n, n == 1 ? "" : "s");
     return n;
