@@ -360,7 +360,7 @@ static int check(registries_t *r, const char *app_id, int attempts)
         rc = db_defer(r->db);
     if (rc == DB_OK)
         rc = record_calls(r, app_id, &f);
-    if (rc != DB_OK || app.stage != STAGE_AWAITING_REGISTRIES || !f.waiting) {
+    if (rc != DB_OK || app.stage != STAGE_AWAITING_REGISTRIES) {
         /* Passed on meanwhile: only the lease goes. */
         if (rc == DB_OK)
             rc = db_exec(r->db, sql_done, 2, p);
