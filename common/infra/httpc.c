@@ -12,7 +12,8 @@
 
 struct hc_client {
     hc_config_t cfg;
-    CURL *easy;
+    CURLM *multi;
+    CURL **easy; /* max_parallel handles, made on first use and reused (their connections) */
     struct curl_slist *headers;
     cb_t breaker;
 };
@@ -27,14 +28,20 @@ hc_client_t *hc_new(const hc_config_t *cfg, int breaker_failures, long breaker_c
         return NULL;
     }
     hc_client_t *c = calloc(1, sizeof(*c));
-    if (!c || !(c->easy = curl_easy_init())) {
+    int par = cfg->max_parallel > 0 ? cfg->max_parallel : 1;
+    if (!c || !(c->easy = calloc((size_t)par, sizeof(*c->easy))) ||
+        !(c->multi = curl_multi_init())) {
+        if (c)
+            free(c->easy);
         free(c);
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
     c->cfg = *cfg;
+    c->cfg.max_parallel = par;
     if (c->cfg.attempts < 1)
         c->cfg.attempts = 1;
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)par);
     cb_init(&c->breaker, breaker_failures, breaker_cooldown_ms);
     char h[300];
     snprintf(h, sizeof(h), "Content-Type: %s",
@@ -45,7 +52,18 @@ hc_client_t *hc_new(const hc_config_t *cfg, int breaker_failures, long breaker_c
         c->headers = curl_slist_append(c->headers, h);
     }
     c->headers = curl_slist_append(c->headers, "Expect:"); /* no 100-continue round trip */
-    CURL *e = c->easy;
+    return c;
+}
+
+/* The handle of slot `i`, made with the client's options on first use. */
+static CURL *easy_of(hc_client_t *c, int i)
+{
+    if (c->easy[i])
+        return c->easy[i];
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    const hc_config_t *cfg = &c->cfg;
     curl_easy_setopt(e, CURLOPT_URL, cfg->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, cfg->allow_plain_http ? "http,https" : "https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -61,14 +79,17 @@ hc_client_t *hc_new(const hc_config_t *cfg, int breaker_failures, long breaker_c
     }
     if (cfg->ca)
         curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca);
-    return c;
+    return c->easy[i] = e;
 }
 
 void hc_free(hc_client_t *c)
 {
     if (!c)
         return;
-    curl_easy_cleanup(c->easy);
+    for (int i = 0; i < c->cfg.max_parallel; i++)
+        curl_easy_cleanup(c->easy[i]);
+    free(c->easy);
+    curl_multi_cleanup(c->multi);
     curl_slist_free_all(c->headers);
     free(c);
 }
@@ -102,59 +123,182 @@ static int transient_status(long st)
     return st == 502 || st == 503 || st == 504;
 }
 
-hc_outcome_t hc_post(hc_client_t *c, const char *body, size_t len, hc_result_t *out)
+/* One call of a batch on its way: its tries so far, when the next may start, its slot. */
+typedef struct {
+    int slot; /* -1: not running */
+    int done;
+    int64_t start, next_at;
+    sink_t sink;
+    char cerr[CURL_ERROR_SIZE];
+} flight_t;
+
+/* A try of call `f` ended (curl's code `cc`): its result kept; done when it answered, or it
+ * was the last try, or it may not go on. */
+static void try_ended(hc_client_t *c, hc_call_t *call, flight_t *f, CURLcode cc, long st,
+                      int64_t now)
 {
-    memset(out, 0, sizeof(*out));
-    int64_t start = util_mono_ms();
-    if (cb_state(&c->breaker, start) == CB_OPEN) {
-        out->outcome = HC_CIRCUIT_OPEN;
-        snprintf(out->error, sizeof(out->error), "circuit open after %d failures",
-                 c->breaker.failures);
-        return HC_CIRCUIT_OPEN;
-    }
-    for (int t = 0; t < c->cfg.attempts; t++) {
-        if (t > 0) {
-            /* Back-off with full jitter, cut short by a stop. */
-            long wait = util_backoff_ms(t - 1, c->cfg.retry_base_ms, c->cfg.retry_max_ms);
-            for (long w = 0; w < wait && !sig_stop_requested(); w += 50)
-                util_sleep_ms(wait - w < 50 ? wait - w : 50);
-            if (sig_stop_requested())
-                break;
-        }
-        sink_t s = {NULL, 0, c->cfg.max_response > 0 ? (size_t)c->cfg.max_response : 1 << 20, 0};
-        char cerr[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &s);
-        curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, cerr);
-        CURLcode cc = curl_easy_perform(c->easy);
-        long st = 0;
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &st);
-        out->tries = t + 1;
-        out->status = st;
-        free(out->body);
-        out->body = s.buf;
-        out->len = s.len;
-        if (cc == CURLE_OK && !transient_status(st)) {
-            out->outcome = HC_ANSWERED;
-            out->error[0] = '\0';
+    hc_result_t *out = call->out;
+    out->tries++;
+    out->status = st;
+    free(out->body);
+    out->body = f->sink.buf;
+    out->len = f->sink.len;
+    f->sink.buf = NULL;
+    f->sink.len = 0;
+    if (cc == CURLE_OK && !transient_status(st)) {
+        out->outcome = HC_ANSWERED;
+        out->error[0] = '\0';
+        if (!c->cfg.is_answer || c->cfg.is_answer(st, out->body, out->len))
             cb_success(&c->breaker);
-            break;
-        }
-        out->outcome = HC_UNAVAILABLE;
-        if (s.cut)
-            snprintf(out->error, sizeof(out->error), "answer larger than %zu bytes", s.max);
-        else if (cc != CURLE_OK)
-            snprintf(out->error, sizeof(out->error), "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
         else
-            snprintf(out->error, sizeof(out->error), "HTTP %ld", st);
+            cb_failure(&c->breaker, now); /* a proxy's page: answered, but not by the party */
+        f->done = 1;
+        return;
     }
-    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
-    out->duration_ms = (long)(util_mono_ms() - start);
-    if (out->outcome == HC_UNAVAILABLE && cb_failure(&c->breaker, util_mono_ms()))
+    out->outcome = HC_UNAVAILABLE;
+    if (f->sink.cut)
+        snprintf(out->error, sizeof(out->error), "answer larger than %zu bytes", f->sink.max);
+    else if (cc != CURLE_OK)
+        snprintf(out->error, sizeof(out->error), "%s",
+                 f->cerr[0] ? f->cerr : curl_easy_strerror(cc));
+    else
+        snprintf(out->error, sizeof(out->error), "HTTP %ld", st);
+    f->sink.cut = 0;
+    if (out->tries < c->cfg.attempts) {
+        f->next_at = now + util_backoff_ms(out->tries - 1, c->cfg.retry_base_ms,
+                                           c->cfg.retry_max_ms); /* full jitter */
+        return;
+    }
+    f->done = 1;
+    if (cb_failure(&c->breaker, now))
         log_warn("circuit open for %s after %d failed calls (last: %s); next probe in %ld ms",
                  c->cfg.url, c->breaker.failures, out->error, c->breaker.cooldown_ms);
+}
+
+/* A call that will not start (again): the breaker is open, or a stop was requested. */
+static void not_started(hc_client_t *c, hc_call_t *call, flight_t *f, int stopping)
+{
+    f->done = 1;
+    if (call->out->tries > 0)
+        return; /* its last try's result stands */
+    call->out->outcome = stopping ? HC_UNAVAILABLE : HC_CIRCUIT_OPEN;
+    if (stopping)
+        snprintf(call->out->error, sizeof(call->out->error), "not sent: the worker is stopping");
+    else
+        snprintf(call->out->error, sizeof(call->out->error), "circuit open after %d failures",
+                 c->breaker.failures);
+}
+
+void hc_post_many(hc_client_t *c, hc_call_t *calls, int n)
+{
+    flight_t *fl = calloc((size_t)(n > 0 ? n : 1), sizeof(*fl));
+    int par = c->cfg.max_parallel;
+    int *slot_of = calloc((size_t)par, sizeof(*slot_of)); /* slot -> call, -1 free */
+    int64_t t0 = util_mono_ms();
+    for (int i = 0; i < n; i++) {
+        memset(calls[i].out, 0, sizeof(*calls[i].out));
+        if (!fl || !slot_of) {
+            calls[i].out->outcome = HC_UNAVAILABLE;
+            snprintf(calls[i].out->error, sizeof(calls[i].out->error), "out of memory");
+            continue;
+        }
+        fl[i].slot = -1;
+        fl[i].start = t0;
+        fl[i].sink.max = c->cfg.max_response > 0 ? (size_t)c->cfg.max_response : 1 << 20;
+    }
+    if (!fl || !slot_of) {
+        free(fl);
+        free(slot_of);
+        return;
+    }
+    for (int s = 0; s < par; s++)
+        slot_of[s] = -1;
+    int left = n, running = 0;
+    while (left > 0) {
+        int64_t now = util_mono_ms();
+        int stopping = sig_stop_requested();
+        long wait = 100;
+        /* Start what may start: due, a free slot, the breaker allowing it. */
+        for (int i = 0; i < n; i++) {
+            flight_t *f = &fl[i];
+            if (f->done || f->slot >= 0)
+                continue;
+            if (stopping || cb_state(&c->breaker, now) == CB_OPEN) {
+                not_started(c, &calls[i], f, stopping);
+                calls[i].out->duration_ms = (long)(now - f->start);
+                left--;
+                continue;
+            }
+            if (f->next_at > now) {
+                if (f->next_at - now < wait)
+                    wait = (long)(f->next_at - now);
+                continue;
+            }
+            if (cb_allowed(&c->breaker, par, running, now) <= 0)
+                continue; /* half-open: one probe at a time */
+            int s = 0;
+            while (s < par && slot_of[s] >= 0)
+                s++;
+            CURL *e = s < par ? easy_of(c, s) : NULL;
+            if (!e)
+                continue; /* every slot busy (or out of memory: tried when one frees) */
+            f->cerr[0] = '\0';
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, calls[i].body);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)calls[i].len);
+            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+            curl_easy_setopt(e, CURLOPT_WRITEDATA, &f->sink);
+            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->cerr);
+            curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)(intptr_t)i);
+            if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+                continue;
+            if (calls[i].out->tries == 0)
+                f->start = now; /* a call's time runs from its first try, not its wait */
+            slot_of[s] = i;
+            f->slot = s;
+            running++;
+        }
+        if (left == 0)
+            break;
+        int still = 0;
+        curl_multi_perform(c->multi, &still);
+        CURLMsg *m;
+        int msgs;
+        while ((m = curl_multi_info_read(c->multi, &msgs))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            void *priv = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&priv);
+            int i = (int)(intptr_t)priv;
+            long st = 0;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &st);
+            CURLcode cc = m->data.result;
+            curl_multi_remove_handle(c->multi, m->easy_handle);
+            curl_easy_setopt(m->easy_handle, CURLOPT_ERRORBUFFER, NULL);
+            slot_of[fl[i].slot] = -1;
+            fl[i].slot = -1;
+            running--;
+            now = util_mono_ms();
+            try_ended(c, &calls[i], &fl[i], cc, st, now);
+            if (fl[i].done) {
+                calls[i].out->duration_ms = (long)(now - fl[i].start);
+                left--;
+            }
+            wait = 0; /* a slot freed: start the next at once */
+        }
+        if (left > 0 && (running > 0 || wait > 0))
+            curl_multi_poll(c->multi, NULL, 0, (int)(running > 0 ? (wait > 0 ? wait : 1) : wait),
+                            NULL);
+    }
+    for (int i = 0; i < n; i++)
+        free(fl[i].sink.buf);
+    free(fl);
+    free(slot_of);
+}
+
+hc_outcome_t hc_post(hc_client_t *c, const char *body, size_t len, hc_result_t *out)
+{
+    hc_call_t call = {body, len, out};
+    hc_post_many(c, &call, 1);
     return out->outcome;
 }
 

@@ -1,9 +1,10 @@
 /* httpc: a synchronous HTTP POST client for an outside party that answers at once (the
  * e-government gateway's SyncChannel): HTTPS with a client certificate unless plain HTTP is
  * allowed, connect and total timeouts, a few tries on a transport error or HTTP 502/503/504
- * with exponential back-off and full jitter, and a circuit breaker shared by the calls. It
- * knows nothing of what it carries; the caller records each call. One connection is kept and
- * reused. Not thread-safe: one client a thread. */
+ * with exponential back-off and full jitter, and a circuit breaker shared by the calls. A
+ * batch of posts runs concurrently (curl multi, up to max_parallel connections, kept and
+ * reused), so a batch takes about one call's time. It knows nothing of what it carries; the
+ * caller records each call. Not thread-safe: one client a thread. */
 #ifndef LIC_HTTPC_H
 #define LIC_HTTPC_H
 
@@ -21,6 +22,11 @@ typedef struct {
     const char *content_type; /* "text/xml; charset=utf-8" */
     const char *soap_action;  /* NULL: no SOAPAction header */
     long max_response;        /* larger answers are cut and failed */
+    int max_parallel;         /* connections at once (<= 0: 1) */
+    /* Whether an HTTP answer is the party's (NULL: any is). One that is not - a proxy's HTML
+     * error page - is still returned as HC_ANSWERED for the caller to record, but counts as
+     * a failure for the breaker and is not tried again. */
+    int (*is_answer)(long status, const char *body, size_t len);
 } hc_config_t;
 
 typedef struct hc_client hc_client_t;
@@ -48,6 +54,19 @@ typedef struct {
 
 /* Posts `body`. Always fills *out (free with hc_result_free()); returns out->outcome. */
 hc_outcome_t hc_post(hc_client_t *c, const char *body, size_t len, hc_result_t *out);
+
+/* One post of a batch: the body, and where its result goes. */
+typedef struct {
+    const char *body;
+    size_t len;
+    hc_result_t *out;
+} hc_call_t;
+
+/* Posts every call of calls[] concurrently, each as hc_post() would (its tries, back-off and
+ * the breaker's verdict: once the breaker opens, calls not yet started are not sent). A stop
+ * requested meanwhile sends nothing more: a call not sent has tries == 0. Returns when every
+ * call has its result (free each with hc_result_free()). */
+void hc_post_many(hc_client_t *c, hc_call_t *calls, int n);
 void hc_result_free(hc_result_t *r);
 
 /* The breaker's state now (metrics, logs). */

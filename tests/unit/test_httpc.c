@@ -1,7 +1,9 @@
 /* httpc: against an in-process HTTP server told what to answer - an answer of any status is
  * returned as it is; 503s are tried again with back-off until the tries run out; a slow server
  * times out; failed calls open the breaker, which then sends nothing until its cool-down, and
- * a successful probe closes it; plain HTTP is refused unless allowed. */
+ * a successful probe closes it; plain HTTP is refused unless allowed; a batch runs its calls
+ * concurrently up to the connection limit and stops sending once the breaker opens; an answer
+ * that is not the party's counts against the breaker without being tried again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,9 +20,10 @@
 #include <string.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static int fail_next; /* answer 503 this many times */
-static long delay_ms; /* before answering */
-static int requests;  /* received */
+static int fail_next;                 /* answer 503 this many times */
+static long delay_ms;                 /* before answering */
+static int requests;                  /* received */
+static int in_flight, most_in_flight; /* answers being prepared at once */
 static char last_body[256];
 static char last_action[128];
 
@@ -54,9 +57,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     long d = delay_ms;
     const char *sa = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction");
     snprintf(last_action, sizeof(last_action), "%s", sa ? sa : "");
+    in_flight++;
+    if (in_flight > most_in_flight)
+        most_in_flight = in_flight;
     pthread_mutex_unlock(&mu);
     if (d)
         util_sleep_ms(d);
+    pthread_mutex_lock(&mu);
+    in_flight--;
+    pthread_mutex_unlock(&mu);
     const char *text = fail ? "unavailable" : "<answer/>";
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
@@ -88,8 +97,16 @@ static int teardown(void **state)
 
 static hc_config_t config(void)
 {
-    return (hc_config_t){url, NULL, NULL, NULL, 1, 1000, 300, 3, 10, 40, "text/xml; charset=utf-8",
-                         "",  4096};
+    return (hc_config_t){.url = url,
+                         .allow_plain_http = 1,
+                         .connect_timeout_ms = 1000,
+                         .timeout_ms = 300,
+                         .attempts = 3,
+                         .retry_base_ms = 10,
+                         .retry_max_ms = 40,
+                         .content_type = "text/xml; charset=utf-8",
+                         .soap_action = "",
+                         .max_response = 4096};
 }
 
 static void reset(int fails, long delay)
@@ -98,6 +115,7 @@ static void reset(int fails, long delay)
     fail_next = fails;
     delay_ms = delay;
     requests = 0;
+    most_in_flight = 0;
     pthread_mutex_unlock(&mu);
 }
 
@@ -175,6 +193,101 @@ static void test_timeout(void **state)
     hc_free(c);
 }
 
+static void test_batch_concurrent(void **state)
+{
+    (void)state;
+    hc_config_t cfg = config();
+    cfg.max_parallel = 4;
+    char err[256];
+    hc_client_t *c = hc_new(&cfg, 5, 1000, err, sizeof(err));
+    assert_non_null(c);
+    /* The timeout test's request may still be sleeping in the server: not one of these. */
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&mu);
+        int busy = in_flight;
+        pthread_mutex_unlock(&mu);
+        if (!busy)
+            break;
+        util_sleep_ms(10);
+    }
+    reset(0, 100);
+    enum { N = 12 };
+    hc_result_t res[N];
+    hc_call_t calls[N];
+    for (int i = 0; i < N; i++)
+        calls[i] = (hc_call_t){"x", 1, &res[i]};
+    hc_post_many(c, calls, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(res[i].outcome, HC_ANSWERED);
+        assert_int_equal(res[i].tries, 1);
+        hc_result_free(&res[i]);
+    }
+    assert_int_equal(requests, N);
+    assert_int_equal(most_in_flight, 4); /* as many at once as allowed, no more */
+    reset(0, 0);
+    hc_free(c);
+}
+
+static void test_batch_stops_when_breaker_opens(void **state)
+{
+    (void)state;
+    hc_config_t cfg = config();
+    cfg.max_parallel = 2;
+    cfg.attempts = 1;
+    char err[256];
+    hc_client_t *c = hc_new(&cfg, 2, 60000, err, sizeof(err));
+    reset(1000, 0);
+    enum { N = 10 };
+    hc_result_t res[N];
+    hc_call_t calls[N];
+    for (int i = 0; i < N; i++)
+        calls[i] = (hc_call_t){"x", 1, &res[i]};
+    hc_post_many(c, calls, N);
+    int unavailable = 0, open = 0;
+    for (int i = 0; i < N; i++) {
+        unavailable += res[i].outcome == HC_UNAVAILABLE;
+        open += res[i].outcome == HC_CIRCUIT_OPEN && res[i].tries == 0;
+        hc_result_free(&res[i]);
+    }
+    /* Two failures open it: besides them, at most the one call started in the slot the first
+     * freed; the rest are never sent. */
+    assert_true(unavailable >= 2 && unavailable <= 3);
+    assert_int_equal(open, N - unavailable);
+    assert_int_equal(requests, unavailable);
+    reset(0, 0);
+    hc_free(c);
+}
+
+/* The in-process server's "<answer/>" is not the party's answer here (a proxy's page). */
+static int never_an_answer(long status, const char *body, size_t len)
+{
+    (void)status;
+    (void)body;
+    (void)len;
+    return 0;
+}
+
+static void test_not_an_answer_counts_against_breaker(void **state)
+{
+    (void)state;
+    hc_config_t cfg = config();
+    cfg.is_answer = never_an_answer;
+    char err[256];
+    hc_client_t *c = hc_new(&cfg, 2, 60000, err, sizeof(err));
+    reset(0, 0);
+    hc_result_t r;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(hc_post(c, "x", 1, &r), HC_ANSWERED); /* returned for the record */
+        assert_int_equal(r.tries, 1);                          /* and not tried again */
+        hc_result_free(&r);
+    }
+    assert_int_equal(hc_circuit(c), CB_OPEN);
+    assert_int_equal(hc_post(c, "x", 1, &r), HC_CIRCUIT_OPEN);
+    assert_int_equal(requests, 2);
+    hc_result_free(&r);
+    hc_free(c);
+}
+
 static void test_plain_http_refused(void **state)
 {
     (void)state;
@@ -192,6 +305,9 @@ int main(void)
         cmocka_unit_test(test_retries_then_breaker),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_plain_http_refused),
+        cmocka_unit_test(test_batch_concurrent),
+        cmocka_unit_test(test_batch_stops_when_breaker_opens),
+        cmocka_unit_test(test_not_an_answer_counts_against_breaker),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,7 +6,8 @@
  * to the approvals - or, for a re-registration that needs none, to the decision. A gateway
  * that is down or answers wrongly puts the check off (back-off, an incident); the application
  * waits and is never passed on unchecked. Checks are leased in registry_checks, so several
- * workers may run; a question asked again keeps its messageId. */
+ * workers may run; a question asked again keeps its messageId. A round takes a batch: its
+ * questions asked concurrently, its rows written set-based in one transaction. */
 #ifndef LIC_REGISTRIES_H
 #define LIC_REGISTRIES_H
 
@@ -15,6 +16,9 @@
 #include <time.h>
 
 typedef struct registries registries_t;
+
+/* The most applications one round takes (LIC_REGISTRIES_BATCH, 32 by default). */
+#define REG_BATCH_MAX 256
 
 registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size);
 void registries_free(registries_t *r);

@@ -1,5 +1,9 @@
--- registries.c: a check finished (or no longer needed): this worker's lease ($2, its attempt)
--- gone, the incidents its failed attempts raised resolved.
-WITH lease AS (DELETE FROM registry_checks WHERE application_id = $1 AND attempts = $2)
-UPDATE incidents SET resolved_at = now()
- WHERE application_id = $1 AND kind = 'registry_unavailable' AND resolved_at IS NULL;
+-- registries.c: checks finished (or no longer needed): each lease ($1, with its attempt $2:
+-- only this worker's) gone, the incidents its failed attempts raised resolved.
+WITH j AS (SELECT * FROM unnest($1::uuid[], $2::integer[]) AS j (application_id, attempts)),
+lease AS (DELETE FROM registry_checks c USING j
+           WHERE c.application_id = j.application_id AND c.attempts = j.attempts)
+UPDATE incidents i SET resolved_at = now()
+  FROM j
+ WHERE i.application_id = j.application_id AND i.kind = 'registry_unavailable'
+   AND i.resolved_at IS NULL;

@@ -1,8 +1,10 @@
--- registries.c: what the registries are asked about and what their answers are compared with:
--- the applicant, the sub-activities, the license re-registered (its holder) and the grounds
--- of the re-registration, the answers kept from an earlier attempt, the stage, and every holder the
--- license has had (a split's successors are named after the holder before it).
-SELECT a.kind, p.type, coalesce(p.bin, p.iin), p.name, p.address, a.needs_approvals,
+-- registries.c: for each application of a round ($1), what the registries are asked about and
+-- what their answers are compared with: the applicant, the sub-activities, the license
+-- re-registered (its holder) and the grounds of the re-registration, the answers kept from an
+-- earlier attempt, the stage, and every holder the license has had (a split's successors are
+-- named after the holder before it).
+SELECT a.application_id, a.kind, p.type, coalesce(p.bin, p.iin), p.name, p.address,
+       a.needs_approvals,
        (SELECT string_agg(s.code::text, ',' ORDER BY s.code) FROM application_subtypes s
          WHERE s.application_id = a.application_id),
        l.holder_id,
@@ -16,4 +18,4 @@ SELECT a.kind, p.type, coalesce(p.bin, p.iin), p.name, p.address, a.needs_approv
 FROM applications a JOIN applicants p USING (application_id)
 LEFT JOIN reissue_requests r USING (application_id)
 LEFT JOIN licenses l ON l.number = r.license_number
-WHERE a.application_id = $1;
+WHERE a.application_id = ANY ($1::uuid[]);
