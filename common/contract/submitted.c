@@ -216,6 +216,15 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
         app->has_reissue = 1;
         if (decode_reissue(r, app, errstr, errstr_size))
             return -1;
+        /* A re-registration declaring a split or spin-off is the split's: its form decides the
+         * path (Standard row 4, 15 WD; row 8 item 3, qualification documents), not the portal's
+         * label - and a label at odds with the form is no ground of row 9 to refuse by. */
+        const char *form = app->reissue.reorganization;
+        if (strcmp(app->kind, "reissue") == 0 && form &&
+            (strcmp(form, "split") == 0 || strcmp(form, "spin_off") == 0)) {
+            app->kind = "reissue_split";
+            app->kind_derived = 1;
+        }
     }
     return 0;
 }

@@ -23,6 +23,8 @@ typedef struct {
     const char *application_id;
     const char *portal_ref;
     const char *kind; /* issue, reissue, reissue_split */
+    /* A `reissue` declaring a split or spin-off, taken as `reissue_split` (app_decode()). */
+    int kind_derived;
     time_t submitted_at;
     const char *submitted_at_text;
     struct {

@@ -167,6 +167,33 @@ static void test_reissue_of_object_address_needs_change_evidence(void **state)
     json_decref(root);
 }
 
+static void test_reissue_declaring_a_split_takes_the_split_path(void **state)
+{
+    (void)state;
+    json_t *root = load_example("application.submitted.v1.reissue.json");
+    json_t *data = json_object_get(root, "data");
+    json_t *re = json_object_get(data, "reissue");
+    json_t *grounds = json_object_get(re, "grounds");
+    json_array_clear(grounds);
+    json_array_append_new(grounds, json_string("legal_entity_reorganized"));
+    app_t app;
+    char err[256];
+    const char *forms[] = {"split", "spin_off", "merger"};
+    for (int i = 0; i < 3; i++) {
+        json_object_set_new(re, "reorganization", json_string(forms[i]));
+        assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+        assert_string_equal(app.kind, i < 2 ? "reissue_split" : "reissue");
+        assert_int_equal(app.kind_derived, i < 2);
+    }
+    /* The split's path asks for the qualification documents (row 8 item 3). */
+    json_object_set_new(re, "reorganization", json_string("split"));
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    app_ground_t g[APP_MAX_GROUNDS];
+    int n = app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS);
+    assert_true(has_ground(g, n, "qualification_documents_missing"));
+    json_decref(root);
+}
+
 static void expect_bad(json_t *data, const char *subject, const char *fragment)
 {
     app_t app;
@@ -265,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_form_signed_by_someone_else_is_incomplete),
         cmocka_unit_test(test_reissue_fee_is_ten_percent_and_annex_only_needs_none),
         cmocka_unit_test(test_reissue_of_object_address_needs_change_evidence),
+        cmocka_unit_test(test_reissue_declaring_a_split_takes_the_split_path),
         cmocka_unit_test(test_invalid_bin_check_digit_is_bad_input),
         cmocka_unit_test(test_unknown_region_and_subtype_are_bad_input),
         cmocka_unit_test(test_schema_violations_are_bad_input),

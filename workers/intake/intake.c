@@ -296,6 +296,17 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     cal_format(dl.completeness_due, ts, sizeof(ts));
     json_object_set_new(detail, "completeness_due", json_string(ts));
     json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
+    json_object_set_new(detail, "kind", json_string(app.kind));
+    if (app.kind_derived)
+        json_object_set_new(
+            detail, "kind_derived",
+            json_pack("{s:s,s:s,s:s,s:s}", "declared", "reissue", "reorganization",
+                      app.reissue.reorganization, "text_ru",
+                      "заявление о переоформлении в связи с выделением или разделением "
+                      "рассматривается как переоформление при выделении (разделении)",
+                      "text_kk",
+                      "бөліп шығуға немесе бөлуге байланысты қайта ресімдеу туралы өтініш бөліп "
+                      "шығару (бөлу) кезіндегі қайта ресімдеу ретінде қаралады"));
     if ((rc = ob_status_event(db, INTAKE_SOURCE, app.application_id, app.portal_ref,
                               EV_ST_REGISTERED, now, dl.service_deadline, detail, ev.id)) !=
         DB_OK) {
