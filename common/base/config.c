@@ -77,9 +77,11 @@ static const cfg_var_t vars[] = {
      "Consecutive failed calls that open the gateway's circuit breaker."},
     {"GATEWAY_BREAKER_COOLDOWN_MS", "30000", 0,
      "How long the open circuit waits before one probe call."},
-    {"GATEWAY_MAX_CONNECTIONS", "16", 0,
+    {"GATEWAY_MAX_CONNECTIONS", "32", 0,
      "SendMessage calls one registries worker has open at once."},
-    {"REGISTRIES_BATCH", "32", 0,
+    {"GATEWAY_ANSWER_MAX_AGE_S", "3600", 0,
+     "A registry's answer kept from an earlier attempt older than this is asked again."},
+    {"REGISTRIES_BATCH", "64", 0,
      "Applications one registries round checks (their calls concurrent, one transaction; at "
      "most 256)."},
     {"HEARING_MEANS", "видеоконференция / бейнеконференция: https://meet.licensing.gov.kz", 0,

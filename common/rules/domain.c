@@ -91,23 +91,25 @@ static int withdrawn_reissue(const dom_facts_t *f)
 /* The state machine, in the order its guards are tried. Changing it needs a migration
  * updating stage_transitions too (a test keeps both equal). */
 static const dom_transition_t transitions[] = {
-    {STAGE_NONE, STAGE_REGISTERED, NULL, "¶8"}, /* the intake inserts it registered */
-    {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE, incomplete, "¶9"},
-    {STAGE_REGISTERED, STAGE_AWAITING_REGISTRIES, complete, "¶9, ¶10"},
-    /* Before migration 021 a complete application went on at once; kept for its history. */
-    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, NULL, "¶9, ¶11"},
-    {STAGE_REGISTERED, STAGE_AWAITING_DECISION, NULL, "¶7: reissue"},
-    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_APPROVALS, checked_approvals, "¶10, ¶11"},
-    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_DECISION, checked_no_approvals, "¶10; ¶7: reissue"},
-    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES, all_received, "¶11"},
-    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION, NULL, "¶12"},
-    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION, all_replied, "¶12"},
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED, grant_issue, "¶13"},
-    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED, grant_reissue, "¶13"},
-    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first"},
-    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, refusal_confirmed, "¶13"},
-    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED, withdrawn_issue, "¶13"},
-    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13"},
+    {STAGE_NONE, STAGE_REGISTERED, NULL, "¶8", 0}, /* the intake inserts it registered */
+    {STAGE_REGISTERED, STAGE_REFUSED_INCOMPLETE, incomplete, "¶9", 0},
+    {STAGE_REGISTERED, STAGE_AWAITING_REGISTRIES, complete, "¶9, ¶10", 0},
+    /* Before migration 021 a complete application went on at once: retired (migration 022),
+     * kept for its history. */
+    {STAGE_REGISTERED, STAGE_AWAITING_APPROVALS, NULL, "¶9, ¶11", 1},
+    {STAGE_REGISTERED, STAGE_AWAITING_DECISION, NULL, "¶7: reissue", 1},
+    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_APPROVALS, checked_approvals, "¶10, ¶11", 0},
+    {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_DECISION, checked_no_approvals, "¶10; ¶7: reissue",
+     0},
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES, all_received, "¶11", 0},
+    {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION, NULL, "¶12", 0},
+    {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION, all_replied, "¶12", 0},
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED, grant_issue, "¶13", 0},
+    {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED, grant_reissue, "¶13", 0},
+    {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first", 0},
+    {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, refusal_confirmed, "¶13", 0},
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED, withdrawn_issue, "¶13", 0},
+    {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13", 0},
 };
 
 const dom_transition_t *dom_transitions(size_t *count)
@@ -120,7 +122,7 @@ int dom_transition_legal(dom_stage_t from, dom_stage_t to)
 {
     for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
         if (transitions[i].from == from && transitions[i].to == to)
-            return 1;
+            return !transitions[i].retired;
     return 0;
 }
 

@@ -54,12 +54,13 @@ typedef struct {
      * its own (a person's act or a repair). */
     int (*guard)(const dom_facts_t *f);
     const char *rule; /* the ¶ of PROCESS.md it implements */
+    int retired;      /* 1: in the history only (stage_transitions.retired): no new change */
 } dom_transition_t;
 
 /* The table of legal transitions; *count receives its length. Borrowed, static. */
 const dom_transition_t *dom_transitions(size_t *count);
 
-/* 1 if from -> to is legal. */
+/* 1 if from -> to is legal for a new change (a retired move is not). */
 int dom_transition_legal(dom_stage_t from, dom_stage_t to);
 
 /* Where an application in `from` goes next: the first transition of the table from `from`

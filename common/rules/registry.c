@@ -209,6 +209,49 @@ static void identity_grounds(const reg_case_t *c, const json_t *id, json_t *out,
     }
 }
 
+static int split_form(const char *form)
+{
+    return strcmp(form, "split") == 0 || strcmp(form, "spin_off") == 0;
+}
+
+/* Whether predecessor `p` of the applicant is the reorganisation the license passed to its
+ * current holder by: the holder before it, in the same form, on the same date. */
+static int same_split(const reg_case_t *c, const json_t *p)
+{
+    if (!c->previous_holder || strcmp(str(p, "bin"), c->previous_holder) != 0)
+        return 0;
+    size_t i;
+    json_t *q;
+    json_array_foreach(c->holder_predecessors, i, q)
+    {
+        if (strcmp(str(q, "bin"), str(p, "bin")) == 0 &&
+            strcmp(str(q, "form"), str(p, "form")) == 0 &&
+            strcmp(str(q, "date"), str(p, "date")) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The applicant's predecessor that lets it ask (see reg_may_reissue()), or NULL. */
+static const json_t *successor_of(const reg_case_t *c, const json_t *identity)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(identity, "predecessors"), i, p)
+    {
+        const char *form = str(p, "form");
+        if (c->reorganization && strcmp(form, c->reorganization) != 0)
+            continue; /* the registry names another reorganisation than the one declared */
+        if (c->declares_reorganisation && (c->kind == REG_SPLIT) != split_form(form))
+            continue; /* a split's successor asks by the split's path, a merger's by the other */
+        if (strcmp(str(p, "bin"), c->holder_id) == 0)
+            return p;
+        if (c->kind == REG_SPLIT && same_split(c, p))
+            return p;
+    }
+    return NULL;
+}
+
 int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debtor,
                 const json_t *court, json_t *grounds)
 {
@@ -228,6 +271,27 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
         json_t *ev = json_pack("{s:s,s:s,s:O*}", "applicant", c->applicant_id, "holder",
                                c->holder_id ? c->holder_id : "", "registry", identity);
         ground(grounds, &n, c, REG_GROUND_UNRELIABLE, "not_license_holder", kk, ru,
+               "license register, GBDUL_ENTITY", ev);
+        json_decref(ev);
+    }
+    /* Split ground 3: the same split already passed the license to a sibling. */
+    const json_t *sp = c->kind == REG_SPLIT && c->holder_id &&
+                               strcmp(c->applicant_id, c->holder_id) != 0 && identity
+                           ? successor_of(c, identity)
+                           : NULL;
+    if (sp && same_split(c, sp)) {
+        const char *hn = c->holder_name ? c->holder_name : "";
+        snprintf(kk, sizeof(kk),
+                 "лицензия сол бөліну (бөлініп шығу) нәтижесінде құрылған басқа заңды тұлғаға "
+                 "қайта ресімделген: %s, БСН %s (%s, %s, БСН %s)",
+                 hn, c->holder_id, str(sp, "form"), str(sp, "date"), str(sp, "bin"));
+        snprintf(ru, sizeof(ru),
+                 "лицензия уже переоформлена на другое юридическое лицо, созданное в результате "
+                 "того же разделения (выделения): %s, БИН %s (%s, %s, БИН %s)",
+                 hn, c->holder_id, str(sp, "form"), str(sp, "date"), str(sp, "bin"));
+        json_t *ev = json_pack("{s:s,s:s,s:O,s:O*}", "holder", c->holder_id, "holder_name", hn,
+                               "reorganization", sp, "holder_predecessors", c->holder_predecessors);
+        ground(grounds, &n, c, REG_GROUND_SPLIT_TAKEN, "license_already_reissued_in_split", kk, ru,
                "license register, GBDUL_ENTITY", ev);
         json_decref(ev);
     }
@@ -272,19 +336,5 @@ int reg_may_reissue(const reg_case_t *c, const json_t *identity)
         return 1;
     if (!(c->declares_reorganisation || c->declares_alienation) || !identity)
         return 0;
-    /* The successor the registry names: the holder among the applicant's predecessors. */
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(identity, "predecessors"), i, p)
-    {
-        const char *bin = str(p, "bin");
-        if (strcmp(bin, c->holder_id) == 0)
-            return 1;
-        if (c->kind == REG_SPLIT && c->former_holders && strlen(bin) == 12) {
-            const char *h = strstr(c->former_holders, bin);
-            if (h && (h == c->former_holders || h[-1] == ',') && (h[12] == ',' || !h[12]))
-                return 1;
-        }
-    }
-    return 0;
+    return successor_of(c, identity) != NULL;
 }

@@ -34,10 +34,14 @@ typedef struct {
      * (ground 4). */
     const char *holder_id;
     int declares_reorganisation, declares_alienation;
-    /* After a split: every holder the license has had, comma-separated - the entities of the
-     * split are named as successors of the one before it, which may already have passed the
-     * license to a sibling (that is ground 3 of the split, found with the license register). */
-    const char *former_holders;
+    const char *reorganization; /* the form declared (merger, ..., spin_off, split) or NULL */
+    /* After a split: the license's holder before the current one (its name beside), and the
+     * reorganisation the registry named when the license passed to the current holder by a
+     * split - the predecessors of the current holder's GBDUL_ENTITY answer; NULL when it did
+     * not pass so. A sibling of the same split finds the license already passed (split ground
+     * 3); one of another reorganisation is a stranger. */
+    const char *previous_holder, *holder_name;
+    const json_t *holder_predecessors;
 } reg_case_t;
 
 /* The grounds the answers give, appended to `grounds` as {code, number, kind, text_kk,
@@ -50,9 +54,11 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
 
 /* The holder check of a re-registration: 1 when the applicant may ask - the license's holder
  * itself, or, when the application declares it, the successor of a reorganisation of the
- * holder that the registry names (a predecessor of the applicant with the holder's BIN - or,
- * after a split, with a former holder's).
- * `identity` is the applicant's GBDUL_ENTITY answer (NULL for an individual). */
+ * holder that the registry names: a predecessor of the applicant with the holder's BIN, in
+ * the form declared, a split or spin-off exactly for a split's re-registration - or, after a
+ * split, the holder before the current one, by the same split (BIN, form and date) that
+ * passed the license to the current holder. `identity` is the applicant's GBDUL_ENTITY
+ * answer (NULL for an individual). */
 int reg_may_reissue(const reg_case_t *c, const json_t *identity);
 
 /* Compares two names or addresses as a clerk would: case, quotes, punctuation and spacing

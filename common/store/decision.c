@@ -72,29 +72,8 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
                                      : "Standard row 9, re-registration ground 3"));
     }
     PQclear(r);
-    /* Standard row 9, re-registration after a split, ground 3: the license was already
-     * re-registered to another legal entity created by the same split. */
-    r = db_query(db, sql_dec_grounds_select_reissue_requests, 1, p, rc);
-    if (!r) {
-        json_decref(grounds);
-        return NULL;
-    }
-    if (PQntuples(r) == 1) {
-        char ru[800], kk[800];
-        snprintf(ru, sizeof(ru),
-                 "лицензия уже переоформлена на другое юридическое лицо, созданное в результате "
-                 "того же разделения (выделения): %s, БИН %s",
-                 PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
-        snprintf(kk, sizeof(kk),
-                 "лицензия сол бөліну (бөлініп шығу) нәтижесінде құрылған басқа заңды тұлғаға "
-                 "қайта ресімделген: %s, БСН %s",
-                 PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
-        json_array_append_new(grounds, json_pack("{s:s,s:s,s:s,s:s}", "code",
-                                                 "license_already_reissued_in_split", "text_ru", ru,
-                                                 "text_kk", kk, "rule",
-                                                 "Standard row 9, split re-registration ground 3"));
-    }
-    PQclear(r);
+    /* The grounds recorded by the registries' step (split ground 3 among them: the license
+     * already passed to a sibling of the same split, registry.h). */
     if (recorded_grounds(db, application_id, grounds, rc)) {
         json_decref(grounds);
         return NULL;

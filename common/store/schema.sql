@@ -173,13 +173,15 @@ DECLARE
 BEGIN
     SELECT array_agg(name ORDER BY name) INTO known FROM stages;
     SELECT array_agg(from_stage || '>' || to_stage ORDER BY from_stage, to_stage) INTO legal
-      FROM stage_transitions;
+      FROM stage_transitions WHERE NOT retired;
     ALTER TABLE applications DROP CONSTRAINT IF EXISTS applications_stage_known;
     EXECUTE format('ALTER TABLE applications ADD CONSTRAINT applications_stage_known'
                    ' CHECK (stage = ANY (%L::text[]))', known);
     ALTER TABLE transitions DROP CONSTRAINT IF EXISTS transitions_legal;
+    -- NOT VALID: enforced on new rows, not on the history (which may hold retired moves).
     EXECUTE format('ALTER TABLE transitions ADD CONSTRAINT transitions_legal'
-                   ' CHECK (from_stage || ''>'' || to_stage = ANY (%L::text[]))', legal);
+                   ' CHECK (from_stage || ''>'' || to_stage = ANY (%L::text[])) NOT VALID',
+                   legal);
 END $$;
 
 --
@@ -922,7 +924,8 @@ CREATE TABLE public.schema_migrations (
 
 CREATE TABLE public.stage_transitions (
     from_stage text NOT NULL,
-    to_stage text NOT NULL
+    to_stage text NOT NULL,
+    retired boolean DEFAULT false NOT NULL
 );
 
 --
@@ -989,7 +992,6 @@ CREATE TABLE public.transitions (
     cause_request_id uuid,
     CONSTRAINT transitions_cause_kind_check CHECK ((cause_kind = ANY (ARRAY['event'::text, 'timer'::text, 'actor'::text]))),
     CONSTRAINT transitions_check CHECK (((cause_kind <> 'event'::text) OR ((cause_event_id IS NOT NULL) AND (cause_topic IS NOT NULL) AND (cause_partition IS NOT NULL) AND (cause_offset IS NOT NULL)))),
-    CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,registered>awaiting_approvals,registered>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))),
     CONSTRAINT transitions_timer_cause CHECK (((cause_kind <> 'timer'::text) OR (cause_timer_id IS NOT NULL) OR (cause_request_id IS NOT NULL)))
 );
 
@@ -1328,6 +1330,13 @@ ALTER TABLE ONLY public.timers
 
 ALTER TABLE ONLY public.timers
     ADD CONSTRAINT timers_pkey PRIMARY KEY (id);
+
+--
+-- Name: transitions transitions_legal; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.transitions
+    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
 
 --
 -- Name: transitions transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -

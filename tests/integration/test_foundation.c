@@ -115,8 +115,9 @@ static void transitions_match_domain(void **state)
         char sql[256];
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM stage_transitions WHERE from_stage = '%s'"
-                 " AND to_stage = '%s'",
-                 dom_stage_name(t[i].from), dom_stage_name(t[i].to));
+                 " AND to_stage = '%s' AND retired = %s",
+                 dom_stage_name(t[i].from), dom_stage_name(t[i].to),
+                 t[i].retired ? "true" : "false");
         assert_int_equal(h_query_ll(env, sql), 1);
     }
     for (int s = 0; s < STAGE__COUNT; s++) {

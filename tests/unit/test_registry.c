@@ -14,17 +14,12 @@ static const int SUBTYPES[] = {1, 4};
 
 static reg_case_t entity_case(reg_kind_t kind)
 {
-    return (reg_case_t){kind,
-                        0,
-                        "070340001239",
-                        "ТОО «Қарағанды Көмір»",
-                        "Қарағанды қ., Бұқар Жырау даңғылы, 47",
-                        SUBTYPES,
-                        2,
-                        NULL,
-                        0,
-                        0,
-                        NULL};
+    return (reg_case_t){.kind = kind,
+                        .applicant_id = "070340001239",
+                        .name = "ТОО «Қарағанды Көмір»",
+                        .address = "Қарағанды қ., Бұқар Жырау даңғылы, 47",
+                        .subtypes = SUBTYPES,
+                        .nsubtypes = 2};
 }
 
 static json_t *entity(const char *status, const char *name)
@@ -155,32 +150,88 @@ static void test_holder_check(void **state)
     c.holder_id = "070340001239";
     c.declares_reorganisation = 0;
     assert_int_equal(reg_may_reissue(&c, NULL), 1);
-    /* After a split the sibling that got the license first is the holder; the second names
-     * the one before the split, a former holder: it may ask (and meets split ground 3). */
+    /* The merger's successor does not ask by the split's path, nor for another declared form. */
+    c.holder_id = "990140002347";
+    c.declares_reorganisation = 1;
+    c.reorganization = "accession";
+    assert_int_equal(reg_may_reissue(&c, id), 0);
+    c.reorganization = "merger";
+    assert_int_equal(reg_may_reissue(&c, id), 1);
+    reg_case_t m = c;
+    m.kind = REG_SPLIT;
+    m.reorganization = NULL;
+    assert_int_equal(reg_may_reissue(&m, id), 0);
+    json_decref(id);
+}
+
+/* The applicant 070340001239 was created by the split of 990140002347 on `date`. */
+static json_t *split_child(const char *date)
+{
+    json_t *id = entity("active", "ТОО «Қарағанды Көмір»");
+    json_array_append_new(
+        json_object_get(id, "predecessors"),
+        json_pack("{s:s,s:s,s:s}", "form", "split", "date", date, "bin", "990140002347"));
+    return id;
+}
+
+static void test_split_siblings(void **state)
+{
+    (void)state;
+    json_t *id = split_child("2026-02-10");
     reg_case_t s = entity_case(REG_SPLIT);
-    s.holder_id = "260640001110";
     s.declares_reorganisation = 1;
-    s.former_holders = "990140002347,260640001110";
+    s.reorganization = "split";
+    /* The first entity of the split asks while the split company holds the license. */
+    s.holder_id = "990140002347";
     assert_int_equal(reg_may_reissue(&s, id), 1);
-    s.former_holders = "260640001110";
+    json_t *g = json_array();
+    assert_int_equal(reg_grounds(&s, id, NULL, NULL, g), 0);
+    json_decref(g);
+    /* A sibling of the same split got it first: this one may ask, and meets split ground 3,
+     * quoting the sibling and the split. */
+    json_t *sibling =
+        json_pack("[{s:s,s:s,s:s}]", "form", "split", "date", "2026-02-10", "bin", "990140002347");
+    s.holder_id = "260640001110";
+    s.holder_name = "ТОО «Шахтинск Көмір»";
+    s.previous_holder = "990140002347";
+    s.holder_predecessors = sibling;
+    assert_int_equal(reg_may_reissue(&s, id), 1);
+    g = json_array();
+    assert_int_equal(reg_grounds(&s, id, NULL, NULL, g), 1);
+    assert_string_equal(code_of(g, 0), "license_already_reissued_in_split");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(g, 0), "number")), 3);
+    const char *ru = json_string_value(json_object_get(json_array_get(g, 0), "text_ru"));
+    assert_non_null(strstr(ru, "ТОО «Шахтинск Көмір», БИН 260640001110"));
+    assert_non_null(strstr(ru, "2026-02-10"));
+    json_decref(g);
+    /* The license passed to the holder by an earlier split of the same company: not the same
+     * reorganisation - no ground 3, and the applicant is not the holder's successor. */
+    json_decref(id);
+    id = split_child("2026-06-01");
     assert_int_equal(reg_may_reissue(&s, id), 0);
+    g = json_array();
+    assert_int_equal(reg_grounds(&s, id, NULL, NULL, g), 1);
+    assert_string_equal(code_of(g, 0), "not_license_holder");
+    json_decref(g);
+    /* Nor when the license came to its holder otherwise (no reorganisation recorded). */
+    json_decref(id);
+    id = split_child("2026-02-10");
+    s.holder_predecessors = NULL;
+    assert_int_equal(reg_may_reissue(&s, id), 0);
+    json_decref(sibling);
     json_decref(id);
 }
 
 static void test_person_unknown_and_deceased(void **state)
 {
     (void)state;
-    reg_case_t c = {REG_ISSUE,
-                    1,
-                    "880101300123",
-                    "Сейітқали Әлібек Нұрланұлы",
-                    "Павлодар қ.",
-                    SUBTYPES,
-                    2,
-                    NULL,
-                    0,
-                    0,
-                    NULL};
+    reg_case_t c = {.kind = REG_ISSUE,
+                    .individual = 1,
+                    .applicant_id = "880101300123",
+                    .name = "Сейітқали Әлібек Нұрланұлы",
+                    .address = "Павлодар қ.",
+                    .subtypes = SUBTYPES,
+                    .nsubtypes = 2};
     json_t *unknown = json_pack("{s:s,s:b}", "iin", "880101300123", "found", 0);
     json_t *g = json_array();
     assert_int_equal(reg_grounds(&c, unknown, NULL, NULL, g), 1);
@@ -217,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_bans_by_kind),
         cmocka_unit_test(test_long_fields_kept_whole),
         cmocka_unit_test(test_holder_check),
+        cmocka_unit_test(test_split_siblings),
         cmocka_unit_test(test_person_unknown_and_deceased),
         cmocka_unit_test(test_same_text),
     };

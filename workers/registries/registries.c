@@ -24,8 +24,9 @@ struct registries {
     hc_client_t *hc;
     const char *sender, *password;
     long retry_base_ms, retry_max_ms;
-    long lease_s; /* one round's calls at their longest, and a margin */
-    int batch;    /* applications a round */
+    long lease_s;              /* one round's calls at their longest, and a margin */
+    int batch;                 /* applications a round */
+    char answer_max_age_s[16]; /* an answer older than this is asked again */
 };
 
 /* A SOAP answer or fault, as opposed to a proxy's or load balancer's page: only the gateway's
@@ -49,22 +50,25 @@ registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size)
     /* A check put off waits longer than one call's tries: seconds, then minutes. */
     r->retry_base_ms = 2000;
     r->retry_max_ms = 300000;
-    r->batch = (int)cfg_get_long("REGISTRIES_BATCH", 32);
+    r->batch = (int)cfg_get_long("REGISTRIES_BATCH", 64);
+    snprintf(r->answer_max_age_s, sizeof(r->answer_max_age_s), "%ld",
+             cfg_get_long("GATEWAY_ANSWER_MAX_AGE_S", 3600));
     if (r->batch < 1)
         r->batch = 1;
     if (r->batch > REG_BATCH_MAX)
         r->batch = REG_BATCH_MAX;
     long tries = cfg_get_long("GATEWAY_ATTEMPTS", 3);
-    long calls = 3L * r->batch, par = cfg_get_long("GATEWAY_MAX_CONNECTIONS", 16);
+    long calls = 3L * r->batch, par = cfg_get_long("GATEWAY_MAX_CONNECTIONS", 32);
     if (par < 1)
         par = 1;
-    /* A round's calls run `par` at once: as many waves as that takes, each at its longest. */
-    long waves = (calls + par - 1) / par;
-    r->lease_s = waves *
-                     (tries * cfg_get_long("GATEWAY_TIMEOUT_MS", 15000) +
-                      (tries - 1) * cfg_get_long("GATEWAY_RETRY_MAX_MS", 5000)) /
-                     1000 +
-                 30;
+    /* A round at its longest: its waves of `par` calls each answered just inside the timeout,
+     * or - the gateway down - one wave through every try, after which the breaker sends no
+     * more. A round that outlives it is asked again by another worker under a new attempt,
+     * which fences this one's writes. */
+    long timeout = cfg_get_long("GATEWAY_TIMEOUT_MS", 15000);
+    long slow = (calls + par - 1) / par * timeout,
+         down = tries * timeout + (tries - 1) * cfg_get_long("GATEWAY_RETRY_MAX_MS", 5000);
+    r->lease_s = (slow > down ? slow : down) / 1000 + 30;
     hc_config_t hc = {.url = cfg_get("GATEWAY_URL"),
                       .cert = cfg_get("GATEWAY_TLS_CERT"),
                       .key = cfg_get("GATEWAY_TLS_KEY"),
@@ -107,7 +111,9 @@ typedef struct {
     int read; /* its facts were read */
     /* The contract allows 500 and 1,000 characters (up to 4 bytes each): never cut. */
     char kind[24], type[16], subject[16], name[2100], address[4100], holder[16];
-    char subtypes[64], grounds[1000], holders[2000];
+    char subtypes[64], grounds[1000], reorganization[24], previous_holder[16];
+    char holder_name[2100];
+    json_t *holder_predecessors; /* NULL unless the license passed to its holder by a split */
     int needs_approvals, waiting;
     json_t *answers; /* service id -> answer, the kept ones and this attempt's */
     int failed, stopped;
@@ -128,9 +134,9 @@ static db_rc_t read_facts(registries_t *r, check_t *ck, int n, json_t *index)
     for (int i = 0; i < n; i++)
         if (db_array_add(&ids, ck[i].app_id))
             break;
-    const char *p[] = {db_array_text(&ids)};
+    const char *p[] = {db_array_text(&ids), r->answer_max_age_s};
     db_rc_t rc;
-    PGresult *q = ids.count == (size_t)n ? db_query_adhoc(r->db, sql_facts, 1, p, &rc) : NULL;
+    PGresult *q = ids.count == (size_t)n ? db_query_adhoc(r->db, sql_facts, 2, p, &rc) : NULL;
     if (ids.count != (size_t)n)
         rc = DB_ERR_RETRY;
     db_array_free(&ids);
@@ -153,8 +159,12 @@ static db_rc_t read_facts(registries_t *r, check_t *ck, int n, json_t *index)
         f->answers =
             PQgetisnull(q, row, 10) ? json_object() : json_loads(PQgetvalue(q, row, 10), 0, NULL);
         f->waiting = strcmp(PQgetvalue(q, row, 11), "awaiting_registries") == 0;
-        copy_col(f->holders, sizeof(f->holders), q, row, 12);
-        if (!f->answers) {
+        copy_col(f->reorganization, sizeof(f->reorganization), q, row, 12);
+        copy_col(f->previous_holder, sizeof(f->previous_holder), q, row, 13);
+        copy_col(f->holder_name, sizeof(f->holder_name), q, row, 14);
+        f->holder_predecessors =
+            PQgetisnull(q, row, 15) ? NULL : json_loads(PQgetvalue(q, row, 15), 0, NULL);
+        if (!f->answers || (!PQgetisnull(q, row, 15) && !f->holder_predecessors)) {
             PQclear(q);
             return DB_ERR_RETRY;
         }
@@ -168,6 +178,7 @@ static void check_free(check_t *f)
 {
     json_decref(f->answers);
     json_decref(f->found);
+    json_decref(f->holder_predecessors);
 }
 
 /* The services an application's check asks: who the applicant is, then the two bans. */
@@ -310,19 +321,23 @@ static void find_grounds(check_t *f)
     for (char *t = strtok_r(buf, ",", &save); t && ns < 16; t = strtok_r(NULL, ",", &save))
         subtypes[ns++] = atoi(t);
     int individual = strcmp(f->type, "individual") == 0;
-    reg_case_t c = {strcmp(f->kind, "issue") == 0     ? REG_ISSUE
-                    : strcmp(f->kind, "reissue") == 0 ? REG_REISSUE
-                                                      : REG_SPLIT,
-                    individual,
-                    f->subject,
-                    f->name,
-                    f->address,
-                    subtypes,
-                    ns,
-                    f->holder[0] ? f->holder : NULL,
-                    strstr(f->grounds, "legal_entity_reorganized") != NULL,
-                    strstr(f->grounds, "license_alienated_with_object") != NULL,
-                    f->holders};
+    reg_case_t c = {
+        .kind = strcmp(f->kind, "issue") == 0     ? REG_ISSUE
+                : strcmp(f->kind, "reissue") == 0 ? REG_REISSUE
+                                                  : REG_SPLIT,
+        .individual = individual,
+        .applicant_id = f->subject,
+        .name = f->name,
+        .address = f->address,
+        .subtypes = subtypes,
+        .nsubtypes = ns,
+        .holder_id = f->holder[0] ? f->holder : NULL,
+        .declares_reorganisation = strstr(f->grounds, "legal_entity_reorganized") != NULL,
+        .declares_alienation = strstr(f->grounds, "license_alienated_with_object") != NULL,
+        .reorganization = f->reorganization[0] ? f->reorganization : NULL,
+        .previous_holder = f->previous_holder[0] ? f->previous_holder : NULL,
+        .holder_name = f->holder_name,
+        .holder_predecessors = f->holder_predecessors};
     f->found = json_array();
     int ng = f->found
                  ? reg_grounds(&c,
@@ -417,7 +432,7 @@ static db_rc_t commit(registries_t *r, check_t *ck, const int *sel, int n, const
     if (rc == DB_OK)
         rc = exec_json(r->db, sql_record_calls, my_calls, NULL);
     if (rc == DB_OK)
-        rc = exec_json(r->db, sql_record_answers, my_answers, NULL);
+        rc = exec_json(r->db, sql_record_answers, my_answers, r->answer_max_age_s);
     time_t now = clock_now();
     char now_s[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));

@@ -17,7 +17,7 @@
 
 typedef struct registries registries_t;
 
-/* The most applications one round takes (LIC_REGISTRIES_BATCH, 32 by default). */
+/* The most applications one round takes (LIC_REGISTRIES_BATCH, 64 by default). */
 #define REG_BATCH_MAX 256
 
 registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size);
