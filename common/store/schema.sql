@@ -860,7 +860,8 @@ CREATE TABLE public.registry_answers (
     service_id text NOT NULL,
     message_id uuid NOT NULL,
     answered_at timestamp with time zone NOT NULL,
-    answer jsonb NOT NULL
+    answer jsonb NOT NULL,
+    stands_for jsonb
 );
 
 --

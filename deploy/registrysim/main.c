@@ -10,7 +10,8 @@
  *          "debtor_bans": {IIN/BIN: [{authority, date, case}]},
  *          "court_bans": {IIN/BIN: [{court, date, case, measure, subtypes}]}}
  *   POST /control {"persons"|"entities"|"debtor_bans"|"court_bans": {...}}  add or replace
- *   POST /control {"fail_next": N, "fail": "http_500|fault|error_status|malformed|timeout",
+ *   POST /control {"fail_next": N,
+ *                  "fail": "http_500|fault|error_status|malformed|answer_500|timeout",
  *                  "service": "ERD_BANS" (only that one), "response_delay_ms": N}
  *   POST /control {"down": true|false}   every SendMessage answered 503 until turned off
  *   GET  /stats   per service: requests, distinct message ids, answered, failed
@@ -182,7 +183,13 @@ static enum MHD_Result send_message(struct MHD_Connection *c, const upload_t *up
                          "<responseInfo><messageId>x</messageId>");
         return respond(c, 200, "text/xml; charset=utf-8", b, strlen(b));
     }
-    if (fail && strcmp(kind, "error_status") == 0) {
+    if (fail && strcmp(kind, "answer_500") == 0) {
+        /* A whole answer, but with HTTP 500: a gateway (or proxy) at odds with itself. */
+        json_t *a = answer_for(in.service, in.subject);
+        xml = gw_response_xml(in.service, in.message_id, a, NULL, NULL, clock_now(), &len);
+        json_decref(a);
+        status = 500;
+    } else if (fail && strcmp(kind, "error_status") == 0) {
         json_t *none = answer_for(in.service, in.subject);
         xml =
             gw_response_xml(in.service, in.message_id, none, "SE0004",

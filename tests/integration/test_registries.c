@@ -265,13 +265,23 @@ static void fault_and_malformed_answers(void **state)
     const char *b = "f0000000-0000-4000-8000-000000000006";
     submit(b);
     wait_stage(b, "license_issued");
+    /* A whole answer with HTTP 500 is not taken as one. */
+    registry("{\"fail_next\": 1, \"fail\": \"answer_500\", \"service\": \"GBDUL_ENTITY\"}");
+    const char *c = "f0000000-0000-4000-8000-000000000009";
+    submit(c);
+    wait_stage(c, "license_issued");
     assert_str(qs("SELECT string_agg(application_id::text || ' ' || service_id || ' ' || outcome"
-                  " || ' ' || coalesce(code, '-'), ', ' ORDER BY id) FROM gateway_calls"
-                  " WHERE outcome <> 'answered'"),
-               "f0000000-0000-4000-8000-000000000005 ERD_BANS fault SE0003, "
-               "f0000000-0000-4000-8000-000000000006 COURT_BANS malformed -");
-    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'registry_unavailable'"), 2);
-    assert_int_equal(q("SELECT count(*) FROM registry_answers"), 6);
+                  " || ' ' || coalesce(code, '-') || ' ' || coalesce(http_status, 0), ', '"
+                  " ORDER BY id) FROM gateway_calls WHERE outcome <> 'answered'"),
+               "f0000000-0000-4000-8000-000000000005 ERD_BANS fault SE0003 500, "
+               "f0000000-0000-4000-8000-000000000006 COURT_BANS malformed - 200, "
+               "f0000000-0000-4000-8000-000000000009 GBDUL_ENTITY malformed SCSS001 500");
+    assert_str(qs("SELECT message FROM gateway_calls WHERE application_id = '%s'"
+                  " AND outcome = 'malformed'",
+                  c),
+               "an answer with HTTP 500");
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'registry_unavailable'"), 3);
+    assert_int_equal(q("SELECT count(*) FROM registry_answers"), 9);
 }
 
 static json_t *reissue_example(const char *id)
@@ -365,9 +375,113 @@ static void merger_successor_reissued(void **state)
     produce(APPS, ev);
     wait_stage(id, "license_reissued");
     assert_int_equal(q("SELECT count(*) FROM grounds WHERE application_id = '%s'", id), 0);
+    /* Row 8 item 2: the registry's answer is the evidence of the reorganisation. */
+    assert_str(qs("SELECT (stands_for->>'document') || ' ' || (stands_for->'grounds')::text"
+                  " || ' ' || (stands_for->>'rule') FROM registry_answers"
+                  " WHERE application_id = '%s' AND service_id = 'GBDUL_ENTITY'",
+                  id),
+               "change_evidence [\"legal_entity_reorganized\"] Standard row 8, item 2; ¶10");
+    assert_int_equal(q("SELECT count(*) FROM registry_answers WHERE application_id = '%s'"
+                       " AND stands_for IS NOT NULL",
+                       id),
+                     1);
     assert_str(qs("SELECT holder_id || ' ' || version FROM licenses"
                   " WHERE number = 'KPR-L-2024-000042'"),
                BIN " 2");
+}
+
+/* The database refuses the check's writes: set aside (not retried in a loop) with an incident,
+ * nothing granted; once the operator has repaired it and asks again, it proceeds and the
+ * incident is resolved. */
+static void refused_write_set_aside(void **state)
+{
+    (void)state;
+    env = h_setup("registries_set_aside");
+    h_clock_freeze(env, T0);
+    h_exec(env, "REVOKE INSERT ON registry_answers FROM lic_worker");
+    start_stack();
+    const char *id = "f0000000-0000-4000-8000-00000000000a";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'registry_check_failed' AND resolved_at IS NULL"
+                       " AND detail LIKE '%%permission denied%%'",
+                       id));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_registries");
+    /* Put off for the longest back-off (5 minutes), not asked again meanwhile. */
+    assert_int_equal(q("SELECT (next_attempt_at > now() + interval '4 minutes')::int"
+                       " FROM registry_checks WHERE application_id = '%s'",
+                       id),
+                     1);
+    long long calls = q("SELECT count(*) FROM gateway_calls");
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 0);
+    h_exec(env, "GRANT INSERT ON registry_answers TO lic_worker");
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "UPDATE registry_checks SET next_attempt_at = now() WHERE application_id = '%s'", id);
+    h_exec(env, sql);
+    wait_stage(id, "license_issued");
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'registry_check_failed' AND resolved_at IS NOT NULL",
+                       id),
+                     1);
+    /* The answers the refused round brought were not kept: asked again, recorded once each. */
+    assert_int_equal(q("SELECT count(*) FROM gateway_calls") - calls, 3);
+    assert_int_equal(q("SELECT count(*) FROM registry_answers WHERE application_id = '%s'", id), 3);
+}
+
+/* The gateway down for weeks: the application waits in awaiting_registries, and the service
+ * term is at risk a working day before it ends (registered 16 March, 15 WD end 9 April
+ * 18:30), said in the event with the stage it waits in. */
+static void waiting_for_registries_at_risk(void **state)
+{
+    (void)state;
+    env = h_setup("registries_at_risk");
+    h_clock_freeze(env, T0);
+    start_stack();
+    registry("{\"down\": true}");
+    const char *id = "f0000000-0000-4000-8000-00000000000b";
+    submit(id);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'registry_unavailable'",
+                       id));
+    h_clock_freeze(env, "2026-04-08T18:31:00+05:00");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'deadline_at_risk' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail' @> '{\"deadline\": \"service_term\","
+                       " \"stage\": \"awaiting_registries\"}'",
+                       id));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_registries");
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+    registry("{\"down\": false}");
+}
+
+/* A `reissue` declaring a split is registered as the split's re-registration (15 WD), and its
+ * registered event says why. */
+static void reissue_declaring_split_derived(void **state)
+{
+    (void)state;
+    env = h_setup("registries_split_derived");
+    h_clock_freeze(env, T0);
+    start_stack();
+    const char *id = "f0000000-0000-4000-8000-00000000000c";
+    json_t *ev = reissue_example(id);
+    json_t *re = json_object_get(json_object_get(ev, "data"), "reissue");
+    json_object_set_new(re, "grounds", json_pack("[s]", "legal_entity_reorganized"));
+    json_object_set_new(re, "reorganization", json_string("spin_off"));
+    produce(APPS, ev);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'registered' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail' @> '{\"kind\": \"reissue_split\", \"kind_derived\":"
+                       " {\"declared\": \"reissue\", \"reorganization\": \"spin_off\"}}'",
+                       id));
+    assert_str(qs("SELECT kind FROM applications WHERE application_id = '%s'", id),
+               "reissue_split");
 }
 
 int main(int argc, char **argv)
@@ -380,6 +494,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(fault_and_malformed_answers, teardown),
         cmocka_unit_test_teardown(stranger_reissue_refused, teardown),
         cmocka_unit_test_teardown(merger_successor_reissued, teardown),
+        cmocka_unit_test_teardown(refused_write_set_aside, teardown),
+        cmocka_unit_test_teardown(waiting_for_registries_at_risk, teardown),
+        cmocka_unit_test_teardown(reissue_declaring_split_derived, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

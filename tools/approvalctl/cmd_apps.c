@@ -237,7 +237,11 @@ int cmd_app(int argc, char **argv)
                    str(t, "duration_ms"), str(t, "tries"), str(t, "message_id"));
         printf("registry answers:\n");
         json_array_foreach(json_object_get(app, "registry_answers"), i, t)
+        {
             printf("  %-12s %s %s\n", str(t, "service_id"), str(t, "at"), str(t, "answer"));
+            if (*str(t, "stands_for"))
+                printf("  %-12s stands for: %s\n", "", str(t, "stands_for"));
+        }
         printf("grounds:\n");
         json_array_foreach(json_object_get(app, "grounds"), i, t)
             printf("  %s (%s): %s\n", str(t, "code"), str(t, "rule"), str(t, "text_ru"));

@@ -4,6 +4,7 @@
 #include "approval.h"
 #include "clock.h"
 #include "config.h"
+#include "domain.h"
 #include "gateway.h"
 #include "httpc.h"
 #include "jsonx.h"
@@ -201,6 +202,33 @@ typedef struct {
     hc_result_t res;
 } question_t;
 
+/* Standard row 8, item 2: for a re-registration, the applicant's registry answer stands for
+ * the documents of the declared changes whose data the state systems hold (NULL: none). */
+static json_t *stands_for(const check_t *f, gw_service_t s)
+{
+    if (strcmp(f->kind, "issue") == 0 || (s != GW_PERSON && s != GW_ENTITY))
+        return NULL;
+    json_t *grounds = json_array();
+    char buf[sizeof(f->grounds)], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", f->grounds);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const dom_reissue_ground_t *g = dom_reissue_ground(t);
+        if (g && g->state_registry)
+            json_array_append_new(grounds, json_string(t));
+    }
+    if (json_array_size(grounds) == 0) {
+        json_decref(grounds);
+        return NULL;
+    }
+    return json_pack("{s:s,s:o,s:s,s:s,s:s}", "document", "change_evidence", "grounds", grounds,
+                     "rule", "Standard row 8, item 2; ¶10", "text_ru",
+                     "документы об изменениях не требуются: сведения получены из государственной "
+                     "информационной системы",
+                     "text_kk",
+                     "өзгерістер туралы құжаттар талап етілмейді: мәліметтер мемлекеттік "
+                     "ақпараттық жүйеден алынды");
+}
+
 /* What came back for question `qn`: the call into `calls` (record_calls.sql's rows), an answer
  * into its check's answers and `answers` (record_answers.sql's rows), or why not into its
  * check. */
@@ -243,10 +271,10 @@ static void took(question_t *qn, check_t *f, json_t *calls, json_t *answers)
                          gr.response_id));
     if (ok) {
         json_object_set(f->answers, svc, gr.answer);
-        json_array_append_new(answers,
-                              json_pack("{s:s,s:s,s:s,s:s,s:O}", "application_id", f->app_id,
-                                        "service", svc, "message_id", qn->message_id, "asked_at",
-                                        asked, "answer", gr.answer));
+        json_array_append_new(
+            answers, json_pack("{s:s,s:s,s:s,s:s,s:O,s:o*}", "application_id", f->app_id, "service",
+                               svc, "message_id", qn->message_id, "asked_at", asked, "answer",
+                               gr.answer, "stands_for", stands_for(f, qn->service)));
     } else {
         f->failed++;
     }
