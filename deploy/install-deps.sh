@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates tzdata
   librdkafka-dev libjansson-dev libpq-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev
-  libsodium-dev libxml2-dev
+  libsodium-dev libxml2-dev libgnutls28-dev
   libcmocka-dev
   postgresql postgresql-contrib
   python3 python3-jsonschema python3-yaml python3-aiosmtpd

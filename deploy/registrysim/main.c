@@ -14,7 +14,10 @@
  *                  "fail": "http_500|fault|error_status|malformed|answer_500|timeout",
  *                  "service": "ERD_BANS" (only that one), "response_delay_ms": N}
  *   POST /control {"down": true|false}   every SendMessage answered 503 until turned off
- *   GET  /stats   per service: requests, distinct message ids, answered, failed
+ *   GET  /stats   per service: requests, distinct message ids, answered, failed; TLS clients
+ *                 refused for want of a certificate of the client CA
+ * With --tls-cert/--tls-key/--tls-client-ca it also serves SendMessage on an HTTPS port
+ * (--tls-port-file) to clients with a certificate the client CA signed (mutual TLS).
  *   GET  /calls   every SendMessage received: {message_id, service, subject, sender, answer}
  *
  * A subject missing from the data is answered found=false (persons, entities) or with no bans.
@@ -29,6 +32,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -71,6 +75,8 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
     return respond(c, status, "application/json", s, strlen(s));
 }
 
+static long refused_clients; /* TLS clients without a certificate of the client CA */
+
 static json_t *stats_json(void)
 {
     json_t *o = json_object();
@@ -81,6 +87,7 @@ static json_t *stats_json(void)
                       (json_int_t)stats[s].distinct, "answered", (json_int_t)stats[s].answered,
                       "failed", (json_int_t)stats[s].failed));
     json_object_set_new(o, "down", json_boolean(down));
+    json_object_set_new(o, "refused_clients", json_integer(refused_clients));
     return o;
 }
 
@@ -210,15 +217,40 @@ static enum MHD_Result send_message(struct MHD_Connection *c, const upload_t *up
     return respond(c, status, "text/xml; charset=utf-8", xml, len);
 }
 
+/* On the TLS listener: whether the client showed a certificate the client CA signed. MHD
+ * asks for one but leaves the check to the server (MHD_OPTION_HTTPS_MEM_TRUST). */
+static int client_verified(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!ci || !ci->tls_session)
+        return 0;
+    gnutls_session_t ss = (gnutls_session_t)ci->tls_session;
+    unsigned n = 0, status = 1;
+    if (!gnutls_certificate_get_peers(ss, &n) || n == 0)
+        return 0;
+    return gnutls_certificate_verify_peers2(ss, &status) == 0 && status == 0;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *chunk,
                                size_t *chunk_size, void **con_cls)
 {
-    (void)cls;
     (void)version;
     upload_t *up = sim_upload(con_cls, sizeof(upload_t), chunk, chunk_size, MAX_BODY);
     if (!up)
         return *con_cls ? MHD_YES : MHD_NO;
+    if (cls) { /* the TLS listener: SendMessage only, to a client with our CA's certificate */
+        if (!client_verified(c)) {
+            pthread_mutex_lock(&mu);
+            refused_clients++;
+            pthread_mutex_unlock(&mu);
+            char *b = strdup("<html><body>403 client certificate required</body></html>");
+            return respond(c, 403, "text/html", b, strlen(b));
+        }
+        if (strcmp(url, "/bip-sync/") != 0 || strcmp(method, "POST") != 0)
+            return respond_json(c, 404, json_pack("{s:s}", "error", "no such endpoint"));
+    }
     if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0) {
         pthread_mutex_lock(&mu);
         json_t *s = stats_json();
@@ -250,11 +282,41 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond_json(c, 404, json_pack("{s:s}", "error", "no such endpoint"));
 }
 
+/* A whole file, NUL-terminated (malloc'd), or NULL. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     sim_start("registrysim");
     xmlInitParser();
     const char *data_file = NULL, *port_file = NULL, *password_file = NULL;
+    const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL, *tls_port_file = NULL;
     unsigned want_port = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--data") == 0)
@@ -267,10 +329,19 @@ int main(int argc, char **argv)
             sender_id = argv[i + 1];
         else if (strcmp(argv[i], "--password-file") == 0)
             password_file = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-cert") == 0)
+            tls_cert = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-key") == 0)
+            tls_key = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-client-ca") == 0)
+            tls_client_ca = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-port-file") == 0)
+            tls_port_file = argv[i + 1];
     }
     if (!data_file) {
         fprintf(stderr, "usage: registrysim --data FILE [--port N] [--port-file F]"
-                        " [--sender ID] [--password-file F]\n");
+                        " [--sender ID] [--password-file F] [--tls-cert PEM --tls-key PEM"
+                        " --tls-client-ca PEM --tls-port-file F]\n");
         return 2;
     }
     json_error_t jerr;
@@ -306,8 +377,36 @@ int main(int argc, char **argv)
     unsigned port = info ? info->port : want_port;
     sim_write_port(port_file, port);
     log_info("simulating the e-government gateway on http://127.0.0.1:%u/bip-sync/", port);
+    /* The gateway as production has it: HTTPS, and only for a client certificate of the
+     * client CA (mutual TLS). The plain listener stays for /control, /stats and /calls. */
+    struct MHD_Daemon *tls = NULL;
+    char *cert = tls_cert ? read_file(tls_cert) : NULL, *key = tls_key ? read_file(tls_key) : NULL,
+         *trust = tls_client_ca ? read_file(tls_client_ca) : NULL;
+    if (tls_cert || tls_key || tls_client_ca) {
+        if (!cert || !key || !trust) {
+            log_error("--tls-cert, --tls-key and --tls-client-ca are needed together, readable");
+            return 1;
+        }
+        tls = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS, 0, NULL,
+            NULL, handler, (void *)1, MHD_OPTION_NOTIFY_COMPLETED, sim_completed, NULL,
+            MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+            MHD_OPTION_HTTPS_MEM_TRUST, trust, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+        if (!tls) {
+            log_error("cannot start the TLS listener");
+            return 1;
+        }
+        info = MHD_get_daemon_info(tls, MHD_DAEMON_INFO_BIND_PORT);
+        sim_write_port(tls_port_file, info ? info->port : 0);
+        log_info("and on https://127.0.0.1:%u/bip-sync/ (mutual TLS)", info ? info->port : 0);
+    }
     while (!sig_stop_requested())
         util_sleep_ms(100);
+    if (tls)
+        MHD_stop_daemon(tls);
+    free(cert);
+    free(key);
+    free(trust);
     MHD_stop_daemon(d);
     json_decref(data);
     json_decref(calls);

@@ -590,11 +590,40 @@ static unsigned read_port_file(h_env_t *h, const char *portf, const char *what)
     return port;
 }
 
+/* A CA, a server certificate for 127.0.0.1 and a client certificate it signs, and a client
+ * certificate of another CA, in WORKDIR/tls (openssl's command line). */
+static void make_tls_files(h_env_t *h, char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/tls", h->workdir);
+    char cmd[3000];
+    snprintf(cmd, sizeof(cmd),
+             "set -e; mkdir -p '%s'; cd '%s';"
+             " q() { \"$@\" >/dev/null 2>&1; };"
+             " q openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
+             "   -keyout ca.key -out ca.pem;"
+             " q openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key"
+             "   -out server.csr;"
+             " printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext;"
+             " q openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             "   -days 2 -extfile server.ext -out server.pem;"
+             " q openssl req -newkey rsa:2048 -nodes -subj /CN=KPR_LICENSING -keyout client.key"
+             "   -out client.csr;"
+             " q openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             "   -days 2 -out client.pem;"
+             " q openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=stranger"
+             "   -keyout stranger.key -out stranger.pem",
+             dir, dir);
+    if (system(cmd) != 0)
+        die("cannot make the TLS files in %s", dir);
+}
+
 pid_t h_start_registry(h_env_t *h)
 {
-    char data[700], portf[700], pw[700], url[128];
+    char data[700], portf[700], pw[700], url[128], tlsportf[700], dir[600];
+    char cert[700], key[700], ca[700], ccert[700], ckey[700];
     snprintf(data, sizeof(data), "%s/deploy/registrysim/registry.json", env_or("LIC_SRC_DIR", "."));
     snprintf(portf, sizeof(portf), "%s/registry.port", h->workdir);
+    snprintf(tlsportf, sizeof(tlsportf), "%s/registry.tls.port", h->workdir);
     snprintf(pw, sizeof(pw), "%s/gateway.password", h->workdir);
     FILE *f = fopen(pw, "w");
     if (!f)
@@ -602,12 +631,39 @@ pid_t h_start_registry(h_env_t *h)
     fputs("test-gateway-password\n", f);
     fclose(f);
     unlink(portf);
-    const char *args[] = {"--data", data, "--port-file", portf, "--password-file", pw, NULL};
+    unlink(tlsportf);
+    int tls = getenv("LIC_TEST_GATEWAY_TLS") && atoi(getenv("LIC_TEST_GATEWAY_TLS")) == 1;
+    const char *args[16] = {"--data", data, "--port-file", portf, "--password-file", pw, NULL};
+    if (tls) {
+        make_tls_files(h, dir, sizeof(dir));
+        snprintf(cert, sizeof(cert), "%s/server.pem", dir);
+        snprintf(key, sizeof(key), "%s/server.key", dir);
+        snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+        const char *more[] = {"--tls-cert",      cert, "--tls-key",       key,
+                              "--tls-client-ca", ca,   "--tls-port-file", tlsportf};
+        memcpy(&args[6], more, sizeof(more));
+        args[14] = NULL;
+    }
     pid_t pid = h_spawn(h, "registrysim", args);
     h->registry_port = read_port_file(h, portf, "gateway simulator");
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/bip-sync/", h->registry_port);
+    if (tls) {
+        /* The workers speak HTTPS with the client certificate; /control stays plain. */
+        unsigned tport = read_port_file(h, tlsportf, "gateway simulator's TLS listener");
+        snprintf(url, sizeof(url), "https://127.0.0.1:%u/bip-sync/", tport);
+        snprintf(ccert, sizeof(ccert), "%s/client.pem", dir);
+        snprintf(ckey, sizeof(ckey), "%s/client.key", dir);
+        setenv("LIC_GATEWAY_ALLOW_PLAIN_HTTP", "0", 1);
+        setenv("LIC_GATEWAY_TLS_CERT", ccert, 1);
+        setenv("LIC_GATEWAY_TLS_KEY", ckey, 1);
+        setenv("LIC_GATEWAY_TLS_CA", ca, 1);
+    } else {
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/bip-sync/", h->registry_port);
+        setenv("LIC_GATEWAY_ALLOW_PLAIN_HTTP", "1", 1);
+        unsetenv("LIC_GATEWAY_TLS_CERT");
+        unsetenv("LIC_GATEWAY_TLS_KEY");
+        unsetenv("LIC_GATEWAY_TLS_CA");
+    }
     setenv("LIC_GATEWAY_URL", url, 1);
-    setenv("LIC_GATEWAY_ALLOW_PLAIN_HTTP", "1", 1);
     setenv("LIC_GATEWAY_PASSWORD_FILE", pw, 1);
     return pid;
 }

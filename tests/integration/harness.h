@@ -111,7 +111,10 @@ pid_t h_start_sim(h_env_t *h);
 json_t *h_sim(h_env_t *h, const char *body);
 /* Starts the e-government gateway's simulator (registrysim) with deploy/registrysim's data -
  * the applicants of proto/examples - and points LIC_GATEWAY_URL at it for the workers started
- * afterwards. h_start_sim() starts it too. Returns its pid. */
+ * afterwards. h_start_sim() starts it too. With LIC_TEST_GATEWAY_TLS=1 the workers are pointed
+ * at its HTTPS listener instead, with a client certificate of the CA it trusts (made in
+ * WORKDIR/tls, beside a stranger's client.pem/key of another CA: stranger.pem, stranger.key).
+ * Returns its pid. */
 pid_t h_start_registry(h_env_t *h);
 /* Calls the gateway simulator: POST /control with `body`, or GET `path` ("stats", "calls")
  * when body is NULL. The answer (new reference) or NULL. */

@@ -484,6 +484,65 @@ static void reissue_declaring_split_derived(void **state)
                "reissue_split");
 }
 
+/* The gateway over mutual TLS, as in production: the workers' client certificate of the CA
+ * the gateway trusts gets answers; a certificate of another CA is refused, recorded, and the
+ * application waits. */
+static void mutual_tls(void **state)
+{
+    (void)state;
+    env = h_setup("registries_tls");
+    h_clock_freeze(env, T0);
+    setenv("LIC_GATEWAY_BREAKER_COOLDOWN_MS", "1000", 1);
+    setenv("LIC_GATEWAY_RETRY_BASE_MS", "50", 1);
+    setenv("LIC_TEST_GATEWAY_TLS", "1", 1);
+    h_start_sim(env);
+    unsetenv("LIC_TEST_GATEWAY_TLS");
+    assert_int_equal(strncmp(getenv("LIC_GATEWAY_URL"), "https://", 8), 0);
+    h_start_smtp(env);
+    pid_t reg = 0;
+    for (int i = 0; WORKERS[i]; i++) {
+        pid_t p = h_spawn(env, WORKERS[i], NULL);
+        if (strcmp(WORKERS[i], "registries") == 0)
+            reg = p;
+    }
+    const char *id = "f0000000-0000-4000-8000-00000000000d";
+    submit(id);
+    wait_stage(id, "license_issued");
+    assert_int_equal(q("SELECT count(*) FROM gateway_calls WHERE application_id = '%s'"
+                       " AND outcome = 'answered'",
+                       id),
+                     3);
+    assert_str(received(BIN), "COURT_BANS:answered ERD_BANS:answered GBDUL_ENTITY:answered");
+    json_t *st = h_registry(env, "stats", NULL);
+    assert_int_equal(json_integer_value(json_object_get(st, "refused_clients")), 0);
+    json_decref(st);
+    /* Another CA's certificate. */
+    assert_int_equal(h_stop(env, reg, SIGTERM, 10000), 0);
+    char path[700];
+    snprintf(path, sizeof(path), "%s/tls/stranger.pem", env->workdir);
+    setenv("LIC_GATEWAY_TLS_CERT", path, 1);
+    snprintf(path, sizeof(path), "%s/tls/stranger.key", env->workdir);
+    setenv("LIC_GATEWAY_TLS_KEY", path, 1);
+    h_spawn(env, "registries", NULL);
+    const char *other = "f0000000-0000-4000-8000-00000000000e";
+    submit(other);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'registry_unavailable'",
+                       other));
+    assert_int_equal(q("SELECT count(*) FROM gateway_calls WHERE application_id = '%s'"
+                       " AND outcome = 'answered'",
+                       other),
+                     0);
+    st = h_registry(env, "stats", NULL);
+    print_message("refused clients: %lld\n",
+                  (long long)json_integer_value(json_object_get(st, "refused_clients")));
+    assert_true(json_integer_value(json_object_get(st, "refused_clients")) > 0);
+    json_decref(st);
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", other),
+               "awaiting_registries");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +556,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(refused_write_set_aside, teardown),
         cmocka_unit_test_teardown(waiting_for_registries_at_risk, teardown),
         cmocka_unit_test_teardown(reissue_declaring_split_derived, teardown),
+        cmocka_unit_test_teardown(mutual_tls, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
