@@ -81,6 +81,9 @@ static const cfg_var_t vars[] = {
      "SendMessage calls one registries worker has open at once."},
     {"GATEWAY_ANSWER_MAX_AGE_S", "3600", 0,
      "A registry's answer kept from an earlier attempt older than this is asked again."},
+    {"REGISTRIES_LEASE_S", "0", 0,
+     "A registries round's lease on its checks, seconds (0: the round at its longest, from the "
+     "gateway's timeouts, tries and connections)."},
     {"REGISTRIES_BATCH", "64", 0,
      "Applications one registries round checks (their calls concurrent, one transaction; at "
      "most 256)."},

@@ -543,6 +543,39 @@ static void mutual_tls(void **state)
                "awaiting_registries");
 }
 
+/* Two workers, answers slower than the lease: the second takes the check over under a new
+ * attempt while the first still waits. Both record their calls; one passes the application on,
+ * once, and the other's lease writes are fenced off - nothing is left leased or duplicated. */
+static void lease_taken_over(void **state)
+{
+    (void)state;
+    env = h_setup("registries_lease");
+    h_clock_freeze(env, T0);
+    setenv("LIC_REGISTRIES_LEASE_S", "1", 1);
+    start_stack();
+    h_spawn(env, "registries", NULL); /* a second one */
+    registry("{\"response_delay_ms\": 2500}");
+    const char *id = "f0000000-0000-4000-8000-00000000000f";
+    submit(id);
+    wait_stage(id, "license_issued");
+    registry("{\"response_delay_ms\": 0}");
+    /* Two attempts asked (three calls each, each attempt its own messageIds). */
+    assert_true(wait_q(2, 30000,
+                       "SELECT count(DISTINCT message_id) / 3 FROM gateway_calls"
+                       " WHERE application_id = '%s' AND outcome = 'answered'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND from_stage = 'awaiting_registries'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM registry_answers WHERE application_id = '%s'", id), 3);
+    assert_true(wait_q(0, 10000, "SELECT count(*) FROM registry_checks"));
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +590,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(waiting_for_registries_at_risk, teardown),
         cmocka_unit_test_teardown(reissue_declaring_split_derived, teardown),
         cmocka_unit_test_teardown(mutual_tls, teardown),
+        cmocka_unit_test_teardown(lease_taken_over, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

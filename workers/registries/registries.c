@@ -70,6 +70,8 @@ registries_t *registries_new(db_t *db, char *errstr, size_t errstr_size)
     long slow = (calls + par - 1) / par * timeout,
          down = tries * timeout + (tries - 1) * cfg_get_long("GATEWAY_RETRY_MAX_MS", 5000);
     r->lease_s = (slow > down ? slow : down) / 1000 + 30;
+    if (cfg_get_long("REGISTRIES_LEASE_S", 0) > 0)
+        r->lease_s = cfg_get_long("REGISTRIES_LEASE_S", 0);
     hc_config_t hc = {.url = cfg_get("GATEWAY_URL"),
                       .cert = cfg_get("GATEWAY_TLS_CERT"),
                       .key = cfg_get("GATEWAY_TLS_KEY"),
