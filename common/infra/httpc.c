@@ -79,7 +79,8 @@ static CURL *easy_of(hc_client_t *c, int i)
     }
     if (cfg->ca)
         curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca);
-    return c->easy[i] = e;
+    c->easy[i] = e; /* kept: freed by hc_free() */
+    return e;
 }
 
 void hc_free(hc_client_t *c)

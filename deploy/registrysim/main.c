@@ -232,15 +232,14 @@ static int client_verified(struct MHD_Connection *c)
     return gnutls_certificate_verify_peers2(ss, &status) == 0 && status == 0;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *chunk,
-                               size_t *chunk_size, void **con_cls)
+static enum MHD_Result handle(int tls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *chunk, size_t *chunk_size,
+                              void **con_cls)
 {
-    (void)version;
     upload_t *up = sim_upload(con_cls, sizeof(upload_t), chunk, chunk_size, MAX_BODY);
     if (!up)
         return *con_cls ? MHD_YES : MHD_NO;
-    if (cls) { /* the TLS listener: SendMessage only, to a client with our CA's certificate */
+    if (tls) { /* the TLS listener: SendMessage only, to a client with our CA's certificate */
         if (!client_verified(c)) {
             pthread_mutex_lock(&mu);
             refused_clients++;
@@ -309,6 +308,24 @@ static char *read_file(const char *path)
     if (buf)
         buf[len] = '\0';
     return buf;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *chunk,
+                               size_t *chunk_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    return handle(0, c, url, method, chunk, chunk_size, con_cls);
+}
+
+static enum MHD_Result tls_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *chunk,
+                                   size_t *chunk_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    return handle(1, c, url, method, chunk, chunk_size, con_cls);
 }
 
 int main(int argc, char **argv)
@@ -389,7 +406,7 @@ int main(int argc, char **argv)
         }
         tls = MHD_start_daemon(
             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS, 0, NULL,
-            NULL, handler, (void *)1, MHD_OPTION_NOTIFY_COMPLETED, sim_completed, NULL,
+            NULL, tls_handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, sim_completed, NULL,
             MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
             MHD_OPTION_HTTPS_MEM_TRUST, trust, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
         if (!tls) {
