@@ -28,6 +28,7 @@ export LIC_CALENDAR_FILE="$root/deploy/calendar/kz.json"
 export LIC_LOG_LEVEL=${LIC_LOG_LEVEL:-info}
 export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_CLOCK_FILE="$stack/clock"
+export LIC_OFFICIALS_FILE="$stack/officials.json"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
 WORKERS=(relay intake registries dispatcher replies timer decider mailer actions complaints)
@@ -167,6 +168,16 @@ echo "demo: SMTP sink at $LIC_SMTP_URL (mail in $stack/maildir)"
 printf '%s\n' "number,holder_type,holder_id,holder_name,first_issued_on" \
   "KPR-L-2025-000117,individual,880101300123,Сейітов Ержан,2025-02-10" >"$stack/licenses.csv"
 "$build/approvalctl" import-licenses "$stack/licenses.csv"
+# The provider's officials whose acts the back office signs: the head and an executor, their
+# secret keys kept here, their public keys in LIC_OFFICIALS_FILE.
+rm -rf "$stack/officials"
+mkdir -m 700 "$stack/officials"
+head_entry=$("$build/approvalctl" official keygen --key-id head-demo --iin 750302400122 \
+  --name "Жақсыбеков Ерлан Маратұлы" --role head --key-out "$stack/officials/head.key")
+executor_entry=$("$build/approvalctl" official keygen --key-id executor-demo --iin 861115300452 \
+  --name "Омарова Айгерім Серікқызы" --role executor --key-out "$stack/officials/executor.key")
+printf '{"officials": [%s, %s]}\n' "$head_entry" "$executor_entry" >"$LIC_OFFICIALS_FILE"
+echo "demo: officials' keys in $stack/officials (head, executor)"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
@@ -261,17 +272,12 @@ wait_for "the first decisions" "SELECT
 
 echo "demo: the hearing notices went out by e-mail; at each hearing the refusal is confirmed"
 now=$("$build/approvalctl" clock show)
-hearing() { # app-name notes: the back office's hearing.concluded, refusal confirmed
+hearing() { # app-name notes: the head's signed hearing.concluded, refusal confirmed
   local app hid
   app=$(app_id "$1")
   hid=$(psql_owner -tAc "SELECT hearing_id FROM hearings WHERE application_id = '$app'")
-  cat >"$msgs/hearing-$1.json" <<JSON
-{"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/provider/back-office",
- "type": "kz.gov.licensing.hearing.concluded.v1", "subject": "$app", "time": "$now",
- "datacontenttype": "application/json",
- "data": {"application_id": "$app", "hearing_id": "$hid", "outcome": "refusal_confirmed", "notes": "$2"}}
-JSON
-  "$build/approvalctl" produce --topic provider.actions.v1 "$msgs/hearing-$1.json" >/dev/null
+  "$build/approvalctl" act hearing --key "$stack/officials/head.key" "$app" "$hid" \
+    refusal_confirmed --notes "$2" >/dev/null
 }
 hearing issue-noncompliant "Санитарно-эпидемиологическое заключение не представлено."
 hearing issue-court-ban "Решение суда о приостановлении деятельности вступило в законную силу."
@@ -289,14 +295,8 @@ cat >"$msgs/complaint.json" <<JSON
 JSON
 "$build/approvalctl" produce --topic portal.complaints.v1 "$msgs/complaint.json" >/dev/null
 wait_for "the complaint's registration" "SELECT count(*) = 1 FROM complaints"
-cat >"$msgs/complaint-resolved.json" <<JSON
-{"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/provider/back-office",
- "type": "kz.gov.licensing.complaint.resolved.v1", "subject": "$(app_id issue-noncompliant)", "time": "$now",
- "datacontenttype": "application/json",
- "data": {"complaint_id": "$complaint", "application_id": "$(app_id issue-noncompliant)", "outcome": "rejected",
-          "notes": "Заключение в пакете документов отсутствовало."}}
-JSON
-"$build/approvalctl" produce --topic provider.actions.v1 "$msgs/complaint-resolved.json" >/dev/null
+"$build/approvalctl" act complaint --key "$stack/officials/head.key" "$(app_id issue-noncompliant)" \
+  "$complaint" rejected --notes "Заключение в пакете документов отсутствовало." >/dev/null
 wait_for "the complaint's resolution" "SELECT count(*) = 1 FROM complaints WHERE state = 'resolved'"
 
 echo "demo: Pavlodar's sanitary unit never answers; the clock moves 20 days on"

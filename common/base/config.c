@@ -51,6 +51,9 @@ static const cfg_var_t vars[] = {
     {"AGENCIES_FILE", "deploy/config/agencies.json", 0,
      "JSON file: per agency the territorial units' base URLs by region and the public keys "
      "that sign replies; TLS client certificate paths (the agency simulator writes one)."},
+    {"OFFICIALS_FILE", NULL, 0,
+     "JSON file: the provider's officials whose acts the back office signs - key id, Ed25519 "
+     "public key, IIN, full name, role (executor, head); re-read on SIGHUP."},
     {"AGENCY_MAX_IN_FLIGHT", "16", 0, "Most approval requests in flight per agency."},
     {"AGENCY_TIMEOUT_MS", "10000", 0, "Timeout of one approval request (connect and reply)."},
     {"AGENCY_RETRY_BASE_MS", "1000", 0, "First back-off after a transient failure (doubles)."},

@@ -1,5 +1,6 @@
 /* agencies: see agencies.h. */
 #include "agencies.h"
+#include "signature.h"
 #include "domain.h"
 #include "event.h"
 
@@ -111,17 +112,12 @@ int ag_load_json(json_t *root, ag_config_t *cfg, char *errstr, size_t errstr_siz
             if (cfg->agency[a].nkeys >= AG_MAX_KEYS)
                 FAIL("agencies.%s.keys: more than %d keys", names[a], AG_MAX_KEYS);
             ag_key_t *key = &cfg->agency[a].keys[cfg->agency[a].nkeys];
-            unsigned char raw[48]; /* base64 decodes in 3-byte groups: room for padding */
-            if (strlen(kid) >= sizeof(key->id) || !json_is_string(k) ||
-                ag_b64_decode(json_string_value(k), raw, sizeof(raw)) != 32)
+            if (strlen(kid) >= sizeof(key->id) || !json_is_string(k))
                 FAIL("agencies.%s.keys.%s must be a base64 Ed25519 public key", names[a], kid);
-            memcpy(key->pub, raw, sizeof(key->pub));
+            if (sg_public_key(json_string_value(k), key->pub))
+                FAIL("agencies.%s.keys.%s is not a valid Ed25519 public key (base64)", names[a],
+                     kid);
             snprintf(key->id, sizeof(key->id), "%s", kid);
-            /* A point of the curve, and not one of its few of small order (with which
-             * signatures could be made without the private key): checked when loaded, not
-             * found out at the first reply. */
-            if (crypto_core_ed25519_is_valid_point(key->pub) != 1)
-                FAIL("agencies.%s.keys.%s is not a valid Ed25519 public key", names[a], kid);
             cfg->agency[a].nkeys++;
         }
         if (cfg->agency[a].nkeys == 0)
@@ -174,11 +170,9 @@ int ag_verify(const ag_config_t *cfg, ag_agency_t a, const char *key_id, const c
             key = &cfg->agency[a].keys[i];
     if (!key)
         FAIL("signature: key '%s' is not a key of %s", key_id, names[a]);
-    unsigned char sig[96];
-    if (ag_b64_decode(sig_b64, sig, sizeof(sig)) != 64)
-        FAIL("signature: x-signature is not a base64 Ed25519 signature");
-    if (crypto_sign_verify_detached(sig, msg, len, key->pub) != 0)
-        FAIL("signature: does not verify with %s key '%s'", names[a], key_id);
+    const char *why = "";
+    if (sg_verify(key->pub, sig_b64, msg, len, &why))
+        FAIL("signature: x-signature %s with %s key '%s'", why, names[a], key_id);
     return 0;
 fail:
     return -1;

@@ -13,6 +13,8 @@
 #define EV_TYPE_AGENCY_REPLIED "kz.gov.licensing.agency.replied.v1"
 #define EV_TYPE_HEARING_CONCLUDED "kz.gov.licensing.hearing.concluded.v1"
 #define EV_TYPE_COMPLAINT_RESOLVED "kz.gov.licensing.complaint.resolved.v1"
+#define EV_TYPE_GROUND_RAISED "kz.gov.licensing.ground.raised.v1"
+#define EV_TYPE_REVIEW_COMPLETED "kz.gov.licensing.review.completed.v1"
 #define EV_TYPE_STATUS "kz.gov.licensing.status.v1"
 
 #define TOPIC_APPLICATIONS "portal.applications.v1"

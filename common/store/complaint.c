@@ -80,7 +80,7 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
 }
 
 db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id, time_t now,
-                    const char *source, char *errstr, size_t errstr_size)
+                    const char *source, const char *actor, char *errstr, size_t errstr_size)
 {
     apv_app_t app;
     db_rc_t rc = lock_known(db, res->application_id, &app, errstr, errstr_size);
@@ -106,8 +106,8 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
     }
     char now_s[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
-    const char *pu[] = {res->complaint_id, res->outcome, now_s};
-    rc = db_exec(db, forwarded ? sql_cmp_resolve_forward : sql_cmp_resolve_close, 3, pu);
+    const char *pu[] = {res->complaint_id, res->outcome, now_s, actor};
+    rc = db_exec(db, forwarded ? sql_cmp_resolve_forward : sql_cmp_resolve_close, 4, pu);
     /* Forwarded: the forwarding limit is met, the review goes on; closed: nothing is due. */
     for (int i = 0; i < (forwarded ? 2 : 4) && rc == DB_OK; i++)
         rc = tm_cancel(db, res->application_id, TIMER_KINDS[i], res->complaint_id, now);

@@ -24,7 +24,7 @@ db_rc_t cmp_register(db_t *db, const cal_t *cal, const msg_complaint_t *c, const
 /* Applies a decoded complaint.resolved. DB_ERR_DATA with errstr when the complaint is unknown
  * or belongs to another application. A decision on a complaint already closed changes nothing. */
 db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *r, const char *event_id, time_t now,
-                    const char *source, char *errstr, size_t errstr_size);
+                    const char *source, const char *actor, char *errstr, size_t errstr_size);
 
 /* Fires one complaint timer (`kind` one of TIMER_COMPLAINT_*, `complaint_id` its ref). */
 db_rc_t cmp_fire(db_t *db, const cal_t *cal, long long timer_id, const char *kind,

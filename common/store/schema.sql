@@ -475,6 +475,7 @@ CREATE TABLE public.complaints (
     forwarded_at timestamp with time zone,
     resolved_at timestamp with time zone,
     source_event text NOT NULL,
+    resolved_by text,
     CONSTRAINT complaints_addressed_to_check CHECK ((addressed_to = ANY (ARRAY['provider'::text, 'authorized_body'::text]))),
     CONSTRAINT complaints_outcome_check CHECK ((outcome = ANY (ARRAY['satisfied'::text, 'rejected'::text, 'forwarded'::text]))),
     CONSTRAINT complaints_state_check CHECK ((state = ANY (ARRAY['registered'::text, 'forwarded'::text, 'resolved'::text])))
@@ -690,6 +691,7 @@ CREATE TABLE public.hearings (
     outcome text,
     concluded_at timestamp with time zone,
     outcome_event text,
+    concluded_by text,
     CONSTRAINT hearings_outcome_check CHECK ((outcome = ANY (ARRAY['refusal_confirmed'::text, 'refusal_withdrawn'::text])))
 );
 

@@ -1,12 +1,16 @@
 /* harness: see harness.h. */
 #include "harness.h"
 #include "clock.h"
+#include "domain.h"
+#include "signature.h"
 
 #include <curl/curl.h>
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +92,54 @@ static void exec_ok(PGconn *c, const char *sql)
     PQclear(r);
 }
 
+/* A valid IIN from 11 digits and the check digit that makes it valid. */
+static void valid_iin(const char *prefix, char out[13])
+{
+    for (int d = 0; d < 10; d++) {
+        snprintf(out, 13, "%s%d", prefix, d);
+        if (dom_iin_bin_valid(out))
+            return;
+    }
+    die("no check digit makes %s valid", prefix);
+}
+
+static void write_key(h_env_t *h, const char *name, const char *key_id, const unsigned char *sk)
+{
+    char path[700], b64[100];
+    snprintf(path, sizeof(path), "%s/%s.key", h->workdir, name);
+    if (sg_b64_encode(sk, 64, b64, sizeof(b64)))
+        die("cannot encode a key");
+    json_t *k = json_pack("{s:s,s:s}", "key_id", key_id, "secret_key", b64);
+    if (json_dump_file(k, path, JSON_INDENT(2)))
+        die("cannot write %s", path);
+    json_decref(k);
+}
+
+/* The provider's officials for the workers (LIC_OFFICIALS_FILE): a head and an executor. */
+static void make_officials(h_env_t *h)
+{
+    unsigned char hp[32], ep[32];
+    char hp64[64], ep64[64], path[700];
+    if (sodium_init() < 0 || crypto_sign_keypair(hp, h->head_sk) ||
+        crypto_sign_keypair(ep, h->executor_sk) || sg_b64_encode(hp, 32, hp64, sizeof(hp64)) ||
+        sg_b64_encode(ep, 32, ep64, sizeof(ep64)))
+        die("cannot make the officials' keys");
+    valid_iin("75030240012", h->head_iin);
+    valid_iin("86111530045", h->executor_iin);
+    json_t *o = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}]}", "officials",
+                          "key_id", "head-2026", "public_key", hp64, "iin", h->head_iin,
+                          "full_name", "Жақсыбеков Ерлан Маратұлы", "role", "head", "key_id",
+                          "executor-2026", "public_key", ep64, "iin", h->executor_iin, "full_name",
+                          "Омарова Айгерім Серікқызы", "role", "executor");
+    snprintf(path, sizeof(path), "%s/officials.json", h->workdir);
+    if (!o || json_dump_file(o, path, JSON_INDENT(2)))
+        die("cannot write %s", path);
+    json_decref(o);
+    setenv("LIC_OFFICIALS_FILE", path, 1);
+    write_key(h, "head", "head-2026", h->head_sk);
+    write_key(h, "executor", "executor-2026", h->executor_sk);
+}
+
 h_env_t *h_setup(const char *name)
 {
     h_env_t *h = calloc(1, sizeof(*h));
@@ -131,6 +183,7 @@ h_env_t *h_setup(const char *name)
     setenv("LIC_CLOCK_FILE", h->clock_file, 1);
     setenv("LIC_BATCH_WAIT_MS", env_or("LIC_BATCH_WAIT_MS", "20"), 1);
     unsetenv("KAFKA_BOOTSTRAP_SERVERS");
+    make_officials(h);
 
     const char *migrate[] = {"migrate", NULL};
     pid_t m = h_spawn(h, "approvalctl", migrate);
@@ -346,6 +399,49 @@ int h_produce_header(h_env_t *h, const char *topic, const char *key, const void 
 int h_produce(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)
 {
     return h_produce_header(h, topic, key, value, len, NULL, NULL);
+}
+
+int h_produce_signed(h_env_t *h, const char *topic, json_t *event, const char *key_id,
+                     const unsigned char *sk)
+{
+    char *v = json_dumps(event, JSON_COMPACT);
+    const char *subject = json_string_value(json_object_get(event, "subject"));
+    char sig[128];
+    int rc = -1;
+    if (v && (!sk || sg_sign(sk, v, strlen(v), sig, sizeof(sig)) == 0)) {
+        rd_kafka_t *rk = producer(h);
+        int state = 0;
+        rd_kafka_headers_t *hdrs = sk ? rd_kafka_headers_new(2) : NULL;
+        if (hdrs) {
+            rd_kafka_header_add(hdrs, "x-key-id", -1, key_id, -1);
+            rd_kafka_header_add(hdrs, "x-signature", -1, sig, -1);
+        }
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(subject, subject ? strlen(subject) : 0),
+            RD_KAFKA_V_VALUE(v, strlen(v)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(&state), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (err && hdrs)
+            rd_kafka_headers_destroy(hdrs);
+        int64_t until = now_ms() + 30000;
+        while (!err && state == 0 && now_ms() < until)
+            rd_kafka_poll(rk, 20);
+        rc = !err && state == 1 ? 0 : -1;
+    }
+    free(v);
+    json_decref(event);
+    return rc;
+}
+
+int h_produce_act(h_env_t *h, json_t *event, const char *role)
+{
+    int head = role && strcmp(role, "head") == 0;
+    return h_produce_signed(h, "provider.actions.v1", event,
+                            !role  ? NULL
+                            : head ? "head-2026"
+                                   : "executor-2026",
+                            !role  ? NULL
+                            : head ? h->head_sk
+                                   : h->executor_sk);
 }
 
 int h_produce_async(h_env_t *h, const char *topic, const char *key, const void *value, size_t len)

@@ -30,6 +30,10 @@ typedef struct {
     unsigned sim_port;
     unsigned registry_port; /* the gateway simulator (h_start_registry) */
     unsigned smtp_port;
+    /* The officials of LIC_OFFICIALS_FILE (WORKDIR/officials.json), made by h_setup(): a head
+     * and an executor, their key files WORKDIR/head.key and WORKDIR/executor.key. */
+    unsigned char head_sk[64], executor_sk[64];
+    char head_iin[13], executor_iin[13];
 } h_env_t;
 
 /* Creates the test's database (migrated), work directory and broker; sets the LIC_* and
@@ -82,6 +86,13 @@ int h_produce_submissions_recorded(h_env_t *h, int n);
 
 /* Serialises and produces an event keyed by its subject. */
 int h_produce_event(h_env_t *h, const char *topic, json_t *event);
+
+/* Produces a back-office act (`event`, stolen) on provider.actions.v1 signed by the head
+ * ("head"), the executor ("executor"), or unsigned (NULL). 0 once acknowledged. */
+int h_produce_act(h_env_t *h, json_t *event, const char *role);
+/* The same with the signature of `sk` under the key id `key_id` (a stranger's key). */
+int h_produce_signed(h_env_t *h, const char *topic, json_t *event, const char *key_id,
+                     const unsigned char *sk);
 
 /* A fresh random UUID string (static buffer rotation of 8). */
 const char *h_uuid(void);

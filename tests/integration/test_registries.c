@@ -54,6 +54,12 @@ static void produce(const char *topic, json_t *ev)
     json_decref(ev);
 }
 
+/* A back-office act, signed by the head. */
+static void act(json_t *ev)
+{
+    assert_int_equal(h_produce_act(env, ev, "head"), 0);
+}
+
 static void submit(const char *id)
 {
     produce(APPS, h_submission(id, h_uuid(), NULL));
@@ -63,11 +69,11 @@ static void hearing_outcome(const char *app, const char *outcome)
 {
     char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", app);
     assert_non_null(hid);
-    produce(ACTIONS, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion",
-                               "1.0", "id", h_uuid(), "source", "/provider/back-office", "type",
-                               "kz.gov.licensing.hearing.concluded.v1", "subject", app, "time", T0,
-                               "datacontenttype", "application/json", "data", "application_id", app,
-                               "hearing_id", hid, "outcome", outcome));
+    act(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0", "id",
+                  h_uuid(), "source", "/provider/back-office", "type",
+                  "kz.gov.licensing.hearing.concluded.v1", "subject", app, "time", T0,
+                  "datacontenttype", "application/json", "data", "application_id", app,
+                  "hearing_id", hid, "outcome", outcome));
     free(hid);
 }
 

@@ -53,6 +53,12 @@ static void produce(const char *topic, json_t *ev)
     json_decref(ev);
 }
 
+/* A back-office act, signed by the head. */
+static void act(json_t *ev)
+{
+    assert_int_equal(h_produce_act(env, ev, "head"), 0);
+}
+
 static json_t *reissue(const char *id, const char *kind, const char *license, json_t *applicant,
                        json_t *reissue_data, json_t *documents, json_t *fee)
 {
@@ -214,11 +220,11 @@ static void split_sibling_refused(void **state)
                        " 'license_already_reissued_in_split'",
                        second));
     char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", second);
-    produce(ACTIONS, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0",
-                               "id", h_uuid(), "source", "/provider/back-office", "type",
-                               "kz.gov.licensing.hearing.concluded.v1", "subject", second,
-                               "datacontenttype", "application/json", "data", "application_id",
-                               second, "hearing_id", hid, "outcome", "refusal_confirmed"));
+    act(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0", "id", h_uuid(),
+                  "source", "/provider/back-office", "type",
+                  "kz.gov.licensing.hearing.concluded.v1", "subject", second, "datacontenttype",
+                  "application/json", "data", "application_id", second, "hearing_id", hid,
+                  "outcome", "refusal_confirmed"));
     free(hid);
     assert_true(wait_q(1, 30000,
                        "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
@@ -285,11 +291,11 @@ static void file_complaint(const char *app, const char *complaint, const char *t
 
 static void resolve_complaint(const char *app, const char *complaint, const char *outcome)
 {
-    produce(ACTIONS, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0",
-                               "id", h_uuid(), "source", "/provider/back-office", "type",
-                               "kz.gov.licensing.complaint.resolved.v1", "subject", app,
-                               "datacontenttype", "application/json", "data", "complaint_id",
-                               complaint, "application_id", app, "outcome", outcome));
+    act(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0", "id", h_uuid(),
+                  "source", "/provider/back-office", "type",
+                  "kz.gov.licensing.complaint.resolved.v1", "subject", app, "datacontenttype",
+                  "application/json", "data", "complaint_id", complaint, "application_id", app,
+                  "outcome", outcome));
 }
 
 /* Events of a stage in the outbox for a complaint (optionally with a detail key = value). */

@@ -51,13 +51,54 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* Queues one message, with `headers` (name, value pairs, NULL-terminated; may be NULL). */
+static rd_kafka_resp_err_t queue_one(rd_kafka_t *rk, const char *topic, const char *k,
+                                     const void *value, size_t len, const char *const *headers)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    if (headers && headers[0]) {
+        hdrs = rd_kafka_headers_new(4);
+        for (int h = 0; headers[h] && headers[h + 1]; h += 2)
+            rd_kafka_header_add(hdrs, headers[h], -1, headers[h + 1], -1);
+    }
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(k, k ? strlen(k) : 0),
+                RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(rk, 100);
+    if (e && hdrs)
+        rd_kafka_headers_destroy(hdrs); /* kept by librdkafka only when queued */
+    return e;
+}
+
+int ctl_produce(const char *topic, const char *key, const void *value, size_t len,
+                const char *const *headers, char *err, size_t err_size)
+{
+    rd_kafka_t *rk = kq_producer_new(dr, NULL, err, err_size);
+    if (!rk)
+        return -1;
+    delivered = failed = 0;
+    rd_kafka_resp_err_t e = queue_one(rk, topic, key, value, len, headers);
+    rd_kafka_flush(rk, 30000);
+    rd_kafka_destroy(rk);
+    if (e || delivered != 1) {
+        snprintf(err, err_size, "%s", e ? rd_kafka_err2str(e) : "not delivered");
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_produce(int argc, char **argv)
 {
     const char *topic = ctl_option(argc, argv, "--topic");
     const char *key = ctl_option(argc, argv, "--key");
+    const char *sign = ctl_option(argc, argv, "--sign");
     if (!topic) {
-        fprintf(stderr, "usage: approvalctl produce --topic TOPIC [--key KEY] FILE|- ...\n"
-                        "  one message per file; the key defaults to the CloudEvent subject\n");
+        fprintf(stderr, "usage: approvalctl produce --topic TOPIC [--key KEY] [--sign KEYFILE]"
+                        " FILE|- ...\n"
+                        "  one message per file; the key defaults to the CloudEvent subject;\n"
+                        "  --sign: signed by an official's key (x-key-id, x-signature)\n");
         return 2;
     }
     char err[512];
@@ -84,11 +125,15 @@ int cmd_produce(int argc, char **argv)
         if (doc && json_is_string(json_object_get(doc, "subject")))
             k = json_string_value(json_object_get(doc, "subject"));
         rd_kafka_resp_err_t e;
-        while ((e = rd_kafka_producev(
-                    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(k, k ? strlen(k) : 0),
-                    RD_KAFKA_V_VALUE(value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(rk, 100);
+        if (sign) {
+            char kid[80], sig[128];
+            const char *headers[] = {"x-key-id", kid, "x-signature", sig, NULL};
+            e = ctl_sign(sign, value, len, kid, sizeof(kid), sig, sizeof(sig))
+                    ? RD_KAFKA_RESP_ERR__INVALID_ARG
+                    : queue_one(rk, topic, k, value, len, headers);
+        } else {
+            e = queue_one(rk, topic, k, value, len, NULL);
+        }
         if (e) {
             fprintf(stderr, "approvalctl produce: %s: %s\n", argv[i], rd_kafka_err2str(e));
             failed++;

@@ -158,7 +158,10 @@ static void usage(void)
             "  outbox [--json]                rows Kafka refused, set aside by the relay\n"
             "  outbox release|discard ID      publish it again, or never\n"
             "  import-licenses FILE.csv       licenses issued before this system (register)\n"
-            "  produce --topic T [--key K] FILE|- ...   one message per file\n"
+            "  produce --topic T [--key K] [--sign KEYFILE] FILE|- ...   one message per file\n"
+            "  official keygen --key-id ID --iin IIN --name NAME --role executor|head --key-out F\n"
+            "  act hearing --key F APP HEARING refusal_confirmed|refusal_withdrawn [--notes T]\n"
+            "  act complaint --key F APP COMPLAINT satisfied|rejected|forwarded [--notes T]\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
@@ -197,6 +200,10 @@ int main(int argc, char **argv)
         return cmd_import_licenses(argc - 2, argv + 2);
     if (strcmp(argv[1], "produce") == 0)
         return cmd_produce(argc - 2, argv + 2);
+    if (strcmp(argv[1], "official") == 0)
+        return cmd_official(argc - 2, argv + 2);
+    if (strcmp(argv[1], "act") == 0)
+        return cmd_act(argc - 2, argv + 2);
     if (strcmp(argv[1], "consume") == 0)
         return cmd_consume(argc - 2, argv + 2);
     if (strcmp(argv[1], "validate") == 0)
