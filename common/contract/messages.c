@@ -89,6 +89,42 @@ int msg_decode_resolution(const json_t *data, const char *subject, msg_resolutio
     return 0;
 }
 
+int msg_decode_ground(const json_t *data, const char *subject, msg_ground_t *out, char *errstr,
+                      size_t errstr_size)
+{
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_str(data, "ground", 1, 64, &out->ground, "", errstr, errstr_size));
+    const json_t *facts = json_object_get(data, "facts");
+    if (json_is_object(facts)) {
+        TRY(jx_str(facts, "kk", 1, 4000, &out->facts_kk, "facts.", errstr, errstr_size));
+        TRY(jx_str(facts, "ru", 1, 4000, &out->facts_ru, "facts.", errstr, errstr_size));
+    } else {
+        TRY(jx_str(data, "facts", 1, 4000, &out->facts_ru, "", errstr, errstr_size));
+        out->facts_kk = out->facts_ru;
+    }
+    const json_t *ev = json_object_get(data, "evidence");
+    if (!json_is_array(ev) || json_array_size(ev) > 50) {
+        snprintf(errstr, errstr_size, "schema: evidence must be an array of up to 50 documents");
+        return -1;
+    }
+    size_t i;
+    const json_t *d;
+    json_array_foreach(ev, i, d)
+    {
+        const char *k, *id, *sha;
+        TRY(jx_str(d, "kind", 1, 64, &k, "evidence[].", errstr, errstr_size));
+        TRY(jx_str(d, "id", 1, 200, &id, "evidence[].", errstr, errstr_size));
+        TRY(jx_str(d, "sha256", 1, 64, &sha, "evidence[].", errstr, errstr_size));
+        if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
+            snprintf(errstr, errstr_size, "schema: evidence[%zu].sha256 must be 64 hex digits", i);
+            return -1;
+        }
+    }
+    out->evidence = ev;
+    return 0;
+}
+
 int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, char *errstr,
                  size_t errstr_size)
 {
@@ -115,6 +151,9 @@ int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, 
     } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_RESOLVED) == 0) {
         msg_resolution_t m;
         rc = msg_decode_resolution(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_GROUND_RAISED) == 0) {
+        msg_ground_t m;
+        rc = msg_decode_ground(ev.data, ev.subject, &m, errstr, errstr_size);
     } else {
         snprintf(errstr, errstr_size, "unknown CloudEvent type '%s'", ev.type);
         rc = -1;

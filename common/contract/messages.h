@@ -46,6 +46,19 @@ typedef struct {
     const char *notes;   /* may be NULL */
 } msg_resolution_t;
 
+/* ground.raised.v1: a ground of Standard row 9 the executor found, with its facts (kk and ru:
+ * an object {kk, ru}, or one text for both) and the evidence ([{kind, id, sha256}]). The code
+ * is checked against the application's kind by the caller (grounds.h). */
+typedef struct {
+    const char *application_id;
+    const char *ground;
+    const char *facts_kk, *facts_ru;
+    const json_t *evidence; /* borrowed from data; an array, may be empty */
+} msg_ground_t;
+
+int msg_decode_ground(const json_t *data, const char *subject, msg_ground_t *out, char *errstr,
+                      size_t errstr_size);
+
 int msg_decode_reply(const json_t *data, const char *subject, msg_reply_t *out, char *errstr,
                      size_t errstr_size);
 int msg_decode_hearing(const json_t *data, const char *subject, msg_hearing_t *out, char *errstr,

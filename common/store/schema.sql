@@ -654,7 +654,8 @@ CREATE TABLE public.grounds (
     rule text NOT NULL,
     evidence jsonb,
     raised_at timestamp with time zone NOT NULL,
-    CONSTRAINT grounds_source_check CHECK ((source = 'registry'::text))
+    raised_by text,
+    CONSTRAINT grounds_source_check CHECK ((source = ANY (ARRAY['registry'::text, 'executor'::text])))
 );
 
 --

@@ -44,21 +44,29 @@ static void dead_lettered(int n, const char *why)
                      1);
 }
 
-static void acts_of_officials_only(void **state)
+/* A stack named `name` at T0 whose agency simulator is told `control`, every worker, and the
+ * application `id` submitted. */
+static void start_with(const char *name, const char *control, const char *id)
 {
-    (void)state;
-    env = h_setup("executor_signed_acts");
+    env = h_setup(name);
     h_clock_freeze(env, T0);
     h_start_sim(env);
-    json_t *r = h_sim(env, "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}");
+    json_t *r = h_sim(env, control);
     json_decref(r);
     h_start_smtp(env);
     for (int i = 0; WORKERS[i]; i++)
         h_spawn(env, WORKERS[i], NULL);
-    const char *id = "e0000000-0000-4000-8000-000000000001";
     json_t *ev = h_submission(id, h_uuid(), NULL);
     assert_int_equal(h_produce_event(env, APPS, ev), 0);
     json_decref(ev);
+}
+
+static void acts_of_officials_only(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000001";
+    start_with("executor_signed_acts",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
     assert_true(wait_q(1, 40000,
                        "SELECT count(*) FROM hearings WHERE application_id = '%s'"
                        " AND notice_sent_at IS NOT NULL",
@@ -115,10 +123,100 @@ static void acts_of_officials_only(void **state)
     assert_int_equal(q("SELECT count(*) FROM dead_letters"), 4);
 }
 
+static json_t *ground_act(const char *app, const char *code)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:{s:s,s:s},s:[{s:s,s:s,s:s}]}}",
+                     "specversion", "1.0", "id", h_uuid(), "source", "/provider/back-office",
+                     "type", "kz.gov.licensing.ground.raised.v1", "subject", app, "time", T0,
+                     "datacontenttype", "application/json", "data", "application_id", app, "ground",
+                     code, "facts", "kk", "тау-кен инженерінің біліктілік куәлігінің мерзімі өткен",
+                     "ru", "срок квалификационного удостоверения горного инженера истёк",
+                     "evidence", "kind", "qualification", "id", "QUAL-2026-0042", "sha256",
+                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+}
+
+/* The executor finds the qualification requirements unmet (issue ground 3) while the agencies
+ * are still to answer; they agree (one deemed), and the decision proposes the refusal on the
+ * executor's ground, with its hearing; the head confirms it, and the refusal quotes the facts.
+ * A code of another kind of application is bad input. */
+static void executor_ground_refused_after_hearing(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000002";
+    start_with("executor_ground", "{\"agency\": \"sanitary\", \"verdict\": \"silent\"}", id);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_replies'",
+                       id));
+    /* A split's ground on a first issue: not a ground of its kind. */
+    assert_int_equal(
+        h_produce_act(env, ground_act(id, "license_already_reissued_in_split"), "executor"), 0);
+    dead_lettered(1, "is not a ground of Standard row 9 for an application of kind issue");
+    /* The valid one, made and signed by approvalctl with the executor's key. */
+    char key[700];
+    snprintf(key, sizeof(key), "%s/executor.key", env->workdir);
+    const char *args[] = {"act",
+                          "ground",
+                          "--key",
+                          key,
+                          id,
+                          "qualification_not_met",
+                          "--facts-kk",
+                          "тау-кен инженерінің біліктілік куәлігінің мерзімі өткен",
+                          "--facts-ru",
+                          "срок квалификационного удостоверения горного инженера истёк",
+                          "--evidence",
+                          "qualification:QUAL-2026-0042:"
+                          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                          NULL};
+    assert_int_equal(h_stop(env, h_spawn(env, "approvalctl", args), 0, 30000), 0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM grounds WHERE application_id = '%s'"
+                       " AND source = 'executor' AND code = 'qualification_not_met'"
+                       " AND number = 3 AND evidence->'documents'->0->>'id' = 'QUAL-2026-0042'",
+                       id));
+    char actor[200];
+    snprintf(actor, sizeof(actor), "executor %s Омарова Айгерім Серікқызы", env->executor_iin);
+    assert_str(qs("SELECT raised_by FROM grounds WHERE application_id = '%s'", id), actor);
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_replies");
+    /* The sanitary unit's 10 WD pass: deemed approved, then the decision. */
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_str(qs("SELECT grounds->0->>'code' || ' ' || (grounds->0->>'rule')"
+                  " FROM hearings WHERE application_id = '%s'",
+                  id),
+               "qualification_not_met Standard row 9, issue ground 3; raised by the executor");
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    const char *body = json_string_value(json_object_get(json_array_get(mails, 0), "body"));
+    assert_non_null(strstr(body, "срок квалификационного удостоверения горного инженера истёк"));
+    assert_non_null(strstr(body, "біліктілік куәлігінің мерзімі өткен"));
+    json_decref(mails);
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND kind = 'refusal' AND body->'grounds'->0->>'code' ="
+                       " 'qualification_not_met' AND body->'grounds'->0->>'text_ru' LIKE"
+                       " '%%квалификационным требованиям: срок квалификационного%%'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(acts_of_officials_only, teardown),
+        cmocka_unit_test_teardown(executor_ground_refused_after_hearing, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

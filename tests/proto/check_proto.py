@@ -34,6 +34,7 @@ INBOUND = {
     "kz.gov.licensing.hearing.concluded.v1": "hearing.concluded.v1",
     "kz.gov.licensing.complaint.filed.v1": "complaint.filed.v1",
     "kz.gov.licensing.complaint.resolved.v1": "complaint.resolved.v1",
+    "kz.gov.licensing.ground.raised.v1": "ground.raised.v1",
 }
 
 failures = []

@@ -1,6 +1,6 @@
 /* approvalctl official / act: the back office's side of signed acts (CONTRACT.md). `official
  * keygen` makes an official's Ed25519 key (the secret in a 0600 file, the public entry for
- * LIC_OFFICIALS_FILE on stdout); `act hearing|complaint` make the act's CloudEvent, sign it
+ * LIC_OFFICIALS_FILE on stdout); `act hearing|complaint|ground` make the act's CloudEvent, sign it
  * with the official's key and put it on provider.actions.v1 - so that an operator or a test
  * never hand-crafts one. `produce --sign KEY` signs any message the same way. */
 #include "approvalctl.h"
@@ -112,6 +112,36 @@ static int send_act(const char *key_file, const char *type, const char *subject,
     return rc ? 1 : 0;
 }
 
+/* `act ground --key F APP CODE --facts-kk T --facts-ru T [--evidence KIND:ID:SHA256]...` */
+static int act_ground(const char *key, const char *app, const char *code, int argc, char **argv)
+{
+    const char *kk = ctl_option(argc, argv, "--facts-kk"),
+               *ru = ctl_option(argc, argv, "--facts-ru");
+    if (!kk || !ru) {
+        fprintf(stderr, "approvalctl act ground: --facts-kk and --facts-ru are required\n");
+        return 2;
+    }
+    json_t *evidence = json_array();
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--evidence") != 0)
+            continue;
+        char buf[400], *save = NULL;
+        snprintf(buf, sizeof(buf), "%s", argv[i + 1]);
+        const char *kind = strtok_r(buf, ":", &save), *id = strtok_r(NULL, ":", &save),
+                   *sha = strtok_r(NULL, ":", &save);
+        if (!kind || !id || !sha) {
+            fprintf(stderr, "approvalctl act ground: --evidence is KIND:ID:SHA256\n");
+            json_decref(evidence);
+            return 2;
+        }
+        json_array_append_new(evidence,
+                              json_pack("{s:s,s:s,s:s}", "kind", kind, "id", id, "sha256", sha));
+    }
+    json_t *data = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "application_id", app, "ground", code,
+                             "facts", "kk", kk, "ru", ru, "evidence", evidence);
+    return send_act(key, EV_TYPE_GROUND_RAISED, app, data);
+}
+
 int cmd_act(int argc, char **argv)
 {
     const char *key = ctl_option(argc, argv, "--key"), *notes = ctl_option(argc, argv, "--notes");
@@ -124,15 +154,20 @@ int cmd_act(int argc, char **argv)
         }
         pos[np++] = argv[i];
     }
-    int hearing = argc >= 1 && strcmp(argv[0], "hearing") == 0,
-        complaint = argc >= 1 && strcmp(argv[0], "complaint") == 0;
-    if (!key || np != 3 || !(hearing || complaint)) {
+    const char *what = argc >= 1 ? argv[0] : "";
+    int hearing = strcmp(what, "hearing") == 0, complaint = strcmp(what, "complaint") == 0,
+        ground = strcmp(what, "ground") == 0;
+    if (!key || np != (ground ? 2 : 3) || !(hearing || complaint || ground)) {
         fprintf(stderr, "usage: approvalctl act hearing --key KEYFILE APPLICATION HEARING"
                         " refusal_confirmed|refusal_withdrawn [--notes TEXT]\n"
                         "       approvalctl act complaint --key KEYFILE APPLICATION COMPLAINT"
-                        " satisfied|rejected|forwarded [--notes TEXT]\n");
+                        " satisfied|rejected|forwarded [--notes TEXT]\n"
+                        "       approvalctl act ground --key KEYFILE APPLICATION CODE"
+                        " --facts-kk TEXT --facts-ru TEXT [--evidence KIND:ID:SHA256]...\n");
         return 2;
     }
+    if (ground)
+        return act_ground(key, pos[0], pos[1], argc, argv);
     json_t *data = json_pack("{s:s,s:s,s:s}", "application_id", pos[0],
                              hearing ? "hearing_id" : "complaint_id", pos[1], "outcome", pos[2]);
     if (notes)

@@ -4,6 +4,8 @@
 #include "complaint.h"
 #include "config.h"
 #include "event.h"
+#include "grounds.h"
+#include "jsonx.h"
 #include "kafka.h"
 #include "log.h"
 #include "messages.h"
@@ -122,6 +124,112 @@ out:
     return result;
 }
 
+static const char *kind_rule(const char *kind)
+{
+    return strcmp(kind, "issue") == 0     ? "issue"
+           : strcmp(kind, "reissue") == 0 ? "re-registration"
+                                          : "split";
+}
+
+/* ground.raised.v1: a ground of Standard row 9 the executor (or the head) found, at any stage
+ * before the result. Recorded with its facts, evidence and official; in awaiting_decision the
+ * application is decided at once (a refusal proposed, the hearing of ¶13), in refusal_proposed
+ * the ground joins the pending hearing, earlier the decision finds it when it comes. */
+static int ground_raised(actions_t *a, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
+                         const ev_event_t *ev, const of_official_t *who, char *reason,
+                         size_t reason_size)
+{
+    int result; /* set by PL_BAD() */
+    PGresult *r = NULL;
+    char *evidence = NULL, *gtext = NULL;
+    msg_ground_t g;
+    if (msg_decode_ground(ev->data, ev->subject, &g, reason, reason_size))
+        return PL_BAD_INPUT;
+    apv_app_t app;
+    db_rc_t rc = apv_lock(db, g.application_id, &app);
+    if (rc == DB_ERR_DATA)
+        PL_BAD("unknown application_id %s", g.application_id);
+    if (rc != DB_OK)
+        return rc;
+    const char *p[] = {g.application_id};
+    r = db_query(db, "SELECT kind FROM applications WHERE application_id = $1", 1, p, &rc);
+    if (!r)
+        return rc;
+    char kind[24];
+    snprintf(kind, sizeof(kind), "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    r = NULL;
+    const rg_ground_t *rg = rg_lookup(kind, g.ground);
+    if (!rg)
+        PL_BAD("ground '%s' is not a ground of Standard row 9 for an application of kind %s (%s)",
+               g.ground, kind, rg_codes(kind));
+    if (dom_stage_final(app.stage))
+        PL_BAD("application %s is already %s: a ground can be raised only before the result",
+               g.application_id, dom_stage_name(app.stage));
+    int fresh = pl_claim_event(pl, db, ev->id, msg);
+    if (fresh <= 0)
+        return fresh;
+    time_t now = pl_now(pl);
+    char now_s[40], number[8], rule[200], actor[340];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    snprintf(number, sizeof(number), "%d", rg->number);
+    snprintf(rule, sizeof(rule), "Standard row 9, %s ground %d; raised by the executor",
+             kind_rule(kind), rg->number);
+    of_actor(who, actor, sizeof(actor));
+    size_t lk = strlen(rg->text_kk) + strlen(g.facts_kk) + 8,
+           lr = strlen(rg->text_ru) + strlen(g.facts_ru) + 8;
+    char *kk = malloc(lk), *ru = malloc(lr);
+    json_t *evj = json_pack("{s:{s:s,s:s},s:O,s:s}", "facts", "kk", g.facts_kk, "ru", g.facts_ru,
+                            "documents", g.evidence, "raised_by", actor);
+    evidence = evj ? jx_dumps(evj) : NULL;
+    if (!kk || !ru || !evidence) {
+        free(kk);
+        free(ru);
+        json_decref(evj);
+        result = DB_ERR_RETRY;
+        goto out;
+    }
+    snprintf(kk, lk, "%s: %s", rg->text_kk, g.facts_kk);
+    snprintf(ru, lr, "%s: %s", rg->text_ru, g.facts_ru);
+    const char *pi[] = {g.application_id, rg->code, number, kk, ru, rule, evidence, now_s, actor};
+    rc = db_exec(db, sql_ground_raised_insert_grounds, 9, pi);
+    json_t *gj = json_pack("{s:s,s:s,s:s,s:s,s:i,s:O}", "code", rg->code, "text_ru", ru, "text_kk",
+                           kk, "rule", rule, "number", rg->number, "evidence", evj);
+    free(kk);
+    free(ru);
+    json_decref(evj);
+    gtext = gj ? jx_dumps(gj) : NULL;
+    json_decref(gj);
+    if (rc == DB_OK && !gtext)
+        rc = DB_ERR_RETRY;
+    ob_cause_t cause = {.kind = "event",
+                        .event_id = ev->id,
+                        .topic = rd_kafka_topic_name(msg->rkt),
+                        .partition = msg->partition,
+                        .offset = msg->offset,
+                        .actor = actor};
+    if (rc == DB_OK && app.stage == STAGE_AWAITING_DECISION) {
+        char ids[64];
+        snprintf(ids, sizeof(ids), "{%s}", g.application_id);
+        int d = dec_decide_many(db, &a->ctx, ids, now, &cause);
+        rc = d < 0 ? (db_rc_t)d : DB_OK;
+    } else if (rc == DB_OK && app.stage == STAGE_REFUSAL_PROPOSED) {
+        const char *pj[] = {g.application_id, gtext};
+        rc = db_exec(db, sql_ground_raised_join_hearing, 2, pj);
+    }
+    if (rc == DB_OK) {
+        json_t *f = json_pack("{s:s,s:s,s:i,s:s}", "application_id", g.application_id, "ground",
+                              rg->code, "number", rg->number, "stage", dom_stage_name(app.stage));
+        log_write(LOG_LEVEL_INFO, "ground raised by the executor", f);
+    }
+    result = rc;
+out:
+    PQclear(r);
+    free(evidence);
+    free(gtext);
+    return result;
+}
+
 pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                            char *reason, size_t reason_size)
 {
@@ -146,6 +254,8 @@ pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_k
         result = PL_BAD_INPUT;
     } else if (strcmp(ev.type, EV_TYPE_HEARING_CONCLUDED) == 0) {
         result = hearing_concluded(a, pl, db, msg, &ev, who, reason, reason_size);
+    } else if (strcmp(ev.type, EV_TYPE_GROUND_RAISED) == 0) {
+        result = ground_raised(a, pl, db, msg, &ev, who, reason, reason_size);
     } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_RESOLVED) == 0) {
         msg_resolution_t res;
         if (msg_decode_resolution(ev.data, ev.subject, &res, reason, reason_size)) {
