@@ -284,7 +284,7 @@ hearing issue-court-ban "Решение суда о приостановлени
 hearing reissue-stranger "Заявитель не является лицензиатом и не назван его правопреемником."
 wait_for "the refusals" "SELECT count(*) = 3 FROM applications WHERE stage = 'refused'"
 
-echo "demo: the applicant complains about the refusal; the back office rejects the complaint"
+echo "demo: the applicant complains about a refusal; not satisfied, it goes to the reviewing body, which rejects it"
 complaint=$(cat /proc/sys/kernel/random/uuid)
 cat >"$msgs/complaint.json" <<JSON
 {"specversion": "1.0", "id": "$(cat /proc/sys/kernel/random/uuid)", "source": "/portal",
@@ -295,8 +295,13 @@ cat >"$msgs/complaint.json" <<JSON
 JSON
 "$build/approvalctl" produce --topic portal.complaints.v1 "$msgs/complaint.json" >/dev/null
 wait_for "the complaint's registration" "SELECT count(*) = 1 FROM complaints"
-"$build/approvalctl" act complaint --key "$stack/officials/head.key" "$(app_id issue-noncompliant)" \
-  "$complaint" rejected --notes "Заключение в пакете документов отсутствовало." >/dev/null
+reject_complaint() {
+  "$build/approvalctl" act complaint --key "$stack/officials/head.key" "$(app_id issue-noncompliant)" \
+    "$complaint" rejected --notes "Заключение в пакете документов отсутствовало." >/dev/null
+}
+reject_complaint # the provider does not satisfy it: forwarded with the case (¶15)
+wait_for "the complaint's forwarding" "SELECT count(*) = 1 FROM complaints WHERE state = 'forwarded'"
+reject_complaint # the reviewing body's decision
 wait_for "the complaint's resolution" "SELECT count(*) = 1 FROM complaints WHERE state = 'resolved'"
 
 echo "demo: Pavlodar's sanitary unit never answers; the clock moves 20 days on"

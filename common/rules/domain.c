@@ -110,6 +110,8 @@ static const dom_transition_t transitions[] = {
     {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, refusal_confirmed, "¶13", 0},
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED, withdrawn_issue, "¶13", 0},
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13", 0},
+    /* The one way out of a final stage: a satisfied complaint overturns the refusal (¶15). */
+    {STAGE_REFUSED, STAGE_AWAITING_DECISION, NULL, "¶15: a complaint satisfied", 0},
 };
 
 const dom_transition_t *dom_transitions(size_t *count)

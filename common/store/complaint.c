@@ -99,7 +99,11 @@ db_rc_t cmp_resolve(db_t *db, const msg_resolution_t *res, const char *event_id,
     char state[16];
     snprintf(state, sizeof(state), "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
-    int forwarded = strcmp(res->outcome, "forwarded") == 0;
+    /* ¶15: a complaint the provider does not satisfy goes to the reviewing body with the
+     * case; "rejected" closes it only once it was forwarded - before, the rejection forwards
+     * it (the reviewing body's decision closes it). */
+    int forwarded = strcmp(res->outcome, "forwarded") == 0 ||
+                    (strcmp(res->outcome, "rejected") == 0 && strcmp(state, "registered") == 0);
     if (strcmp(state, "resolved") == 0 || (forwarded && strcmp(state, "forwarded") == 0)) {
         log_warn("decision on complaint %s, already %s: ignored", res->complaint_id, state);
         return DB_OK;

@@ -1340,7 +1340,7 @@ ALTER TABLE ONLY public.timers
 --
 
 ALTER TABLE public.transitions
-    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
+    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,refused>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
 
 --
 -- Name: transitions transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -

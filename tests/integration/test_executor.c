@@ -21,8 +21,9 @@
 #define APPS "portal.applications.v1"
 #define T0 "2026-03-16T10:00:07+05:00"
 
-static const char *const WORKERS[] = {"intake", "registries", "relay",  "dispatcher", "replies",
-                                      "timer",  "decider",    "mailer", "actions",    NULL};
+static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
+                                      "replies", "timer",      "decider", "mailer",
+                                      "actions", "complaints", NULL};
 
 static json_t *hearing_act(const char *app, const char *hid, const char *outcome)
 {
@@ -212,11 +213,87 @@ static void executor_ground_refused_after_hearing(void **state)
     assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
 }
 
+static json_t *complaint_act(const char *app, const char *complaint, const char *outcome,
+                             const char *id)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "specversion", "1.0", "id",
+                     id, "source", "/provider/back-office", "type",
+                     "kz.gov.licensing.complaint.resolved.v1", "subject", app, "time", T0,
+                     "datacontenttype", "application/json", "data", "complaint_id", complaint,
+                     "application_id", app, "outcome", outcome);
+}
+
+/* ¶15: a refusal, a complaint against it; the provider satisfies it - the refusal overturned,
+ * the application decided again and licensed, the complaint's resolution the cause. A
+ * complaint the provider rejects is forwarded, not closed. */
+static void satisfied_complaint_licenses(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000003";
+    start_with("executor_complaint",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused'",
+                       id));
+    /* Two complaints: one the provider rejects (forwarded), one it satisfies. */
+    const char *cids[] = {"c2000000-0000-4000-8000-000000000001",
+                          "c2000000-0000-4000-8000-000000000002"};
+    for (int i = 0; i < 2; i++) {
+        json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}",
+                              "specversion", "1.0", "id", h_uuid(), "source", "/portal", "type",
+                              "kz.gov.licensing.complaint.filed.v1", "subject", id, "time", T0,
+                              "datacontenttype", "application/json", "data", "complaint_id",
+                              cids[i], "application_id", id, "filed_at", T0, "addressed_to",
+                              "provider", "text", "Заключение было приложено.");
+        assert_int_equal(h_produce_event(env, "portal.complaints.v1", c), 0);
+        json_decref(c);
+    }
+    assert_true(
+        wait_q(2, 30000, "SELECT count(*) FROM complaints WHERE application_id = '%s'", id));
+    assert_int_equal(h_produce_act(env, complaint_act(id, cids[0], "rejected", h_uuid()), "head"),
+                     0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM complaints WHERE complaint_id = '%s'"
+                       " AND state = 'forwarded'",
+                       cids[0]));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id), "refused");
+    char act_id[UUID_STR_LEN];
+    snprintf(act_id, sizeof(act_id), "%s", h_uuid());
+    assert_int_equal(h_produce_act(env, complaint_act(id, cids[1], "satisfied", act_id), "head"),
+                     0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_str(qs("SELECT string_agg(from_stage || '>' || to_stage, ' ' ORDER BY id)"
+                  " FROM transitions WHERE application_id = '%s' AND cause_event_id = '%s'",
+                  id, act_id),
+               "refused>awaiting_decision awaiting_decision>license_issued");
+    assert_int_equal(q("SELECT count(*) FROM licenses WHERE application_id = '%s'", id), 1);
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND kind = 'refusal'",
+                       id),
+                     1); /* the refusal stays in the record */
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(acts_of_officials_only, teardown),
         cmocka_unit_test_teardown(executor_ground_refused_after_hearing, teardown),
+        cmocka_unit_test_teardown(satisfied_complaint_licenses, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

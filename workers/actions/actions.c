@@ -230,6 +230,32 @@ out:
     return result;
 }
 
+/* ¶15: a satisfied complaint against a refusal overturns it - the application is reopened to
+ * the decision and the license issued, the complaint's resolution the cause of both moves. */
+static db_rc_t overturn(actions_t *a, db_t *db, const rd_kafka_message_t *msg, const ev_event_t *ev,
+                        const msg_resolution_t *res, const char *actor, time_t now)
+{
+    apv_app_t app;
+    db_rc_t rc = apv_lock(db, res->application_id, &app);
+    if (rc != DB_OK || app.stage != STAGE_REFUSED)
+        return rc; /* nothing to overturn: the complaint was about something else */
+    ob_cause_t cause = {.kind = "event",
+                        .event_id = ev->id,
+                        .topic = rd_kafka_topic_name(msg->rkt),
+                        .partition = msg->partition,
+                        .offset = msg->offset,
+                        .actor = actor};
+    if ((rc = ob_transition(db, res->application_id, STAGE_REFUSED, STAGE_AWAITING_DECISION, now,
+                            &cause)) != DB_OK)
+        return rc;
+    app.stage = STAGE_AWAITING_DECISION;
+    json_t *f = json_pack("{s:s,s:s}", "application_id", res->application_id, "complaint_id",
+                          res->complaint_id);
+    log_write(LOG_LEVEL_INFO, "refusal overturned by a satisfied complaint: the license follows",
+              f);
+    return dec_grant(db, &a->ctx, &app, STAGE_AWAITING_DECISION, now, &cause);
+}
+
 pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                            char *reason, size_t reason_size)
 {
@@ -263,6 +289,8 @@ pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_k
         } else if ((result = pl_claim_event(pl, db, ev.id, msg)) > 0) {
             db_rc_t rc = cmp_resolve(db, &res, ev.id, pl_now(pl), ACTIONS_SOURCE, actor, reason,
                                      reason_size);
+            if (rc == DB_OK && strcmp(res.outcome, "satisfied") == 0)
+                rc = overturn(a, db, msg, &ev, &res, actor, pl_now(pl));
             result = rc == DB_ERR_DATA && reason[0] ? PL_BAD_INPUT : (int)rc;
         }
     } else {
