@@ -189,3 +189,27 @@ int util_reserve(char **buf, size_t *cap, size_t need, size_t first)
     *cap = c;
     return 0;
 }
+
+char *util_replace_all(const char *s, const char *from, const char *to)
+{
+    size_t lf = strlen(from), lt = strlen(to), n = 0;
+    for (const char *p = s; lf && (p = strstr(p, from)); p += lf)
+        n++;
+    char *out = malloc(strlen(s) + n * lt + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *p = s;;) {
+        const char *hit = lf ? strstr(p, from) : NULL;
+        size_t keep = hit ? (size_t)(hit - p) : strlen(p);
+        memcpy(o, p, keep);
+        o += keep;
+        if (!hit)
+            break;
+        memcpy(o, to, lt);
+        o += lt;
+        p = hit + lf;
+    }
+    *o = '\0';
+    return out;
+}

@@ -42,4 +42,7 @@ int util_reserve(char **buf, size_t *cap, size_t need, size_t first);
 /* Exponential back-off with full jitter: a random delay in [0, min(cap, base*2^attempt)]. */
 long util_backoff_ms(int attempt, long base_ms, long cap_ms);
 
+/* `s` with every `from` (non-empty) replaced by `to`: a new string, or NULL (out of memory). */
+char *util_replace_all(const char *s, const char *from, const char *to);
+
 #endif

@@ -81,6 +81,12 @@ int cal_registration_moment(const cal_t *cal, time_t arrived, time_t *out, char 
 int cal_add_working_days(const cal_t *cal, time_t from, int n, time_t *out, char *errstr,
                          size_t errstr_size);
 
+/* ¶13: the hearing fixed from the moment its notice goes out - at CAL_HEARING_HOUR of the
+ * CAL_HEARING_AFTER_NOTICE_WD-th working day after `notice_at` - and when its outcome is due
+ * (CAL_HEARING_OUTCOME_WD after it). 0, or -1 with errstr. */
+int cal_hearing_times(const cal_t *cal, time_t notice_at, time_t *hearing_at, time_t *outcome_due,
+                      char *errstr, size_t errstr_size);
+
 /* The end (18:30) of the n-th working day before the day of `deadline`, n >= 1: the latest
  * moment that still leaves n whole working days before the deadline's day ends. */
 int cal_sub_working_days(const cal_t *cal, time_t deadline, int n, time_t *out, char *errstr,

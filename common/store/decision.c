@@ -142,19 +142,12 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
                                time_t now, const ob_cause_t *cause)
 {
     char err[256];
-    time_t notice_due, hearing_day_end, outcome_due;
+    time_t notice_due, hearing_at, outcome_due;
+    /* The hearing as planned if the notice goes now; the mailer fixes it from the moment the
+     * notice actually goes (DEC_HEARING_AT in the body). */
     if (cal_sub_working_days(ctx->cal, app->service_deadline, CAL_NOTICE_BEFORE_END_WD, &notice_due,
                              err, sizeof(err)) ||
-        cal_add_working_days(ctx->cal, now, CAL_HEARING_AFTER_NOTICE_WD, &hearing_day_end, err,
-                             sizeof(err))) {
-        log_error("calendar: %s", err);
-        return DB_ERR_RETRY;
-    }
-    /* The hearing at CAL_HEARING_HOUR of the last working day the notice allows. */
-    time_t hearing_at =
-        cal_local_time(cal_local_date(hearing_day_end), CAL_HEARING_HOUR, CAL_HEARING_MINUTE);
-    if (cal_add_working_days(ctx->cal, hearing_at, CAL_HEARING_OUTCOME_WD, &outcome_due, err,
-                             sizeof(err))) {
+        cal_hearing_times(ctx->cal, now, &hearing_at, &outcome_due, err, sizeof(err))) {
         log_error("calendar: %s", err);
         return DB_ERR_RETRY;
     }
@@ -172,11 +165,10 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
     char hid[UUID_STR_LEN], name_key[96];
     snprintf(name_key, sizeof(name_key), "hearing:%s", app->application_id);
     util_uuid_derive(name_key, hid); /* one hearing per application, same id on a retry */
-    char now_s[40], due_s[40], at_s[40], at_local[40], due_local[40];
+    char now_s[40], due_s[40], at_s[40], due_local[40];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
     util_rfc3339_utc(notice_due, due_s, sizeof(due_s));
     util_rfc3339_utc(hearing_at, at_s, sizeof(at_s));
-    cal_format(hearing_at, at_local, sizeof(at_local));
     cal_format(notice_due, due_local, sizeof(due_local));
     char *grounds_s = jx_dumps(grounds);
     const char *ph[] = {hid, app->application_id, grounds_s, now_s, due_s, at_s, ctx->means, email};
@@ -211,13 +203,13 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, j
                   "Уважаемый(ая) %s!\r\n\r\n"
                   "Сообщаем о предварительном решении об отказе по заявлению %s "
                   "(пункт 13 Правил). Основания:\r\n",
-                  at_local, ctx->means, name, app->portal_ref);
+                  DEC_HEARING_AT, ctx->means, name, app->portal_ref);
     json_array_foreach(grounds, i, g) n += snprintf(
         body + n, blen - (size_t)n, " - %s\r\n", json_string_value(json_object_get(g, "text_ru")));
     snprintf(body + n, blen - (size_t)n,
              "Заслушивание состоится %s (%s). Вы вправе выразить свою позицию по "
              "предварительному решению.\r\n\r\n%s\r\n",
-             at_local, ctx->means, ctx->lic.name_ru);
+             DEC_HEARING_AT, ctx->means, ctx->lic.name_ru);
     const char *pm[] = {app->application_id, hid, email, subject, body};
     rc = db_exec(db, sql_propose_refusal_insert_email_outbox, 5, pm);
     free(body);

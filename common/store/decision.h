@@ -19,6 +19,10 @@ typedef struct {
     const char *source; /* CloudEvent source of the worker */
 } dec_ctx_t;
 
+/* In a hearing notice's stored body, where the hearing's time goes: the mailer writes it in
+ * when the notice actually goes (¶13: the hearing within 2 WD of the notice as sent). */
+#define DEC_HEARING_AT "{{hearing_at}}"
+
 /* The refusal grounds recorded for an application (Standard row 9): the agencies'
  * non_compliant answers, a split already re-registered, and the grounds table (the registries,
  * ¶10). New reference (an empty array when there is none). */

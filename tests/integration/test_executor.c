@@ -45,9 +45,9 @@ static void dead_lettered(int n, const char *why)
                      1);
 }
 
-/* A stack named `name` at T0 whose agency simulator is told `control`, every worker, and the
- * application `id` submitted. */
-static void start_with(const char *name, const char *control, const char *id)
+/* A stack named `name` at T0 whose agency simulator is told `control`, every worker but
+ * `skip`, and the application `id` submitted. */
+static void start_skipping(const char *name, const char *control, const char *id, const char *skip)
 {
     env = h_setup(name);
     h_clock_freeze(env, T0);
@@ -56,10 +56,16 @@ static void start_with(const char *name, const char *control, const char *id)
     json_decref(r);
     h_start_smtp(env);
     for (int i = 0; WORKERS[i]; i++)
-        h_spawn(env, WORKERS[i], NULL);
+        if (!skip || strcmp(skip, WORKERS[i]) != 0)
+            h_spawn(env, WORKERS[i], NULL);
     json_t *ev = h_submission(id, h_uuid(), NULL);
     assert_int_equal(h_produce_event(env, APPS, ev), 0);
     json_decref(ev);
+}
+
+static void start_with(const char *name, const char *control, const char *id)
+{
+    start_skipping(name, control, id, NULL);
 }
 
 static void acts_of_officials_only(void **state)
@@ -288,12 +294,66 @@ static void satisfied_complaint_licenses(void **state)
                      1);
 }
 
+/* ¶13: the hearing is fixed from the notice as it actually goes. Proposed on Monday 16 March,
+ * the notice waits (no mailer) until Wednesday 18 March 12:00 - past the hearing planned for
+ * 18 March 11:00: it goes then and fixes the hearing on Friday 20 March 11:00, two working days
+ * on; the e-mail, the event, the hearing and the outcome's limit (a WD after it, past the
+ * Nauryz days off: 26 March) all say so. */
+static void hearing_fixed_from_the_notice_sent(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000004";
+    start_skipping("executor_notice_sent",
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id,
+                   "mailer");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND kind = 'hearing_notice'",
+                       id));
+    assert_str(qs("SELECT to_char(hearing_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI')"
+                  " FROM hearings WHERE application_id = '%s'",
+                  id),
+               "2026-03-18 11:00"); /* as planned */
+    h_clock_freeze(env, "2026-03-18T12:00:00+05:00");
+    h_spawn(env, "mailer", NULL);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_str(qs("SELECT to_char(notice_sent_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI')"
+                  " || ' ' || to_char(hearing_at AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM hearings WHERE application_id = '%s'",
+                  id),
+               "2026-03-18 12:00 2026-03-20 11:00");
+    assert_str(qs("SELECT to_char(due_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD HH24:MI')"
+                  " FROM timers WHERE application_id = '%s' AND kind = 'hearing_outcome_due'",
+                  id),
+               "2026-03-26 18:30");
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    const char *body = json_string_value(json_object_get(json_array_get(mails, 0), "body"));
+    assert_non_null(strstr(body, "2026-03-20T11:00:00+05:00"));
+    assert_null(strstr(body, "{{hearing_at}}"));
+    assert_null(strstr(body, "2026-03-18T11:00:00+05:00"));
+    json_decref(mails);
+    assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND body LIKE '%%2026-03-20T11:00:00+05:00%%'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->>'hearing_at' = '2026-03-20T11:00:00+05:00'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(acts_of_officials_only, teardown),
         cmocka_unit_test_teardown(executor_ground_refused_after_hearing, teardown),
         cmocka_unit_test_teardown(satisfied_complaint_licenses, teardown),
+        cmocka_unit_test_teardown(hearing_fixed_from_the_notice_sent, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -64,12 +64,27 @@ static void test_reserve(void **state)
     free(buf);
 }
 
+static void test_replace_all(void **state)
+{
+    (void)state;
+    char *r = util_replace_all("a {{x}} b {{x}}", "{{x}}", "2026-03-20T11:00:00+05:00");
+    assert_string_equal(r, "a 2026-03-20T11:00:00+05:00 b 2026-03-20T11:00:00+05:00");
+    free(r);
+    r = util_replace_all("none here", "{{x}}", "y");
+    assert_string_equal(r, "none here");
+    free(r);
+    r = util_replace_all("{{x}}", "{{x}}", "");
+    assert_string_equal(r, "");
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derived_uuid_known_answers),
         cmocka_unit_test(test_random_uuid_form),
         cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_replace_all),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

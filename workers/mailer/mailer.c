@@ -6,6 +6,7 @@
 #include "cal.h"
 #include "clock.h"
 #include "config.h"
+#include "decision.h"
 #include "log.h"
 #include "metrics.h"
 #include "signals.h"
@@ -21,6 +22,7 @@
 
 struct mailer {
     db_t *db;
+    cal_t *cal; /* the hearing is fixed from the notice's sending (¶13) */
     const char *url, *from, *user;
     char *password;
     int starttls;
@@ -40,7 +42,20 @@ mailer_t *mailer_new(db_t *db)
     m->password = pw ? strdup(pw) : NULL;
     m->starttls = cfg_get_long("SMTP_STARTTLS", 0) != 0;
     m->timeout_ms = cfg_get_long("SMTP_TIMEOUT_MS", 15000);
+    char err[300];
+    if (cal_load_file(cfg_get("CALENDAR_FILE"), &m->cal, err, sizeof(err))) {
+        log_error("cannot start: %s", err);
+        free(m->password);
+        free(m);
+        return NULL;
+    }
     return m;
+}
+
+static void mailer_reload(void *opaque)
+{
+    mailer_t *m = opaque;
+    cal_reload(&m->cal, cfg_get("CALENDAR_FILE"));
 }
 
 void mailer_free(mailer_t *m)
@@ -48,6 +63,7 @@ void mailer_free(mailer_t *m)
     if (!m)
         return;
     free(m->password);
+    cal_free(m->cal);
     free(m);
 }
 
@@ -165,8 +181,15 @@ static int smtp_send(mailer_t *m, long long id, const char *to, const char *subj
 
 /* The server accepted it: record the time and, for a hearing notice, publish the proposed
  * refusal with the notice's time. */
+/* What a hearing notice fixed when it went: the hearing and its outcome's limit, and the body
+ * as sent (with the hearing's time). */
+typedef struct {
+    time_t hearing_at, outcome_due;
+    const char *body;
+} notice_t;
+
 static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const char *kind,
-                           const char *ref)
+                           const char *ref, const notice_t *nt)
 {
     time_t now = clock_now();
     char now_s[40], ids[24];
@@ -179,10 +202,20 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
     const char *p[] = {ids, now_s};
     if ((rc = db_exec(m->db, sql_record_sent_update_email_outbox, 2, p)) != DB_OK)
         return rc;
-    if (strcmp(kind, "hearing_notice") != 0)
+    if (strcmp(kind, "hearing_notice") != 0 || !nt)
         return DB_OK;
-    const char *ph[] = {ref, now_s};
-    PGresult *r = db_query(m->db, sql_record_sent_update_hearings, 2, ph, &rc);
+    char at_utc[40], outcome_utc[40];
+    util_rfc3339_utc(nt->hearing_at, at_utc, sizeof(at_utc));
+    util_rfc3339_utc(nt->outcome_due, outcome_utc, sizeof(outcome_utc));
+    /* The body as it went, the hearing it fixed, and the outcome's limit moved with it. */
+    const char *pb[] = {ids, nt->body};
+    if ((rc = db_exec(m->db, sql_record_sent_update_body, 2, pb)) != DB_OK)
+        return rc;
+    const char *pt[] = {app_id, ref, outcome_utc, TIMER_HEARING_OUTCOME};
+    if ((rc = db_exec(m->db, sql_record_sent_update_timers, 4, pt)) != DB_OK)
+        return rc;
+    const char *ph[] = {ref, now_s, at_utc};
+    PGresult *r = db_query(m->db, sql_record_sent_update_hearings, 3, ph, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
@@ -216,12 +249,13 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
 
 /* Records an accepted e-mail in transactions of its own, after the claiming one failed to:
  * the row is locked again (waiting for nobody but a mailer that claimed it meanwhile). */
-static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kind, const char *ref)
+static db_rc_t in_tx(mailer_t *m, long long id, const char *app, const char *kind, const char *ref,
+                     const notice_t *nt)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
         db_rc_t rc = db_begin(m->db);
         if (rc == DB_OK)
-            rc = record_sent(m, id, app, kind, ref);
+            rc = record_sent(m, id, app, kind, ref, nt);
         if ((rc = db_end(m->db, rc)) == DB_OK)
             return DB_OK;
         if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
@@ -263,8 +297,30 @@ static int send_one(mailer_t *m)
     snprintf(kind, sizeof(kind), "%s", PQgetvalue(r, 0, 2));
     snprintf(ref, sizeof(ref), "%s", PQgetvalue(r, 0, 3));
     int attempts = atoi(PQgetvalue(r, 0, 7));
-    int ok = smtp_send(m, id, PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6), app,
-                       err, sizeof(err)) == 0;
+    notice_t nt = {0};
+    char *body = NULL;
+    int notice = strcmp(kind, "hearing_notice") == 0;
+    if (notice) {
+        /* ¶13: the hearing within 2 WD of the notice as it goes now, not as it was planned. */
+        char cerr[256], at_local[40];
+        if (cal_hearing_times(m->cal, clock_now(), &nt.hearing_at, &nt.outcome_due, cerr,
+                              sizeof(cerr))) {
+            log_error("calendar: %s", cerr);
+            PQclear(r);
+            db_rollback(m->db);
+            return DB_ERR_RETRY;
+        }
+        cal_format(nt.hearing_at, at_local, sizeof(at_local));
+        body = util_replace_all(PQgetvalue(r, 0, 6), DEC_HEARING_AT, at_local);
+        if (!body) {
+            PQclear(r);
+            db_rollback(m->db);
+            return DB_ERR_RETRY;
+        }
+        nt.body = body;
+    }
+    int ok = smtp_send(m, id, PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5),
+                       body ? body : PQgetvalue(r, 0, 6), app, err, sizeof(err)) == 0;
     PQclear(r);
     if (!ok) {
         char delay[48];
@@ -277,21 +333,26 @@ static int send_one(mailer_t *m)
             json_pack("{s:s,s:s,s:i}", "application_id", app, "error", err, "attempts", attempts);
         log_write(LOG_LEVEL_WARN, "e-mail not accepted, will retry", f);
         mt_add("lic_email_failures_total", NULL, 1);
+        free(body);
         return 2;
     }
-    rc = db_end(m->db, record_sent(m, id, app, kind, ref));
+    rc = db_end(m->db, record_sent(m, id, app, kind, ref, notice ? &nt : NULL));
     if (rc != DB_OK) {
-        if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0)
+        if (rc == DB_ERR_CONN && db_reconnect(m->db) != 0) {
+            free(body);
             return rc;
-        if ((rc = in_tx(m, id, app, kind, ref)) != DB_OK) {
+        }
+        if ((rc = in_tx(m, id, app, kind, ref, notice ? &nt : NULL)) != DB_OK) {
             /* Accepted but not recorded: not again at once (the applicant has it); an
              * operator sees the reason. */
             snprintf(err, sizeof(err), "accepted by the SMTP server, not recorded: %s",
                      db_last_error(m->db));
             put_off(m, id, err, "10 minutes");
+            free(body);
             return rc;
         }
     }
+    free(body);
     mt_add("lic_emails_sent_total", NULL, 1);
     json_t *f = json_pack("{s:s,s:s,s:I}", "application_id", app, "kind", kind, "attempts",
                           (json_int_t)attempts);
@@ -342,8 +403,11 @@ int mailer_run(mailer_t *m)
     log_info("sending notices through %s", m->url);
     mt_declare("lic_emails_sent_total", MT_COUNTER, "E-mails the SMTP server accepted.");
     mt_declare("lic_email_failures_total", MT_COUNTER, "E-mail attempts that failed.");
-    wk_loop_t loop = {
-        .channel = "lic_mail", .opaque = m, .round = mail_round, .wait_ms = mail_wait_ms};
+    wk_loop_t loop = {.channel = "lic_mail",
+                      .opaque = m,
+                      .round = mail_round,
+                      .wait_ms = mail_wait_ms,
+                      .reload = mailer_reload};
     wk_loop(m->db, &loop);
     log_info("stopping");
     return 0;
