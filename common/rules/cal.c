@@ -621,11 +621,11 @@ int cal_reload(cal_t **cal, const char *path)
 int cal_hearing_times(const cal_t *cal, time_t notice_at, time_t *hearing_at, time_t *outcome_due,
                       char *errstr, size_t errstr_size)
 {
-    time_t day_end;
-    if (cal_add_working_days(cal, notice_at, CAL_HEARING_AFTER_NOTICE_WD, &day_end, errstr,
+    time_t last_day;
+    if (cal_add_working_days(cal, notice_at, CAL_HEARING_AFTER_NOTICE_WD, &last_day, errstr,
                              errstr_size))
         return -1;
-    *hearing_at = cal_local_time(cal_local_date(day_end), CAL_HEARING_HOUR, CAL_HEARING_MINUTE);
+    *hearing_at = cal_local_time(cal_local_date(last_day), CAL_HEARING_HOUR, CAL_HEARING_MINUTE);
     return cal_add_working_days(cal, *hearing_at, CAL_HEARING_OUTCOME_WD, outcome_due, errstr,
                                 errstr_size);
 }
