@@ -131,14 +131,28 @@ static void name_change_same_number(void **state)
                "2 Сейітов Ержан Бекұлы");
     assert_int_equal(q("SELECT count(*) FROM license_versions WHERE number = 'KPR-L-2025-000117'"),
                      2);
-    /* A license not in the register cannot be re-registered: refused at the check. */
+    /* A license not in the register: not refused (the applicant did nothing wrong) - held,
+     * with an incident for the operator, until it is imported; then re-registered. */
     const char *id2 = "e0000000-0000-4000-8000-000000000002";
     produce(APPS, reissue(id2, "reissue", "KPR-L-2019-000001", NULL, NULL, NULL, NULL));
     assert_true(wait_q(1, 30000,
-                       "SELECT count(*) FROM issued_documents d, jsonb_array_elements(d.body->"
-                       "'grounds') g WHERE d.application_id = '%s' AND g->>'code' ="
-                       " 'license_not_in_register'",
+                       "SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'license_not_in_register' AND resolved_at IS NULL"
+                       " AND detail LIKE '%%KPR-L-2019-000001%%import-licenses%%'",
                        id2));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id2),
+               "awaiting_registries");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'", id2),
+                     0);
+    import_licenses("KPR-L-2019-000001,individual,880101300123,Сейітов Ержан,2019-05-10\n");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_reissued'",
+                       id2));
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'license_not_in_register' AND resolved_at IS NOT NULL",
+                       id2),
+                     1);
 }
 
 static json_t *split_reissue_data(const char *license)

@@ -246,21 +246,8 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     int ng = app_check_completeness(&app, &rules, grounds, APP_MAX_GROUNDS);
     if (ng > APP_MAX_GROUNDS)
         ng = APP_MAX_GROUNDS;
-    if (app.has_reissue && ng < APP_MAX_GROUNDS) {
-        /* Only a license of the register (issued here or imported) can be re-registered. */
-        const char *plic[] = {app.reissue.license_number};
-        PGresult *lr = db_query(db, "SELECT 1 FROM licenses WHERE number = $1", 1, plic, &rc);
-        if (!lr) {
-            result = rc;
-            goto out;
-        }
-        if (PQntuples(lr) == 0)
-            grounds[ng++] = (app_ground_t){
-                "license_not_in_register",
-                "лицензия, указанная для переоформления, отсутствует в реестре лицензий",
-                "қайта ресімдеуге көрсетілген лицензия лицензиялар тізілімінде жоқ"};
-        PQclear(lr);
-    }
+    /* A license missing from the register is not the applicant's fault: the registries' step
+     * holds the application with an incident until an operator imports it. */
     /* Complete: on to the state registries (¶10), which say what comes next. */
     dom_facts_t facts = {.incomplete = ng > 0};
     dom_stage_t to = dom_next(STAGE_REGISTERED, &facts);

@@ -118,6 +118,8 @@ typedef struct {
     char holder_name[2100];
     json_t *holder_predecessors; /* NULL unless the license passed to its holder by a split */
     int needs_approvals, waiting;
+    int license_missing; /* a re-registration of a license not in the register */
+    char license[64];
     json_t *answers; /* service id -> answer, the kept ones and this attempt's */
     int failed, stopped;
     json_t *found; /* the grounds the answers prove (all answered) */
@@ -167,6 +169,8 @@ static db_rc_t read_facts(registries_t *r, check_t *ck, int n, json_t *index)
         copy_col(f->holder_name, sizeof(f->holder_name), q, row, 14);
         f->holder_predecessors =
             PQgetisnull(q, row, 15) ? NULL : json_loads(PQgetvalue(q, row, 15), 0, NULL);
+        f->license_missing = strcmp(PQgetvalue(q, row, 16), "t") == 0;
+        copy_col(f->license, sizeof(f->license), q, row, 17);
         if (!f->answers || (!PQgetisnull(q, row, 15) && !f->holder_predecessors)) {
             PQclear(q);
             return DB_ERR_RETRY;
@@ -303,7 +307,7 @@ static int ask_all(registries_t *r, check_t *ck, int n, json_t *calls, json_t *a
     for (int i = 0; i < n && rc == 0; i++) {
         check_t *f = &ck[i];
         gw_service_t svc[3];
-        int ns = f->read && f->waiting ? services_of(f, svc) : 0;
+        int ns = f->read && f->waiting && !f->license_missing ? services_of(f, svc) : 0;
         for (int k = 0; k < ns; k++) {
             if (json_object_get(f->answers, gw_service_id(svc[k])))
                 continue;
@@ -480,7 +484,10 @@ static db_rc_t commit(registries_t *r, check_t *ck, const int *sel, int n, const
             rc = put_off(
                 r, f, 1000 + util_backoff_ms(f->attempts - 1, r->retry_base_ms, r->retry_max_ms));
             if (rc == DB_OK && !f->stopped)
-                rc = apv_incident(r->db, f->app_id, "registry_unavailable", "", f->why, now);
+                rc = apv_incident(r->db, f->app_id,
+                                  f->license_missing ? "license_not_in_register"
+                                                     : "registry_unavailable",
+                                  "", f->why, now);
         } else {
             size_t k;
             json_t *g;
@@ -551,6 +558,13 @@ int registries_round(registries_t *r, int max)
         if (!f->read) {
             rc = set_aside(r, f, "the application's applicant cannot be read");
             continue;
+        }
+        if (f->waiting && f->license_missing) {
+            /* Not the applicant's fault, no ground: held, with an incident, until imported. */
+            snprintf(f->why, sizeof(f->why),
+                     "license %s is not in the register: import it (approvalctl import-licenses)",
+                     f->license);
+            f->failed++;
         }
         if (f->waiting && !f->failed)
             find_grounds(f);

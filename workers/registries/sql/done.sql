@@ -6,5 +6,5 @@ lease AS (DELETE FROM registry_checks c USING j
            WHERE c.application_id = j.application_id AND c.attempts = j.attempts)
 UPDATE incidents i SET resolved_at = now()
   FROM j
- WHERE i.application_id = j.application_id AND i.kind IN ('registry_unavailable', 'registry_check_failed')
+ WHERE i.application_id = j.application_id AND i.kind IN ('registry_unavailable', 'registry_check_failed', 'license_not_in_register')
    AND i.resolved_at IS NULL;
