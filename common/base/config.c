@@ -99,6 +99,10 @@ static const cfg_var_t vars[] = {
     {"SMTP_PASSWORD", NULL, 1, "SMTP password (or LIC_SMTP_PASSWORD_FILE)."},
     {"SMTP_FROM", "noreply@licensing.gov.kz", 0, "Sender address of notices."},
     {"SMTP_TIMEOUT_MS", "15000", 0, "Timeout of one SMTP delivery."},
+    {"EXECUTOR_REVIEW", "0", 0,
+     "1: the decision waits for the executor's review.completed.v1 (within the 1 WD of ¶13, "
+     "operators warned before it passes); 0: the result follows the automatic checks "
+     "(Standard row 4)."},
     {"REISSUE_APPROVAL_GROUNDS",
      "legal_entity_reorganized,legal_entity_location_changed,license_alienated_with_object,"
      "object_address_changed",

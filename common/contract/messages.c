@@ -125,6 +125,16 @@ int msg_decode_ground(const json_t *data, const char *subject, msg_ground_t *out
     return 0;
 }
 
+int msg_decode_review(const json_t *data, const char *subject, msg_review_t *out, char *errstr,
+                      size_t errstr_size)
+{
+    static const char *const results[] = {"no_grounds", NULL};
+    memset(out, 0, sizeof(*out));
+    TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
+    TRY(jx_enum(data, "result", 1, results, &out->result, "", errstr, errstr_size));
+    return 0;
+}
+
 int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, char *errstr,
                  size_t errstr_size)
 {
@@ -154,6 +164,9 @@ int msg_validate(const void *buf, size_t len, char *type_out, size_t type_size, 
     } else if (strcmp(ev.type, EV_TYPE_GROUND_RAISED) == 0) {
         msg_ground_t m;
         rc = msg_decode_ground(ev.data, ev.subject, &m, errstr, errstr_size);
+    } else if (strcmp(ev.type, EV_TYPE_REVIEW_COMPLETED) == 0) {
+        msg_review_t m;
+        rc = msg_decode_review(ev.data, ev.subject, &m, errstr, errstr_size);
     } else {
         snprintf(errstr, errstr_size, "unknown CloudEvent type '%s'", ev.type);
         rc = -1;

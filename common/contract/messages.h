@@ -59,6 +59,15 @@ typedef struct {
 int msg_decode_ground(const json_t *data, const char *subject, msg_ground_t *out, char *errstr,
                       size_t errstr_size);
 
+/* review.completed.v1: the executor's review of an application found no ground. */
+typedef struct {
+    const char *application_id;
+    const char *result; /* no_grounds */
+} msg_review_t;
+
+int msg_decode_review(const json_t *data, const char *subject, msg_review_t *out, char *errstr,
+                      size_t errstr_size);
+
 int msg_decode_reply(const json_t *data, const char *subject, msg_reply_t *out, char *errstr,
                      size_t errstr_size);
 int msg_decode_hearing(const json_t *data, const char *subject, msg_hearing_t *out, char *errstr,

@@ -447,6 +447,8 @@ CREATE TABLE public.applications (
     approvals_requested_at timestamp with time zone,
     term_watch_at timestamp with time zone,
     needs_approvals boolean DEFAULT true NOT NULL,
+    reviewed_at timestamp with time zone,
+    review_warned_at timestamp with time zone,
     CONSTRAINT applications_kind_check CHECK ((kind = ANY (ARRAY['issue'::text, 'reissue'::text, 'reissue_split'::text]))),
     CONSTRAINT applications_stage_known CHECK ((stage = ANY ('{awaiting_approvals,awaiting_decision,awaiting_registries,awaiting_replies,license_issued,license_reissued,none,refusal_proposed,refused,refused_incomplete,registered}'::text[])))
 );

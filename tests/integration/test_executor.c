@@ -347,6 +347,59 @@ static void hearing_fixed_from_the_notice_sent(void **state)
                      1);
 }
 
+static json_t *review_act(const char *app)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s}}", "specversion", "1.0", "id",
+                     h_uuid(), "source", "/provider/back-office", "type",
+                     "kz.gov.licensing.review.completed.v1", "subject", app, "time", T0,
+                     "datacontenttype", "application/json", "data", "application_id", app, "result",
+                     "no_grounds");
+}
+
+/* With executor review configured, the agencies' agreement is not enough: the application
+ * waits in awaiting_decision for the executor. In the afternoon of the review's day (due
+ * 17 March 18:30, a WD after the replies of 16 March) operators are warned - an event and an
+ * incident - and the executor's review.completed then issues the license, the executor its
+ * actor. */
+static void executor_review_waits(void **state)
+{
+    (void)state;
+    setenv("LIC_EXECUTOR_REVIEW", "1", 1);
+    const char *id = "e0000000-0000-4000-8000-000000000005";
+    start_with("executor_review", "{\"agency\": \"sanitary\", \"verdict\": \"compliant\"}", id);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    h_clock_freeze(env, "2026-03-17T15:31:00+05:00");
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'deadline_at_risk' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail' @> '{\"deadline\": \"executor_review\","
+                       " \"due\": \"2026-03-17T18:30:00+05:00\"}'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'executor_review_due'",
+                       id),
+                     1);
+    /* The decider has looked at it in the rounds that warned: still not decided. */
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "awaiting_decision");
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+    assert_int_equal(h_produce_act(env, review_act(id), "executor"), 0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    char actor[200];
+    snprintf(actor, sizeof(actor), "executor %s Омарова Айгерім Серікқызы", env->executor_iin);
+    assert_str(qs("SELECT cause_actor FROM transitions WHERE application_id = '%s'"
+                  " AND to_stage = 'license_issued'",
+                  id),
+               actor);
+    unsetenv("LIC_EXECUTOR_REVIEW");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +407,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(executor_ground_refused_after_hearing, teardown),
         cmocka_unit_test_teardown(satisfied_complaint_licenses, teardown),
         cmocka_unit_test_teardown(hearing_fixed_from_the_notice_sent, teardown),
+        cmocka_unit_test_teardown(executor_review_waits, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

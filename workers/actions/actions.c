@@ -230,6 +230,52 @@ out:
     return result;
 }
 
+/* review.completed.v1: the executor found no ground; with executor review the decision
+ * waited for it (decider.c), and in awaiting_decision it is taken at once. */
+static int review_completed(actions_t *a, pl_pipeline_t *pl, db_t *db,
+                            const rd_kafka_message_t *msg, const ev_event_t *ev,
+                            const of_official_t *who, char *reason, size_t reason_size)
+{
+    int result; /* set by PL_BAD() */
+    msg_review_t m;
+    if (msg_decode_review(ev->data, ev->subject, &m, reason, reason_size))
+        return PL_BAD_INPUT;
+    apv_app_t app;
+    db_rc_t rc = apv_lock(db, m.application_id, &app);
+    if (rc == DB_ERR_DATA)
+        PL_BAD("unknown application_id %s", m.application_id);
+    if (rc != DB_OK)
+        return rc;
+    if (dom_stage_final(app.stage))
+        PL_BAD("application %s is already %s: its review comes too late", m.application_id,
+               dom_stage_name(app.stage));
+    int fresh = pl_claim_event(pl, db, ev->id, msg);
+    if (fresh <= 0)
+        return fresh;
+    time_t now = pl_now(pl);
+    char now_s[40], actor[340];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    of_actor(who, actor, sizeof(actor));
+    const char *p[] = {m.application_id, now_s};
+    if ((rc = db_exec(db, sql_review_completed, 2, p)) != DB_OK)
+        return rc;
+    if (app.stage == STAGE_AWAITING_DECISION) {
+        ob_cause_t cause = {.kind = "event",
+                            .event_id = ev->id,
+                            .topic = rd_kafka_topic_name(msg->rkt),
+                            .partition = msg->partition,
+                            .offset = msg->offset,
+                            .actor = actor};
+        char ids[64];
+        snprintf(ids, sizeof(ids), "{%s}", m.application_id);
+        int d = dec_decide_many(db, &a->ctx, ids, now, &cause);
+        rc = d < 0 ? (db_rc_t)d : DB_OK;
+    }
+    return rc;
+out:
+    return result;
+}
+
 /* ¶15: a satisfied complaint against a refusal overturns it - the application is reopened to
  * the decision and the license issued, the complaint's resolution the cause of both moves. */
 static db_rc_t overturn(actions_t *a, db_t *db, const rd_kafka_message_t *msg, const ev_event_t *ev,
@@ -282,6 +328,8 @@ pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_k
         result = hearing_concluded(a, pl, db, msg, &ev, who, reason, reason_size);
     } else if (strcmp(ev.type, EV_TYPE_GROUND_RAISED) == 0) {
         result = ground_raised(a, pl, db, msg, &ev, who, reason, reason_size);
+    } else if (strcmp(ev.type, EV_TYPE_REVIEW_COMPLETED) == 0) {
+        result = review_completed(a, pl, db, msg, &ev, who, reason, reason_size);
     } else if (strcmp(ev.type, EV_TYPE_COMPLAINT_RESOLVED) == 0) {
         msg_resolution_t res;
         if (msg_decode_resolution(ev.data, ev.subject, &res, reason, reason_size)) {
