@@ -347,15 +347,6 @@ static void hearing_fixed_from_the_notice_sent(void **state)
                      1);
 }
 
-static json_t *review_act(const char *app)
-{
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s}}", "specversion", "1.0", "id",
-                     h_uuid(), "source", "/provider/back-office", "type",
-                     "kz.gov.licensing.review.completed.v1", "subject", app, "time", T0,
-                     "datacontenttype", "application/json", "data", "application_id", app, "result",
-                     "no_grounds");
-}
-
 /* With executor review configured, the agencies' agreement is not enough: the application
  * waits in awaiting_decision for the executor. In the afternoon of the review's day (due
  * 17 March 18:30, a WD after the replies of 16 March) operators are warned - an event and an
@@ -386,7 +377,11 @@ static void executor_review_waits(void **state)
     assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
                "awaiting_decision");
     assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
-    assert_int_equal(h_produce_act(env, review_act(id), "executor"), 0);
+    /* The executor's review, made and signed by approvalctl. */
+    char key[700];
+    snprintf(key, sizeof(key), "%s/executor.key", env->workdir);
+    const char *args[] = {"act", "review", "--key", key, id, NULL};
+    assert_int_equal(h_stop(env, h_spawn(env, "approvalctl", args), 0, 30000), 0);
     assert_true(wait_q(1, 30000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'license_issued'",

@@ -1,7 +1,7 @@
 /* approvalctl official / act: the back office's side of signed acts (CONTRACT.md). `official
  * keygen` makes an official's Ed25519 key (the secret in a 0600 file, the public entry for
- * LIC_OFFICIALS_FILE on stdout); `act hearing|complaint|ground` make the act's CloudEvent, sign it
- * with the official's key and put it on provider.actions.v1 - so that an operator or a test
+ * LIC_OFFICIALS_FILE on stdout); `act hearing|complaint|ground|review` make the act's CloudEvent,
+ * sign it with the official's key and put it on provider.actions.v1 - so that an operator or a test
  * never hand-crafts one. `produce --sign KEY` signs any message the same way. */
 #include "approvalctl.h"
 #include "clock.h"
@@ -156,18 +156,26 @@ int cmd_act(int argc, char **argv)
     }
     const char *what = argc >= 1 ? argv[0] : "";
     int hearing = strcmp(what, "hearing") == 0, complaint = strcmp(what, "complaint") == 0,
-        ground = strcmp(what, "ground") == 0;
-    if (!key || np != (ground ? 2 : 3) || !(hearing || complaint || ground)) {
+        ground = strcmp(what, "ground") == 0, review = strcmp(what, "review") == 0;
+    if (!key ||
+        np != (review   ? 1
+               : ground ? 2
+                        : 3) ||
+        !(hearing || complaint || ground || review)) {
         fprintf(stderr, "usage: approvalctl act hearing --key KEYFILE APPLICATION HEARING"
                         " refusal_confirmed|refusal_withdrawn [--notes TEXT]\n"
                         "       approvalctl act complaint --key KEYFILE APPLICATION COMPLAINT"
                         " satisfied|rejected|forwarded [--notes TEXT]\n"
                         "       approvalctl act ground --key KEYFILE APPLICATION CODE"
-                        " --facts-kk TEXT --facts-ru TEXT [--evidence KIND:ID:SHA256]...\n");
+                        " --facts-kk TEXT --facts-ru TEXT [--evidence KIND:ID:SHA256]...\n"
+                        "       approvalctl act review --key KEYFILE APPLICATION\n");
         return 2;
     }
     if (ground)
         return act_ground(key, pos[0], pos[1], argc, argv);
+    if (review) /* the executor's review found no ground (LIC_EXECUTOR_REVIEW) */
+        return send_act(key, EV_TYPE_REVIEW_COMPLETED, pos[0],
+                        json_pack("{s:s,s:s}", "application_id", pos[0], "result", "no_grounds"));
     json_t *data = json_pack("{s:s,s:s,s:s}", "application_id", pos[0],
                              hearing ? "hearing_id" : "complaint_id", pos[1], "outcome", pos[2]);
     if (notes)

@@ -163,6 +163,7 @@ static void usage(void)
             "  act hearing --key F APP HEARING refusal_confirmed|refusal_withdrawn [--notes T]\n"
             "  act complaint --key F APP COMPLAINT satisfied|rejected|forwarded [--notes T]\n"
             "  act ground --key F APP CODE --facts-kk T --facts-ru T [--evidence K:ID:SHA]...\n"
+            "  act review --key F APP            the executor's review found no ground\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
