@@ -240,9 +240,16 @@ void hc_post_many(hc_client_t *c, hc_call_t *calls, int n)
             int s = 0;
             while (s < par && slot_of[s] >= 0)
                 s++;
-            CURL *e = s < par ? easy_of(c, s) : NULL;
-            if (!e)
-                continue; /* every slot busy (or out of memory: tried when one frees) */
+            if (s == par)
+                continue; /* every slot busy: tried when one frees */
+            CURL *e = easy_of(c, s);
+            if (!e) {
+                snprintf(calls[i].out->error, sizeof(calls[i].out->error), "out of memory");
+                calls[i].out->outcome = HC_UNAVAILABLE;
+                f->done = 1;
+                left--;
+                continue;
+            }
             f->cerr[0] = '\0';
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, calls[i].body);
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)calls[i].len);
@@ -250,8 +257,14 @@ void hc_post_many(hc_client_t *c, hc_call_t *calls, int n)
             curl_easy_setopt(e, CURLOPT_WRITEDATA, &f->sink);
             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->cerr);
             curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)(intptr_t)i);
-            if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+            if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+                snprintf(calls[i].out->error, sizeof(calls[i].out->error),
+                         "cannot start the transfer");
+                calls[i].out->outcome = HC_UNAVAILABLE;
+                f->done = 1;
+                left--;
                 continue;
+            }
             if (calls[i].out->tries == 0)
                 f->start = now; /* a call's time runs from its first try, not its wait */
             slot_of[s] = i;

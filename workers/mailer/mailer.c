@@ -207,20 +207,21 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
     char at_utc[40], outcome_utc[40];
     util_rfc3339_utc(nt->hearing_at, at_utc, sizeof(at_utc));
     util_rfc3339_utc(nt->outcome_due, outcome_utc, sizeof(outcome_utc));
-    /* The body as it went, the hearing it fixed, and the outcome's limit moved with it. */
-    const char *pb[] = {ids, nt->body};
-    if ((rc = db_exec(m->db, sql_record_sent_update_body, 2, pb)) != DB_OK)
-        return rc;
-    const char *pt[] = {app_id, ref, outcome_utc, TIMER_HEARING_OUTCOME};
-    if ((rc = db_exec(m->db, sql_record_sent_update_timers, 4, pt)) != DB_OK)
-        return rc;
     const char *ph[] = {ref, now_s, at_utc};
     PGresult *r = db_query(m->db, sql_record_sent_update_hearings, 3, ph, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return DB_OK;
+        return DB_OK; /* a notice of this hearing went before: it fixed the hearing */
+    }
+    /* The body as it went, and the outcome's limit moved with the hearing it fixed. */
+    const char *pb[] = {ids, nt->body};
+    const char *pt[] = {app_id, ref, outcome_utc, TIMER_HEARING_OUTCOME};
+    if ((rc = db_exec(m->db, sql_record_sent_update_body, 2, pb)) != DB_OK ||
+        (rc = db_exec(m->db, sql_record_sent_update_timers, 4, pt)) != DB_OK) {
+        PQclear(r);
+        return rc;
     }
     json_t *grounds = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
     time_t hearing_at = (time_t)atoll(PQgetvalue(r, 0, 1));

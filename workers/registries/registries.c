@@ -405,13 +405,14 @@ static db_rc_t put_off(registries_t *r, const check_t *f, long ms)
  * formed): put off for the longest back-off with an incident, not retried in a loop. */
 static db_rc_t set_aside(registries_t *r, check_t *f, const char *why)
 {
-    snprintf(f->why, sizeof(f->why), "%s", why);
+    if (why != f->why) /* kept: db_last_error()'s text changes with the next statement */
+        snprintf(f->why, sizeof(f->why), "%s", why);
     db_rc_t rc = db_begin(r->db);
     if (rc == DB_OK)
         rc = put_off(r, f, r->retry_max_ms);
     if (rc == DB_OK)
-        rc = apv_incident(r->db, f->app_id, "registry_check_failed", "", why, clock_now());
-    log_error("registry check of %s set aside: %s", f->app_id, why);
+        rc = apv_incident(r->db, f->app_id, "registry_check_failed", "", f->why, clock_now());
+    log_error("registry check of %s set aside: %s", f->app_id, f->why);
     return db_end(r->db, rc);
 }
 
@@ -473,6 +474,8 @@ static db_rc_t commit(registries_t *r, check_t *ck, const int *sel, int n, const
     int np = 0;
     for (int row = 0; rc == DB_OK && q && row < PQntuples(q); row++) {
         int i = apv_index_of(in, PQgetvalue(q, row, 0));
+        if (i < 0)
+            continue; /* lock.sql returns only the ids it was given */
         check_t *f = &ck[i];
         char at[16];
         snprintf(at, sizeof(at), "%d", f->attempts);
@@ -553,10 +556,15 @@ int registries_round(registries_t *r, int max)
         rc = read_facts(r, ck, n, index);
     if (rc == DB_OK && n > 0 && ask_all(r, ck, n, calls, answers))
         rc = DB_ERR_RETRY;
+    /* A check set aside before the commit: its own transaction, whose refusal (DB_ERR_DATA)
+     * is its alone - only a lost connection or a retry stops the round. */
     for (int i = 0; i < n && rc == DB_OK; i++) {
         check_t *f = &ck[i];
+        db_rc_t aside;
         if (!f->read) {
-            rc = set_aside(r, f, "the application's applicant cannot be read");
+            aside = set_aside(r, f, "the application's applicant cannot be read");
+            if (aside != DB_ERR_DATA)
+                rc = aside;
             continue;
         }
         if (f->waiting && f->license_missing) {
@@ -568,10 +576,13 @@ int registries_round(registries_t *r, int max)
         }
         if (f->waiting && !f->failed)
             find_grounds(f);
-        if (f->unformed)
-            rc = set_aside(r, f, f->why);
-        else
+        if (f->unformed) {
+            aside = set_aside(r, f, f->why);
+            if (aside != DB_ERR_DATA)
+                rc = aside;
+        } else {
             sel[nsel++] = i;
+        }
     }
     if (rc == DB_OK && nsel > 0)
         rc = commit(r, ck, sel, nsel, calls, answers, &passed);
