@@ -54,6 +54,28 @@ void actions_reload(void *opaque)
     }
 }
 
+/* The cause of a change an act makes: its event, where it was read, and its official. */
+static ob_cause_t event_cause(const ev_event_t *ev, const rd_kafka_message_t *msg,
+                              const char *actor)
+{
+    return (ob_cause_t){.kind = "event",
+                        .event_id = ev->id,
+                        .topic = rd_kafka_topic_name(msg->rkt),
+                        .partition = msg->partition,
+                        .offset = msg->offset,
+                        .actor = actor};
+}
+
+/* Decides the locked application in awaiting_decision at once (as the decider would). */
+static db_rc_t decide_now(actions_t *a, db_t *db, const char *application_id, time_t now,
+                          const ob_cause_t *cause)
+{
+    char ids[64];
+    snprintf(ids, sizeof(ids), "{%s}", application_id);
+    int d = dec_decide_many(db, &a->ctx, ids, now, cause);
+    return d < 0 ? (db_rc_t)d : DB_OK;
+}
+
 static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                              const rd_kafka_message_t *msg, const ev_event_t *ev,
                              const of_official_t *who, char *reason, size_t reason_size)
@@ -107,12 +129,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                               EV_ST_HEARING_CONCLUDED, now, app.service_deadline, detail,
                               ev->id)) != DB_OK)
         return rc;
-    ob_cause_t cause = {.kind = "event",
-                        .event_id = ev->id,
-                        .topic = rd_kafka_topic_name(msg->rkt),
-                        .partition = msg->partition,
-                        .offset = msg->offset,
-                        .actor = actor};
+    ob_cause_t cause = event_cause(ev, msg, actor);
     dom_facts_t facts = {.hearing = strcmp(h.outcome, "refusal_confirmed") == 0
                                         ? DOM_HEARING_CONFIRMED
                                         : DOM_HEARING_WITHDRAWN};
@@ -202,17 +219,9 @@ static int ground_raised(actions_t *a, pl_pipeline_t *pl, db_t *db, const rd_kaf
     json_decref(gj);
     if (rc == DB_OK && !gtext)
         rc = DB_ERR_RETRY;
-    ob_cause_t cause = {.kind = "event",
-                        .event_id = ev->id,
-                        .topic = rd_kafka_topic_name(msg->rkt),
-                        .partition = msg->partition,
-                        .offset = msg->offset,
-                        .actor = actor};
+    ob_cause_t cause = event_cause(ev, msg, actor);
     if (rc == DB_OK && app.stage == STAGE_AWAITING_DECISION) {
-        char ids[64];
-        snprintf(ids, sizeof(ids), "{%s}", g.application_id);
-        int d = dec_decide_many(db, &a->ctx, ids, now, &cause);
-        rc = d < 0 ? (db_rc_t)d : DB_OK;
+        rc = decide_now(a, db, g.application_id, now, &cause);
     } else if (rc == DB_OK && app.stage == STAGE_REFUSAL_PROPOSED) {
         const char *pj[] = {g.application_id, gtext};
         rc = db_exec(db, sql_ground_raised_join_hearing, 2, pj);
@@ -260,16 +269,8 @@ static int review_completed(actions_t *a, pl_pipeline_t *pl, db_t *db,
     if ((rc = db_exec(db, sql_review_completed, 2, p)) != DB_OK)
         return rc;
     if (app.stage == STAGE_AWAITING_DECISION) {
-        ob_cause_t cause = {.kind = "event",
-                            .event_id = ev->id,
-                            .topic = rd_kafka_topic_name(msg->rkt),
-                            .partition = msg->partition,
-                            .offset = msg->offset,
-                            .actor = actor};
-        char ids[64];
-        snprintf(ids, sizeof(ids), "{%s}", m.application_id);
-        int d = dec_decide_many(db, &a->ctx, ids, now, &cause);
-        rc = d < 0 ? (db_rc_t)d : DB_OK;
+        ob_cause_t cause = event_cause(ev, msg, actor);
+        rc = decide_now(a, db, m.application_id, now, &cause);
     }
     return rc;
 out:
@@ -285,12 +286,7 @@ static db_rc_t overturn(actions_t *a, db_t *db, const rd_kafka_message_t *msg, c
     db_rc_t rc = apv_lock(db, res->application_id, &app);
     if (rc != DB_OK || app.stage != STAGE_REFUSED)
         return rc; /* nothing to overturn: the complaint was about something else */
-    ob_cause_t cause = {.kind = "event",
-                        .event_id = ev->id,
-                        .topic = rd_kafka_topic_name(msg->rkt),
-                        .partition = msg->partition,
-                        .offset = msg->offset,
-                        .actor = actor};
+    ob_cause_t cause = event_cause(ev, msg, actor);
     if ((rc = ob_transition(db, res->application_id, STAGE_REFUSED, STAGE_AWAITING_DECISION, now,
                             &cause)) != DB_OK)
         return rc;
