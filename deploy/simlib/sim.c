@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sim_start(const char *service)
 {
@@ -56,11 +57,19 @@ void sim_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* Written beside and renamed into place: a reader polling for the file must never see it
+ * empty (a test once read it between fopen and fprintf). */
 void sim_write_port(const char *path, unsigned port)
 {
-    FILE *f = path ? fopen(path, "w") : NULL;
-    if (f) {
-        fprintf(f, "%u\n", port);
-        fclose(f);
-    }
+    if (!path)
+        return;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+        return;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    int ok = fprintf(f, "%u\n", port) > 0;
+    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+        unlink(tmp);
 }

@@ -646,29 +646,6 @@ int h_broker(h_env_t *h, const char *command)
     return h_stop(h, p, 0, 10000);
 }
 
-pid_t h_start_sim(h_env_t *h)
-{
-    char agencies[700], portf[700];
-    snprintf(agencies, sizeof(agencies), "%s/agencies.json", h->workdir);
-    snprintf(portf, sizeof(portf), "%s/sim.port", h->workdir);
-    const char *args[] = {"--agencies-file", agencies, "--port-file", portf, NULL};
-    pid_t pid = h_spawn(h, "agencysim", args);
-    int64_t until = now_ms() + 15000;
-    FILE *f = NULL;
-    while (!(f = fopen(portf, "r"))) {
-        if (now_ms() > until)
-            die("the agency simulator did not start (%s)", h->workdir);
-        sleep_ms(20);
-    }
-    if (fscanf(f, "%u", &h->sim_port) != 1)
-        die("cannot read %s", portf);
-    fclose(f);
-    setenv("LIC_AGENCIES_FILE", agencies, 1);
-    if (!h->registry_port)
-        h_start_registry(h);
-    return pid;
-}
-
 /* Waits for a simulator's port file; aborts after 15 s. */
 static unsigned read_port_file(h_env_t *h, const char *portf, const char *what)
 {
@@ -684,6 +661,21 @@ static unsigned read_port_file(h_env_t *h, const char *portf, const char *what)
         die("cannot read %s", portf);
     fclose(f);
     return port;
+}
+
+pid_t h_start_sim(h_env_t *h)
+{
+    char agencies[700], portf[700];
+    snprintf(agencies, sizeof(agencies), "%s/agencies.json", h->workdir);
+    snprintf(portf, sizeof(portf), "%s/sim.port", h->workdir);
+    const char *args[] = {"--agencies-file", agencies, "--port-file", portf, NULL};
+    unlink(portf); /* a restarted simulator's port, never the last one's */
+    pid_t pid = h_spawn(h, "agencysim", args);
+    h->sim_port = read_port_file(h, portf, "agency simulator");
+    setenv("LIC_AGENCIES_FILE", agencies, 1);
+    if (!h->registry_port)
+        h_start_registry(h);
+    return pid;
 }
 
 /* A CA, a server certificate for 127.0.0.1 and a client certificate it signs, and a client
