@@ -79,13 +79,21 @@ static int refusal_confirmed(const dom_facts_t *f)
 {
     return f->hearing == DOM_HEARING_CONFIRMED;
 }
+static int withdrawn_unreceived(const dom_facts_t *f)
+{
+    return f->hearing == DOM_HEARING_WITHDRAWN && f->unreceived > 0;
+}
+static int withdrawn_unanswered(const dom_facts_t *f)
+{
+    return f->hearing == DOM_HEARING_WITHDRAWN && f->unanswered > 0;
+}
 static int withdrawn_issue(const dom_facts_t *f)
 {
-    return f->hearing == DOM_HEARING_WITHDRAWN && !f->reissue;
+    return f->hearing == DOM_HEARING_WITHDRAWN && f->unanswered == 0 && !f->reissue;
 }
 static int withdrawn_reissue(const dom_facts_t *f)
 {
-    return f->hearing == DOM_HEARING_WITHDRAWN && f->reissue;
+    return f->hearing == DOM_HEARING_WITHDRAWN && f->unanswered == 0 && f->reissue;
 }
 
 /* The state machine, in the order its guards are tried. Changing it needs a migration
@@ -101,13 +109,20 @@ static const dom_transition_t transitions[] = {
     {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_APPROVALS, checked_approvals, "¶10, ¶11", 0},
     {STAGE_AWAITING_REGISTRIES, STAGE_AWAITING_DECISION, checked_no_approvals, "¶10; ¶7: reissue",
      0},
+    /* ¶13: a refusal proposed as soon as a ground exists, the other agency's reply still
+     * awaited (migration 028). */
+    {STAGE_AWAITING_APPROVALS, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first", 0},
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_REPLIES, all_received, "¶11", 0},
     {STAGE_AWAITING_APPROVALS, STAGE_AWAITING_DECISION, NULL, "¶12", 0},
+    {STAGE_AWAITING_REPLIES, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first", 0},
     {STAGE_AWAITING_REPLIES, STAGE_AWAITING_DECISION, all_replied, "¶12", 0},
     {STAGE_AWAITING_DECISION, STAGE_LICENSE_ISSUED, grant_issue, "¶13", 0},
     {STAGE_AWAITING_DECISION, STAGE_LICENSE_REISSUED, grant_reissue, "¶13", 0},
     {STAGE_AWAITING_DECISION, STAGE_REFUSAL_PROPOSED, grounds_found, "¶13: hearing first", 0},
     {STAGE_REFUSAL_PROPOSED, STAGE_REFUSED, refusal_confirmed, "¶13", 0},
+    /* Withdrawn while an agency has not answered: its reply awaited, then decided again. */
+    {STAGE_REFUSAL_PROPOSED, STAGE_AWAITING_APPROVALS, withdrawn_unreceived, "¶13, ¶11", 0},
+    {STAGE_REFUSAL_PROPOSED, STAGE_AWAITING_REPLIES, withdrawn_unanswered, "¶13, ¶12", 0},
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_ISSUED, withdrawn_issue, "¶13", 0},
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13", 0},
     /* The one way out of a final stage: a satisfied complaint overturns the refusal (¶15). */

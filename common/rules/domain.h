@@ -46,6 +46,8 @@ typedef struct {
     int replies;             /* agencies that answered, or whose approval is deemed (¶12) */
     int grounds;             /* refusal grounds found (¶13, Standard row 9) */
     dom_hearing_t hearing;   /* the hearing's outcome (refusal_proposed) */
+    int unanswered;          /* requests no agency has answered, nor deemed (refusal_proposed) */
+    int unreceived;          /* of those, the ones no agency has confirmed receiving */
 } dom_facts_t;
 
 typedef struct {

@@ -28,8 +28,10 @@ typedef struct {
  * ¶10). New reference (an empty array when there is none). */
 json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc);
 
-/* Decides the locked applications in awaiting_decision whose ids are in `ids` (an array
- * literal, db_array_t): grants, or proposes a refusal. First issues the agencies agreed to are
+/* Decides the locked applications whose ids are in `ids` (an array literal, db_array_t): in
+ * awaiting_decision grants or proposes a refusal; awaiting the agencies, proposes one if a
+ * ground exists (¶13: as soon as it does); in refusal_proposed joins new grounds to the
+ * hearing. Their ground_pending flags are cleared. First issues the agencies agreed to are
  * granted together in a fixed number of statements (numbers in the order of `ids`), the others
  * one at a time. Writes may be deferred. Returns how many were decided (those still in
  * awaiting_decision), or a negative db_rc_t. */
@@ -40,6 +42,11 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
  * license_reissued for a re-registration). */
 db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t from, time_t now,
                   const ob_cause_t *cause);
+
+/* After a hearing that withdrew the refusal: the license, or, while an agency has not
+ * answered, back to waiting for it (the application decided again when it does). */
+db_rc_t dec_withdrawn(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
+                      const ob_cause_t *cause);
 
 /* After a hearing that confirmed the refusal: the reasoned refusal document, refused. */
 db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,

@@ -38,6 +38,18 @@ BEGIN
 END $$;
 
 --
+-- Name: applications_ground_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.applications_ground_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('lic_decide', '');
+    RETURN NULL;
+END $$;
+
+--
 -- Name: email_notify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -46,6 +58,19 @@ CREATE FUNCTION public.email_notify() RETURNS trigger
     AS $$
 BEGIN
     PERFORM pg_notify('lic_mail', '');
+    RETURN NULL;
+END $$;
+
+--
+-- Name: grounds_pending(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grounds_pending() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE applications SET ground_pending = true
+    WHERE application_id IN (SELECT application_id FROM inserted) AND NOT ground_pending;
     RETURN NULL;
 END $$;
 
@@ -449,6 +474,7 @@ CREATE TABLE public.applications (
     needs_approvals boolean DEFAULT true NOT NULL,
     reviewed_at timestamp with time zone,
     review_warned_at timestamp with time zone,
+    ground_pending boolean DEFAULT false NOT NULL,
     CONSTRAINT applications_kind_check CHECK ((kind = ANY (ARRAY['issue'::text, 'reissue'::text, 'reissue_split'::text]))),
     CONSTRAINT applications_stage_known CHECK ((stage = ANY ('{awaiting_approvals,awaiting_decision,awaiting_registries,awaiting_replies,license_issued,license_reissued,none,refusal_proposed,refused,refused_incomplete,registered}'::text[])))
 );
@@ -559,7 +585,7 @@ CREATE TABLE public.email_outbox (
     last_error text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
-    CONSTRAINT email_outbox_kind_check CHECK ((kind = 'hearing_notice'::text))
+    CONSTRAINT email_outbox_kind_check CHECK ((kind = ANY (ARRAY['hearing_notice'::text, 'hearing_supplement'::text])))
 );
 
 --
@@ -695,6 +721,7 @@ CREATE TABLE public.hearings (
     concluded_at timestamp with time zone,
     outcome_event text,
     concluded_by text,
+    term_note text,
     CONSTRAINT hearings_outcome_check CHECK ((outcome = ANY (ARRAY['refusal_confirmed'::text, 'refusal_withdrawn'::text])))
 );
 
@@ -1198,13 +1225,6 @@ ALTER TABLE ONLY public.grounds
     ADD CONSTRAINT grounds_pkey PRIMARY KEY (id);
 
 --
--- Name: hearings hearings_application_id_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.hearings
-    ADD CONSTRAINT hearings_application_id_key UNIQUE (application_id);
-
---
 -- Name: hearings hearings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1342,7 +1362,7 @@ ALTER TABLE ONLY public.timers
 --
 
 ALTER TABLE public.transitions
-    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,none>registered,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,refused>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
+    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_approvals>refusal_proposed,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,awaiting_replies>refusal_proposed,none>registered,refusal_proposed>awaiting_approvals,refusal_proposed>awaiting_replies,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,refused>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
 
 --
 -- Name: transitions transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1380,6 +1400,12 @@ CREATE INDEX applicants_iin ON public.applicants USING btree (iin) WHERE (iin IS
 --
 
 CREATE INDEX applications_awaiting_registries ON public.applications USING btree (registered_at) WHERE (stage = 'awaiting_registries'::text);
+
+--
+-- Name: applications_ground_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX applications_ground_pending ON public.applications USING btree (application_id) WHERE ground_pending;
 
 --
 -- Name: applications_portal_ref; Type: INDEX; Schema: public; Owner: -
@@ -1434,6 +1460,18 @@ CREATE INDEX gateway_calls_asked ON public.gateway_calls USING btree (asked_at);
 --
 
 CREATE INDEX grounds_application ON public.grounds USING btree (application_id);
+
+--
+-- Name: hearings_application; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX hearings_application ON public.hearings USING btree (application_id, proposed_at);
+
+--
+-- Name: hearings_one_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX hearings_one_pending ON public.hearings USING btree (application_id) WHERE (outcome IS NULL);
 
 --
 -- Name: issued_documents_application; Type: INDEX; Schema: public; Owner: -
@@ -1544,6 +1582,12 @@ CREATE TRIGGER agency_requests_reference AFTER INSERT ON public.agency_requests 
 CREATE TRIGGER agency_requests_reply_reference AFTER UPDATE ON public.agency_requests REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.agency_requests_reply_check();
 
 --
+-- Name: applications applications_ground_pending; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending ON public.applications FOR EACH ROW WHEN ((new.ground_pending AND (NOT old.ground_pending))) EXECUTE FUNCTION public.applications_ground_notify();
+
+--
 -- Name: applications applications_keys; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1578,6 +1622,12 @@ CREATE TRIGGER gateway_calls_reference AFTER INSERT ON public.gateway_calls REFE
 --
 
 CREATE TRIGGER grounds_keys BEFORE UPDATE OF application_id ON public.grounds FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: grounds grounds_pending; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER grounds_pending AFTER INSERT ON public.grounds REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.grounds_pending();
 
 --
 -- Name: grounds grounds_reference; Type: TRIGGER; Schema: public; Owner: -

@@ -185,14 +185,23 @@ static void executor_ground_refused_after_hearing(void **state)
     char actor[200];
     snprintf(actor, sizeof(actor), "executor %s Омарова Айгерім Серікқызы", env->executor_iin);
     assert_str(qs("SELECT raised_by FROM grounds WHERE application_id = '%s'", id), actor);
-    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
-               "awaiting_replies");
-    /* The sanitary unit's 10 WD pass: deemed approved, then the decision. */
-    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    /* ¶13: the refusal proposed at once, the sanitary unit's reply still awaited. */
     assert_true(wait_q(1, 40000,
                        "SELECT count(*) FROM hearings WHERE application_id = '%s'"
                        " AND notice_sent_at IS NOT NULL",
                        id));
+    assert_str(qs("SELECT from_stage FROM transitions WHERE application_id = '%s'"
+                  " AND to_stage = 'refusal_proposed'",
+                  id),
+               "awaiting_replies");
+    /* Its 10 WD pass: deemed approved, recorded; the hearing stands. */
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome = 'deemed_approved'",
+                       id));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "refusal_proposed");
     assert_str(qs("SELECT grounds->0->>'code' || ' ' || (grounds->0->>'rule')"
                   " FROM hearings WHERE application_id = '%s'",
                   id),
@@ -395,6 +404,169 @@ static void executor_review_waits(void **state)
     unsetenv("LIC_EXECUTOR_REVIEW");
 }
 
+/* ¶13: an early non_compliant reply is a ground at once - the refusal is proposed with the
+ * other agency silent, the notice goes on the first day and the hearing is fixed within 2 WD
+ * of it. The head withdraws the refusal: the silent agency is waited for (its approval deemed
+ * after 10 WD) and the application decided again, the withdrawn ground not raised twice. */
+static void early_non_compliant_heard_at_once(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000006";
+    start_with("executor_early_ground",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"silent\"}");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    /* Proposed before the sanitary unit answered: from awaiting_replies (or approvals). */
+    assert_int_equal(q("SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND to_stage = 'refusal_proposed'"
+                       " AND from_stage IN ('awaiting_replies', 'awaiting_approvals')",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome IS NULL",
+                       id),
+                     1);
+    /* The notice on day 1 of the term (registered 16 March), the hearing 2 WD after it. */
+    assert_str(qs("SELECT to_char(notice_sent_at AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD')"
+                  " || ' ' || to_char(hearing_at AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM hearings WHERE application_id = '%s'",
+                  id),
+               "2026-03-16 2026-03-18 11:00");
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->>'hearing_at' = '2026-03-18T11:00:00+05:00'",
+                       id),
+                     1);
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    json_decref(mails);
+
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_withdrawn"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND from_stage = 'refusal_proposed' AND to_stage = 'awaiting_replies'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+    /* The sanitary unit's 10 WD pass: deemed, then the license - no second hearing. */
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM hearings WHERE application_id = '%s'", id), 1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome = 'deemed_approved'",
+                       id),
+                     1);
+}
+
+/* A ground found while the hearing is pending joins it: the sanitary unit's non_compliant
+ * reply comes after the notice of the industrial-safety one went; a further notice tells the
+ * applicant, refusal_proposed is published again with both grounds, and the refusal the head
+ * confirms quotes both. */
+static void ground_joins_pending_hearing(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000007";
+    start_with("executor_ground_joins",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 12000}");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    /* The first notice holds the industrial-safety ground only. */
+    assert_int_equal(q("SELECT jsonb_array_length(convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'grounds') FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed'",
+                       id),
+                     1);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND kind = 'hearing_supplement' AND sent_at IS NOT NULL",
+                       id));
+    assert_str(qs("SELECT string_agg(g->>'agency', ' ' ORDER BY g->>'agency') FROM hearings,"
+                  " jsonb_array_elements(grounds) g WHERE application_id = '%s'",
+                  id),
+               "industrial_safety sanitary");
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 2);
+    json_t *further = json_array_get(mails, 1);
+    const char *subject = json_string_value(json_object_get(further, "subject"));
+    const char *body = json_string_value(json_object_get(further, "body"));
+    assert_non_null(strstr(subject, "Дополнительное уведомление о заслушивании"));
+    assert_non_null(strstr(body, "санитарно-эпидемиологического контроля"));
+    assert_null(strstr(body, "промышленной безопасности"));
+    /* The hearing's time as the first notice fixed it. */
+    assert_non_null(strstr(body, "2026-03-18T11:00:00+05:00"));
+    assert_null(strstr(body, "{{hearing_at}}"));
+    json_decref(mails);
+    assert_true(wait_q(1, 20000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail' ? 'further_notice_sent_at'"
+                       " AND jsonb_array_length(convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'grounds') = 2",
+                       id));
+
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refused' AND jsonb_array_length(convert_from(payload,"
+                       " 'UTF8')::jsonb->'data'->'detail'->'document'->'grounds') = 2",
+                       id));
+}
+
+/* A ground raised on the term's last day (with executor review the decision waited): the
+ * notice goes at once, operators get an incident, and the refusal records that the term could
+ * not be kept and why. */
+static void late_ground_term_not_kept(void **state)
+{
+    (void)state;
+    setenv("LIC_EXECUTOR_REVIEW", "1", 1);
+    const char *id = "e0000000-0000-4000-8000-000000000008";
+    start_with("executor_late_ground", "{\"agency\": \"sanitary\", \"verdict\": \"compliant\"}",
+               id);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_decision'",
+                       id));
+    assert_str(qs("SELECT to_char(service_deadline AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-04-09 18:30");
+    h_clock_freeze(env, "2026-04-09T11:00:00+05:00");
+    assert_int_equal(h_produce_act(env, ground_act(id, "qualification_not_met"), "executor"), 0);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'hearing_notice_late'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND term_note LIKE '%%could not be kept%%'",
+                       id),
+                     1);
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refused' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->>'term_not_kept' LIKE '%%2026-04-09T11:00%%'",
+                       id));
+    unsetenv("LIC_EXECUTOR_REVIEW");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +575,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(satisfied_complaint_licenses, teardown),
         cmocka_unit_test_teardown(hearing_fixed_from_the_notice_sent, teardown),
         cmocka_unit_test_teardown(executor_review_waits, teardown),
+        cmocka_unit_test_teardown(early_non_compliant_heard_at_once, teardown),
+        cmocka_unit_test_teardown(ground_joins_pending_hearing, teardown),
+        cmocka_unit_test_teardown(late_ground_term_not_kept, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

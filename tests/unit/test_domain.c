@@ -103,6 +103,17 @@ static void test_next_stage_follows_the_guards(void **state)
     assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_LICENSE_ISSUED);
     f.reissue = 1;
     assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_LICENSE_REISSUED);
+    /* ¶13: a ground while the agencies are awaited - the refusal proposed at once; withdrawn,
+     * the agency still silent is waited for. */
+    f = (dom_facts_t){.grounds = 1, .requests_received = 1};
+    assert_int_equal(dom_next(STAGE_AWAITING_APPROVALS, &f), STAGE_REFUSAL_PROPOSED);
+    assert_int_equal(dom_next(STAGE_AWAITING_REPLIES, &f), STAGE_REFUSAL_PROPOSED);
+    f = (dom_facts_t){.hearing = DOM_HEARING_WITHDRAWN, .unanswered = 1, .unreceived = 1};
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_AWAITING_APPROVALS);
+    f.unreceived = 0;
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_AWAITING_REPLIES);
+    f.hearing = DOM_HEARING_CONFIRMED;
+    assert_int_equal(dom_next(STAGE_REFUSAL_PROPOSED, &f), STAGE_REFUSED);
     /* A final stage goes nowhere whatever the facts. */
     f = (dom_facts_t){.grounds = 1, .hearing = DOM_HEARING_CONFIRMED, .replies = 2};
     for (int s = 0; s < STAGE__COUNT; s++)

@@ -66,7 +66,7 @@ static ob_cause_t event_cause(const ev_event_t *ev, const rd_kafka_message_t *ms
                         .actor = actor};
 }
 
-/* Decides the locked application in awaiting_decision at once (as the decider would). */
+/* Acts on the locked application's grounds at once (as the decider would). */
 static db_rc_t decide_now(actions_t *a, db_t *db, const char *application_id, time_t now,
                           const ob_cause_t *cause)
 {
@@ -135,7 +135,7 @@ static int hearing_concluded(actions_t *a, pl_pipeline_t *pl, db_t *db,
                                         : DOM_HEARING_WITHDRAWN};
     if (dom_next(STAGE_REFUSAL_PROPOSED, &facts) == STAGE_REFUSED)
         return dec_refuse(db, &a->ctx, &app, now, &cause);
-    return dec_grant(db, &a->ctx, &app, STAGE_REFUSAL_PROPOSED, now, &cause);
+    return dec_withdrawn(db, &a->ctx, &app, now, &cause);
 out:
     PQclear(r);
     return result;
@@ -149,16 +149,14 @@ static const char *kind_rule(const char *kind)
 }
 
 /* ground.raised.v1: a ground of Standard row 9 the executor (or the head) found, at any stage
- * before the result. Recorded with its facts, evidence and official; in awaiting_decision the
- * application is decided at once (a refusal proposed, the hearing of ¶13), in refusal_proposed
- * the ground joins the pending hearing, earlier the decision finds it when it comes. */
+ * before the result, recorded with its facts, evidence and official. */
 static int ground_raised(actions_t *a, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
                          const ev_event_t *ev, const of_official_t *who, char *reason,
                          size_t reason_size)
 {
     int result; /* set by PL_BAD() */
     PGresult *r = NULL;
-    char *evidence = NULL, *gtext = NULL;
+    char *evidence = NULL;
     msg_ground_t g;
     if (msg_decode_ground(ev->data, ev->subject, &g, reason, reason_size))
         return PL_BAD_INPUT;
@@ -210,22 +208,15 @@ static int ground_raised(actions_t *a, pl_pipeline_t *pl, db_t *db, const rd_kaf
     snprintf(ru, lr, "%s: %s", rg->text_ru, g.facts_ru);
     const char *pi[] = {g.application_id, rg->code, number, kk, ru, rule, evidence, now_s, actor};
     rc = db_exec(db, sql_ground_raised_insert_grounds, 9, pi);
-    json_t *gj = json_pack("{s:s,s:s,s:s,s:s,s:i,s:O}", "code", rg->code, "text_ru", ru, "text_kk",
-                           kk, "rule", rule, "number", rg->number, "evidence", evj);
     free(kk);
     free(ru);
     json_decref(evj);
-    gtext = gj ? jx_dumps(gj) : NULL;
-    json_decref(gj);
-    if (rc == DB_OK && !gtext)
-        rc = DB_ERR_RETRY;
     ob_cause_t cause = event_cause(ev, msg, actor);
-    if (rc == DB_OK && app.stage == STAGE_AWAITING_DECISION) {
+    /* Acted on at once: a refusal proposed (¶13: as soon as a ground exists), or the ground
+     * joining the pending hearing with a further notice. Before the registries' step ends the
+     * decider acts on it when the step does (ground_pending). */
+    if (rc == DB_OK && app.stage != STAGE_REGISTERED && app.stage != STAGE_AWAITING_REGISTRIES)
         rc = decide_now(a, db, g.application_id, now, &cause);
-    } else if (rc == DB_OK && app.stage == STAGE_REFUSAL_PROPOSED) {
-        const char *pj[] = {g.application_id, gtext};
-        rc = db_exec(db, sql_ground_raised_join_hearing, 2, pj);
-    }
     if (rc == DB_OK) {
         json_t *f = json_pack("{s:s,s:s,s:i,s:s}", "application_id", g.application_id, "ground",
                               rg->code, "number", rg->number, "stage", dom_stage_name(app.stage));
@@ -235,7 +226,6 @@ static int ground_raised(actions_t *a, pl_pipeline_t *pl, db_t *db, const rd_kaf
 out:
     PQclear(r);
     free(evidence);
-    free(gtext);
     return result;
 }
 

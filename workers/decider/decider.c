@@ -80,6 +80,13 @@ int decider_round(decider_t *d, int max, time_t now)
         if (db_array_add(&ids, PQgetvalue(r, i, 0)))
             rc = DB_ERR_RETRY;
     PQclear(r);
+    /* And those with a ground before their decision, or joining their hearing. */
+    r = rc == DB_OK ? db_query(d->db, sql_decider_round_select_grounds, 1, p, &rc) : NULL;
+    for (int i = 0; r && i < PQntuples(r) && rc == DB_OK; i++, n++)
+        if (db_array_add(&ids, PQgetvalue(r, i, 0)))
+            rc = DB_ERR_RETRY;
+    if (r)
+        PQclear(r);
     ob_cause_t cause = {.kind = "actor", .actor = "lic-decider"};
     /* The round's writes go out without waiting; their results are read at the commit. Any
      * failure rolls the round back as a whole, deferred or not. */

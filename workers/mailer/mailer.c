@@ -188,6 +188,40 @@ typedef struct {
     const char *body;
 } notice_t;
 
+/* A further notice went: refusal_proposed again, with every ground the hearing now holds and
+ * when the applicant was told of the new ones. */
+static db_rc_t supplement_sent(mailer_t *m, const char *app_id, const apv_app_t *app,
+                               const char *ref, time_t now)
+{
+    char hid[64];
+    snprintf(hid, sizeof(hid), "%.*s", (int)strcspn(ref, "/"), ref);
+    db_rc_t rc;
+    const char *ph[] = {hid};
+    PGresult *r = db_query(m->db,
+                           "SELECT grounds::text, extract(epoch FROM hearing_at)::bigint, means,"
+                           " extract(epoch FROM notice_sent_at)::bigint FROM hearings"
+                           " WHERE hearing_id = $1",
+                           1, ph, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_ERR_DATA;
+    }
+    json_t *grounds = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    char at_s[40], first_s[40], sent_s[40];
+    cal_format((time_t)atoll(PQgetvalue(r, 0, 1)), at_s, sizeof(at_s));
+    cal_format((time_t)atoll(PQgetvalue(r, 0, 3)), first_s, sizeof(first_s));
+    cal_format(now, sent_s, sizeof(sent_s));
+    json_t *detail =
+        json_pack("{s:s,s:o,s:s,s:s,s:s,s:s}", "hearing_id", hid, "grounds",
+                  grounds ? grounds : json_array(), "hearing_at", at_s, "hearing_means",
+                  PQgetvalue(r, 0, 2), "notice_sent_at", first_s, "further_notice_sent_at", sent_s);
+    PQclear(r);
+    return ob_status_event(m->db, SOURCE, app_id, app->portal_ref, EV_ST_REFUSAL_PROPOSED, now,
+                           app->service_deadline, detail, ref);
+}
+
 static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const char *kind,
                            const char *ref, const notice_t *nt)
 {
@@ -202,6 +236,8 @@ static db_rc_t record_sent(mailer_t *m, long long id, const char *app_id, const 
     const char *p[] = {ids, now_s};
     if ((rc = db_exec(m->db, sql_record_sent_update_email_outbox, 2, p)) != DB_OK)
         return rc;
+    if (strcmp(kind, "hearing_supplement") == 0)
+        return supplement_sent(m, app_id, &app, ref, now);
     if (strcmp(kind, "hearing_notice") != 0 || !nt)
         return DB_OK;
     char at_utc[40], outcome_utc[40];
@@ -279,7 +315,8 @@ static void put_off(mailer_t *m, long long id, const char *err, const char *dela
  * released by the commit that records the outcome. A mailer killed mid-send (or whose
  * connection is cut) releases it with its connection, and the e-mail is due again at once for
  * the next mailer: sent at least once, never left waiting. 1 sent, 0 none due, 2 not accepted
- * (the server is likely down), or a db_rc_t below 0. */
+ * (the server is likely down), 3 put off (a further notice before its hearing's notice), or a
+ * db_rc_t below 0. */
 static int send_one(mailer_t *m)
 {
     db_rc_t rc = db_begin(m->db);
@@ -301,6 +338,37 @@ static int send_one(mailer_t *m)
     notice_t nt = {0};
     char *body = NULL;
     int notice = strcmp(kind, "hearing_notice") == 0;
+    if (strcmp(kind, "hearing_supplement") == 0) {
+        /* Grounds joining a hearing already fixed: its time as the first notice fixed it, and
+         * only after that notice went. */
+        char hid[64];
+        snprintf(hid, sizeof(hid), "%.*s", (int)strcspn(ref, "/"), ref);
+        const char *ph[] = {hid};
+        PGresult *h = db_query(m->db,
+                               "SELECT extract(epoch FROM hearing_at)::bigint FROM hearings"
+                               " WHERE hearing_id = $1 AND notice_sent_at IS NOT NULL",
+                               1, ph, &rc);
+        if (!h) {
+            PQclear(r);
+            db_rollback(m->db);
+            return rc;
+        }
+        if (PQntuples(h) == 0) {
+            PQclear(h);
+            PQclear(r);
+            put_off(m, id, "waits for the hearing notice to go first", "5 seconds");
+            return (rc = db_commit(m->db)) == DB_OK ? 3 : rc;
+        }
+        char at_local[40];
+        cal_format((time_t)atoll(PQgetvalue(h, 0, 0)), at_local, sizeof(at_local));
+        PQclear(h);
+        body = util_replace_all(PQgetvalue(r, 0, 6), DEC_HEARING_AT, at_local);
+        if (!body) {
+            PQclear(r);
+            db_rollback(m->db);
+            return DB_ERR_RETRY;
+        }
+    }
     if (notice) {
         /* ¶13: the hearing within 2 WD of the notice as it goes now, not as it was planned. */
         char cerr[256], at_local[40];
@@ -368,6 +436,8 @@ int mailer_round(mailer_t *m)
         int n = send_one(m);
         if (n < 0)
             return n;
+        if (n == 3)
+            continue; /* put off, waiting for another e-mail */
         if (n != 1)
             return sent; /* none due, or the server is likely down: wait for the back-off */
         sent++;

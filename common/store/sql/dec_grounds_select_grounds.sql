@@ -1,3 +1,8 @@
--- decision.c: the grounds recorded with their facts, in the order they were found.
-SELECT code, text_ru, text_kk, rule, evidence::text, number FROM grounds
-WHERE application_id = $1 ORDER BY id;
+-- decision.c: the grounds recorded with their facts, in the order they were found, but those
+-- a hearing that withdrew the refusal has already dealt with.
+SELECT g.code, g.text_ru, g.text_kk, g.rule, g.evidence::text, g.number, g.id FROM grounds g
+WHERE g.application_id = $1
+  AND NOT EXISTS (SELECT 1 FROM hearings h CROSS JOIN LATERAL jsonb_array_elements(h.grounds) e
+                  WHERE h.application_id = $1 AND h.outcome = 'refusal_withdrawn'
+                    AND e->>'key' = 'ground:' || g.id)
+ORDER BY g.id;

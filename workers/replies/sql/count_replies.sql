@@ -23,5 +23,11 @@ u AS (
         reply_due_at = coalesce(t.reply_due_at, q.reply_due_at)
     FROM r JOIN t USING (request_id)
     WHERE r.counted AND q.request_id = r.request_id AND q.outcome IS NULL
-    RETURNING q.request_id)
+    RETURNING q.request_id, q.application_id, q.outcome),
+-- A non_compliant answer is a ground: the decider acts on it at once (¶13), the other
+-- agency's reply still awaited or not.
+g AS (
+    UPDATE applications a SET ground_pending = true
+    WHERE a.application_id IN (SELECT application_id FROM u WHERE outcome = 'non_compliant')
+      AND NOT a.ground_pending)
 DELETE FROM reply_windows WHERE request_id IN (SELECT request_id FROM u);
