@@ -205,6 +205,13 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
         FAIL("schema: fee.amount_kzt must be a non-negative integer");
     app->fee_amount_kzt = json_integer_value(amount);
     STR(fee, "payment_ref", 0, 100, &app->fee_payment_ref, "fee.");
+    /* The payment's date decides the MCI (Standard row 6); absent, the submission's. */
+    STR(fee, "paid_at", 0, 40, &app->fee_paid_at_text, "fee.");
+    app->fee_paid_at = app->submitted_at;
+    if (app->fee_paid_at_text && util_rfc3339_parse(app->fee_paid_at_text, &app->fee_paid_at))
+        FAIL("schema: fee.paid_at must be RFC 3339 with an offset");
+    if (app->fee_paid_at > app->submitted_at)
+        FAIL("schema: fee.paid_at is after submitted_at");
 
     const json_t *r = json_object_get(data, "reissue");
     int is_reissue = strcmp(app->kind, "issue") != 0;

@@ -1,6 +1,7 @@
 /* application: the applicant's identifier, the fee and the completeness check of ¶9. */
 #include "application.h"
 #include "domain.h"
+#include "grounds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,25 +81,25 @@ int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_g
                    "өтінішке көрсетілетін қызметті алушының ЭЦҚ қойылмаған");
     }
 
-    /* Standard rows 6 and 8: the fee, and its receipt unless paid through the e-government
-     * payment gateway; none for an annex-only re-registration. */
+    /* Standard rows 6 and 8: the fee's receipt unless paid through the e-government payment
+     * gateway; none for an annex-only re-registration. The fee itself is row 9 ground 2
+     * (app_fee_ground()), but after a split, whose row 9 has no such ground. */
     long long due = app_fee_due(app, rules);
     if (due > 0) {
-        if (strcmp(app->fee_paid_via, "none") == 0) {
+        int paid = strcmp(app->fee_paid_via, "none") != 0;
+        if (paid && strcmp(app->fee_paid_via, "egov_gateway") != 0 && !has_doc(app, "fee_receipt"))
+            add_ground(out, max, &n, "fee_receipt_missing",
+                       "не представлена копия электронного документа, подтверждающего "
+                       "оплату лицензионного сбора",
+                       "лицензиялық алымның төленгенін растайтын электрондық құжаттың "
+                       "көшірмесі ұсынылмаған");
+        if (split && !paid)
             add_ground(out, max, &n, "fee_not_paid", "не оплачен лицензионный сбор",
                        "лицензиялық алым төленбеген");
-        } else {
-            if (strcmp(app->fee_paid_via, "egov_gateway") != 0 && !has_doc(app, "fee_receipt"))
-                add_ground(out, max, &n, "fee_receipt_missing",
-                           "не представлена копия электронного документа, подтверждающего "
-                           "оплату лицензионного сбора",
-                           "лицензиялық алымның төленгенін растайтын электрондық құжаттың "
-                           "көшірмесі ұсынылмаған");
-            if (app->fee_amount_kzt < due)
-                add_ground(out, max, &n, "fee_underpaid",
-                           "лицензионный сбор оплачен не в полном размере",
-                           "лицензиялық алым толық көлемде төленбеген");
-        }
+        else if (split && app->fee_amount_kzt < due)
+            add_ground(out, max, &n, "fee_underpaid",
+                       "лицензионный сбор оплачен не в полном размере",
+                       "лицензиялық алым толық көлемде төленбеген");
     }
 
     /* Standard row 8: qualification documents on issue and on re-registration after a
@@ -148,4 +149,33 @@ int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_g
                        "бөліп шығару немесе бөлу туралы құжаттарсыз қайта ресімдеу");
     }
     return n;
+}
+
+int app_fee_ground(const app_t *app, const app_fee_rules_t *rules, int mci_year,
+                   app_fee_ground_t *g)
+{
+    const rg_ground_t *rg = rg_lookup(app->kind, "fee_not_paid");
+    long long due = app_fee_due(app, rules);
+    int paid = strcmp(app->fee_paid_via, "none") != 0;
+    if (!rg || due <= 0 || (paid && app->fee_amount_kzt >= due))
+        return 0;
+    memset(g, 0, sizeof(*g));
+    g->code = rg->code;
+    g->number = rg->number;
+    snprintf(g->rule, sizeof(g->rule), "Standard row 9, %s ground %d; row 6",
+             strcmp(app->kind, "issue") == 0 ? "issue" : "re-registration", rg->number);
+    if (!paid) {
+        snprintf(g->text_kk, sizeof(g->text_kk), "%s: %lld теңге тиесілі, төлем жоқ", rg->text_kk,
+                 due);
+        snprintf(g->text_ru, sizeof(g->text_ru), "%s: причиталось %lld тенге, оплаты нет",
+                 rg->text_ru, due);
+    } else {
+        snprintf(g->text_kk, sizeof(g->text_kk),
+                 "%s: %lld теңге төленген, %lld теңге тиесілі (%d жылғы АЕК %lld теңге)",
+                 rg->text_kk, app->fee_amount_kzt, due, mci_year, rules->mci);
+        snprintf(g->text_ru, sizeof(g->text_ru),
+                 "%s: оплачено %lld тенге из причитавшихся %lld тенге (МРП %d года %lld тенге)",
+                 rg->text_ru, app->fee_amount_kzt, due, mci_year, rules->mci);
+    }
+    return 1;
 }

@@ -40,7 +40,9 @@ typedef struct {
     int doc_count;
     const char *fee_paid_via; /* egov_gateway, bank, none */
     long long fee_amount_kzt;
-    const char *fee_payment_ref; /* may be NULL */
+    const char *fee_payment_ref;  /* may be NULL */
+    const char *fee_paid_at_text; /* may be NULL */
+    time_t fee_paid_at;           /* fee.paid_at, or submitted_at when not given */
     int has_reissue;
     struct {
         const char *license_number;
@@ -62,7 +64,7 @@ typedef struct {
 } app_ground_t;
 
 typedef struct {
-    long long mci;           /* the MCI of the registration year */
+    long long mci;           /* the MCI in force on the payment's date (app_fee_year()) */
     int fee_issue_mci;       /* 10 (Standard row 6) */
     int fee_reissue_percent; /* 10 */
 } app_fee_rules_t;
@@ -70,9 +72,26 @@ typedef struct {
 /* The fee due for this application in tenge (0 for an annex-only reissue). */
 long long app_fee_due(const app_t *app, const app_fee_rules_t *rules);
 
-/* ¶9: checks the package. Fills up to `max` grounds and returns how many (0: complete). */
+/* ¶9: checks the package. Fills up to `max` grounds and returns how many (0: complete). A
+ * missing receipt is incompleteness; a fee not paid or underpaid is not, on issue and on
+ * re-registration (app_fee_ground()), but stays so after a split, whose row 9 has no fee
+ * ground. */
 int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_ground_t *out,
                            int max);
+
+/* Standard row 9 ground 2 (issue and re-registration): the fee not paid, or paid short of
+ * what was due on the payment's date. Filled for the refusal's hearing (¶13), with the facts
+ * quoted in both languages. */
+typedef struct {
+    const char *code; /* fee_not_paid, fee_underpaid */
+    int number;       /* 2 */
+    char text_ru[320], text_kk[320];
+    char rule[64];
+} app_fee_ground_t;
+
+/* 1 and `*g` filled when the fee is a ground of row 9, else 0. Call on a complete package. */
+int app_fee_ground(const app_t *app, const app_fee_rules_t *rules, int mci_year,
+                   app_fee_ground_t *g);
 
 /* Parses the MCI table "2024:3692,2025:3932" and returns the value for `year`, or -1. */
 long long app_mci_for_year(const char *table, int year);

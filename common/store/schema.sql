@@ -626,6 +626,9 @@ CREATE TABLE public.fees (
     amount_kzt bigint NOT NULL,
     payment_ref text,
     due_kzt bigint NOT NULL,
+    paid_at timestamp with time zone,
+    mci_year integer,
+    mci_kzt bigint,
     CONSTRAINT fees_amount_kzt_check CHECK ((amount_kzt >= 0)),
     CONSTRAINT fees_paid_via_check CHECK ((paid_via = ANY (ARRAY['egov_gateway'::text, 'bank'::text, 'none'::text])))
 );
@@ -683,7 +686,7 @@ CREATE TABLE public.grounds (
     evidence jsonb,
     raised_at timestamp with time zone NOT NULL,
     raised_by text,
-    CONSTRAINT grounds_source_check CHECK ((source = ANY (ARRAY['registry'::text, 'executor'::text])))
+    CONSTRAINT grounds_source_check CHECK ((source = ANY (ARRAY['registry'::text, 'executor'::text, 'intake'::text])))
 );
 
 --
@@ -1585,7 +1588,7 @@ CREATE TRIGGER agency_requests_reply_reference AFTER UPDATE ON public.agency_req
 -- Name: applications applications_ground_pending; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending ON public.applications FOR EACH ROW WHEN ((new.ground_pending AND (NOT old.ground_pending))) EXECUTE FUNCTION public.applications_ground_notify();
+CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending, stage ON public.applications FOR EACH ROW WHEN ((new.ground_pending AND ((NOT old.ground_pending) OR (new.stage IS DISTINCT FROM old.stage)))) EXECUTE FUNCTION public.applications_ground_notify();
 
 --
 -- Name: applications applications_keys; Type: TRIGGER; Schema: public; Owner: -

@@ -45,12 +45,12 @@ static void dead_lettered(int n, const char *why)
                      1);
 }
 
-/* A stack named `name` at T0 whose agency simulator is told `control`, every worker but
- * `skip`, and the application `id` submitted. */
-static void start_skipping(const char *name, const char *control, const char *id, const char *skip)
+/* A stack named `name` at `at` whose agency simulator is told `control`, every worker but
+ * `skip`. */
+static void start_stack_at(const char *name, const char *at, const char *control, const char *skip)
 {
     env = h_setup(name);
-    h_clock_freeze(env, T0);
+    h_clock_freeze(env, at);
     h_start_sim(env);
     json_t *r = h_sim(env, control);
     json_decref(r);
@@ -58,6 +58,12 @@ static void start_skipping(const char *name, const char *control, const char *id
     for (int i = 0; WORKERS[i]; i++)
         if (!skip || strcmp(skip, WORKERS[i]) != 0)
             h_spawn(env, WORKERS[i], NULL);
+}
+
+/* The stack at T0, and the application `id` submitted. */
+static void start_skipping(const char *name, const char *control, const char *id, const char *skip)
+{
+    start_stack_at(name, T0, control, skip);
     json_t *ev = h_submission(id, h_uuid(), NULL);
     assert_int_equal(h_produce_event(env, APPS, ev), 0);
     json_decref(ev);
@@ -567,6 +573,79 @@ static void late_ground_term_not_kept(void **state)
     unsetenv("LIC_EXECUTOR_REVIEW");
 }
 
+/* Standard rows 6 and 9: the fee is measured by the MCI in force on the day it was paid. Both
+ * applications are registered on Monday 5 January 2026 and paid 39,320 tenge, 10 MCI of 2025:
+ * the one paid on 30 December 2025 is not underpaid and is licensed; the one paid on 5 January
+ * owes 10 MCI of 2026 (43,250) - ground 2, a hearing quoting both amounts, and the head's
+ * confirmed refusal quotes them too. No ¶9 return for either. */
+static void fee_measured_by_payment_date(void **state)
+{
+    (void)state;
+    const char *paid_2025 = "e0000000-0000-4000-8000-000000000009",
+               *paid_2026 = "e0000000-0000-4000-8000-00000000000a";
+    start_stack_at("executor_fee", "2026-01-05T10:00:07+05:00",
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"compliant\"}", NULL);
+    const char *ids[] = {paid_2025, paid_2026},
+               *paid_at[] = {"2025-12-30T15:00:00+05:00", "2026-01-05T09:30:00+05:00"};
+    for (int i = 0; i < 2; i++) {
+        json_t *ev = h_submission(ids[i], h_uuid(), "2026-01-05T10:00:00+05:00");
+        json_t *data = json_object_get(ev, "data");
+        json_object_set_new(data, "portal_ref", json_sprintf("KZ-EL-2026-00000%d", i + 1));
+        json_object_set_new(data, "fee",
+                            json_pack("{s:s,s:i,s:s,s:s}", "paid_via", "egov_gateway", "amount_kzt",
+                                      39320, "payment_ref", "EGOV-PAY-1", "paid_at", paid_at[i]));
+        assert_int_equal(h_produce_event(env, APPS, ev), 0);
+        json_decref(ev);
+    }
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       paid_2025));
+    assert_str(qs("SELECT mci_year || ' ' || mci_kzt || ' ' || due_kzt FROM fees"
+                  " WHERE application_id = '%s'",
+                  paid_2025),
+               "2025 3932 39320");
+    assert_int_equal(q("SELECT count(*) FROM grounds WHERE application_id = '%s'", paid_2025), 0);
+
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       paid_2026));
+    assert_str(qs("SELECT mci_year || ' ' || mci_kzt || ' ' || due_kzt FROM fees"
+                  " WHERE application_id = '%s'",
+                  paid_2026),
+               "2026 4325 43250");
+    assert_str(qs("SELECT source || ' ' || code || ' ' || number || ' ' || rule || ' '"
+                  " || (evidence->>'amount_kzt') || '/' || (evidence->>'due_kzt')"
+                  " FROM grounds WHERE application_id = '%s'",
+                  paid_2026),
+               "intake fee_not_paid 2 Standard row 9, issue ground 2; row 6 39320/43250");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'refusal'"), 0);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'grounds'->0->>'code' = 'fee_not_paid'",
+                       paid_2026),
+                     1);
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    const char *body = json_string_value(json_object_get(json_array_get(mails, 0), "body"));
+    assert_non_null(strstr(body, "оплачено 39320 тенге из причитавшихся 43250 тенге"));
+    assert_non_null(strstr(body, "39320 теңге төленген, 43250 теңге тиесілі"));
+    json_decref(mails);
+
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", paid_2026);
+    assert_int_equal(h_produce_act(env, hearing_act(paid_2026, hid, "refusal_confirmed"), "head"),
+                     0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND kind = 'refusal' AND body->'grounds'->0->>'code' = 'fee_not_paid'"
+                       " AND body->'grounds'->0->>'text_ru' LIKE '%%оплачено 39320 тенге%%'",
+                       paid_2026));
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", paid_2026),
+               "refused");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +657,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(early_non_compliant_heard_at_once, teardown),
         cmocka_unit_test_teardown(ground_joins_pending_hearing, teardown),
         cmocka_unit_test_teardown(late_ground_term_not_kept, teardown),
+        cmocka_unit_test_teardown(fee_measured_by_payment_date, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -90,7 +90,9 @@ static void test_missing_qualification_documents_is_incomplete(void **state)
     json_decref(data);
 }
 
-static void test_bank_payment_needs_a_receipt_and_the_full_fee(void **state)
+/* A bank payment short of the fee, without its receipt: the receipt is what ¶9 asks for; the
+ * amount is for the hearing once the payment is known. */
+static void test_bank_payment_needs_a_receipt(void **state)
 {
     json_t *data = issue_data();
     json_t *fee = json_object_get(data, "fee");
@@ -99,21 +101,81 @@ static void test_bank_payment_needs_a_receipt_and_the_full_fee(void **state)
     app_ground_t g[APP_MAX_GROUNDS];
     char err[256];
     int n = grounds_of(data, g, err, sizeof(err));
-    assert_int_equal(n, 2);
-    assert_true(has_ground(g, n, "fee_receipt_missing"));
-    assert_true(has_ground(g, n, "fee_underpaid"));
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].code, "fee_receipt_missing");
     json_decref(data);
 }
 
-static void test_unpaid_fee_is_incomplete(void **state)
+/* Standard row 9 ground 2, not ¶9: the fee not paid, or short, with the amounts quoted. */
+static void test_unpaid_or_short_fee_is_ground_2(void **state)
 {
     json_t *data = issue_data();
-    json_object_set_new(json_object_get(data, "fee"), "paid_via", json_string("none"));
-    app_ground_t g[APP_MAX_GROUNDS];
+    json_t *fee = json_object_get(data, "fee");
+    app_t app;
+    app_fee_ground_t fg;
     char err[256];
-    int n = grounds_of(data, g, err, sizeof(err));
-    assert_int_equal(n, 1);
-    assert_string_equal(g[0].code, "fee_not_paid");
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_int_equal(app_fee_ground(&app, &rules2026, 2026, &fg), 0); /* 43,250 paid */
+
+    json_object_set_new(fee, "paid_via", json_string("none"));
+    app_ground_t g[APP_MAX_GROUNDS];
+    assert_int_equal(grounds_of(data, g, err, sizeof(err)), 0);
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_int_equal(app_fee_ground(&app, &rules2026, 2026, &fg), 1);
+    assert_string_equal(fg.code, "fee_not_paid");
+    assert_int_equal(fg.number, 2);
+    assert_string_equal(fg.rule, "Standard row 9, issue ground 2; row 6");
+
+    json_object_set_new(fee, "paid_via", json_string("egov_gateway"));
+    json_object_set_new(fee, "amount_kzt", json_integer(43249));
+    assert_int_equal(grounds_of(data, g, err, sizeof(err)), 0);
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_int_equal(app_fee_ground(&app, &rules2026, 2026, &fg), 1);
+    assert_non_null(strstr(fg.text_ru, "оплачено 43249 тенге из причитавшихся 43250 тенге"
+                                       " (МРП 2026 года 4325 тенге)"));
+    assert_non_null(strstr(fg.text_kk, "43249 теңге төленген, 43250 теңге тиесілі"));
+    json_decref(data);
+}
+
+/* After a split, row 9 has no fee ground: the fee stays a matter of ¶9. */
+static void test_split_fee_stays_incomplete(void **state)
+{
+    json_t *root = load_example("application.submitted.v1.reissue.json");
+    json_t *data = json_object_get(root, "data");
+    json_object_set_new(data, "kind", json_string("reissue_split"));
+    json_object_set_new(json_object_get(data, "reissue"), "reorganization", json_string("split"));
+    json_t *fee = json_object_get(data, "fee");
+    json_object_set_new(fee, "paid_via", json_string("none"));
+    app_t app;
+    char err[256];
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    app_ground_t g[APP_MAX_GROUNDS];
+    int n = app_check_completeness(&app, &rules2026, g, APP_MAX_GROUNDS);
+    assert_true(has_ground(g, n, "fee_not_paid"));
+    app_fee_ground_t fg;
+    assert_int_equal(app_fee_ground(&app, &rules2026, 2026, &fg), 0);
+    json_decref(root);
+}
+
+/* The payment's date, not the submission's, picks the MCI's year; a payment dated after the
+ * submission is bad input. */
+static void test_fee_paid_at(void **state)
+{
+    json_t *data = issue_data();
+    json_t *fee = json_object_get(data, "fee");
+    app_t app;
+    char err[256];
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_null(app.fee_paid_at_text);
+    assert_true(app.fee_paid_at == app.submitted_at);
+    json_object_set_new(fee, "paid_at", json_string("2025-12-30T16:00:00+05:00"));
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), 0);
+    assert_true(app.fee_paid_at == 1767092400);
+    json_object_set_new(fee, "paid_at", json_string("2026-03-17T10:00:00+05:00"));
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "fee.paid_at is after submitted_at"));
+    json_object_set_new(fee, "paid_at", json_string("yesterday"));
+    assert_int_equal(app_decode(data, NULL, &app, err, sizeof(err)), -1);
     json_decref(data);
 }
 
@@ -287,8 +349,10 @@ int main(void)
         cmocka_unit_test(test_status_stages_are_the_schemas),
         cmocka_unit_test(test_complete_issue_package_has_no_grounds),
         cmocka_unit_test(test_missing_qualification_documents_is_incomplete),
-        cmocka_unit_test(test_bank_payment_needs_a_receipt_and_the_full_fee),
-        cmocka_unit_test(test_unpaid_fee_is_incomplete),
+        cmocka_unit_test(test_bank_payment_needs_a_receipt),
+        cmocka_unit_test(test_unpaid_or_short_fee_is_ground_2),
+        cmocka_unit_test(test_split_fee_stays_incomplete),
+        cmocka_unit_test(test_fee_paid_at),
         cmocka_unit_test(test_form_signed_by_someone_else_is_incomplete),
         cmocka_unit_test(test_reissue_fee_is_ten_percent_and_annex_only_needs_none),
         cmocka_unit_test(test_reissue_of_object_address_needs_change_evidence),

@@ -68,11 +68,41 @@ static long long next_executor(intake_t *in, db_t *db, db_rc_t *rc)
     return in->rr_next++;
 }
 
+/* The fee as measured at registration: what was due, by the MCI of which year, and the ground
+ * of row 9 it is (NULL: none). */
+typedef struct {
+    long long due, mci;
+    int mci_year;
+    const app_fee_ground_t *ground;
+} fee_check_t;
+
+/* The fee's ground, with the facts it was measured by as its evidence. */
+static db_rc_t store_fee_ground(db_t *db, const app_t *app, const fee_check_t *fc, const char *at)
+{
+    char number[8];
+    snprintf(number, sizeof(number), "%d", fc->ground->number);
+    json_t *e =
+        json_pack("{s:s,s:I,s:I,s:i,s:I,s:s?,s:s?}", "paid_via", app->fee_paid_via, "amount_kzt",
+                  (json_int_t)app->fee_amount_kzt, "due_kzt", (json_int_t)fc->due, "mci_year",
+                  fc->mci_year, "mci_kzt", (json_int_t)fc->mci, "paid_at", app->fee_paid_at_text,
+                  "payment_ref", app->fee_payment_ref);
+    char *ej = e ? jx_dumps(e) : NULL;
+    json_decref(e);
+    if (!ej)
+        return DB_ERR_RETRY;
+    const char *p[] = {app->application_id, fc->ground->code, number, fc->ground->text_kk,
+                       fc->ground->text_ru, fc->ground->rule, ej,     at};
+    db_rc_t rc = db_exec(db, sql_store_application_insert_grounds, 8, p);
+    free(ej);
+    return rc;
+}
+
 /* Inserts the application and its normalised parts; `*fresh` = 0 (and nothing written) when
  * the application id is already registered. */
 static db_rc_t store_application(db_t *db, const app_t *app, const char *event_id,
-                                 const cal_deadlines_t *dl, const char *executor, long long fee_due,
-                                 dom_stage_t stage, int approvals, int *fresh)
+                                 const cal_deadlines_t *dl, const char *executor,
+                                 const fee_check_t *fc, dom_stage_t stage, int approvals,
+                                 int *fresh)
 {
     *fresh = 1;
     char sub[40], reg[40], comp[40], svc[40], watch[40];
@@ -150,11 +180,24 @@ static db_rc_t store_application(db_t *db, const app_t *app, const char *event_i
             return rc;
     }
 
-    char amount[24], due[24];
+    char amount[24], due[24], paid_at[40], year[8], mci[24];
     snprintf(amount, sizeof(amount), "%lld", app->fee_amount_kzt);
-    snprintf(due, sizeof(due), "%lld", fee_due);
-    const char *pf[] = {app->application_id, app->fee_paid_via, amount, app->fee_payment_ref, due};
-    if ((rc = db_exec(db, sql_store_application_insert_fees, 5, pf)) != DB_OK)
+    snprintf(due, sizeof(due), "%lld", fc->due);
+    snprintf(year, sizeof(year), "%d", fc->mci_year);
+    snprintf(mci, sizeof(mci), "%lld", fc->mci);
+    if (app->fee_paid_at_text)
+        util_rfc3339_utc(app->fee_paid_at, paid_at, sizeof(paid_at));
+    const char *pf[] = {app->application_id,
+                        app->fee_paid_via,
+                        amount,
+                        app->fee_payment_ref,
+                        due,
+                        app->fee_paid_at_text ? paid_at : NULL,
+                        year,
+                        mci};
+    if ((rc = db_exec(db, sql_store_application_insert_fees, 8, pf)) != DB_OK)
+        return rc;
+    if (fc->ground && (rc = store_fee_ground(db, app, fc, reg)) != DB_OK)
         return rc;
 
     if (app->has_reissue) {
@@ -224,7 +267,10 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
         result = PL_RETRY_LATER;
         goto out;
     }
-    int year = cal_local_date(dl.registered_at).y;
+    /* Standard row 6: the MCI in force on the payment's date (the submission's when the portal
+     * does not say), not the registration's: paid on 30 December, registered on 5 January,
+     * the old year's MCI. */
+    int year = cal_local_date(app.fee_paid_at).y;
     app_fee_rules_t rules = {app_mci_for_year(in->mci_table, year), in->fee_issue_mci,
                              in->fee_reissue_percent};
     if (rules.mci <= 0) {
@@ -251,9 +297,15 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     /* Complete: on to the state registries (¶10), which say what comes next. */
     dom_facts_t facts = {.incomplete = ng > 0};
     dom_stage_t to = dom_next(STAGE_REGISTERED, &facts);
+    /* Complete, a fee not paid or short is row 9 ground 2: the hearing of ¶13 follows once the
+     * registries' step passes the application on. */
+    app_fee_ground_t fee_ground;
+    fee_check_t fc = {app_fee_due(&app, &rules), rules.mci, year, NULL};
+    if (ng == 0 && app_fee_ground(&app, &rules, year, &fee_ground))
+        fc.ground = &fee_ground;
     int inserted;
-    db_rc_t stored = store_application(db, &app, ev.id, &dl, executor, app_fee_due(&app, &rules),
-                                       to, needs_approvals(in, &app), &inserted);
+    db_rc_t stored = store_application(db, &app, ev.id, &dl, executor, &fc, to,
+                                       needs_approvals(in, &app), &inserted);
     if (stored == DB_OK && !inserted) {
         snprintf(reason, reason_size, "application_id %s is already registered",
                  app.application_id);
