@@ -219,6 +219,10 @@ int app_decode(const json_t *data, const char *subject, app_t *app, char *errstr
         FAIL("schema: reissue is required for kind %s", app->kind);
     if (!is_reissue && r)
         FAIL("schema: reissue is only allowed for kinds reissue and reissue_split");
+    /* Standard row 5: an issue may name the license it adds an annex to. */
+    STR(data, "annex_to", 0, 64, &app->annex_to, "");
+    if (app->annex_to && is_reissue)
+        FAIL("schema: annex_to is only allowed for kind issue");
     if (r) {
         app->has_reissue = 1;
         if (decode_reissue(r, app, errstr, errstr_size))

@@ -43,6 +43,9 @@ typedef struct {
     const char *fee_payment_ref;  /* may be NULL */
     const char *fee_paid_at_text; /* may be NULL */
     time_t fee_paid_at;           /* fee.paid_at, or submitted_at when not given */
+    /* An issue adding the next annex to this license of the applicant's (Standard row 5), or
+     * NULL for a new license. */
+    const char *annex_to;
     int has_reissue;
     struct {
         const char *license_number;

@@ -274,6 +274,23 @@ int reg_grounds(const reg_case_t *c, const json_t *identity, const json_t *debto
                "license register, GBDUL_ENTITY", ev);
         json_decref(ev);
     }
+    /* Standard row 5: an annex is added only to a license of the applicant's own. */
+    if (c->kind == REG_ISSUE && c->annex_to && c->holder_id &&
+        strcmp(c->applicant_id, c->holder_id) != 0) {
+        snprintf(kk, sizeof(kk),
+                 "өтініш беруші (%s) қосымша сұралған %s лицензиясының ұстаушысы емес "
+                 "(лицензия ұстаушысы %s)",
+                 c->applicant_id, c->annex_to, c->holder_id);
+        snprintf(ru, sizeof(ru),
+                 "заявитель (%s) не является держателем лицензии %s, приложение к которой "
+                 "испрашивается (держатель лицензии %s)",
+                 c->applicant_id, c->annex_to, c->holder_id);
+        json_t *ev = json_pack("{s:s,s:s,s:s}", "applicant", c->applicant_id, "license",
+                               c->annex_to, "holder", c->holder_id);
+        ground(grounds, &n, c, REG_GROUND_UNRELIABLE, "not_license_holder", kk, ru,
+               "license register", ev);
+        json_decref(ev);
+    }
     /* Split ground 3: the same split already passed the license to a sibling. */
     const json_t *sp = c->kind == REG_SPLIT && c->holder_id &&
                                strcmp(c->applicant_id, c->holder_id) != 0 && identity

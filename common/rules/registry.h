@@ -33,6 +33,9 @@ typedef struct {
      * application declares a reorganisation (form 2 ground 1) or an alienation with the object
      * (ground 4). */
     const char *holder_id;
+    /* An issue adding an annex to a license (Standard row 5): its number; the applicant must
+     * hold it (holder_id). NULL otherwise. */
+    const char *annex_to;
     int declares_reorganisation, declares_alienation;
     const char *reorganization; /* the form declared (merger, ..., spin_off, split) or NULL */
     /* After a split: the license's holder before the current one (its name beside), and the

@@ -71,6 +71,7 @@ static json_t *licensor_json(const doc_licensor_t *lic)
 typedef struct {
     json_t *person; /* name, address, bin | iin */
     char portal_ref[80], kind[24], region[16], base_address[1100], submitted[16];
+    char annex_to[72]; /* the license an issue adds its annex to, or "" */
     json_t *subtypes;
 } app_facts_t;
 
@@ -97,6 +98,7 @@ static db_rc_t facts_many(db_t *db, const char *ids, int n, app_facts_t *f)
         snprintf(f[i].region, sizeof(f[i].region), "%s", PQgetvalue(r, i, 7));
         snprintf(f[i].base_address, sizeof(f[i].base_address), "%s", PQgetvalue(r, i, 8));
         date_of((time_t)atoll(PQgetvalue(r, i, 9)), f[i].submitted, sizeof(f[i].submitted));
+        snprintf(f[i].annex_to, sizeof(f[i].annex_to), "%s", PQgetvalue(r, i, 11));
         f[i].subtypes = json_array();
         char *codes = PQgetvalue(r, i, 10), *save = NULL;
         for (char *t = strtok_r(codes, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -203,6 +205,30 @@ static db_rc_t rows_flush(db_t *db, const rows_t *w)
     return rc;
 }
 
+/* Appendix 3 form 2: the annex `index` of license `number` (first issued on `first`, NULL:
+ * today), and its row. */
+static json_t *annex_doc(rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
+                         const char *application_id, const char *number, int index, int seq,
+                         int version, const char *first, time_t now)
+{
+    char date[16], annex_no[80], issued[40];
+    date_of(now, date, sizeof(date));
+    cal_format(now, issued, sizeof(issued));
+    snprintf(annex_no, sizeof(annex_no), "%s/%d", number, index);
+    const char *rname = dom_region_name_ru(f->region);
+    json_t *annex = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
+        "s:s,s:s,s:s}",
+        "document", "license_annex", "form", "Appendix 3, form 2", "number", annex_no,
+        "license_number", number, "license_date", first ? first : date, "date", date, "version",
+        version, "subtypes", f->subtypes, "licensee", f->person, "production_base", "region",
+        f->region, "region_name", rname ? rname : "", "address", f->base_address,
+        "special_conditions", "", "licensor", licensor_json(lic), "head", "position", lic->signer,
+        "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
+    rows_doc(w, application_id, "annex", annex_no, cal_local_date(now).y, seq, version, now, annex);
+    return annex;
+}
+
 /* Appendix 3 forms 1 and 2 for one application, and their rows. `license` stays NULL for an
  * annex-only re-registration. */
 static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
@@ -211,10 +237,9 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
                          json_t **annex)
 {
     int year = cal_local_date(now).y;
-    char date[16], annex_no[80], issued[40];
+    char date[16], issued[40];
     date_of(now, date, sizeof(date));
     cal_format(now, issued, sizeof(issued));
-    snprintf(annex_no, sizeof(annex_no), "%s/1", number);
     /* Licenses are indefinite; this one is not alienable (class 1). An annex-only
      * re-registration leaves the license document as it is. */
     *license = NULL;
@@ -228,20 +253,33 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
             licensor_json(lic), "head", "position", lic->signer, "first_issue_date",
             first ? first : date, "validity", "бессрочная / мерзімсіз", "place_of_issue",
             lic->place, "application", f->portal_ref, "kind", f->kind);
-    const char *rname = dom_region_name_ru(f->region);
-    *annex = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
-                       "s:s,s:s,s:s}",
-                       "document", "license_annex", "form", "Appendix 3, form 2", "number",
-                       annex_no, "license_number", number, "license_date", first ? first : date,
-                       "date", date, "version", version, "subtypes", f->subtypes, "licensee",
-                       f->person, "production_base", "region", f->region, "region_name",
-                       rname ? rname : "", "address", f->base_address, "special_conditions", "",
-                       "licensor", licensor_json(lic), "head", "position", lic->signer, "validity",
-                       "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
     rows_version(w, f, application_id, number, version, date, annex_only);
     if (*license)
         rows_doc(w, application_id, "license", number, year, seq, version, now, *license);
-    rows_doc(w, application_id, "annex", annex_no, year, seq, version, now, *annex);
+    *annex = annex_doc(w, lic, f, application_id, number, 1, seq, version, first, now);
+}
+
+/* Standard row 5: an issue naming a license of the applicant's adds the license's next annex,
+ * the license's number and document as they are (the registries' step checked the holder). */
+static db_rc_t added_annex_docs(db_t *db, rows_t *w, const doc_licensor_t *lic,
+                                const app_facts_t *f, const char *application_id, time_t now,
+                                json_t **annex)
+{
+    db_rc_t rc;
+    const char *p[] = {f->annex_to};
+    PGresult *r = db_query(db, sql_added_annex_docs_update_licenses, 1, p, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_ERR_DATA; /* the registries' step holds one whose license is not registered */
+    }
+    int index = atoi(PQgetvalue(r, 0, 0));
+    char first[16];
+    snprintf(first, sizeof(first), "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    *annex = annex_doc(w, lic, f, application_id, f->annex_to, index, 0, 1, first, now);
+    return *annex ? DB_OK : DB_ERR_RETRY;
 }
 
 /* A re-registration (¶3 of the Standard's Appendix 2): the license's number, the next version
@@ -298,7 +336,7 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
     db_array_free(&arr);
     int firsts = 0;
     for (int i = 0; i < n && rc == DB_OK; i++)
-        firsts += strcmp(f[i].kind, "issue") == 0;
+        firsts += strcmp(f[i].kind, "issue") == 0 && !f[i].annex_to[0];
     /* First issues take their numbers together, in the order of `ids`. */
     int year = cal_local_date(now).y;
     int last = rc == DB_OK && firsts > 0 ? take_numbers(db, lic->code, "license", year, firsts) : 0;
@@ -311,6 +349,10 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
         for (int i = 0; i < n && rc == DB_OK; i++) {
             if (strcmp(f[i].kind, "issue") != 0) {
                 rc = reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i], &annexes[i]);
+                continue;
+            }
+            if (f[i].annex_to[0]) {
+                rc = added_annex_docs(db, &w, lic, &f[i], ids[i], now, &annexes[i]);
                 continue;
             }
             char number[64];

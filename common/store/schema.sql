@@ -794,6 +794,15 @@ CREATE SEQUENCE public.issued_documents_id_seq
 ALTER SEQUENCE public.issued_documents_id_seq OWNED BY public.issued_documents.id;
 
 --
+-- Name: license_annex_requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.license_annex_requests (
+    application_id uuid NOT NULL,
+    license_number text NOT NULL
+);
+
+--
 -- Name: license_versions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -823,6 +832,8 @@ CREATE TABLE public.licenses (
     application_id uuid,
     imported boolean DEFAULT false NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    annexes integer DEFAULT 1 NOT NULL,
+    CONSTRAINT licenses_annexes_check CHECK ((annexes >= 1)),
     CONSTRAINT licenses_holder_type_check CHECK ((holder_type = ANY (ARRAY['individual'::text, 'legal_entity'::text])))
 );
 
@@ -1256,6 +1267,13 @@ ALTER TABLE ONLY public.issued_documents
     ADD CONSTRAINT issued_documents_pkey PRIMARY KEY (id);
 
 --
+-- Name: license_annex_requests license_annex_requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.license_annex_requests
+    ADD CONSTRAINT license_annex_requests_pkey PRIMARY KEY (application_id);
+
+--
 -- Name: license_versions license_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1486,7 +1504,7 @@ CREATE INDEX issued_documents_application ON public.issued_documents USING btree
 -- Name: issued_documents_first_issue; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX issued_documents_first_issue ON public.issued_documents USING btree (kind, year, seq) WHERE (version = 1);
+CREATE UNIQUE INDEX issued_documents_first_issue ON public.issued_documents USING btree (kind, year, seq) WHERE ((version = 1) AND (seq > 0));
 
 --
 -- Name: issued_documents_version; Type: INDEX; Schema: public; Owner: -
@@ -1801,6 +1819,13 @@ ALTER TABLE ONLY public.hearings
 
 ALTER TABLE ONLY public.incidents
     ADD CONSTRAINT incidents_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.applications(application_id);
+
+--
+-- Name: license_annex_requests license_annex_requests_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.license_annex_requests
+    ADD CONSTRAINT license_annex_requests_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.applications(application_id) ON DELETE CASCADE;
 
 --
 -- Name: production_bases production_bases_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -646,6 +646,52 @@ static void fee_measured_by_payment_date(void **state)
                "refused");
 }
 
+/* Standard row 5: an issue application naming a license its applicant holds adds the next
+ * annex to it - the license's number kept, no new license, no number of the license series
+ * taken. The license was issued before this system (imported: it carries its first annex), so
+ * the annex is KPR-L-2025-000117/2, with the sub-activity and production base applied for. */
+static void annex_added_to_held_license(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-00000000000b";
+    start_stack_at("executor_annex", T0,
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"compliant\"}", NULL);
+    import_licenses("KPR-L-2025-000117,legal_entity,070340001239,ТОО «Қарағанды Көмір»,"
+                    "2025-02-10\n");
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    json_object_set_new(data, "annex_to", json_string("KPR-L-2025-000117"));
+    json_object_set_new(data, "subtypes", json_pack("[i]", 5));
+    json_object_set_new(data, "production_base",
+                        json_pack("{s:s,s:s}", "region", "KZ-KAR", "address",
+                                  "Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"));
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_str(qs("SELECT string_agg(kind || ' ' || number || ' v' || version, ',')"
+                  " FROM issued_documents WHERE application_id = '%s'",
+                  id),
+               "annex KPR-L-2025-000117/2 v1");
+    assert_str(
+        qs("SELECT (body->>'license_number') || ' ' || (body->>'license_date') || ' '"
+           " || (body->'subtypes'->0->>'code') || ' ' || (body->'production_base'->>'address')"
+           " FROM issued_documents WHERE application_id = '%s'",
+           id),
+        "KPR-L-2025-000117 2025-02-10 5 Қарағанды облысы, Саран қ., Кеншілер көшесі, 12");
+    assert_str(qs("SELECT string_agg(number || ' ' || holder_id || ' v' || version || ' annexes '"
+                  " || annexes, ',') FROM licenses"),
+               "KPR-L-2025-000117 070340001239 v1 annexes 2");
+    assert_int_equal(q("SELECT count(*) FROM document_counters WHERE kind = 'license'"), 0);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'license_issued' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'annex'->>'number' = 'KPR-L-2025-000117/2'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +704,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(ground_joins_pending_hearing, teardown),
         cmocka_unit_test_teardown(late_ground_term_not_kept, teardown),
         cmocka_unit_test_teardown(fee_measured_by_payment_date, teardown),
+        cmocka_unit_test_teardown(annex_added_to_held_license, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -260,6 +260,28 @@ static void test_same_text(void **state)
     assert_false(reg_same_text(NULL, "x"));
 }
 
+/* Standard row 5: an annex is added to the applicant's own license only; a license held by
+ * another is issue ground 7, quoting the license and its holder. */
+static void test_annex_to_anothers_license(void **state)
+{
+    (void)state;
+    reg_case_t c = entity_case(REG_ISSUE);
+    c.annex_to = "KPR-L-2025-000117";
+    c.holder_id = "070340001239";
+    json_t *id = entity("active", "ТОО «Қарағанды Көмір»");
+    json_t *g = json_array();
+    assert_int_equal(reg_grounds(&c, id, NULL, NULL, g), 0);
+    c.holder_id = "990140002347";
+    assert_int_equal(reg_grounds(&c, id, NULL, NULL, g), 1);
+    assert_string_equal(code_of(g, 0), "not_license_holder");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(g, 0), "number")), 7);
+    const char *ru = json_string_value(json_object_get(json_array_get(g, 0), "text_ru"));
+    assert_non_null(strstr(ru, "не является держателем лицензии KPR-L-2025-000117"));
+    assert_non_null(strstr(ru, "держатель лицензии 990140002347"));
+    json_decref(g);
+    json_decref(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_bans_by_kind),
         cmocka_unit_test(test_long_fields_kept_whole),
         cmocka_unit_test(test_holder_check),
+        cmocka_unit_test(test_annex_to_anothers_license),
         cmocka_unit_test(test_split_siblings),
         cmocka_unit_test(test_person_unknown_and_deceased),
         cmocka_unit_test(test_same_text),

@@ -200,6 +200,11 @@ static db_rc_t store_application(db_t *db, const app_t *app, const char *event_i
     if (fc->ground && (rc = store_fee_ground(db, app, fc, reg)) != DB_OK)
         return rc;
 
+    if (app->annex_to) {
+        const char *px[] = {app->application_id, app->annex_to};
+        if ((rc = db_exec(db, sql_store_application_insert_license_annex_requests, 2, px)) != DB_OK)
+            return rc;
+    }
     if (app->has_reissue) {
         const char *pr[] = {app->application_id, app->reissue.license_number,
                             bool_text(app->reissue.annex_only), app->reissue.reorganization};

@@ -366,6 +366,7 @@ static void find_grounds(check_t *f)
         .subtypes = subtypes,
         .nsubtypes = ns,
         .holder_id = f->holder[0] ? f->holder : NULL,
+        .annex_to = strcmp(f->kind, "issue") == 0 && f->license[0] ? f->license : NULL,
         .declares_reorganisation = strstr(f->grounds, "legal_entity_reorganized") != NULL,
         .declares_alienation = strstr(f->grounds, "license_alienated_with_object") != NULL,
         .reorganization = f->reorganization[0] ? f->reorganization : NULL,

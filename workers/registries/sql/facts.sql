@@ -4,7 +4,8 @@
 -- earlier attempt (not older than $2 seconds: a ban may have come since), the stage; and, for
 -- the split's ground 3, the license's holder before the current one and the reorganisation
 -- the registry named when the license passed to the current holder by a split; and whether the
--- license re-registered is missing from the register (to be imported first).
+-- license re-registered (or annexed, Standard row 5) is missing from the register (to be
+-- imported first), and its number.
 SELECT a.application_id, a.kind, p.type, coalesce(p.bin, p.iin), p.name, p.address,
        a.needs_approvals,
        (SELECT string_agg(s.code::text, ',' ORDER BY s.code) FROM application_subtypes s
@@ -25,8 +26,10 @@ SELECT a.application_id, a.kind, p.type, coalesce(p.bin, p.iin), p.name, p.addre
           JOIN registry_answers x ON x.application_id = v.application_id
                                  AND x.service_id = 'GBDUL_ENTITY'
          WHERE v.number = l.number AND v.version = l.version AND v.kind = 'reissue_split')::text,
-       r.license_number IS NOT NULL AND l.number IS NULL, r.license_number
+       coalesce(r.license_number, ar.license_number) IS NOT NULL AND l.number IS NULL,
+       coalesce(r.license_number, ar.license_number)
 FROM applications a JOIN applicants p USING (application_id)
 LEFT JOIN reissue_requests r USING (application_id)
-LEFT JOIN licenses l ON l.number = r.license_number
+LEFT JOIN license_annex_requests ar USING (application_id)
+LEFT JOIN licenses l ON l.number = coalesce(r.license_number, ar.license_number)
 WHERE a.application_id = ANY ($1::uuid[]);
