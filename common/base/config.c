@@ -109,6 +109,11 @@ static const cfg_var_t vars[] = {
      0,
      "Re-registration grounds that need the agencies' approvals again (the object, its place "
      "or its holder changed); other grounds (a change of name) go straight to the decision."},
+    {"REISSUE_APPROVALS_TERM", "statutory", 0,
+     "A re-registration that needs the agencies (¶7: 3 WD; ¶12: their 10 WD do not fit): "
+     "statutory keeps the 3-WD term, which is then exceeded - flagged at registration, "
+     "breached with its incident; issue_term gives it the issue's 15 WD, announced at "
+     "registration. Neither cuts the agencies' 10 WD."},
     {"METRICS_PORT", "0", 0,
      "Port of the worker's /metrics, /healthz and /readyz endpoint (0: none)."},
     {"LAG_INTERVAL_MS", "10000", 0,

@@ -20,6 +20,9 @@
 
 #define APPS "portal.applications.v1"
 #define T0 "2026-03-16T10:00:07+05:00"
+#define TERM_ISSUE_RU_TEXT                                                                                                                              \
+    "переоформление требует согласования государственных органов (пункт 12 Правил): " \
+    "применяется срок выдачи лицензии - 15 рабочих дней"
 
 static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
                                       "replies", "timer",      "decider", "mailer",
@@ -692,6 +695,52 @@ static void annex_added_to_held_license(void **state)
                      1);
 }
 
+/* ¶7 gives a re-registration 3 WD, ¶12 the agencies 10 WD. With
+ * LIC_REISSUE_APPROVALS_TERM=issue_term a re-registration that needs them (the object's address
+ * changed) takes the issue's 15 WD, announced at registration with its reason; no incident,
+ * and it is re-registered after the agencies agree. */
+static void reissue_with_agencies_issue_term(void **state)
+{
+    (void)state;
+    setenv("LIC_REISSUE_APPROVALS_TERM", "issue_term", 1);
+    const char *id = "e0000000-0000-4000-8000-00000000000c";
+    start_stack_at("executor_reissue_term", T0,
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"compliant\"}", NULL);
+    import_licenses("KPR-L-2025-000117,legal_entity,070340001239,ТОО «Қарағанды Көмір»,"
+                    "2025-02-10\n");
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    json_t *data = json_object_get(ev, "data");
+    json_object_set_new(data, "kind", json_string("reissue"));
+    json_object_set_new(data, "reissue",
+                        json_pack("{s:s,s:b,s:[s]}", "license_number", "KPR-L-2025-000117",
+                                  "annex_only", 0, "grounds", "object_address_changed"));
+    json_array_append_new(json_object_get(data, "documents"),
+                          json_pack("{s:s,s:s,s:s}", "kind", "change_evidence", "id", "C", "sha256",
+                                    "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e88626"
+                                    "6e7ae"));
+    json_object_set_new(data, "fee",
+                        json_pack("{s:s,s:i}", "paid_via", "egov_gateway", "amount_kzt", 4325));
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_reissued'",
+                       id));
+    assert_str(qs("SELECT to_char(service_deadline AT TIME ZONE 'Asia/Almaty',"
+                  " 'YYYY-MM-DD HH24:MI') FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-04-09 18:30"); /* the issue's 15 WD, not 19 March */
+    assert_str(qs("SELECT (d->>'term_working_days') || ' ' || (d->'term_note'->>'policy') || ' '"
+                  " || (d->'term_note'->>'text_ru') FROM (SELECT convert_from(payload, 'UTF8')::"
+                  "jsonb->'data'->'detail' d FROM outbox WHERE application_id = '%s'"
+                  " AND stage = 'registered') x",
+                  id),
+               "15 issue_term " TERM_ISSUE_RU_TEXT);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 2);
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE kind = 'term_cannot_be_kept'"), 0);
+    unsetenv("LIC_REISSUE_APPROVALS_TERM");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +754,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(late_ground_term_not_kept, teardown),
         cmocka_unit_test_teardown(fee_measured_by_payment_date, teardown),
         cmocka_unit_test_teardown(annex_added_to_held_license, teardown),
+        cmocka_unit_test_teardown(reissue_with_agencies_issue_term, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

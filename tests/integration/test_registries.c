@@ -381,6 +381,21 @@ static void merger_successor_reissued(void **state)
     produce(APPS, ev);
     wait_stage(id, "license_reissued");
     assert_int_equal(q("SELECT count(*) FROM grounds WHERE application_id = '%s'", id), 0);
+    /* The merger needs the agencies: by default (LIC_REISSUE_APPROVALS_TERM=statutory) the
+     * 3-WD term of ¶7 stays, flagged at registration as one their 10 WD will exceed. */
+    assert_str(qs("SELECT to_char(service_deadline AT TIME ZONE 'Asia/Almaty', 'YYYY-MM-DD')"
+                  " FROM applications WHERE application_id = '%s'",
+                  id),
+               "2026-03-19");
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'registered' AND convert_from(payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'term_note'->>'policy' = 'statutory'",
+                       id),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM incidents WHERE application_id = '%s'"
+                       " AND kind = 'term_cannot_be_kept'",
+                       id),
+                     1);
     /* Row 8 item 2: the registry's answer is the evidence of the reorganisation. */
     assert_str(qs("SELECT (stands_for->>'document') || ' ' || (stands_for->'grounds')::text"
                   " || ' ' || (stands_for->>'rule') FROM registry_answers"

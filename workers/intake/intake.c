@@ -1,6 +1,7 @@
 /* intake: decode, register, check, decide, all in the batch transaction. */
 #include "intake.h"
 #include "intake_sql.h"
+#include "approval.h"
 #include "documents.h"
 #include "config.h"
 #include "event.h"
@@ -37,6 +38,13 @@ int intake_init(intake_t *in, char *errstr, size_t errstr_size)
     in->fee_reissue_percent = (int)cfg_get_long("FEE_REISSUE_PERCENT", 10);
     doc_licensor_from_config(&in->lic);
     in->approval_grounds = cfg_get("REISSUE_APPROVAL_GROUNDS");
+    const char *term = cfg_get("REISSUE_APPROVALS_TERM");
+    if (strcmp(term, "statutory") != 0 && strcmp(term, "issue_term") != 0) {
+        snprintf(errstr, errstr_size, "LIC_REISSUE_APPROVALS_TERM must be statutory or issue_term");
+        intake_free(in);
+        return -1;
+    }
+    in->reissue_issue_term = strcmp(term, "issue_term") == 0;
     return 0;
 }
 
@@ -96,6 +104,21 @@ static db_rc_t store_fee_ground(db_t *db, const app_t *app, const fee_check_t *f
     free(ej);
     return rc;
 }
+
+#define TERM_EXCEEDED_RU                                                                                                                                           \
+    "переоформление требует согласования государственных органов, срок ответа которых 10 " \
+    "рабочих дней (пункт 12 Правил): срок оказания услуги 3 рабочих дня (пункт 7) будет "              \
+    "превышен"
+#define TERM_EXCEEDED_KK                                                                                                                                                   \
+    "қайта ресімдеу мемлекеттік органдардың келісуін талап етеді, олардың жауап беру мерзімі " \
+    "10 жұмыс күні (Қағидалардың 12-тармағы): қызмет көрсетудің 3 жұмыс күндік мерзімі "                     \
+    "(7-тармақ) асып кетеді"
+#define TERM_ISSUE_RU                                                                                                                                   \
+    "переоформление требует согласования государственных органов (пункт 12 Правил): " \
+    "применяется срок выдачи лицензии - 15 рабочих дней"
+#define TERM_ISSUE_KK                                                                                                                                                 \
+    "қайта ресімдеу мемлекеттік органдардың келісуін талап етеді (Қағидалардың 12-тармағы): " \
+    "лицензия беру мерзімі - 15 жұмыс күні қолданылады"
 
 /* Inserts the application and its normalised parts; `*fresh` = 0 (and nothing written) when
  * the application id is already registered. */
@@ -265,9 +288,14 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
         goto out;
     }
 
+    /* ¶7 gives a re-registration 3 WD; one that needs the agencies waits for their 10 WD
+     * (¶12): LIC_REISSUE_APPROVALS_TERM says whether the term is exceeded or the issue's. */
+    int approvals = needs_approvals(in, &app);
+    int term_short = approvals && strcmp(app.kind, "reissue") == 0;
     cal_deadlines_t dl;
     char err[256];
-    if (cal_deadlines(in->cal, app.kind, app.submitted_at, &dl, err, sizeof(err))) {
+    if (cal_deadlines(in->cal, term_short && in->reissue_issue_term ? "issue" : app.kind,
+                      app.submitted_at, &dl, err, sizeof(err))) {
         snprintf(reason, reason_size, "calendar: %s", err);
         result = PL_RETRY_LATER;
         goto out;
@@ -309,8 +337,8 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     if (ng == 0 && app_fee_ground(&app, &rules, year, &fee_ground))
         fc.ground = &fee_ground;
     int inserted;
-    db_rc_t stored = store_application(db, &app, ev.id, &dl, executor, &fc, to,
-                                       needs_approvals(in, &app), &inserted);
+    db_rc_t stored =
+        store_application(db, &app, ev.id, &dl, executor, &fc, to, approvals, &inserted);
     if (stored == DB_OK && !inserted) {
         snprintf(reason, reason_size, "application_id %s is already registered",
                  app.application_id);
@@ -340,6 +368,23 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     cal_format(dl.completeness_due, ts, sizeof(ts));
     json_object_set_new(detail, "completeness_due", json_string(ts));
     json_object_set_new(detail, "term_working_days", json_integer(dl.term_wd));
+    if (term_short && to != STAGE_REFUSED_INCOMPLETE) {
+        json_t *note = in->reissue_issue_term
+                           ? json_pack("{s:s,s:s,s:s}", "policy", "issue_term", "text_ru",
+                                       TERM_ISSUE_RU, "text_kk", TERM_ISSUE_KK)
+                           : json_pack("{s:s,s:s,s:s}", "policy", "statutory", "text_ru",
+                                       TERM_EXCEEDED_RU, "text_kk", TERM_EXCEEDED_KK);
+        json_object_set_new(detail, "term_note", note);
+        if (!in->reissue_issue_term &&
+            (rc = apv_incident(db, app.application_id, "term_cannot_be_kept", "",
+                               "a re-registration that needs the agencies: their 10 WD (¶12) do "
+                               "not fit the 3-WD term of ¶7 (LIC_REISSUE_APPROVALS_TERM=statutory)",
+                               now)) != DB_OK) {
+            json_decref(detail);
+            result = rc;
+            goto out;
+        }
+    }
     json_object_set_new(detail, "kind", json_string(app.kind));
     if (app.kind_derived)
         json_object_set_new(

@@ -25,6 +25,7 @@ typedef struct {
     int fee_reissue_percent;
     doc_licensor_t lic;
     const char *approval_grounds; /* re-registration grounds that need agency approvals */
+    int reissue_issue_term;       /* LIC_REISSUE_APPROVALS_TERM=issue_term */
 } intake_t;
 
 /* Loads configuration and the calendar. 0, or -1 with errstr. Free with intake_free(). */
