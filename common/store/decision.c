@@ -387,6 +387,8 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
         if (app->stage != STAGE_AWAITING_DECISION && app->stage != STAGE_AWAITING_APPROVALS &&
             app->stage != STAGE_AWAITING_REPLIES && app->stage != STAGE_REFUSAL_PROPOSED)
             continue;
+        if (strcmp(PQgetvalue(r, i, 7), "t") == 0)
+            continue; /* its approval requests first: the decider comes back once they are made */
         decided++;
         if (app->stage == STAGE_AWAITING_DECISION && strcmp(PQgetvalue(r, i, 5), "t") == 0) {
             gids[k] = app->application_id;

@@ -1606,7 +1606,7 @@ CREATE TRIGGER agency_requests_reply_reference AFTER UPDATE ON public.agency_req
 -- Name: applications applications_ground_pending; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending, stage ON public.applications FOR EACH ROW WHEN ((new.ground_pending AND ((NOT old.ground_pending) OR (new.stage IS DISTINCT FROM old.stage)))) EXECUTE FUNCTION public.applications_ground_notify();
+CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending, stage, approvals_requested_at ON public.applications FOR EACH ROW WHEN ((new.ground_pending AND ((NOT old.ground_pending) OR (new.stage IS DISTINCT FROM old.stage) OR (new.approvals_requested_at IS DISTINCT FROM old.approvals_requested_at)))) EXECUTE FUNCTION public.applications_ground_notify();
 
 --
 -- Name: applications applications_keys; Type: TRIGGER; Schema: public; Owner: -

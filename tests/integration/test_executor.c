@@ -741,6 +741,40 @@ static void reissue_with_agencies_issue_term(void **state)
     unsetenv("LIC_REISSUE_APPROVALS_TERM");
 }
 
+/* A ground found before the approval requests are made (here the fee's, at registration)
+ * waits for them: should the hearing withdraw the refusal, the agencies' answers are due. With
+ * the dispatcher down the application stays in awaiting_approvals with its ground; once the
+ * requests are made, the refusal is proposed. */
+static void ground_waits_for_approval_requests(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-00000000000d";
+    start_stack_at("executor_ground_waits", T0,
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"compliant\"}", "dispatcher");
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    json_object_set_new(json_object_get(ev, "data"), "fee",
+                        json_pack("{s:s,s:i,s:s}", "paid_via", "egov_gateway", "amount_kzt", 40000,
+                                  "payment_ref", "EGOV-PAY-2"));
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'awaiting_approvals' AND ground_pending",
+                       id));
+    h_spawn(env, "dispatcher", NULL);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 2);
+    assert_int_equal(q("SELECT count(*) FROM transitions t JOIN applications a"
+                       " USING (application_id) WHERE application_id = '%s'"
+                       " AND t.to_stage = 'refusal_proposed'"
+                       " AND t.recorded_at >= a.approvals_requested_at",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +789,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(fee_measured_by_payment_date, teardown),
         cmocka_unit_test_teardown(annex_added_to_held_license, teardown),
         cmocka_unit_test_teardown(reissue_with_agencies_issue_term, teardown),
+        cmocka_unit_test_teardown(ground_waits_for_approval_requests, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -172,8 +172,10 @@ static void bailiff_ban_refused_after_hearing(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(json_array_get(mails, 0), "body")),
                            "ИП-09-2026-001178"));
     json_decref(mails);
-    /* The agencies were asked as usual (the registries come first); the ground stands
-     * whatever they said. */
+    /* The agencies were asked as usual (the registries come first), before the refusal was
+     * proposed - a withdrawn refusal would need their answers; the ground stands whatever
+     * they said. */
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'", id), 2);
     hearing_outcome(id, "refusal_confirmed");
     wait_stage(id, "refused");
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"

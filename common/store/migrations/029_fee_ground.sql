@@ -9,10 +9,13 @@ ALTER TABLE grounds DROP CONSTRAINT grounds_source_check;
 ALTER TABLE grounds ADD CONSTRAINT grounds_source_check
     CHECK (source IN ('registry', 'executor', 'intake'));
 
--- A ground found while the application is in the registries' step (intake's fee ground) is
--- acted on when the step passes it on: the decider is woken then too.
+-- A ground found while the application is in the registries' step (intake's fee ground, a
+-- registry's), or before its approval requests are made, is acted on when the step passes it
+-- on and the requests are made: the decider is woken then too.
 DROP TRIGGER applications_ground_pending ON applications;
-CREATE TRIGGER applications_ground_pending AFTER UPDATE OF ground_pending, stage ON applications
+CREATE TRIGGER applications_ground_pending
+    AFTER UPDATE OF ground_pending, stage, approvals_requested_at ON applications
     FOR EACH ROW WHEN (NEW.ground_pending
-                       AND (NOT OLD.ground_pending OR NEW.stage IS DISTINCT FROM OLD.stage))
+                       AND (NOT OLD.ground_pending OR NEW.stage IS DISTINCT FROM OLD.stage
+                            OR NEW.approvals_requested_at IS DISTINCT FROM OLD.approvals_requested_at))
     EXECUTE FUNCTION applications_ground_notify();
