@@ -30,17 +30,25 @@ static const cfg_var_t vars[] = {
     {"BATCH_WAIT_MS", "100", 0, "Longest wait to fill a batch once its first message arrived."},
     {"EXECUTORS", "Executor 1,Executor 2", 0,
      "Comma-separated executors assigned round-robin to registered applications (¶8)."},
+    /* The licensor as ¶3 of the Order names it; a ministry renamed since sets its own. */
     {"LICENSOR_NAME_KK",
-     "Қазақстан Республикасы Өнеркәсіп және құрылыс министрлігінің "
-     "Өнеркәсіп комитеті",
+     "Қазақстан Республикасы Индустрия және инфрақұрылымдық даму министрлігінің "
+     "Индустриялық даму комитеті",
      0, "Licensor's name in Kazakh (documents)."},
     {"LICENSOR_NAME_RU",
-     "Комитет промышленности Министерства промышленности и "
-     "строительства Республики Казахстан",
+     "Комитет индустриального развития Министерства индустрии и инфраструктурного развития "
+     "Республики Казахстан",
      0, "Licensor's name in Russian (documents)."},
     {"LICENSOR_CODE", "KPR", 0, "Licensor code used in document numbers."},
-    {"LICENSOR_PLACE", "Астана / Astana", 0, "Place of issue printed on licenses and annexes."},
-    {"LICENSOR_SIGNER", "Председатель комитета", 0, "Position and name of the documents' signer."},
+    {"LICENSOR_PLACE", "Астана қаласы / город Астана", 0,
+     "Place of issue printed on licenses and annexes."},
+    {"LICENSOR_CITY_KK", "Астана қаласы", 0, "The refusal's city (Appendix 2), in Kazakh."},
+    {"LICENSOR_CITY_RU", "город Астана", 0, "The refusal's city (Appendix 2), in Russian."},
+    {"LICENSOR_SIGNER", "Председатель комитета", 0,
+     "The head's position in Russian (the documents' signer)."},
+    {"LICENSOR_SIGNER_KK", "Комитет төрағасы", 0, "The head's position in Kazakh."},
+    {"LICENSOR_HEAD_NAME", "Жақсыбеков Ерлан Маратұлы", 0,
+     "The head's surname, name and patronymic, as the documents name the signer."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,
      "Monthly calculation index per year (tenge), year:value pairs."},
     {"FEE_ISSUE_MCI", "10", 0, "Issue fee in MCI (Standard row 6)."},

@@ -20,7 +20,11 @@ void doc_licensor_from_config(doc_licensor_t *lic)
     lic->name_kk = cfg_get("LICENSOR_NAME_KK");
     lic->name_ru = cfg_get("LICENSOR_NAME_RU");
     lic->signer = cfg_get("LICENSOR_SIGNER");
+    lic->signer_kk = cfg_get("LICENSOR_SIGNER_KK");
+    lic->head_name = cfg_get("LICENSOR_HEAD_NAME");
     lic->place = cfg_get("LICENSOR_PLACE");
+    lic->city_kk = cfg_get("LICENSOR_CITY_KK");
+    lic->city_ru = cfg_get("LICENSOR_CITY_RU");
 }
 
 /* Takes `count` numbers of `kind`: returns the last one taken (> 0) or a negative db_rc_t. */
@@ -65,6 +69,13 @@ static void date_of(time_t t, char *buf, size_t size)
 static json_t *licensor_json(const doc_licensor_t *lic)
 {
     return json_pack("{s:s,s:s}", "name_kk", lic->name_kk, "name_ru", lic->name_ru);
+}
+
+/* The head who signs (or the person replacing him): full name and position. */
+static json_t *head_json(const doc_licensor_t *lic)
+{
+    return json_pack("{s:s,s:s,s:s}", "name", lic->head_name, "position_ru", lic->signer,
+                     "position_kk", lic->signer_kk);
 }
 
 /* The applicant as licensee/addressee, and the application's particulars. */
@@ -217,13 +228,13 @@ static json_t *annex_doc(rows_t *w, const doc_licensor_t *lic, const app_facts_t
     snprintf(annex_no, sizeof(annex_no), "%s/%d", number, index);
     const char *rname = dom_region_name_ru(f->region);
     json_t *annex = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:{s:s},"
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:o,"
         "s:s,s:s,s:s}",
         "document", "license_annex", "form", "Appendix 3, form 2", "number", annex_no,
         "license_number", number, "license_date", first ? first : date, "date", date, "version",
         version, "subtypes", f->subtypes, "licensee", f->person, "production_base", "region",
         f->region, "region_name", rname ? rname : "", "address", f->base_address,
-        "special_conditions", "", "licensor", licensor_json(lic), "head", "position", lic->signer,
+        "special_conditions", "", "licensor", licensor_json(lic), "head", head_json(lic),
         "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
     rows_doc(w, application_id, "annex", annex_no, cal_local_date(now).y, seq, version, now, annex);
     return annex;
@@ -245,14 +256,14 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
     *license = NULL;
     if (!annex_only)
         *license = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:{s:s},s:s,s:s,s:s,s:s,s:s}",
+            "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s}",
             "document", "license", "form", "Appendix 3, form 1", "number", number, "date", date,
             "issued_at", issued, "version", version, "activity", "name_ru", ACTIVITY_RU, "name_kk",
             ACTIVITY_KK, "licensee", f->person, "special_conditions", "", "note",
             "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
-            licensor_json(lic), "head", "position", lic->signer, "first_issue_date",
-            first ? first : date, "validity", "бессрочная / мерзімсіз", "place_of_issue",
-            lic->place, "application", f->portal_ref, "kind", f->kind);
+            licensor_json(lic), "head", head_json(lic), "first_issue_date", first ? first : date,
+            "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "application",
+            f->portal_ref, "kind", f->kind);
     rows_version(w, f, application_id, number, version, date, annex_only);
     if (*license)
         rows_doc(w, application_id, "license", number, year, seq, version, now, *license);
@@ -376,6 +387,30 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
     return rc;
 }
 
+/* The refusal's body: `intro` (naming the application) and the grounds' `field` (text_ru or
+ * text_kk) in turn. NULL when out of memory. */
+static char *refusal_text(const char *intro, const json_t *grounds, const char *field)
+{
+    size_t len = strlen(intro) + 8, i;
+    json_t *g;
+    json_array_foreach(grounds, i, g)
+    {
+        const char *t = json_string_value(json_object_get(g, field));
+        len += (t ? strlen(t) : 0) + 4;
+    }
+    char *text = malloc(len);
+    if (!text)
+        return NULL;
+    size_t at = (size_t)snprintf(text, len, "%s", intro);
+    json_array_foreach(grounds, i, g)
+    {
+        const char *t = json_string_value(json_object_get(g, field));
+        at += (size_t)snprintf(text + at, len - at, "%s%s", t ? t : "",
+                               i + 1 < json_array_size(grounds) ? "; " : ".");
+    }
+    return text;
+}
+
 db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *application_id,
                           doc_refusal_basis_t basis, const json_t *grounds, time_t now,
                           json_t **doc)
@@ -393,40 +428,40 @@ db_rc_t doc_issue_refusal(db_t *db, const doc_licensor_t *lic, const char *appli
     }
     date_of(now, date, sizeof(date));
     cal_format(now, issued, sizeof(issued));
-    size_t len = 1024;
-    size_t i;
     if (basis != DOC_REFUSAL_INCOMPLETE && basis != DOC_REFUSAL_AFTER_HEARING) {
         facts_free(&f);
         return DB_ERR_DATA;
     }
-    json_t *g;
-    json_array_foreach(grounds, i, g) len +=
-        strlen(json_string_value(json_object_get(g, "text_ru"))) + 4;
-    char *text = malloc(len);
-    if (text) {
-        /* ¶9 ends the consideration of an incomplete package without a hearing; ¶13 refuses
-         * the service after one. */
-        snprintf(text, len,
-                 basis == DOC_REFUSAL_INCOMPLETE
-                     ? "Рассмотрев Ваше заявление № %s от %s, сообщаем об отказе в дальнейшем "
-                       "рассмотрении заявления в связи с неполнотой представленных документов "
-                       "(пункт 9 Правил): "
-                     : "Рассмотрев Ваше заявление № %s от %s, с учётом заслушивания (пункт 13 "
-                       "Правил), сообщаем об отказе в оказании государственной услуги по "
-                       "следующим основаниям: ",
-                 f.portal_ref, f.submitted);
-        json_array_foreach(grounds, i, g)
-        {
-            strcat(text, json_string_value(json_object_get(g, "text_ru")));
-            strcat(text, i + 1 < json_array_size(grounds) ? "; " : ".");
-        }
-    }
-    *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:O,s:{s:s,s:s,s:s},s:s,s:O,s:{s:s}}", "document",
-                     "reasoned_refusal", "form", "Appendix 2", "number", number, "date", date,
-                     "issued_at", issued, "licensor", licensor_json(lic), "addressee", f.person,
-                     "application", "number", f.portal_ref, "date", f.submitted, "application_id",
-                     application_id, "text_ru", text ? text : "", "grounds", grounds, "signer",
-                     "position", lic->signer);
+    /* ¶9 ends the consideration of an incomplete package without a hearing; ¶13 refuses the
+     * service after one. The body in both languages, the grounds quoted in each. */
+    int incomplete = basis == DOC_REFUSAL_INCOMPLETE;
+    char intro_ru[1024], intro_kk[1024]; /* the longest intro is ~450 bytes */
+    snprintf(intro_ru, sizeof(intro_ru),
+             incomplete ? "Рассмотрев Ваше заявление № %s от %s, сообщаем об отказе в дальнейшем "
+                          "рассмотрении заявления в связи с неполнотой представленных документов "
+                          "(пункт 9 Правил): "
+                        : "Рассмотрев Ваше заявление № %s от %s, с учётом заслушивания (пункт 13 "
+                          "Правил), сообщаем об отказе в оказании государственной услуги по "
+                          "следующим основаниям: ",
+             f.portal_ref, f.submitted);
+    snprintf(intro_kk, sizeof(intro_kk),
+             incomplete ? "Сіздің № %s, %s өтінішіңізді қарап, ұсынылған құжаттардың толық "
+                          "болмауына байланысты (Қағидалардың 9-тармағы) өтінішті одан әрі "
+                          "қараудан бас тартылатынын хабарлаймыз: "
+                        : "Сіздің № %s, %s өтінішіңізді қарап, тыңдауды ескере отырып "
+                          "(Қағидалардың 13-тармағы), мемлекеттік қызметті көрсетуден мынадай "
+                          "негіздер бойынша бас тартылатынын хабарлаймыз: ",
+             f.portal_ref, f.submitted);
+    char *text = refusal_text(intro_ru, grounds, "text_ru");
+    char *text_kk = refusal_text(intro_kk, grounds, "text_kk");
+    *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:O,s:{s:s,s:s,s:s},s:s,s:s,s:O,s:o,s:{s:s,s:s}}",
+                     "document", "reasoned_refusal", "form", "Appendix 2", "number", number, "date",
+                     date, "issued_at", issued, "licensor", licensor_json(lic), "addressee",
+                     f.person, "application", "number", f.portal_ref, "date", f.submitted,
+                     "application_id", application_id, "text_ru", text ? text : "", "text_kk",
+                     text_kk ? text_kk : "", "grounds", grounds, "signer", head_json(lic), "city",
+                     "kk", lic->city_kk, "ru", lic->city_ru);
+    free(text_kk);
     free(text);
     facts_free(&f);
     rows_t w;

@@ -14,8 +14,11 @@ typedef struct {
     const char *code;    /* in numbers: KPR */
     const char *name_kk; /* Kazakh and Russian names */
     const char *name_ru;
-    const char *signer; /* head: position and name */
-    const char *place;  /* place of issue */
+    const char *signer;            /* the head's position, Russian */
+    const char *signer_kk;         /* the head's position, Kazakh */
+    const char *head_name;         /* surname, name and patronymic */
+    const char *place;             /* place of issue */
+    const char *city_kk, *city_ru; /* the refusal's city */
 } doc_licensor_t;
 
 /* The licensor from configuration (LIC_LICENSOR_*). Strings are borrowed. */

@@ -108,6 +108,17 @@ static void compliant_license(void **state)
                   " issued_documents WHERE application_id = '%s' AND kind = 'license'",
                   id),
                "070340001239 2026-03-16");
+    /* The head by full name and position in both languages; the sub-activities as ¶2 words
+     * them (sub-activity 4: "... жару жұмыстарын жүргізу"). */
+    assert_str(qs("SELECT (body->'head'->>'name') || ' / ' || (body->'head'->>'position_kk')"
+                  " || ' / ' || (body->'head'->>'position_ru') FROM issued_documents"
+                  " WHERE application_id = '%s' AND kind = 'license'",
+                  id),
+               "Жақсыбеков Ерлан Маратұлы / Комитет төрағасы / Председатель комитета");
+    assert_str(qs("SELECT body->'subtypes'->1->>'name_kk' FROM issued_documents"
+                  " WHERE application_id = '%s' AND kind = 'annex'",
+                  id),
+               "пайдалы қазбаларды өндіру үшін жару жұмыстарын жүргізу");
     char *stages = stages_of(id, 6);
     assert_str(stages, "registered approvals_requested approvals_requested agency_replied"
                        " agency_replied license_issued");
@@ -169,6 +180,15 @@ static void refusal_after_hearing(void **state)
                "KPR-R-2026-000001 agency_non_compliant");
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
                        " AND body->>'text_ru' LIKE '%%с учётом заслушивания (пункт 13%%'",
+                       id),
+                     1);
+    /* Appendix 2 in Kazakh as well, with the city and the head who signs. */
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND body->>'text_kk' LIKE 'Сіздің № KZ-EL-2026-0001234, 2026-03-16"
+                       " өтінішіңізді қарап, тыңдауды ескере отырып (Қағидалардың 13-тармағы)%%'"
+                       " AND body->'city'->>'kk' = 'Астана қаласы'"
+                       " AND body->'city'->>'ru' = 'город Астана'"
+                       " AND body->'signer'->>'name' = 'Жақсыбеков Ерлан Маратұлы'",
                        id),
                      1);
     assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE kind = 'license'"), 0);

@@ -220,6 +220,12 @@ static void incomplete_refused(void **state)
     assert_int_equal(q("SELECT count(*) FROM issued_documents d, jsonb_array_elements(d.body->"
                        "'grounds') g WHERE g->>'code' = 'fee_receipt_missing'"),
                      1);
+    /* Each ground quoted in the Kazakh body too. */
+    assert_int_equal(q("SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND body->>'text_kk' LIKE '%%(Қағидалардың 9-тармағы)%%біліктілік"
+                       " талаптарына%%'",
+                       id),
+                     1);
     /* The short amount is row 9 ground 2, for a hearing once the payment is known: not ¶9's. */
     assert_int_equal(q("SELECT count(*) FROM issued_documents d, jsonb_array_elements(d.body->"
                        "'grounds') g WHERE g->>'code' = 'fee_underpaid'"),

@@ -142,6 +142,14 @@ static void test_regions_and_subtypes(void **state)
     assert_non_null(dom_subtype_name_ru(9));
     assert_null(dom_subtype_name_ru(10));
     assert_null(dom_subtype_name_kk(0));
+    /* ¶2's own words, not a paraphrase ("игеру" for "әзірлеу", "жуу" for "шаю"). */
+    assert_string_equal(dom_subtype_name_kk(2), "қатты пайдалы қазбалардың кен орындарын ашық "
+                                                "және жерасты тәсілдерімен ашу және әзірлеу");
+    assert_string_equal(dom_subtype_name_kk(6),
+                        "ұңғымаларды жерасты және күрделі жөндеу, жабдықты және агрегаттарды "
+                        "бөлшектеу, ұңғымалар көтергішін орнату");
+    assert_string_equal(dom_subtype_name_kk(8),
+                        "ұңғымаларды шаю, цементтеу, сынаудан өткізу және игеру");
     assert_true(dom_reissue_ground("object_address_changed") != NULL);
     assert_false(dom_reissue_ground("object_address_changed")->state_registry);
     assert_null(dom_reissue_ground("unknown"));
