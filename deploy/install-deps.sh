@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config git ca-certificates tzdata
   librdkafka-dev libjansson-dev libpq-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev
   libsodium-dev libxml2-dev libgnutls28-dev
+  libpango1.0-dev libcairo2-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools
   libcmocka-dev
   postgresql postgresql-contrib
   python3 python3-jsonschema python3-yaml python3-aiosmtpd
