@@ -49,6 +49,8 @@ static const cfg_var_t vars[] = {
     {"LICENSOR_SIGNER_KK", "Комитет төрағасы", 0, "The head's position in Kazakh."},
     {"LICENSOR_HEAD_NAME", "Жақсыбеков Ерлан Маратұлы", 0,
      "The head's surname, name and patronymic, as the documents name the signer."},
+    {"DOCUMENTS_BASE_URL", "https://elicense.kz/v1/documents", 0,
+     "Where a document is verified: its QR code carries this address and the number."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,
      "Monthly calculation index per year (tenge), year:value pairs."},
     {"FEE_ISSUE_MCI", "10", 0, "Issue fee in MCI (Standard row 6)."},

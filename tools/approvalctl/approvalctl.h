@@ -33,6 +33,9 @@ int cmd_act(int argc, char **argv);
 int ctl_sign(const char *key_file, const void *msg, size_t len, char *key_id, size_t key_id_size,
              char *sig, size_t sig_size);
 
+/* `approvalctl document render|verify` (cmd_documents.c). */
+int cmd_document(int argc, char **argv);
+
 /* `approvalctl import-licenses FILE.csv`. */
 int cmd_import_licenses(int argc, char **argv);
 

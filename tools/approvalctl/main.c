@@ -164,6 +164,8 @@ static void usage(void)
             "  act complaint --key F APP COMPLAINT satisfied|rejected|forwarded [--notes T]\n"
             "  act ground --key F APP CODE --facts-kk T --facts-ru T [--evidence K:ID:SHA]...\n"
             "  act review --key F APP            the executor's review found no ground\n"
+            "  document render NUMBER --pdf OUT [--p7s OUT --key P12 --password-file F]\n"
+            "  document verify PDF P7S --ca CA.pem   the head's signature, as anyone checks it\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
@@ -206,6 +208,8 @@ int main(int argc, char **argv)
         return cmd_official(argc - 2, argv + 2);
     if (strcmp(argv[1], "act") == 0)
         return cmd_act(argc - 2, argv + 2);
+    if (strcmp(argv[1], "document") == 0)
+        return cmd_document(argc - 2, argv + 2);
     if (strcmp(argv[1], "consume") == 0)
         return cmd_consume(argc - 2, argv + 2);
     if (strcmp(argv[1], "validate") == 0)

@@ -1,6 +1,6 @@
-/* sign: the head's detached CMS signature over a document's PDF, with keys in PKCS#12 files as
+/* eds: the head's detached CMS signature over a document's PDF, with keys in PKCS#12 files as
  * the national certifying centre issues them (made here by the openssl tool under a test CA):
- * it verifies with sg_verify() and with `openssl cms -verify`, names its signer, carries the
+ * it verifies with es_verify() and with `openssl cms -verify`, names its signer, carries the
  * CAdES-BES attributes, and fails for a changed byte or a key the CA did not certify. The
  * person replacing the head signs the same way. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sign.h"
+#include "eds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +60,12 @@ static char *path(const char *name)
     return p;
 }
 
-static sg_signer_t *load(const char *who)
+static es_signer_t *load(const char *who)
 {
     char p12[64], pass[64], err[256];
     snprintf(p12, sizeof(p12), "%s.p12", who);
     snprintf(pass, sizeof(pass), "%s.pass", who);
-    sg_signer_t *s = sg_signer_load(path(p12), path(pass), err, sizeof(err));
+    es_signer_t *s = es_signer_load(path(p12), path(pass), err, sizeof(err));
     if (!s)
         fail_msg("load %s: %s", who, err);
     return s;
@@ -84,19 +84,19 @@ static void write_file(const char *name, const unsigned char *b, size_t n)
 static void test_head_signs_and_everyone_verifies(void **state)
 {
     (void)state;
-    sg_signer_t *s = load("head");
-    assert_string_equal(sg_signer_who(s)->name, "ЖАҚСЫБЕКОВ ЕРЛАН");
-    assert_string_equal(sg_signer_who(s)->iin, "800101300123");
-    assert_true(strlen(sg_signer_who(s)->serial) > 0);
+    es_signer_t *s = load("head");
+    assert_string_equal(es_signer_who(s)->name, "ЖАҚСЫБЕКОВ ЕРЛАН");
+    assert_string_equal(es_signer_who(s)->iin, "800101300123");
+    assert_true(strlen(es_signer_who(s)->serial) > 0);
     unsigned char *p7s;
     size_t n;
     char err[256];
-    assert_int_equal(sg_sign(s, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
-    sg_who_t who;
+    assert_int_equal(es_sign(s, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
+    es_who_t who;
     assert_int_equal(
-        sg_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), 0);
+        es_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), 0);
     assert_string_equal(who.iin, "800101300123");
-    assert_string_equal(who.serial, sg_signer_who(s)->serial);
+    assert_string_equal(who.serial, es_signer_who(s)->serial);
     /* OpenSSL's own tool accepts it with the CA, and sees the CAdES-BES attributes. */
     write_file("doc.pdf", DOC, sizeof(DOC) - 1);
     write_file("doc.p7s", p7s, n);
@@ -112,7 +112,7 @@ static void test_head_signs_and_everyone_verifies(void **state)
     memcpy(changed, DOC, sizeof(DOC));
     changed[10] ^= 1;
     assert_int_equal(
-        sg_verify(changed, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), -1);
+        es_verify(changed, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "does not verify"));
     write_file("changed.pdf", changed, sizeof(DOC) - 1);
     char cmd[1400];
@@ -122,7 +122,7 @@ static void test_head_signs_and_everyone_verifies(void **state)
              path("doc.p7s"), path("changed.pdf"), path("nca.pem"));
     assert_int_not_equal(system(cmd), 0);
     free(p7s);
-    sg_signer_free(s);
+    es_signer_free(s);
 }
 
 /* The person replacing the head signs the same way; a key the CA did not certify does not
@@ -130,31 +130,31 @@ static void test_head_signs_and_everyone_verifies(void **state)
 static void test_deputy_stranger_and_bad_files(void **state)
 {
     (void)state;
-    sg_signer_t *d = load("deputy");
+    es_signer_t *d = load("deputy");
     unsigned char *p7s;
     size_t n;
     char err[256];
-    sg_who_t who;
-    assert_int_equal(sg_sign(d, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
+    es_who_t who;
+    assert_int_equal(es_sign(d, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
     assert_int_equal(
-        sg_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), 0);
+        es_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), 0);
     assert_string_equal(who.iin, "850202400234");
     free(p7s);
-    sg_signer_free(d);
+    es_signer_free(d);
 
-    sg_signer_t *x = load("stranger");
-    assert_int_equal(sg_sign(x, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
+    es_signer_t *x = load("stranger");
+    assert_int_equal(es_sign(x, DOC, sizeof(DOC) - 1, &p7s, &n, err, sizeof(err)), 0);
     assert_int_equal(
-        sg_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), -1);
+        es_verify(DOC, sizeof(DOC) - 1, p7s, n, path("nca.pem"), &who, err, sizeof(err)), -1);
     free(p7s);
-    sg_signer_free(x);
+    es_signer_free(x);
 
     sh("printf 'wrong\\n' > %s", path("wrong.pass"));
-    assert_null(sg_signer_load(path("head.p12"), path("wrong.pass"), err, sizeof(err)));
+    assert_null(es_signer_load(path("head.p12"), path("wrong.pass"), err, sizeof(err)));
     assert_non_null(strstr(err, "password"));
-    assert_null(sg_signer_load(path("none.p12"), path("head.pass"), err, sizeof(err)));
-    assert_null(sg_signer_load(path("head.p12"), path("none.pass"), err, sizeof(err)));
-    assert_int_equal(sg_verify(DOC, 5, (const unsigned char *)"junk", 4, path("nca.pem"), &who, err,
+    assert_null(es_signer_load(path("none.p12"), path("head.pass"), err, sizeof(err)));
+    assert_null(es_signer_load(path("head.p12"), path("none.pass"), err, sizeof(err)));
+    assert_int_equal(es_verify(DOC, 5, (const unsigned char *)"junk", 4, path("nca.pem"), &who, err,
                                sizeof(err)),
                      -1);
 }

@@ -1,5 +1,5 @@
-/* sign: see sign.h. */
-#include "sign.h"
+/* eds: see eds.h. */
+#include "eds.h"
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sg_signer {
+struct es_signer {
     EVP_PKEY *key;
     X509 *cert;
     STACK_OF(X509) * chain;
-    sg_who_t who;
+    es_who_t who;
 };
 
 /* The reason OpenSSL gives, after ours. */
@@ -29,7 +29,7 @@ static void ossl_err(char *err, size_t err_size, const char *what)
     ERR_clear_error();
 }
 
-static void who_of(X509 *cert, sg_who_t *who)
+static void who_of(X509 *cert, es_who_t *who)
 {
     memset(who, 0, sizeof(*who));
     X509_NAME *subject = X509_get_subject_name(cert);
@@ -45,7 +45,7 @@ static void who_of(X509 *cert, sg_who_t *who)
     BN_free(bn);
 }
 
-sg_signer_t *sg_signer_load(const char *p12_path, const char *password_file, char *err,
+es_signer_t *es_signer_load(const char *p12_path, const char *password_file, char *err,
                             size_t err_size)
 {
     char password[512] = "";
@@ -61,14 +61,14 @@ sg_signer_t *sg_signer_load(const char *p12_path, const char *password_file, cha
     BIO *in = BIO_new_file(p12_path, "rb");
     PKCS12 *p12 = in ? d2i_PKCS12_bio(in, NULL) : NULL;
     BIO_free(in);
-    sg_signer_t *s = calloc(1, sizeof(*s));
+    es_signer_t *s = calloc(1, sizeof(*s));
     if (!p12 || !s || !PKCS12_parse(p12, password, &s->key, &s->cert, &s->chain) || !s->key ||
         !s->cert) {
         ossl_err(err, err_size,
                  p12 ? "cannot open the PKCS#12 file (password?)" : "cannot read the PKCS#12 file");
         OPENSSL_cleanse(password, sizeof(password));
         PKCS12_free(p12);
-        sg_signer_free(s);
+        es_signer_free(s);
         return NULL;
     }
     OPENSSL_cleanse(password, sizeof(password));
@@ -77,7 +77,7 @@ sg_signer_t *sg_signer_load(const char *p12_path, const char *password_file, cha
     return s;
 }
 
-void sg_signer_free(sg_signer_t *s)
+void es_signer_free(es_signer_t *s)
 {
     if (!s)
         return;
@@ -87,7 +87,7 @@ void sg_signer_free(sg_signer_t *s)
     free(s);
 }
 
-const sg_who_t *sg_signer_who(const sg_signer_t *s)
+const es_who_t *es_signer_who(const es_signer_t *s)
 {
     return &s->who;
 }
@@ -107,7 +107,7 @@ static int add_signing_cert_v2(CMS_SignerInfo *si, X509 *cert)
     return ok;
 }
 
-int sg_sign(const sg_signer_t *s, const unsigned char *data, size_t len, unsigned char **p7s,
+int es_sign(const es_signer_t *s, const unsigned char *data, size_t len, unsigned char **p7s,
             size_t *p7s_len, char *err, size_t err_size)
 {
     *p7s = NULL;
@@ -137,8 +137,8 @@ int sg_sign(const sg_signer_t *s, const unsigned char *data, size_t len, unsigne
     return *p7s ? 0 : -1;
 }
 
-int sg_verify(const unsigned char *data, size_t len, const unsigned char *p7s, size_t p7s_len,
-              const char *ca_file, sg_who_t *who, char *err, size_t err_size)
+int es_verify(const unsigned char *data, size_t len, const unsigned char *p7s, size_t p7s_len,
+              const char *ca_file, es_who_t *who, char *err, size_t err_size)
 {
     int rc = -1;
     const unsigned char *p = p7s;

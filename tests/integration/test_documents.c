@@ -1,0 +1,122 @@
+/* The documents people receive (issue #28), end to end: an application licensed through the
+ * workers, its license and annex rendered by `approvalctl document render` as the forms' PDF
+ * and signed with the head's PKCS#12 key, then checked as anyone would - `approvalctl document
+ * verify` and `openssl cms -verify` accept it, a changed byte does not pass. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
+                                      "replies", "timer",      "decider", NULL};
+
+/* Runs a shell command in the test's directory: its exit status, its output in out. */
+static int run(char *out, size_t size, const char *fmt, ...)
+{
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof(cmd), "cd '%s' && (", env->workdir);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(cmd + n, sizeof(cmd) - (size_t)n, fmt, ap);
+    va_end(ap);
+    snprintf(cmd + n, sizeof(cmd) - (size_t)n, ") 2>&1");
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t got = fread(out, 1, size - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void license_rendered_signed_verified(void **state)
+{
+    (void)state;
+    env = h_setup("documents_license");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    h_start_sim(env);
+    for (int i = 0; WORKERS[i]; i++)
+        h_spawn(env, WORKERS[i], NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000001";
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+
+    static char out[1 << 16];
+    /* The head's key as the national centre issues it: a PKCS#12 file under its CA. */
+    assert_int_equal(
+        run(out, sizeof(out),
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
+            " -subj '/C=KZ/CN=Test NCA' -addext basicConstraints=critical,CA:TRUE"
+            " && openssl req -newkey rsa:2048 -nodes -keyout head.key.pem -out head.csr -utf8"
+            " -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/serialNumber=IIN800101300123'"
+            " && openssl x509 -req -in head.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+            " -days 30 -out head.pem && printf 'secret\\n' > head.pass"
+            " && openssl pkcs12 -export -inkey head.key.pem -in head.pem -out head.p12"
+            " -passout pass:secret"),
+        0);
+    const char *bin = getenv("LIC_TEST_BIN_DIR");
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document render KPR-L-2026-000001 --pdf license.pdf"
+                         " --p7s license.p7s --key head.p12 --password-file head.pass",
+                         bin),
+                     0);
+    assert_non_null(strstr(out, "signed by ЖАҚСЫБЕКОВ ЕРЛАН (IIN 800101300123"));
+    assert_int_equal(run(out, sizeof(out), "pdftotext -enc UTF-8 license.pdf - | tr -d ' \\n'"), 0);
+    assert_non_null(strstr(out, "KPR-L-2026-000001"));
+    assert_non_null(strstr(out, "ТОО«ҚарағандыКөмір»"));
+    assert_non_null(strstr(out, "070340001239"));
+    assert_non_null(strstr(out, "ЖақсыбековЕрланМаратұлы"));
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document verify license.pdf license.p7s --ca ca.pem",
+                         bin),
+                     0);
+    assert_non_null(strstr(out, "signature valid: ЖАҚСЫБЕКОВ ЕРЛАН (IIN 800101300123"));
+    assert_int_equal(run(out, sizeof(out),
+                         "openssl cms -verify -binary -inform DER -in license.p7s"
+                         " -content license.pdf -CAfile ca.pem -out /dev/null"),
+                     0);
+    /* One byte changed: not the document the head signed. */
+    assert_int_equal(run(out, sizeof(out),
+                         "cp license.pdf changed.pdf && printf 'X' | dd of=changed.pdf bs=1"
+                         " seek=200 conv=notrunc 2>/dev/null"),
+                     0);
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document verify changed.pdf license.p7s --ca ca.pem",
+                         bin),
+                     1);
+    assert_non_null(strstr(out, "does not verify"));
+
+    /* The annex, with the sub-activities as ¶2 words them. */
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document render KPR-L-2026-000001/1 --pdf annex.pdf"
+                         " && pdftotext -enc UTF-8 annex.pdf - | tr -d ' \\n'",
+                         bin),
+                     0);
+    assert_non_null(strstr(out, "KPR-L-2026-000001/1"));
+    assert_non_null(strstr(out, "пайдалықазбалардыөндіруүшінжаружұмыстарынжүргізу"));
+    assert_int_equal(
+        run(out, sizeof(out), "'%s/approvalctl' document render KPR-X --pdf x.pdf", bin), 1);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(license_rendered_signed_verified, teardown),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("documents", tests, NULL, NULL);
+}
