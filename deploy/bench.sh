@@ -21,7 +21,8 @@
 #      windows fired per second, from the commit that made them due to the last state change
 #      they caused, by one timer worker and then (D more) by two at once; the idle wake-up
 #      query's cost with 10,000 and with T pending;
-#   7. memory: the whole system under a steady load for M minutes, RSS sampled.
+#   7. memory: the whole system under a steady load for M minutes, RSS sampled;
+#   8. documents: a license and its annex rendered as PDF and signed, per second of one core.
 # Phases 3 and 4 also give the CPU taken per 1,000 applications by each worker and by what runs
 # beside them on the same cores: the PostgreSQL server, the simulator and the broker.
 # The agencies' in-flight limit is 128 (LIC_BENCH_MAX_IN_FLIGHT), the default being 16.
@@ -425,6 +426,19 @@ if [ "$memmin" -gt 0 ]; then
   done
 fi
 
+# ---- 8. documents: rendered as PDF and signed, one core ---------------------------------------
+# A license and its annex in turn, each laid out and signed with an RSA-2048 key of a PKCS#12
+# file as the head's; the time of each step beside the rate.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout "$stack/head.key" -out "$stack/head.pem" \
+  -subj '/C=KZ/CN=BENCH HEAD/serialNumber=IIN800101300123' 2>/dev/null
+openssl pkcs12 -export -inkey "$stack/head.key" -in "$stack/head.pem" -out "$stack/head.p12" \
+  -passout pass:bench
+echo bench >"$stack/head.pass"
+docs_n=$((n >= 100000 ? 2000 : 100))
+"$build/bench" documents "$docs_n" --key "$stack/head.p12" --password-file "$stack/head.pass" \
+  >"$stack/documents.json" || die "documents phase failed"
+documents=$(cat "$stack/documents.json")
+
 # ---- the report -------------------------------------------------------------------------------
 kv() { local -n a=$1; local out="" k; for k in "${!a[@]}"; do out+="\"$k\": ${a[$k]},"; done; echo "{${out%,}}"; }
 $py - "$json" "$stack/stages.txt" >"$stack/report.txt" <<PY
@@ -454,6 +468,7 @@ r = {
                           "intake_phase": {k: round(v / (n / 1000), 3) for k, v in $(kv intake_cpu).items()},
                           "lifecycle_beside": $life_stack, "intake_phase_beside": $intake_stack},
   "steady": {"minutes": $memmin, "rate": $mem_rate, "rss_kib_at_1_min": $(kv mem_first), "rss_kib_at_end": $(kv mem_last)},
+  "documents": $documents,
 }
 r["intake_vs_ceiling"] = round(r["intake_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
 r["lifecycle_vs_ceiling"] = round(r["lifecycle_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
@@ -482,6 +497,9 @@ rows += [
   (f"Idle wake-up query at {r['idle_wakeup_ms']['pending_small']:,} / {r['idle_wakeup_ms']['pending_big']:,} pending",
    f"{r['idle_wakeup_ms']['small_ms']:.3f} / {r['idle_wakeup_ms']['big_ms']:.3f} ms", "must not grow"),
 ]
+d = r["documents"]
+rows.append(("Documents rendered as PDF and signed, one core", f"{d['per_s']:,.0f} /s",
+             f"layout {d['render_ms']:.2f} ms + signature {d['sign_ms']:.2f} ms each (goal >= 500/s)"))
 for phase, d in r["peak_rss_kib"].items():
     if d:
         rows.append((f"Peak RSS MiB, {phase.replace('_', ' ')}", " ".join(f"{k} {mib(v)}" for k, v in sorted(d.items())), "target < 64"))

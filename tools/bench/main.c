@@ -10,11 +10,18 @@
  *   bench consume N [--topic T] [--passes P]
  *       reads N messages of T from the beginning P times with no processing (librdkafka's
  *       raw consume rate); prints JSON with messages/s over all passes.
+ *   bench documents N --key P12 --password-file F
+ *       renders N documents (a license and its annex with all nine sub-activities in turn) as
+ *       their forms' PDF and signs each with the PKCS#12 key, on this one thread; prints JSON
+ *       with documents/s and the milliseconds each takes in layout and in the signature.
  * Kafka configuration as for the workers (KAFKA_*, LIC_KAFKA_BOOTSTRAP_FILE). */
 #include "config.h"
 #include "bench_sql.h"
 #include "db.h"
+#include "domain.h"
+#include "eds.h"
 #include "kafka.h"
+#include "render.h"
 #include "util.h"
 
 #include <time.h>
@@ -223,8 +230,100 @@ static int consume(long n, const opts_t *o)
     return got == n ? 0 : 1;
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A license and an annex as store/documents.c writes them. */
+static json_t *sample(int annex)
+{
+    json_t *head = json_pack("{s:s,s:s,s:s}", "name", "Жақсыбеков Ерлан Маратұлы", "position_ru",
+                             "Председатель комитета", "position_kk", "Комитет төрағасы");
+    json_t *licensor = json_pack("{s:s,s:s}", "name_kk", cfg_get("LICENSOR_NAME_KK"), "name_ru",
+                                 cfg_get("LICENSOR_NAME_RU"));
+    json_t *person = json_pack("{s:s,s:s,s:s}", "name", "ТОО «Қарағанды Көмір»", "legal_address",
+                               "Қарағанды қ., Бұқар Жырау даңғылы, 47", "bin", "070340001239");
+    if (!annex)
+        return json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "document",
+                         "license", "number", "KPR-L-2026-000001", "date", "2026-03-16", "activity",
+                         "name_ru", "Деятельность по эксплуатации горных и химических производств",
+                         "name_kk", "Тау-кен және химия өндірістерін пайдалану жөніндегі қызмет",
+                         "licensee", person, "special_conditions", "", "note",
+                         "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
+                         licensor, "head", head, "first_issue_date", "2026-03-16", "validity",
+                         "бессрочная / мерзімсіз", "place_of_issue", cfg_get("LICENSOR_PLACE"));
+    json_t *subtypes = json_array();
+    for (int c = 1; c <= 9; c++)
+        json_array_append_new(subtypes,
+                              json_pack("{s:i,s:s,s:s}", "code", c, "name_ru",
+                                        dom_subtype_name_ru(c), "name_kk", dom_subtype_name_kk(c)));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:s,s:s},s:s,s:o,s:o,s:s,s:s}", "document",
+                     "license_annex", "number", "KPR-L-2026-000001/1", "license_number",
+                     "KPR-L-2026-000001", "license_date", "2026-03-16", "date", "2026-03-16",
+                     "subtypes", subtypes, "licensee", person, "production_base", "region_name",
+                     "Карагандинская область", "address",
+                     "Қарағанды облысы, Шахтинск қ., өнеркәсіп аймағы, 3", "special_conditions", "",
+                     "licensor", licensor, "head", head, "validity", "бессрочная / мерзімсіз",
+                     "place_of_issue", cfg_get("LICENSOR_PLACE"));
+}
+
+static int documents(long n, const char *key, const char *pass)
+{
+    char err[512];
+    es_signer_t *s = key && pass ? es_signer_load(key, pass, err, sizeof(err)) : NULL;
+    if (!s) {
+        fprintf(stderr, "bench documents: %s\n", key && pass ? err : "--key and --password-file");
+        return 1;
+    }
+    json_t *docs[2] = {sample(0), sample(1)};
+    double layout = 0, signing = 0, t0 = now_s();
+    size_t bytes = 0;
+    for (long i = 0; i < n; i++) {
+        unsigned char *pdf, *p7s;
+        size_t len, slen;
+        double a = now_s();
+        if (rd_render_pdf(docs[i % 2], "https://elicense.kz/v1/documents/KPR-L-2026-000001", &pdf,
+                          &len, err, sizeof(err))) {
+            fprintf(stderr, "bench documents: %s\n", err);
+            return 1;
+        }
+        double b = now_s();
+        if (es_sign(s, pdf, len, &p7s, &slen, err, sizeof(err))) {
+            fprintf(stderr, "bench documents: %s\n", err);
+            return 1;
+        }
+        signing += now_s() - b;
+        layout += b - a;
+        bytes += len;
+        free(pdf);
+        free(p7s);
+    }
+    double total = now_s() - t0;
+    printf("{\"documents\": %ld, \"seconds\": %.3f, \"per_s\": %.1f, \"render_ms\": %.3f,"
+           " \"sign_ms\": %.3f, \"pdf_bytes_avg\": %zu}\n",
+           n, total, (double)n / total, layout * 1000 / (double)n, signing * 1000 / (double)n,
+           bytes / (size_t)(n > 0 ? n : 1));
+    json_decref(docs[0]);
+    json_decref(docs[1]);
+    es_signer_free(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "documents") == 0) {
+        const char *key = NULL, *pass = NULL;
+        for (int i = 3; i + 1 < argc; i += 2) {
+            if (strcmp(argv[i], "--key") == 0)
+                key = argv[i + 1];
+            else if (strcmp(argv[i], "--password-file") == 0)
+                pass = argv[i + 1];
+        }
+        return documents(atol(argv[2]), key, pass);
+    }
     opts_t o = {
         "proto/examples/application.submitted.v1.json", "portal.applications.v1", NULL, 0, 0, 5};
     if (argc < 3) {
