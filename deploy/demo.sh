@@ -31,7 +31,7 @@ export LIC_CLOCK_FILE="$stack/clock"
 export LIC_OFFICIALS_FILE="$stack/officials.json"
 unset KAFKA_BOOTSTRAP_SERVERS || true
 
-WORKERS=(relay intake registries dispatcher replies timer decider mailer actions complaints)
+WORKERS=(relay intake registries dispatcher replies timer decider mailer actions complaints notary)
 smtp_port=${LIC_DEMO_SMTP_PORT:-2525}
 export LIC_SMTP_URL="smtp://127.0.0.1:$smtp_port"
 
@@ -178,6 +178,19 @@ executor_entry=$("$build/approvalctl" official keygen --key-id executor-demo --i
   --name "Омарова Айгерім Серікқызы" --role executor --key-out "$stack/officials/executor.key")
 printf '{"officials": [%s, %s]}\n' "$head_entry" "$executor_entry" >"$LIC_OFFICIALS_FILE"
 echo "demo: officials' keys in $stack/officials (head, executor)"
+# The head's EDS key for the documents, as the national certifying centre issues it (PKCS#12,
+# RSA-2048) - here under a demo CA of its own.
+(cd "$stack/officials" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -keyout demo-ca.key -out demo-ca.pem \
+    -subj '/C=KZ/O=Demo NCA/CN=Demo NCA' -addext basicConstraints=critical,CA:TRUE 2>/dev/null &&
+  openssl req -newkey rsa:2048 -nodes -keyout eds.key -out eds.csr -utf8 \
+    -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/SN=ЖАҚСЫБЕКОВ/GN=МАРАТҰЛЫ/serialNumber=IIN750302400122' 2>/dev/null &&
+  openssl x509 -req -in eds.csr -CA demo-ca.pem -CAkey demo-ca.key -CAcreateserial -days 365 \
+    -out eds.pem 2>/dev/null &&
+  umask 077 && printf 'demo-eds\n' >eds.pass &&
+  openssl pkcs12 -export -inkey eds.key -in eds.pem -certfile demo-ca.pem -out head.p12 \
+    -passout pass:demo-eds)
+export LIC_HEAD_KEY_FILE="$stack/officials/head.p12" LIC_HEAD_KEY_PASSWORD_FILE="$stack/officials/eds.pass"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
@@ -318,6 +331,17 @@ echo "== documents issued"
 psql_owner -P pager=off -c "SELECT a.portal_ref, d.kind, d.number, 'v' || d.version AS v, d.body->>'date' AS date,
        (SELECT string_agg(g->>'code', ', ') FROM jsonb_array_elements(d.body->'grounds') g) AS grounds
   FROM issued_documents d JOIN applications a USING (application_id) ORDER BY a.portal_ref, d.id"
+echo "== the documents as PDF, signed with the head's key (verified against the demo CA)"
+wait_for "the documents' signatures" "SELECT count(*) = 0 FROM issued_documents WHERE signed_at IS NULL"
+rm -rf "$stack/documents" && mkdir -p "$stack/documents"
+psql_owner -tA -c "SELECT number FROM issued_documents WHERE signed_at IS NOT NULL ORDER BY id" |
+  while read -r number; do
+    f="$stack/documents/${number//\//-}"
+    "$build/approvalctl" document get "$number" --pdf "$f.pdf" --p7s "$f.p7s" >/dev/null
+    "$build/approvalctl" document verify "$f.pdf" "$f.p7s" --ca "$stack/officials/demo-ca.pem" \
+      --number "$number" >/dev/null
+    echo "  $f.pdf (+ .p7s): signature valid"
+  done
 echo "== agency approvals"
 psql_owner -P pager=off -c "SELECT a.portal_ref, r.agency, regexp_replace(r.base_url, '^.*:([0-9]+)/.*$', ':\1') AS unit,
        r.outcome, left(r.reasons->>0, 50) AS reason

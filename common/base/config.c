@@ -49,6 +49,10 @@ static const cfg_var_t vars[] = {
     {"LICENSOR_SIGNER_KK", "Комитет төрағасы", 0, "The head's position in Kazakh."},
     {"LICENSOR_HEAD_NAME", "Жақсыбеков Ерлан Маратұлы", 0,
      "The head's surname, name and patronymic, as the documents name the signer."},
+    {"HEAD_KEY_FILE", "", 0,
+     "The head's PKCS#12 key (RSA-2048) the notary signs the documents with; SIGHUP loads it "
+     "again (the person replacing the head)."},
+    {"HEAD_KEY_PASSWORD_FILE", "", 0, "File whose first line is the PKCS#12 key's password."},
     {"DOCUMENTS_BASE_URL", "https://elicense.kz/v1/documents", 0,
      "Where a document is verified: its QR code carries this address and the number."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,

@@ -75,6 +75,18 @@ BEGIN
 END $$;
 
 --
+-- Name: issued_documents_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.issued_documents_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('lic_notary', '');
+    RETURN NULL;
+END $$;
+
+--
 -- Name: lic_check_application(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -773,7 +785,17 @@ CREATE TABLE public.issued_documents (
     issued_at timestamp with time zone NOT NULL,
     body jsonb NOT NULL,
     version integer DEFAULT 1 NOT NULL,
-    CONSTRAINT issued_documents_kind_check CHECK ((kind = ANY (ARRAY['refusal'::text, 'license'::text, 'annex'::text])))
+    pdf bytea,
+    pdf_sha256 text,
+    signature bytea,
+    signer_name text,
+    signer_iin text,
+    signer_serial text,
+    signed_at timestamp with time zone,
+    sign_error text,
+    CONSTRAINT issued_documents_kind_check CHECK ((kind = ANY (ARRAY['refusal'::text, 'license'::text, 'annex'::text]))),
+    CONSTRAINT issued_documents_pdf_sha256_check CHECK ((pdf_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT issued_documents_signed_whole CHECK ((((signed_at IS NULL) AND (pdf IS NULL) AND (signature IS NULL)) OR ((signed_at IS NOT NULL) AND (pdf IS NOT NULL) AND (pdf_sha256 IS NOT NULL) AND (signature IS NOT NULL) AND (signer_serial IS NOT NULL))))
 );
 
 --
@@ -1507,6 +1529,12 @@ CREATE INDEX issued_documents_application ON public.issued_documents USING btree
 CREATE UNIQUE INDEX issued_documents_first_issue ON public.issued_documents USING btree (kind, year, seq) WHERE ((version = 1) AND (seq > 0));
 
 --
+-- Name: issued_documents_unsigned; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX issued_documents_unsigned ON public.issued_documents USING btree (id) WHERE ((signed_at IS NULL) AND (sign_error IS NULL));
+
+--
 -- Name: issued_documents_version; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1661,6 +1689,12 @@ CREATE TRIGGER grounds_reference AFTER INSERT ON public.grounds REFERENCING NEW 
 --
 
 CREATE TRIGGER issued_documents_keys BEFORE UPDATE OF application_id ON public.issued_documents FOR EACH ROW EXECUTE FUNCTION public.lic_keys_unchanged('application_id');
+
+--
+-- Name: issued_documents issued_documents_notary; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER issued_documents_notary AFTER INSERT ON public.issued_documents FOR EACH STATEMENT EXECUTE FUNCTION public.issued_documents_notify();
 
 --
 -- Name: issued_documents issued_documents_reference; Type: TRIGGER; Schema: public; Owner: -

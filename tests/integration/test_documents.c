@@ -111,10 +111,103 @@ static void license_rendered_signed_verified(void **state)
         run(out, sizeof(out), "'%s/approvalctl' document render KPR-X --pdf x.pdf", bin), 1);
 }
 
+/* The notary: every document of the result rendered, signed with the head's key and stored
+ * (PDF, SHA-256, signature, who signed), once, by two notaries running at once;
+ * `approvalctl document get` gives them back and `document verify --number` checks the PDF
+ * against the register's SHA-256; a document that cannot be rendered is set aside with an
+ * incident, the others signed. */
+static void notary_signs_and_stores(void **state)
+{
+    (void)state;
+    env = h_setup("documents_notary");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    static char out[1 << 16];
+    assert_int_equal(
+        run(out, sizeof(out),
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
+            " -subj '/C=KZ/CN=Test NCA' -addext basicConstraints=critical,CA:TRUE"
+            " && openssl req -newkey rsa:2048 -nodes -keyout head.key.pem -out head.csr -utf8"
+            " -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/serialNumber=IIN800101300123'"
+            " && openssl x509 -req -in head.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+            " -days 30 -out head.pem && printf 'secret\\n' > head.pass"
+            " && openssl pkcs12 -export -inkey head.key.pem -in head.pem -out head.p12"
+            " -passout pass:secret"),
+        0);
+    char key[700], pass[700];
+    snprintf(key, sizeof(key), "%s/head.p12", env->workdir);
+    snprintf(pass, sizeof(pass), "%s/head.pass", env->workdir);
+    setenv("LIC_HEAD_KEY_FILE", key, 1);
+    setenv("LIC_HEAD_KEY_PASSWORD_FILE", pass, 1);
+    h_start_sim(env);
+    for (int i = 0; WORKERS[i]; i++)
+        h_spawn(env, WORKERS[i], NULL);
+    h_spawn(env, "notary", NULL);
+    h_spawn(env, "notary", NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000002";
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(2, 40000,
+                       "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND signed_at IS NOT NULL",
+                       id));
+    assert_str(qs("SELECT string_agg(number || ' ' || signer_iin || ' ' || length(pdf_sha256),"
+                  " ',' ORDER BY id) FROM issued_documents WHERE application_id = '%s'",
+                  id),
+               "KPR-L-2026-000001 800101300123 64,KPR-L-2026-000001/1 800101300123 64");
+    assert_int_equal(q("SELECT count(*) FROM issued_documents"
+                       " WHERE pdf_sha256 = encode(sha256(pdf), 'hex')"),
+                     2);
+    const char *bin = getenv("LIC_TEST_BIN_DIR");
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document get KPR-L-2026-000001/1 --pdf annex.pdf"
+                         " --p7s annex.p7s",
+                         bin),
+                     0);
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document verify annex.pdf annex.p7s --ca ca.pem"
+                         " --number KPR-L-2026-000001/1",
+                         bin),
+                     0);
+    assert_non_null(strstr(out, "the PDF stored as KPR-L-2026-000001/1"));
+    assert_int_equal(run(out, sizeof(out),
+                         "openssl cms -verify -binary -inform DER -in annex.p7s"
+                         " -content annex.pdf -CAfile ca.pem -out /dev/null"),
+                     0);
+    /* A license's PDF is not the annex's, though the head signed both. */
+    assert_int_equal(run(out, sizeof(out),
+                         "'%s/approvalctl' document get KPR-L-2026-000001 --pdf license.pdf"
+                         " --p7s license.p7s && '%s/approvalctl' document verify license.pdf"
+                         " license.p7s --ca ca.pem --number KPR-L-2026-000001/1",
+                         bin, bin),
+                     1);
+    assert_non_null(strstr(out, "not the PDF stored as KPR-L-2026-000001/1"));
+
+    /* A document no form exists for is set aside with an incident; the queue goes on. */
+    char sql[600];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO issued_documents (application_id, kind, number, year, seq, issued_at,"
+             " body, version) VALUES ('%s', 'refusal', 'KPR-R-2026-999999', 2026, 999999, now(),"
+             " '{\"document\": \"unknown\"}', 1)",
+             id);
+    h_exec(env, sql);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM incidents WHERE kind = 'document_not_signed'"
+                       " AND ref = 'KPR-R-2026-999999'"));
+    assert_str(qs("SELECT sign_error FROM issued_documents WHERE number = 'KPR-R-2026-999999'"),
+               "no form for a document of kind 'unknown'");
+    assert_int_equal(
+        run(out, sizeof(out), "'%s/approvalctl' document get KPR-R-2026-999999 --pdf x.pdf", bin),
+        1);
+    unsetenv("LIC_HEAD_KEY_FILE");
+    unsetenv("LIC_HEAD_KEY_PASSWORD_FILE");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(license_rendered_signed_verified, teardown),
+        cmocka_unit_test_teardown(notary_signs_and_stores, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

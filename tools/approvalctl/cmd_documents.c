@@ -7,6 +7,7 @@
 #include "render.h"
 #include "eds.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,82 @@ static int render(int argc, char **argv)
     return status;
 }
 
+static unsigned char *unhex(const char *h, size_t *n)
+{
+    size_t len = strlen(h) / 2;
+    unsigned char *b = malloc(len + 1);
+    for (size_t i = 0; b && i < len; i++) {
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1) {
+            free(b);
+            return NULL;
+        }
+        b[i] = (unsigned char)v;
+    }
+    *n = len;
+    return b;
+}
+
+static db_t *open_db(void)
+{
+    char err[512];
+    db_t *db =
+        db_open_once(cfg_get("DB_URL"), cfg_get("DB_PASSWORD"), "approvalctl", err, sizeof(err));
+    if (!db)
+        fprintf(stderr, "approvalctl document: %s\n", err);
+    return db;
+}
+
+/* The signed row of `number`: its columns (see cmd_document_select_signed.sql), or NULL with
+ * the reason printed. */
+static PGresult *signed_row(db_t *db, const char *number)
+{
+    db_rc_t rc;
+    const char *p[] = {number};
+    PGresult *r = db_query(db, sql_cmd_document_select_signed, 1, p, &rc);
+    if (r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 6), "t") == 0)
+        return r;
+    if (!r || PQntuples(r) != 1)
+        fprintf(stderr, "approvalctl document: no document of that number\n");
+    else
+        fprintf(stderr, "approvalctl document: %s is not signed%s%s\n", number,
+                *PQgetvalue(r, 0, 7) ? ": " : " yet (the notary signs it)", PQgetvalue(r, 0, 7));
+    PQclear(r);
+    return NULL;
+}
+
+/* get NUMBER --pdf OUT [--p7s OUT]: the document as stored, signed. */
+static int get(int argc, char **argv)
+{
+    const char *pdf_out = ctl_option(argc, argv, "--pdf"),
+               *p7s_out = ctl_option(argc, argv, "--p7s");
+    if (argc < 1 || !pdf_out) {
+        fprintf(stderr, "approvalctl document get NUMBER --pdf OUT [--p7s OUT]\n");
+        return 2;
+    }
+    db_t *db = open_db();
+    if (!db)
+        return 1;
+    PGresult *r = signed_row(db, argv[0]);
+    int status = 1;
+    if (r) {
+        size_t n = 0, sn = 0;
+        unsigned char *pdf = unhex(PQgetvalue(r, 0, 0), &n), *p7s = unhex(PQgetvalue(r, 0, 1), &sn);
+        if (pdf && p7s && write_all(pdf_out, pdf, n) == 0 &&
+            (!p7s_out || write_all(p7s_out, p7s, sn) == 0)) {
+            printf("%s: SHA-256 %s, signed by %s (IIN %s, certificate %s)\n", argv[0],
+                   PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
+                   PQgetvalue(r, 0, 5));
+            status = 0;
+        }
+        free(pdf);
+        free(p7s);
+        PQclear(r);
+    }
+    db_close(db);
+    return status;
+}
+
 /* verify PDF P7S --ca CA.pem: exit 0 and the signer when the signature holds. */
 static int verify(int argc, char **argv)
 {
@@ -126,6 +203,30 @@ static int verify(int argc, char **argv)
         printf("signature valid: %s (IIN %s, certificate %s)\n", who.name, who.iin, who.serial);
         status = 0;
     }
+    /* --number N: and the PDF is the one the register holds under that number. */
+    const char *number = ctl_option(argc, argv, "--number");
+    if (status == 0 && number) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        char h[2 * EVP_MAX_MD_SIZE + 1];
+        EVP_Digest(pdf, n, md, &mdlen, EVP_sha256(), NULL);
+        for (unsigned i = 0; i < mdlen; i++)
+            snprintf(h + 2 * i, 3, "%02x", md[i]);
+        db_t *db = open_db();
+        PGresult *r = db ? signed_row(db, number) : NULL;
+        if (!r || strcmp(PQgetvalue(r, 0, 2), h) != 0) {
+            if (r)
+                fprintf(stderr,
+                        "approvalctl document verify: not the PDF stored as %s (its "
+                        "SHA-256 is %s)\n",
+                        number, PQgetvalue(r, 0, 2));
+            status = 1;
+        } else {
+            printf("the PDF stored as %s (SHA-256 %s)\n", number, h);
+        }
+        PQclear(r);
+        db_close(db);
+    }
     free(pdf);
     free(p7s);
     return status;
@@ -135,8 +236,10 @@ int cmd_document(int argc, char **argv)
 {
     if (argc >= 1 && strcmp(argv[0], "render") == 0)
         return render(argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "get") == 0)
+        return get(argc - 1, argv + 1);
     if (argc >= 1 && strcmp(argv[0], "verify") == 0)
         return verify(argc - 1, argv + 1);
-    fprintf(stderr, "approvalctl document render|verify ...\n");
+    fprintf(stderr, "approvalctl document render|get|verify ...\n");
     return 2;
 }

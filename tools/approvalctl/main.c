@@ -165,7 +165,9 @@ static void usage(void)
             "  act ground --key F APP CODE --facts-kk T --facts-ru T [--evidence K:ID:SHA]...\n"
             "  act review --key F APP            the executor's review found no ground\n"
             "  document render NUMBER --pdf OUT [--p7s OUT --key P12 --password-file F]\n"
-            "  document verify PDF P7S --ca CA.pem   the head's signature, as anyone checks it\n"
+            "  document get NUMBER --pdf OUT [--p7s OUT]   as stored, signed by the notary\n"
+            "  document verify PDF P7S --ca CA.pem [--number N]   the head's signature (and the\n"
+            "                                 register's SHA-256 of N), as anyone checks it\n"
             "  consume --topic T [--count N] [--timeout-ms MS]   read a topic from the start\n"
             "  validate FILE|- ...            decode messages as the workers do\n"
             "  clock [show | set RFC3339 | advance N[s|m|h|d] | real]   test and demo clock\n");
