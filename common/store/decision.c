@@ -280,8 +280,11 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, d
     if ((rc = tm_schedule(db, app->application_id, TIMER_HEARING_OUTCOME, hid, outcome_due)) !=
         DB_OK)
         return rc;
-    if ((rc = ob_transition(db, app->application_id, from, STAGE_REFUSAL_PROPOSED, now, cause)) !=
-        DB_OK)
+    /* From refusal_proposed (a ground the withdrawn hearing did not hear): a hearing of its
+     * own, the stage as it is; the mailer publishes the proposal when its notice goes. */
+    if (from != STAGE_REFUSAL_PROPOSED &&
+        (rc = ob_transition(db, app->application_id, from, STAGE_REFUSAL_PROPOSED, now, cause)) !=
+            DB_OK)
         return rc;
     app->stage = STAGE_REFUSAL_PROPOSED;
     return DB_OK;
@@ -290,19 +293,24 @@ static db_rc_t propose_refusal(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, d
 /* Grounds found while the hearing is pending join it (the refusal quotes them), told to the
  * applicant in a further notice. `grounds` is every ground in force; those the hearing holds
  * already are left out. */
-static db_rc_t join_hearing(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, json_t *grounds)
+static db_rc_t join_hearing(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, json_t *grounds,
+                            time_t now)
 {
     db_rc_t rc;
-    const char *pa[] = {app->application_id};
-    PGresult *r = db_query(
-        db, "SELECT grounds::text FROM hearings WHERE application_id = $1 AND outcome IS NULL", 1,
-        pa, &rc);
+    char now_s[40];
+    util_rfc3339_utc(now, now_s, sizeof(now_s));
+    const char *pt[] = {app->application_id, now_s};
+    PGresult *r = db_query(db, sql_join_hearing_select_hearings, 2, pt, &rc);
     if (!r)
         return rc;
-    json_t *held = PQntuples(r) ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+    json_t *held = PQntuples(r) && strcmp(PQgetvalue(r, 0, 1), "t") == 0
+                       ? json_loads(PQgetvalue(r, 0, 0), 0, NULL)
+                       : NULL;
     PQclear(r);
+    /* No hearing pending (concluded meanwhile), or its time come: a ground it cannot hear now
+     * waits for its outcome - withdrawn, the ground has a hearing of its own (dec_withdrawn). */
     if (!held)
-        return DB_OK; /* no hearing pending (concluded meanwhile): the decision comes anew */
+        return DB_OK;
     json_t *joining = json_array();
     size_t i, k;
     json_t *g, *h;
@@ -313,7 +321,11 @@ static db_rc_t join_hearing(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, json
         json_array_foreach(held, k, h)
         {
             const char *hk = json_string_value(json_object_get(h, "key"));
-            found |= key && hk && strcmp(hk, key) == 0;
+            /* A hearing proposed before grounds had keys (migration 028): its words tell. */
+            found |=
+                hk ? key && strcmp(hk, key) == 0
+                   : json_equal(json_object_get(h, "code"), json_object_get(g, "code")) &&
+                         json_equal(json_object_get(h, "text_ru"), json_object_get(g, "text_ru"));
         }
         if (!found)
             json_array_append(joining, g);
@@ -325,13 +337,14 @@ static db_rc_t join_hearing(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, json
     }
     char *joining_s = jx_dumps(joining);
     const char *pj[] = {app->application_id, joining_s};
+    rc = DB_ERR_RETRY; /* out of memory, unless the query says otherwise */
     r = joining_s ? db_query(db, sql_dec_pending_hearing, 2, pj, &rc) : NULL;
     free(joining_s);
     if (!r || PQntuples(r) != 1) {
         if (r)
             PQclear(r);
         json_decref(joining);
-        return r ? DB_ERR_DATA : (joining_s ? rc : DB_ERR_RETRY);
+        return r ? DB_ERR_DATA : rc;
     }
     char ref[96], email[300], name[600];
     snprintf(ref, sizeof(ref), "%s/%s", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2));
@@ -357,7 +370,7 @@ static db_rc_t decide_one(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t
         return rc;
     dom_facts_t facts = {.grounds = (int)json_array_size(grounds)};
     if (app->stage == STAGE_REFUSAL_PROPOSED)
-        rc = join_hearing(db, ctx, app, grounds);
+        rc = join_hearing(db, ctx, app, grounds, now);
     else if (dom_next(app->stage, &facts) == STAGE_REFUSAL_PROPOSED)
         rc = propose_refusal(db, ctx, app, app->stage, grounds, now, cause);
     else if (app->stage == STAGE_AWAITING_DECISION)
@@ -471,6 +484,17 @@ db_rc_t dec_withdrawn(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now
                       const ob_cause_t *cause)
 {
     db_rc_t rc;
+    /* A ground found while the hearing was pending that it could not hear (its time had come)
+     * or that had not joined it yet: never granted over, heard on its own. */
+    json_t *unheard = dec_grounds(db, app->application_id, &rc);
+    if (!unheard)
+        return rc;
+    if (json_array_size(unheard) > 0) {
+        rc = propose_refusal(db, ctx, app, STAGE_REFUSAL_PROPOSED, unheard, now, cause);
+        json_decref(unheard);
+        return rc;
+    }
+    json_decref(unheard);
     const char *p[] = {app->application_id};
     PGresult *r = db_query(db, sql_dec_withdrawn_select_requests, 1, p, &rc);
     if (!r)

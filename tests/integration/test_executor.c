@@ -505,10 +505,15 @@ static void ground_joins_pending_hearing(void **state)
                "industrial_safety sanitary");
     json_t *mails = h_mails(env);
     assert_int_equal(json_array_size(mails), 2);
-    json_t *further = json_array_get(mails, 1);
-    const char *subject = json_string_value(json_object_get(further, "subject"));
-    const char *body = json_string_value(json_object_get(further, "body"));
-    assert_non_null(strstr(subject, "Дополнительное уведомление о заслушивании"));
+    /* The maildir lists them in no particular order: the further notice by its subject. */
+    const char *body = NULL;
+    for (size_t i = 0; i < json_array_size(mails); i++) {
+        json_t *m = json_array_get(mails, i);
+        const char *subject = json_string_value(json_object_get(m, "subject"));
+        if (subject && strstr(subject, "Дополнительное уведомление о заслушивании"))
+            body = json_string_value(json_object_get(m, "body"));
+    }
+    assert_non_null(body);
     assert_non_null(strstr(body, "санитарно-эпидемиологического контроля"));
     assert_null(strstr(body, "промышленной безопасности"));
     /* The hearing's time as the first notice fixed it. */
@@ -775,6 +780,52 @@ static void ground_waits_for_approval_requests(void **state)
                      1);
 }
 
+/* A ground that comes once the hearing's time has passed cannot join it: the applicant was
+ * not heard on it. The head withdraws the refusal at that hearing - the late ground is then
+ * heard on its own (a second hearing and notice), never granted over. */
+static void unheard_ground_gets_its_own_hearing(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-00000000000e";
+    start_with("executor_unheard_ground",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 8000}");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    /* Past the hearing fixed for 18 March 11:00, before its outcome is due. */
+    h_clock_freeze(env, "2026-03-18T12:00:00+05:00");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome = 'non_compliant'",
+                       id));
+    assert_true(wait_q(0, 20000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND ground_pending",
+                       id));
+    assert_str(qs("SELECT string_agg(g->>'agency', ' ') FROM hearings,"
+                  " jsonb_array_elements(grounds) g WHERE application_id = '%s'",
+                  id),
+               "industrial_safety"); /* not joined */
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_withdrawn"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND outcome IS NULL AND notice_sent_at IS NOT NULL"
+                       " AND grounds->0->>'agency' = 'sanitary'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM hearings WHERE application_id = '%s'", id), 2);
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+    assert_str(qs("SELECT stage FROM applications WHERE application_id = '%s'", id),
+               "refusal_proposed");
+    assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND kind = 'hearing_notice' AND sent_at IS NOT NULL",
+                       id),
+                     2);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +841,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(annex_added_to_held_license, teardown),
         cmocka_unit_test_teardown(reissue_with_agencies_issue_term, teardown),
         cmocka_unit_test_teardown(ground_waits_for_approval_requests, teardown),
+        cmocka_unit_test_teardown(unheard_ground_gets_its_own_hearing, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

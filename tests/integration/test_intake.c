@@ -286,6 +286,12 @@ static void bad_region(json_t *ev)
     json_object_set_new(json_object_get(json_object_get(ev, "data"), "production_base"), "region",
                         json_string("KZ-XXX"));
 }
+/* A payment dated in a year LIC_MCI does not hold (the table starts in 2024). */
+static void paid_long_ago(json_t *ev)
+{
+    json_object_set_new(json_object_get(json_object_get(ev, "data"), "fee"), "paid_at",
+                        json_string("2019-05-06T10:00:00+06:00"));
+}
 static void bad_subtype(json_t *ev)
 {
     json_object_set_new(json_object_get(ev, "data"), "subtypes", json_pack("[i]", 10));
@@ -308,6 +314,7 @@ static void bad_input_dead_lettered(void **state)
         {"invalid BIN", mutated(bad_bin), "check digit"},
         {"unknown region", mutated(bad_region), "region"},
         {"unknown sub-activity", mutated(bad_subtype), "subtypes"},
+        {"payment in a year without MCI", mutated(paid_long_ago), "fee.paid_at: no MCI"},
     };
     const int nbad = (int)(sizeof(bad) / sizeof(bad[0]));
     for (int i = 0; i < nbad; i++)

@@ -282,12 +282,6 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
         result = PL_BAD_INPUT;
         goto out;
     }
-    int fresh = pl_claim_event(pl, db, ev.id, msg);
-    if (fresh <= 0) {
-        result = fresh; /* 0: a redelivered event changes nothing */
-        goto out;
-    }
-
     /* ¶7 gives a re-registration 3 WD; one that needs the agencies waits for their 10 WD
      * (¶12): LIC_REISSUE_APPROVALS_TERM says whether the term is exceeded or the issue's. */
     int approvals = needs_approvals(in, &app);
@@ -307,8 +301,20 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     app_fee_rules_t rules = {app_mci_for_year(in->mci_table, year), in->fee_issue_mci,
                              in->fee_reissue_percent};
     if (rules.mci <= 0) {
-        snprintf(reason, reason_size, "no MCI configured for %d (LIC_MCI)", year);
-        result = PL_RETRY_LATER;
+        /* The registration's own year unconfigured is the operator's to fix: retried. A payment
+         * dated in an earlier year the table does not hold is the portal's data: a dead letter
+         * (replayed once LIC_MCI holds that year), not a partition stopped behind it. */
+        int bad = year < cal_local_date(dl.registered_at).y;
+        snprintf(reason, reason_size, "%sno MCI configured for %d (LIC_MCI)",
+                 bad ? "fee.paid_at: " : "", year);
+        result = bad ? PL_BAD_INPUT : PL_RETRY_LATER;
+        goto out;
+    }
+
+    /* Claimed once the message is known to be good input (the fee's year above). */
+    int fresh = pl_claim_event(pl, db, ev.id, msg);
+    if (fresh <= 0) {
+        result = fresh; /* 0: a redelivered event changes nothing */
         goto out;
     }
 

@@ -344,10 +344,7 @@ static int send_one(mailer_t *m)
         char hid[64];
         snprintf(hid, sizeof(hid), "%.*s", (int)strcspn(ref, "/"), ref);
         const char *ph[] = {hid};
-        PGresult *h = db_query(m->db,
-                               "SELECT extract(epoch FROM hearing_at)::bigint FROM hearings"
-                               " WHERE hearing_id = $1 AND notice_sent_at IS NOT NULL",
-                               1, ph, &rc);
+        PGresult *h = db_query(m->db, sql_send_one_select_hearings, 1, ph, &rc);
         if (!h) {
             PQclear(r);
             db_rollback(m->db);
@@ -358,6 +355,19 @@ static int send_one(mailer_t *m)
             PQclear(r);
             put_off(m, id, "waits for the hearing notice to go first", "5 seconds");
             return (rc = db_commit(m->db)) == DB_OK ? 3 : rc;
+        }
+        if (strcmp(PQgetvalue(h, 0, 1), "t") != 0) {
+            /* Concluded before it went: what it would tell is moot - never sent, and no
+             * refusal_proposed published after the outcome. */
+            PQclear(h);
+            PQclear(r);
+            char ids[24];
+            snprintf(ids, sizeof(ids), "%lld", id);
+            const char *pp[] = {ids,
+                                "retired: the hearing concluded before this further notice went"};
+            rc = db_exec(m->db, sql_retire_update_email_outbox, 2, pp);
+            log_info("further notice %lld retired: its hearing concluded first", id);
+            return (rc = db_end(m->db, rc)) == DB_OK ? 3 : rc;
         }
         char at_local[40];
         cal_format((time_t)atoll(PQgetvalue(h, 0, 0)), at_local, sizeof(at_local));
