@@ -56,7 +56,8 @@ static const cfg_var_t vars[] = {
     {"DOCUMENTS_BASE_URL", "https://elicense.kz/v1/documents", 0,
      "Where a document is verified: its QR code carries this address and the number."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,
-     "Monthly calculation index per year (tenge), year:value pairs."},
+     "Monthly calculation index (tenge): year:value pairs, a value from 1 January; "
+     "YYYY-MM-DD:value for one that takes effect within its year (the budget law amended)."},
     {"FEE_ISSUE_MCI", "10", 0, "Issue fee in MCI (Standard row 6)."},
     {"FEE_REISSUE_PERCENT", "10", 0, "Re-registration fee, percent of the issue fee."},
     {"OUTBOX_BATCH", "1000", 0, "Most outbox rows the relay publishes per round."},

@@ -12,22 +12,30 @@ const char *app_applicant_id(const app_t *app)
     return strcmp(app->applicant.type, "individual") == 0 ? app->applicant.iin : app->applicant.bin;
 }
 
-long long app_mci_for_year(const char *table, int year)
+long long app_mci_on(const char *table, int y, int m, int d)
 {
-    const char *p = table;
-    while (p && *p) {
-        char *end;
-        long y = strtol(p, &end, 10);
-        if (*end != ':')
+    long long found = -1;
+    long best = -1, day = (long)y * 10000 + m * 100 + d;
+    for (const char *p = table; p && *p;) {
+        int ey, em = 1, ed = 1, n = 0;
+        long long v;
+        if (sscanf(p, "%4d-%2d-%2d:%lld%n", &ey, &em, &ed, &v, &n) != 4 &&
+            (em = 1, ed = 1, sscanf(p, "%4d:%lld%n", &ey, &v, &n) != 2))
             return -1;
-        long long v = strtoll(end + 1, &end, 10);
-        if (y == year)
-            return v;
-        if (*end != ',')
-            break;
-        p = end + 1;
+        long start = (long)ey * 10000 + em * 100 + ed;
+        /* The latest value in force on the day, of the day's own year: a year the table does
+         * not hold is not known, not last year's. */
+        if (ey == y && start <= day && start > best) {
+            best = start;
+            found = v;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
     }
-    return -1;
+    return found;
 }
 
 long long app_fee_due(const app_t *app, const app_fee_rules_t *rules)

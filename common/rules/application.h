@@ -96,7 +96,10 @@ typedef struct {
 int app_fee_ground(const app_t *app, const app_fee_rules_t *rules, int mci_year,
                    app_fee_ground_t *g);
 
-/* Parses the MCI table "2024:3692,2025:3932" and returns the value for `year`, or -1. */
-long long app_mci_for_year(const char *table, int year);
+/* The MCI in force on the day y-m-d, from the table "2024:3692,2025:3932" (a year's value from
+ * 1 January) where an entry may also start within its year, "2022-04-01:3180" (the budget law
+ * amended): the latest entry of the day's own year that has started. -1: none (or a bad
+ * table). */
+long long app_mci_on(const char *table, int y, int m, int d);
 
 #endif

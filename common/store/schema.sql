@@ -1481,6 +1481,12 @@ CREATE INDEX applications_to_dispatch ON public.applications USING btree (regist
 CREATE INDEX complaints_application ON public.complaints USING btree (application_id);
 
 --
+-- Name: email_outbox_application; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX email_outbox_application ON public.email_outbox USING btree (application_id);
+
+--
 -- Name: email_outbox_unsent; Type: INDEX; Schema: public; Owner: -
 --
 

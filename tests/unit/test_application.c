@@ -179,6 +179,23 @@ static void test_fee_paid_at(void **state)
     json_decref(data);
 }
 
+/* The MCI in force on the day: a year's value from 1 January, one the budget law amended
+ * within its year from its day (2022: 3,063 tenge, 3,180 from 1 April); a year the table does
+ * not hold is unknown, not the year before's. */
+static void test_mci_in_force_on_the_day(void **state)
+{
+    const char *t = "2022:3063,2022-04-01:3180,2025:3932,2026:4325";
+    assert_int_equal(app_mci_on(t, 2022, 3, 31), 3063);
+    assert_int_equal(app_mci_on(t, 2022, 4, 1), 3180);
+    assert_int_equal(app_mci_on(t, 2022, 12, 31), 3180);
+    assert_int_equal(app_mci_on(t, 2025, 12, 30), 3932);
+    assert_int_equal(app_mci_on(t, 2026, 1, 5), 4325);
+    assert_int_equal(app_mci_on(t, 2024, 6, 1), -1);
+    assert_int_equal(app_mci_on(t, 2027, 1, 1), -1);
+    assert_int_equal(app_mci_on("2026:4325,junk", 2026, 1, 5), -1);
+    assert_int_equal(app_mci_on("", 2026, 1, 5), -1);
+}
+
 static void test_form_signed_by_someone_else_is_incomplete(void **state)
 {
     json_t *data = issue_data();
@@ -353,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_unpaid_or_short_fee_is_ground_2),
         cmocka_unit_test(test_split_fee_stays_incomplete),
         cmocka_unit_test(test_fee_paid_at),
+        cmocka_unit_test(test_mci_in_force_on_the_day),
         cmocka_unit_test(test_form_signed_by_someone_else_is_incomplete),
         cmocka_unit_test(test_reissue_fee_is_ten_percent_and_annex_only_needs_none),
         cmocka_unit_test(test_reissue_of_object_address_needs_change_evidence),

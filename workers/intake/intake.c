@@ -297,8 +297,9 @@ pl_result_t intake_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_ka
     /* Standard row 6: the MCI in force on the payment's date (the submission's when the portal
      * does not say), not the registration's: paid on 30 December, registered on 5 January,
      * the old year's MCI. */
-    int year = cal_local_date(app.fee_paid_at).y;
-    app_fee_rules_t rules = {app_mci_for_year(in->mci_table, year), in->fee_issue_mci,
+    cal_date_t paid = cal_local_date(app.fee_paid_at);
+    int year = paid.y;
+    app_fee_rules_t rules = {app_mci_on(in->mci_table, paid.y, paid.m, paid.d), in->fee_issue_mci,
                              in->fee_reissue_percent};
     if (rules.mci <= 0) {
         /* The registration's own year unconfigured is the operator's to fix: retried. A payment

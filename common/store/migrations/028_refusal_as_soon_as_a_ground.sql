@@ -48,3 +48,5 @@ ALTER TABLE hearings ADD COLUMN term_note text;
 ALTER TABLE email_outbox DROP CONSTRAINT email_outbox_kind_check;
 ALTER TABLE email_outbox ADD CONSTRAINT email_outbox_kind_check
     CHECK (kind IN ('hearing_notice', 'hearing_supplement'));
+-- The further notices of an application are counted when a ground joins its hearing.
+CREATE INDEX email_outbox_application ON email_outbox (application_id);
