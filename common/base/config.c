@@ -53,6 +53,15 @@ static const cfg_var_t vars[] = {
      "The head's PKCS#12 key (RSA-2048) the notary signs the documents with; SIGHUP loads it "
      "again (the person replacing the head)."},
     {"HEAD_KEY_PASSWORD_FILE", "", 0, "File whose first line is the PKCS#12 key's password."},
+    {"DOCUMENTS_PORT", "8443", 0, "Port of docsrv, the documents' service."},
+    {"DOCUMENTS_TLS_CERT", "", 0,
+     "docsrv's server certificate (PEM; with _KEY: HTTPS, else plain HTTP and no refusal "
+     "served)."},
+    {"DOCUMENTS_TLS_KEY", "", 0, "docsrv's server key (PEM)."},
+    {"DOCUMENTS_CLIENT_CA", "", 0,
+     "The portal's CA (PEM): a refusal is served only to a client certificate it issued."},
+    {"EDS_CA_FILE", "", 0,
+     "The national certifying centre's CA certificates (PEM) docsrv checks signatures with."},
     {"DOCUMENTS_BASE_URL", "https://elicense.kz/v1/documents", 0,
      "Where a document is verified: its QR code carries this address and the number."},
     {"MCI", "2024:3692,2025:3932,2026:4325", 0,

@@ -203,11 +203,116 @@ static void notary_signs_and_stores(void **state)
     unsetenv("LIC_HEAD_KEY_PASSWORD_FILE");
 }
 
+/* docsrv: a license's PDF and signature to anyone holding its number, byte for byte as stored,
+ * its JSON with the signature checked; a refusal only to the portal's client certificate
+ * (mutual TLS); an unknown number 404. */
+static void documents_served_as_the_register(void **state)
+{
+    (void)state;
+    env = h_setup("documents_served");
+    h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
+    static char out[1 << 16];
+    /* One test CA for the national centre (the head's key), the server and the portal. */
+    assert_int_equal(
+        run(out, sizeof(out),
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
+            " -subj '/C=KZ/CN=Test CA' -addext basicConstraints=critical,CA:TRUE 2>/dev/null"
+            " && for who in head server portal; do"
+            "   openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -utf8"
+            "   -subj \"/C=KZ/CN=$who/serialNumber=IIN800101300123\" 2>/dev/null"
+            "   && printf 'subjectAltName=IP:127.0.0.1\\n' > $who.ext"
+            "   && openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+            "   -days 30 -extfile $who.ext -out $who.pem 2>/dev/null || exit 1; done"
+            " && printf 'secret\\n' > head.pass && openssl pkcs12 -export -inkey head.key"
+            " -in head.pem -out head.p12 -passout pass:secret"),
+        0);
+    char path[800], port_s[16];
+    unsigned port = h_free_port();
+    snprintf(port_s, sizeof(port_s), "%u", port);
+    const char *files[][2] = {
+        {"LIC_HEAD_KEY_FILE", "head.p12"},        {"LIC_HEAD_KEY_PASSWORD_FILE", "head.pass"},
+        {"LIC_DOCUMENTS_TLS_CERT", "server.pem"}, {"LIC_DOCUMENTS_TLS_KEY", "server.key"},
+        {"LIC_DOCUMENTS_CLIENT_CA", "ca.pem"},    {"LIC_EDS_CA_FILE", "ca.pem"}};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", env->workdir, files[i][1]);
+        setenv(files[i][0], path, 1);
+    }
+    setenv("LIC_DOCUMENTS_PORT", port_s, 1);
+    h_start_sim(env);
+    for (int i = 0; WORKERS[i]; i++)
+        h_spawn(env, WORKERS[i], NULL);
+    h_spawn(env, "notary", NULL);
+    h_spawn(env, "docsrv", NULL);
+    const char *id = "d0000000-0000-4000-8000-000000000003",
+               *incomplete = "d0000000-0000-4000-8000-000000000004";
+    json_t *ev = h_submission(id, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
+    json_decref(ev);
+    ev = h_submission(incomplete, h_uuid(), NULL);
+    json_object_set_new(json_object_get(ev, "data"), "portal_ref", json_string("KZ-EL-2"));
+    json_array_remove(json_object_get(json_object_get(ev, "data"), "documents"), 1);
+    assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
+    json_decref(ev);
+    assert_true(
+        wait_q(3, 40000, "SELECT count(*) FROM issued_documents WHERE signed_at IS NOT NULL"));
+    const char *bin = getenv("LIC_TEST_BIN_DIR");
+    char base[100];
+    snprintf(base, sizeof(base), "https://127.0.0.1:%u/v1/documents", port);
+    /* Up once it answers (a bounded wait for its listener). */
+    assert_int_equal(run(out, sizeof(out),
+                         "for i in $(seq 1 100); do curl -sf --cacert ca.pem %s/KPR-L-2026-000001"
+                         " -o /dev/null && exit 0; sleep 0.1; done; exit 1",
+                         base),
+                     0);
+    assert_int_equal(run(out, sizeof(out),
+                         "curl -sf --cacert ca.pem %s/KPR-L-2026-000001.pdf -o served.pdf"
+                         " && curl -sf --cacert ca.pem %s/KPR-L-2026-000001.p7s -o served.p7s"
+                         " && '%s/approvalctl' document get KPR-L-2026-000001 --pdf stored.pdf"
+                         " --p7s stored.p7s >/dev/null && cmp served.pdf stored.pdf"
+                         " && cmp served.p7s stored.p7s"
+                         " && openssl cms -verify -binary -inform DER -in served.p7s"
+                         " -content served.pdf -CAfile ca.pem -out /dev/null",
+                         base, base, bin),
+                     0);
+    assert_int_equal(run(out, sizeof(out), "curl -sf --cacert ca.pem %s/KPR-L-2026-000001/1", base),
+                     0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "annex");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "signature"), "check")), "valid");
+    assert_int_equal(strlen(json_string_value(json_object_get(j, "pdf_sha256"))), 64);
+    json_decref(j);
+    /* The refusal names the applicant: not without the portal's certificate. */
+    assert_int_equal(run(out, sizeof(out),
+                         "curl -s --cacert ca.pem -o /dev/null -w '%%{http_code}'"
+                         " %s/KPR-R-2026-000001.pdf",
+                         base),
+                     0);
+    assert_string_equal(out, "403");
+    assert_int_equal(run(out, sizeof(out),
+                         "curl -s --cacert ca.pem --cert portal.pem --key portal.key -o refusal.pdf"
+                         " -w '%%{http_code}' %s/KPR-R-2026-000001.pdf && pdftotext -enc UTF-8 refusal.pdf -"
+                         " | grep -q 'МОТИВИРОВАННЫЙ'",
+                         base),
+                     0);
+    assert_non_null(strstr(out, "200"));
+    assert_int_equal(run(out, sizeof(out),
+                         "curl -s --cacert ca.pem -o /dev/null -w '%%{http_code}' %s/KPR-X-1",
+                         base),
+                     0);
+    assert_string_equal(out, "404");
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        unsetenv(files[i][0]);
+    unsetenv("LIC_DOCUMENTS_PORT");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(license_rendered_signed_verified, teardown),
         cmocka_unit_test_teardown(notary_signs_and_stores, teardown),
+        cmocka_unit_test_teardown(documents_served_as_the_register, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
