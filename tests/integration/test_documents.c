@@ -290,12 +290,13 @@ static void documents_served_as_the_register(void **state)
                          base),
                      0);
     assert_string_equal(out, "403");
-    assert_int_equal(run(out, sizeof(out),
-                         "curl -s --cacert ca.pem --cert portal.pem --key portal.key -o refusal.pdf"
-                         " -w '%%{http_code}' %s/KPR-R-2026-000001.pdf && pdftotext -enc UTF-8 refusal.pdf -"
-                         " | grep -q 'МОТИВИРОВАННЫЙ'",
-                         base),
-                     0);
+    assert_int_equal(
+        run(out, sizeof(out),
+            "curl -s --cacert ca.pem --cert portal.pem --key portal.key -o refusal.pdf"
+            " -w '%%{http_code}' %s/KPR-R-2026-000001.pdf && pdftotext -enc UTF-8 refusal.pdf -"
+            " | grep -q 'МОТИВИРОВАННЫЙ'",
+            base),
+        0);
     assert_non_null(strstr(out, "200"));
     assert_int_equal(run(out, sizeof(out),
                          "curl -s --cacert ca.pem -o /dev/null -w '%%{http_code}' %s/KPR-X-1",
