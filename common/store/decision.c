@@ -448,10 +448,7 @@ db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
 {
     db_rc_t rc;
     const char *p[] = {app->application_id};
-    PGresult *r = db_query(db,
-                           "SELECT grounds::text, term_note FROM hearings WHERE application_id = $1"
-                           " ORDER BY proposed_at DESC LIMIT 1",
-                           1, p, &rc);
+    PGresult *r = db_query(db, sql_dec_refuse_select_hearings, 1, p, &rc);
     if (!r)
         return rc;
     json_t *grounds = PQntuples(r) ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;

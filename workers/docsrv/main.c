@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #define PREFIX "/v1/documents/"
 
@@ -159,12 +159,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             unsigned char *pdf = unhex(PQgetvalue(r, 0, 4), &n),
                           *sig = unhex(PQgetvalue(r, 0, 5), &sn);
             const char *ca = cfg_get("EDS_CA_FILE");
-            char check[600] = "not checked (LIC_EDS_CA_FILE is not set)", err[512];
-            es_who_t who;
-            if (ca && *ca && pdf && sig)
+            char check[600] = "not checked (LIC_EDS_CA_FILE is not set)";
+            if (ca && *ca && pdf && sig) {
+                char err[512];
+                es_who_t who;
                 snprintf(check, sizeof(check), "%s",
                          es_verify(pdf, n, sig, sn, ca, &who, err, sizeof(err)) == 0 ? "valid"
                                                                                      : err);
+            }
             json_object_set_new(o, "pdf_sha256", json_string(PQgetvalue(r, 0, 6)));
             json_object_set_new(o, "signature",
                                 json_pack("{s:{s:s,s:s,s:s},s:s,s:s}", "signer", "name",
@@ -221,8 +223,9 @@ int main(void)
         return wk_exit(2);
     }
     log_info("serving documents on %s://127.0.0.1:%u%s", cert ? "https" : "http", port, PREFIX);
+    const struct timespec tick = {0, 100 * 1000 * 1000};
     while (!sig_stop_requested())
-        usleep(100 * 1000);
+        nanosleep(&tick, NULL);
     MHD_stop_daemon(d);
     free(cert);
     free(key);

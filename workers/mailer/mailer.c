@@ -197,11 +197,7 @@ static db_rc_t supplement_sent(mailer_t *m, const char *app_id, const apv_app_t 
     snprintf(hid, sizeof(hid), "%.*s", (int)strcspn(ref, "/"), ref);
     db_rc_t rc;
     const char *ph[] = {hid};
-    PGresult *r = db_query(m->db,
-                           "SELECT grounds::text, extract(epoch FROM hearing_at)::bigint, means,"
-                           " extract(epoch FROM notice_sent_at)::bigint FROM hearings"
-                           " WHERE hearing_id = $1",
-                           1, ph, &rc);
+    PGresult *r = db_query(m->db, sql_supplement_sent_select_hearings, 1, ph, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) != 1) {
