@@ -213,3 +213,44 @@ char *util_replace_all(const char *s, const char *from, const char *to)
     *o = '\0';
     return out;
 }
+
+char *util_hex_encode(const unsigned char *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = malloc(2 * n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[b[i] >> 4];
+        s[2 * i + 1] = digits[b[i] & 15];
+    }
+    s[2 * n] = '\0';
+    return s;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+unsigned char *util_hex_decode(const char *h, size_t *n)
+{
+    size_t len = strlen(h);
+    if (len % 2)
+        return NULL;
+    unsigned char *b = malloc(len / 2 + 1);
+    for (size_t i = 0; b && i < len / 2; i++) {
+        int hi = hex_digit(h[2 * i]), lo = hex_digit(h[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            free(b);
+            return NULL;
+        }
+        b[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (b)
+        *n = len / 2;
+    return b;
+}

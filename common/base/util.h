@@ -45,4 +45,11 @@ long util_backoff_ms(int attempt, long base_ms, long cap_ms);
 /* `s` with every `from` (non-empty) replaced by `to`: a new string, or NULL (out of memory). */
 char *util_replace_all(const char *s, const char *from, const char *to);
 
+/* Lower-case hex of b[0..n) in a new string (free() it), or NULL. */
+char *util_hex_encode(const unsigned char *b, size_t n);
+
+/* The bytes of hex text `h` in a new buffer (free() it; *n their count), or NULL for text that
+ * is not hex or out of memory. */
+unsigned char *util_hex_decode(const char *h, size_t *n);
+
 #endif

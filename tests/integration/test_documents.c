@@ -37,6 +37,23 @@ static int run(char *out, size_t size, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The head's key as the national centre issues it: a PKCS#12 file (head.p12, its password in
+ * head.pass) under a test CA (ca.pem), in the test's directory. */
+static void head_key(char *out, size_t size)
+{
+    assert_int_equal(
+        run(out, size,
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
+            " -subj '/C=KZ/CN=Test NCA' -addext basicConstraints=critical,CA:TRUE"
+            " && openssl req -newkey rsa:2048 -nodes -keyout head.key.pem -out head.csr -utf8"
+            " -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/serialNumber=IIN800101300123'"
+            " && openssl x509 -req -in head.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+            " -days 30 -out head.pem && printf 'secret\\n' > head.pass"
+            " && openssl pkcs12 -export -inkey head.key.pem -in head.pem -out head.p12"
+            " -passout pass:secret"),
+        0);
+}
+
 static void license_rendered_signed_verified(void **state)
 {
     (void)state;
@@ -55,18 +72,7 @@ static void license_rendered_signed_verified(void **state)
                        id));
 
     static char out[1 << 16];
-    /* The head's key as the national centre issues it: a PKCS#12 file under its CA. */
-    assert_int_equal(
-        run(out, sizeof(out),
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
-            " -subj '/C=KZ/CN=Test NCA' -addext basicConstraints=critical,CA:TRUE"
-            " && openssl req -newkey rsa:2048 -nodes -keyout head.key.pem -out head.csr -utf8"
-            " -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/serialNumber=IIN800101300123'"
-            " && openssl x509 -req -in head.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-            " -days 30 -out head.pem && printf 'secret\\n' > head.pass"
-            " && openssl pkcs12 -export -inkey head.key.pem -in head.pem -out head.p12"
-            " -passout pass:secret"),
-        0);
+    head_key(out, sizeof(out));
     const char *bin = getenv("LIC_TEST_BIN_DIR");
     assert_int_equal(run(out, sizeof(out),
                          "'%s/approvalctl' document render KPR-L-2026-000001 --pdf license.pdf"
@@ -122,17 +128,7 @@ static void notary_signs_and_stores(void **state)
     env = h_setup("documents_notary");
     h_clock_freeze(env, "2026-03-16T10:00:07+05:00");
     static char out[1 << 16];
-    assert_int_equal(
-        run(out, sizeof(out),
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem"
-            " -subj '/C=KZ/CN=Test NCA' -addext basicConstraints=critical,CA:TRUE"
-            " && openssl req -newkey rsa:2048 -nodes -keyout head.key.pem -out head.csr -utf8"
-            " -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/serialNumber=IIN800101300123'"
-            " && openssl x509 -req -in head.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-            " -days 30 -out head.pem && printf 'secret\\n' > head.pass"
-            " && openssl pkcs12 -export -inkey head.key.pem -in head.pem -out head.p12"
-            " -passout pass:secret"),
-        0);
+    head_key(out, sizeof(out));
     char key[700], pass[700];
     snprintf(key, sizeof(key), "%s/head.p12", env->workdir);
     snprintf(pass, sizeof(pass), "%s/head.pass", env->workdir);

@@ -78,6 +78,26 @@ static void test_replace_all(void **state)
     free(r);
 }
 
+static void test_hex_round_trip(void **state)
+{
+    (void)state;
+    const unsigned char b[] = {0x00, 0x7f, 0x80, 0xff, 0x25};
+    char *h = util_hex_encode(b, sizeof(b));
+    assert_string_equal(h, "007f80ff25");
+    size_t n = 0;
+    unsigned char *back = util_hex_decode(h, &n);
+    assert_int_equal(n, sizeof(b));
+    assert_memory_equal(back, b, sizeof(b));
+    free(back);
+    free(h);
+    assert_null(util_hex_decode("0g", &n));
+    assert_null(util_hex_decode("abc", &n));
+    back = util_hex_decode("ABcd", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(back[0], 0xab);
+    free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +105,7 @@ int main(void)
         cmocka_unit_test(test_random_uuid_form),
         cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_replace_all),
+        cmocka_unit_test(test_hex_round_trip),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "render.h"
 #include "eds.h"
+#include "util.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -106,22 +107,6 @@ static int render(int argc, char **argv)
     return status;
 }
 
-static unsigned char *unhex(const char *h, size_t *n)
-{
-    size_t len = strlen(h) / 2;
-    unsigned char *b = malloc(len + 1);
-    for (size_t i = 0; b && i < len; i++) {
-        unsigned v;
-        if (sscanf(h + 2 * i, "%2x", &v) != 1) {
-            free(b);
-            return NULL;
-        }
-        b[i] = (unsigned char)v;
-    }
-    *n = len;
-    return b;
-}
-
 static db_t *open_db(void)
 {
     char err[512];
@@ -166,7 +151,8 @@ static int get(int argc, char **argv)
     int status = 1;
     if (r) {
         size_t n = 0, sn = 0;
-        unsigned char *pdf = unhex(PQgetvalue(r, 0, 0), &n), *p7s = unhex(PQgetvalue(r, 0, 1), &sn);
+        unsigned char *pdf = util_hex_decode(PQgetvalue(r, 0, 0), &n),
+                      *p7s = util_hex_decode(PQgetvalue(r, 0, 1), &sn);
         if (pdf && p7s && write_all(pdf_out, pdf, n) == 0 &&
             (!p7s_out || write_all(p7s_out, p7s, sn) == 0)) {
             printf("%s: SHA-256 %s, signed by %s (IIN %s, certificate %s)\n", argv[0],

@@ -13,6 +13,7 @@
 #include "eds.h"
 #include "log.h"
 #include "signals.h"
+#include "util.h"
 #include "worker.h"
 
 #include <gnutls/gnutls.h>
@@ -81,22 +82,6 @@ static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const ch
     return respond(c, status, "application/json", s, strlen(s), url);
 }
 
-static unsigned char *unhex(const char *h, size_t *n)
-{
-    size_t len = strlen(h) / 2;
-    unsigned char *b = malloc(len + 1);
-    for (size_t i = 0; b && i < len; i++) {
-        unsigned v;
-        if (sscanf(h + 2 * i, "%2x", &v) != 1) {
-            free(b);
-            return NULL;
-        }
-        b[i] = (unsigned char)v;
-    }
-    *n = len;
-    return b;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *data,
                               size_t *data_size, void **con_cls)
@@ -145,7 +130,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         ret = error(c, MHD_HTTP_NOT_FOUND, "not signed yet", url);
     } else if (want) {
         size_t n = 0;
-        unsigned char *b = unhex(PQgetvalue(r, 0, want == 1 ? 4 : 5), &n);
+        unsigned char *b = util_hex_decode(PQgetvalue(r, 0, want == 1 ? 4 : 5), &n);
         ret = b ? respond(c, MHD_HTTP_OK,
                           want == 1 ? "application/pdf" : "application/pkcs7-signature", b, n, url)
                 : error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", url);
@@ -156,8 +141,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               "issued_at", PQgetvalue(r, 0, 3), "document", body);
         if (is_signed) {
             size_t n = 0, sn = 0;
-            unsigned char *pdf = unhex(PQgetvalue(r, 0, 4), &n),
-                          *sig = unhex(PQgetvalue(r, 0, 5), &sn);
+            unsigned char *pdf = util_hex_decode(PQgetvalue(r, 0, 4), &n),
+                          *sig = util_hex_decode(PQgetvalue(r, 0, 5), &sn);
             const char *ca = cfg_get("EDS_CA_FILE");
             char check[600] = "not checked (LIC_EDS_CA_FILE is not set)";
             if (ca && *ca && pdf && sig) {

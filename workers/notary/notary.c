@@ -59,20 +59,6 @@ void notary_free(notary_t *n)
     free(n);
 }
 
-static char *hex(const unsigned char *b, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    char *s = malloc(2 * n + 1);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[b[i] >> 4];
-        s[2 * i + 1] = digits[b[i] & 15];
-    }
-    s[2 * n] = '\0';
-    return s;
-}
-
 /* One document rendered and signed: its row's columns in p[1..7] (hex and text, to be freed
  * by the caller: p[1], p[3]). 0, or -1 with the reason (the document's own fault: set aside). */
 static int sign_one(notary_t *n, const char *number, const char *body, char *sha, const char **p,
@@ -97,11 +83,11 @@ static int sign_one(notary_t *n, const char *number, const char *body, char *sha
         rc = -1;
     }
     if (rc == 0) {
-        char *h = hex(md, mdlen);
+        char *h = util_hex_encode(md, mdlen);
         snprintf(sha, 65, "%s", h ? h : "");
         free(h);
-        p[1] = hex(pdf, len);
-        p[3] = hex(p7s, slen);
+        p[1] = util_hex_encode(pdf, len);
+        p[3] = util_hex_encode(p7s, slen);
         if (!p[1] || !p[3] || !sha[0]) {
             snprintf(err, err_size, "out of memory");
             rc = -2; /* not the document's fault */
