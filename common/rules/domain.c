@@ -127,6 +127,9 @@ static const dom_transition_t transitions[] = {
     {STAGE_REFUSAL_PROPOSED, STAGE_LICENSE_REISSUED, withdrawn_reissue, "¶13", 0},
     /* The one way out of a final stage: a satisfied complaint overturns the refusal (¶15). */
     {STAGE_REFUSED, STAGE_AWAITING_DECISION, NULL, "¶15: a complaint satisfied", 0},
+    /* ... before an agency answered (the refusal confirmed within its 10 WD): its answer. */
+    {STAGE_REFUSED, STAGE_AWAITING_APPROVALS, NULL, "¶15, ¶11: a complaint satisfied", 0},
+    {STAGE_REFUSED, STAGE_AWAITING_REPLIES, NULL, "¶15, ¶12: a complaint satisfied", 0},
 };
 
 const dom_transition_t *dom_transitions(size_t *count)

@@ -443,6 +443,30 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     return rc == DB_OK ? decided : rc;
 }
 
+db_rc_t dec_overturn(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, const char *complaint_id,
+                     time_t now, const ob_cause_t *cause)
+{
+    db_rc_t rc;
+    const char *po[] = {app->application_id, complaint_id};
+    if ((rc = db_exec(db, sql_dec_overturn_update_hearings, 2, po)) != DB_OK)
+        return rc;
+    const char *p[] = {app->application_id};
+    PGresult *r = db_query(db, sql_dec_withdrawn_select_requests, 1, p, &rc);
+    if (!r)
+        return rc;
+    int unanswered = atoi(PQgetvalue(r, 0, 0)), unreceived = atoi(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    dom_stage_t to = unreceived   ? STAGE_AWAITING_APPROVALS
+                     : unanswered ? STAGE_AWAITING_REPLIES
+                                  : STAGE_AWAITING_DECISION;
+    if ((rc = ob_transition(db, app->application_id, STAGE_REFUSED, to, now, cause)) != DB_OK)
+        return rc;
+    app->stage = to;
+    return to == STAGE_AWAITING_DECISION
+               ? dec_grant(db, ctx, app, STAGE_AWAITING_DECISION, now, cause)
+               : DB_OK;
+}
+
 db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
                    const ob_cause_t *cause)
 {

@@ -48,6 +48,12 @@ db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t fr
 db_rc_t dec_withdrawn(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
                       const ob_cause_t *cause);
 
+/* ¶15: a satisfied complaint (`complaint_id`) overturns the refusal of the locked, refused
+ * application - its grounds not raised again; the license, or, while an agency has not
+ * answered (the refusal was confirmed within its 10 WD), back to waiting for it. */
+db_rc_t dec_overturn(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, const char *complaint_id,
+                     time_t now, const ob_cause_t *cause);
+
 /* After a hearing that confirmed the refusal: the reasoned refusal document, refused. */
 db_rc_t dec_refuse(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, time_t now,
                    const ob_cause_t *cause);

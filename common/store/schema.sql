@@ -737,6 +737,7 @@ CREATE TABLE public.hearings (
     outcome_event text,
     concluded_by text,
     term_note text,
+    overturned_by text,
     CONSTRAINT hearings_outcome_check CHECK ((outcome = ANY (ARRAY['refusal_confirmed'::text, 'refusal_withdrawn'::text])))
 );
 
@@ -1405,7 +1406,7 @@ ALTER TABLE ONLY public.timers
 --
 
 ALTER TABLE public.transitions
-    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_approvals>refusal_proposed,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,awaiting_replies>refusal_proposed,none>registered,refusal_proposed>awaiting_approvals,refusal_proposed>awaiting_replies,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,refused>awaiting_decision,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
+    ADD CONSTRAINT transitions_legal CHECK ((((from_stage || '>'::text) || to_stage) = ANY ('{awaiting_approvals>awaiting_decision,awaiting_approvals>awaiting_replies,awaiting_approvals>refusal_proposed,awaiting_decision>license_issued,awaiting_decision>license_reissued,awaiting_decision>refusal_proposed,awaiting_registries>awaiting_approvals,awaiting_registries>awaiting_decision,awaiting_replies>awaiting_decision,awaiting_replies>refusal_proposed,none>registered,refusal_proposed>awaiting_approvals,refusal_proposed>awaiting_replies,refusal_proposed>license_issued,refusal_proposed>license_reissued,refusal_proposed>refused,refused>awaiting_approvals,refused>awaiting_decision,refused>awaiting_replies,registered>awaiting_registries,registered>refused_incomplete}'::text[]))) NOT VALID;
 
 --
 -- Name: transitions transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -

@@ -826,6 +826,60 @@ static void unheard_ground_gets_its_own_hearing(void **state)
                      2);
 }
 
+/* ¶15 with ¶12: the refusal confirmed while the sanitary unit is still within its 10 WD, a
+ * complaint against it satisfied - the application waits for that unit (its approval deemed
+ * when the 10 WD pass) and only then is licensed; the overturned grounds are not raised
+ * again. */
+static void overturned_before_the_agency_answered(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-00000000000f";
+    start_with("executor_overturn_early",
+               "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"silent\"}");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused'",
+                       id));
+    const char *cid = "c2000000-0000-4000-8000-000000000003";
+    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "specversion",
+                          "1.0", "id", h_uuid(), "source", "/portal", "type",
+                          "kz.gov.licensing.complaint.filed.v1", "subject", id, "time", T0,
+                          "datacontenttype", "application/json", "data", "complaint_id", cid,
+                          "application_id", id, "filed_at", T0, "addressed_to", "provider", "text",
+                          "Заключение было приложено.");
+    assert_int_equal(h_produce_event(env, "portal.complaints.v1", c), 0);
+    json_decref(c);
+    assert_true(wait_q(1, 30000, "SELECT count(*) FROM complaints WHERE complaint_id = '%s'", cid));
+    const char *act_id = h_uuid();
+    assert_int_equal(h_produce_act(env, complaint_act(id, cid, "satisfied", act_id), "head"), 0);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM transitions WHERE application_id = '%s'"
+                       " AND from_stage = 'refused' AND to_stage = 'awaiting_replies'"
+                       " AND cause_event_id = '%s'",
+                       id, act_id));
+    assert_int_equal(q("SELECT count(*) FROM licenses"), 0);
+    assert_str(qs("SELECT overturned_by FROM hearings WHERE application_id = '%s'", id), cid);
+    /* The sanitary unit's 10 WD pass: deemed, then the license - no refusal again. */
+    h_clock_freeze(env, "2026-04-03T09:00:00+05:00");
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_int_equal(q("SELECT count(*) FROM hearings WHERE application_id = '%s'", id), 1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND outcome = 'deemed_approved'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +896,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(reissue_with_agencies_issue_term, teardown),
         cmocka_unit_test_teardown(ground_waits_for_approval_requests, teardown),
         cmocka_unit_test_teardown(unheard_ground_gets_its_own_hearing, teardown),
+        cmocka_unit_test_teardown(overturned_before_the_agency_answered, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

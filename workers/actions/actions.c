@@ -268,7 +268,8 @@ out:
 }
 
 /* ¶15: a satisfied complaint against a refusal overturns it - the application is reopened to
- * the decision and the license issued, the complaint's resolution the cause of both moves. */
+ * the decision and the license issued (or, an agency still to answer, to wait for it), the
+ * complaint's resolution the cause of the moves (dec_overturn). */
 static db_rc_t overturn(actions_t *a, db_t *db, const rd_kafka_message_t *msg, const ev_event_t *ev,
                         const msg_resolution_t *res, const char *actor, time_t now)
 {
@@ -277,15 +278,10 @@ static db_rc_t overturn(actions_t *a, db_t *db, const rd_kafka_message_t *msg, c
     if (rc != DB_OK || app.stage != STAGE_REFUSED)
         return rc; /* nothing to overturn: the complaint was about something else */
     ob_cause_t cause = event_cause(ev, msg, actor);
-    if ((rc = ob_transition(db, res->application_id, STAGE_REFUSED, STAGE_AWAITING_DECISION, now,
-                            &cause)) != DB_OK)
-        return rc;
-    app.stage = STAGE_AWAITING_DECISION;
     json_t *f = json_pack("{s:s,s:s}", "application_id", res->application_id, "complaint_id",
                           res->complaint_id);
-    log_write(LOG_LEVEL_INFO, "refusal overturned by a satisfied complaint: the license follows",
-              f);
-    return dec_grant(db, &a->ctx, &app, STAGE_AWAITING_DECISION, now, &cause);
+    log_write(LOG_LEVEL_INFO, "refusal overturned by a satisfied complaint", f);
+    return dec_overturn(db, &a->ctx, &app, res->complaint_id, now, &cause);
 }
 
 pl_result_t actions_handle(void *opaque, pl_pipeline_t *pl, db_t *db, const rd_kafka_message_t *msg,
