@@ -216,13 +216,13 @@ char *util_replace_all(const char *s, const char *from, const char *to)
 
 char *util_hex_encode(const unsigned char *b, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
+    static const char hexdigits[] = "0123456789abcdef";
     char *s = malloc(2 * n + 1);
     if (!s)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[b[i] >> 4];
-        s[2 * i + 1] = digits[b[i] & 15];
+        s[2 * i] = hexdigits[b[i] >> 4];
+        s[2 * i + 1] = hexdigits[b[i] & 15];
     }
     s[2 * n] = '\0';
     return s;
