@@ -6,14 +6,15 @@
 #
 #   deploy/test.sh                 everything (normal build, then the sanitizer build)
 #   deploy/test.sh --quick         the normal build only
-#   LIC_TEST_JOBS=N                parallel tests (default: number of cores)
+#   LIC_TEST_JOBS=N                parallel tests (default: cores + 1 - most integration
+#                                  tests wait on their stack more than they compute)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-jobs=${LIC_TEST_JOBS:-$(nproc)}
+jobs=${LIC_TEST_JOBS:-$(($(nproc) + 1))}
 
 "$root/deploy/install-deps.sh"
 
