@@ -86,7 +86,7 @@ int app_check_completeness(const app_t *app, const app_fee_rules_t *rules, app_g
  * what was due on the payment's date. Filled for the refusal's hearing (¶13), with the facts
  * quoted in both languages. */
 typedef struct {
-    const char *code; /* fee_not_paid, fee_underpaid */
+    const char *code; /* fee_not_paid, row 9's one code: the facts say short or unpaid */
     int number;       /* 2 */
     char text_ru[320], text_kk[320];
     char rule[64];

@@ -157,8 +157,8 @@ static void test_split_fee_stays_incomplete(void **state)
     json_decref(root);
 }
 
-/* The payment's date, not the submission's, picks the MCI's year; a payment dated after the
- * submission is bad input. */
+/* fee.paid_at as decoded: absent, the submission's moment stands for it (the MCI of that day,
+ * intake.c); a payment dated after the submission is bad input. */
 static void test_fee_paid_at(void **state)
 {
     json_t *data = issue_data();
