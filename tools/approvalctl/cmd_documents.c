@@ -194,13 +194,12 @@ static int verify(int argc, char **argv)
     if (status == 0 && number) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
-        char h[2 * EVP_MAX_MD_SIZE + 1];
-        EVP_Digest(pdf, n, md, &mdlen, EVP_sha256(), NULL);
-        for (unsigned i = 0; i < mdlen; i++)
-            snprintf(h + 2 * i, 3, "%02x", md[i]);
+        char *h = EVP_Digest(pdf, n, md, &mdlen, EVP_sha256(), NULL) == 1
+                      ? util_hex_encode(md, mdlen)
+                      : NULL;
         db_t *db = open_db();
         PGresult *r = db ? signed_row(db, number) : NULL;
-        if (!r || strcmp(PQgetvalue(r, 0, 2), h) != 0) {
+        if (!r || !h || strcmp(PQgetvalue(r, 0, 2), h) != 0) {
             if (r)
                 fprintf(stderr,
                         "approvalctl document verify: not the PDF stored as %s (its "
@@ -210,6 +209,7 @@ static int verify(int argc, char **argv)
         } else {
             printf("the PDF stored as %s (SHA-256 %s)\n", number, h);
         }
+        free(h);
         PQclear(r);
         db_close(db);
     }
