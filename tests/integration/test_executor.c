@@ -247,6 +247,19 @@ static json_t *complaint_act(const char *app, const char *complaint, const char 
                      "application_id", app, "outcome", outcome);
 }
 
+/* The portal files a complaint `cid` against application `app`, addressed to the provider. */
+static void file_complaint(const char *app, const char *cid)
+{
+    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "specversion",
+                          "1.0", "id", h_uuid(), "source", "/portal", "type",
+                          "kz.gov.licensing.complaint.filed.v1", "subject", app, "time", T0,
+                          "datacontenttype", "application/json", "data", "complaint_id", cid,
+                          "application_id", app, "filed_at", T0, "addressed_to", "provider", "text",
+                          "Заключение было приложено.");
+    assert_int_equal(h_produce_event(env, "portal.complaints.v1", c), 0);
+    json_decref(c);
+}
+
 /* ¶15: a refusal, a complaint against it; the provider satisfies it - the refusal overturned,
  * the application decided again and licensed, the complaint's resolution the cause. A
  * complaint the provider rejects is forwarded, not closed. */
@@ -270,16 +283,8 @@ static void satisfied_complaint_licenses(void **state)
     /* Two complaints: one the provider rejects (forwarded), one it satisfies. */
     const char *cids[] = {"c2000000-0000-4000-8000-000000000001",
                           "c2000000-0000-4000-8000-000000000002"};
-    for (int i = 0; i < 2; i++) {
-        json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}",
-                              "specversion", "1.0", "id", h_uuid(), "source", "/portal", "type",
-                              "kz.gov.licensing.complaint.filed.v1", "subject", id, "time", T0,
-                              "datacontenttype", "application/json", "data", "complaint_id",
-                              cids[i], "application_id", id, "filed_at", T0, "addressed_to",
-                              "provider", "text", "Заключение было приложено.");
-        assert_int_equal(h_produce_event(env, "portal.complaints.v1", c), 0);
-        json_decref(c);
-    }
+    for (int i = 0; i < 2; i++)
+        file_complaint(id, cids[i]);
     assert_true(
         wait_q(2, 30000, "SELECT count(*) FROM complaints WHERE application_id = '%s'", id));
     assert_int_equal(h_produce_act(env, complaint_act(id, cids[0], "rejected", h_uuid()), "head"),
@@ -849,14 +854,7 @@ static void overturned_before_the_agency_answered(void **state)
                        " AND stage = 'refused'",
                        id));
     const char *cid = "c2000000-0000-4000-8000-000000000003";
-    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "specversion",
-                          "1.0", "id", h_uuid(), "source", "/portal", "type",
-                          "kz.gov.licensing.complaint.filed.v1", "subject", id, "time", T0,
-                          "datacontenttype", "application/json", "data", "complaint_id", cid,
-                          "application_id", id, "filed_at", T0, "addressed_to", "provider", "text",
-                          "Заключение было приложено.");
-    assert_int_equal(h_produce_event(env, "portal.complaints.v1", c), 0);
-    json_decref(c);
+    file_complaint(id, cid);
     assert_true(wait_q(1, 30000, "SELECT count(*) FROM complaints WHERE complaint_id = '%s'", cid));
     const char *act_id = h_uuid();
     assert_int_equal(h_produce_act(env, complaint_act(id, cid, "satisfied", act_id), "head"), 0);
@@ -880,6 +878,49 @@ static void overturned_before_the_agency_answered(void **state)
                      1);
 }
 
+/* A further notice whose hearing concluded before it went is retired, never sent: the mailer
+ * is down when the sanitary unit's ground joins the hearing, the head confirms the refusal
+ * meanwhile; back, the mailer does not send it, and no refusal_proposed follows the refusal. */
+static void further_notice_retired_after_the_outcome(void **state)
+{
+    (void)state;
+    const char *id = "e0000000-0000-4000-8000-000000000010";
+    start_skipping("executor_notice_retired",
+                   "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id,
+                   "mailer");
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 6000}");
+    pid_t mailer = h_spawn(env, "mailer", NULL);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM hearings WHERE application_id = '%s'"
+                       " AND notice_sent_at IS NOT NULL",
+                       id));
+    assert_int_equal(h_stop(env, mailer, SIGTERM, 10000), 0);
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND kind = 'hearing_supplement' AND sent_at IS NULL",
+                       id));
+    char *hid = qs("SELECT hearing_id FROM hearings WHERE application_id = '%s'", id);
+    assert_int_equal(h_produce_act(env, hearing_act(id, hid, "refusal_confirmed"), "head"), 0);
+    free(hid);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'refused'",
+                       id));
+    h_spawn(env, "mailer", NULL);
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM email_outbox WHERE application_id = '%s'"
+                       " AND kind = 'hearing_supplement' AND sent_at IS NULL"
+                       " AND next_attempt_at = 'infinity' AND last_error LIKE 'retired:%%'",
+                       id));
+    json_t *mails = h_mails(env);
+    assert_int_equal(json_array_size(mails), 1);
+    json_decref(mails);
+    assert_int_equal(q("SELECT count(*) FROM outbox WHERE application_id = '%s'"
+                       " AND stage = 'refusal_proposed'",
+                       id),
+                     1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +938,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(ground_waits_for_approval_requests, teardown),
         cmocka_unit_test_teardown(unheard_ground_gets_its_own_hearing, teardown),
         cmocka_unit_test_teardown(overturned_before_the_agency_answered, teardown),
+        cmocka_unit_test_teardown(further_notice_retired_after_the_outcome, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
