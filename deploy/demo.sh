@@ -179,18 +179,10 @@ executor_entry=$("$build/approvalctl" official keygen --key-id executor-demo --i
 printf '{"officials": [%s, %s]}\n' "$head_entry" "$executor_entry" >"$LIC_OFFICIALS_FILE"
 echo "demo: officials' keys in $stack/officials (head, executor)"
 # The head's EDS key for the documents, as the national certifying centre issues it (PKCS#12,
-# RSA-2048) - here under a demo CA of its own.
-(cd "$stack/officials" &&
-  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -keyout demo-ca.key -out demo-ca.pem \
-    -subj '/C=KZ/O=Demo NCA/CN=Demo NCA' -addext basicConstraints=critical,CA:TRUE 2>/dev/null &&
-  openssl req -newkey rsa:2048 -nodes -keyout eds.key -out eds.csr -utf8 \
-    -subj '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/SN=ЖАҚСЫБЕКОВ/GN=МАРАТҰЛЫ/serialNumber=IIN750302400122' 2>/dev/null &&
-  openssl x509 -req -in eds.csr -CA demo-ca.pem -CAkey demo-ca.key -CAcreateserial -days 365 \
-    -out eds.pem 2>/dev/null &&
-  umask 077 && printf 'demo-eds\n' >eds.pass &&
-  openssl pkcs12 -export -inkey eds.key -in eds.pem -certfile demo-ca.pem -out head.p12 \
-    -passout pass:demo-eds)
-export LIC_HEAD_KEY_FILE="$stack/officials/head.p12" LIC_HEAD_KEY_PASSWORD_FILE="$stack/officials/eds.pass"
+# RSA-2048) - here under a demo CA of its own (officials/eds/ca.pem).
+"$root/deploy/head-key.sh" "$stack/officials/eds" \
+  '/C=KZ/CN=ЖАҚСЫБЕКОВ ЕРЛАН/SN=ЖАҚСЫБЕКОВ/GN=МАРАТҰЛЫ/serialNumber=IIN750302400122'
+export LIC_HEAD_KEY_FILE="$stack/officials/eds/head.p12" LIC_HEAD_KEY_PASSWORD_FILE="$stack/officials/eds/head.pass"
 for w in "${WORKERS[@]}"; do start_bg "$w" "$build/$w"; done
 echo "demo: workers started: ${WORKERS[*]} (logs in $stack)"
 
@@ -338,7 +330,7 @@ psql_owner -tA -c "SELECT number FROM issued_documents WHERE signed_at IS NOT NU
   while read -r number; do
     f="$stack/documents/${number//\//-}"
     "$build/approvalctl" document get "$number" --pdf "$f.pdf" --p7s "$f.p7s" >/dev/null
-    "$build/approvalctl" document verify "$f.pdf" "$f.p7s" --ca "$stack/officials/demo-ca.pem" \
+    "$build/approvalctl" document verify "$f.pdf" "$f.p7s" --ca "$stack/officials/eds/ca.pem" \
       --number "$number" >/dev/null
     echo "  $f.pdf (+ .p7s): signature valid"
   done

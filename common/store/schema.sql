@@ -237,6 +237,21 @@ BEGIN
 END $$;
 
 --
+-- Name: outbox_hold_for_signature(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_hold_for_signature() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM issued_documents d
+               WHERE d.application_id = NEW.application_id AND d.signed_at IS NULL) THEN
+        NEW.held_by := 'notary';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: outbox_notify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -877,7 +892,8 @@ CREATE TABLE public.outbox (
     sent_at timestamp with time zone,
     set_aside_at timestamp with time zone,
     error text,
-    discarded_at timestamp with time zone
+    discarded_at timestamp with time zone,
+    held_by text
 );
 
 --
@@ -1554,6 +1570,12 @@ CREATE UNIQUE INDEX issued_documents_version ON public.issued_documents USING bt
 CREATE INDEX licenses_holder ON public.licenses USING btree (holder_id);
 
 --
+-- Name: outbox_held; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_held ON public.outbox USING btree (topic, msg_key, id) WHERE ((held_by IS NOT NULL) AND (sent_at IS NULL) AND (discarded_at IS NULL));
+
+--
 -- Name: outbox_sent_at; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1744,6 +1766,12 @@ CREATE TRIGGER licenses_reference AFTER INSERT ON public.licenses REFERENCING NE
 --
 
 CREATE TRIGGER outbox_inserted AFTER INSERT ON public.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
+
+--
+-- Name: outbox outbox_result_held; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER outbox_result_held BEFORE INSERT ON public.outbox FOR EACH ROW WHEN ((new.stage = ANY (ARRAY['license_issued'::text, 'license_reissued'::text, 'refused'::text, 'refused_incomplete'::text]))) EXECUTE FUNCTION public.outbox_hold_for_signature();
 
 --
 -- Name: registry_answers registry_answers_keys; Type: TRIGGER; Schema: public; Owner: -

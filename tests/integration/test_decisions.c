@@ -23,8 +23,9 @@
 #define STATUS "licensing.status.v1"
 #define T0 "2026-03-16T10:00:07+05:00"
 
-static const char *const WORKERS[] = {"intake", "registries", "relay",  "dispatcher", "replies",
-                                      "timer",  "decider",    "mailer", "actions",    NULL};
+static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
+                                      "replies", "timer",      "decider", "mailer",
+                                      "actions", "notary",     NULL};
 
 /* The simulator (with `controls`), the SMTP sink, and every worker but those in `skip`. */
 static void start_stack(const char *const *controls, const char *skip)

@@ -16,8 +16,8 @@
 
 #include "itest.h"
 
-static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
-                                      "replies", "timer",      "decider", NULL};
+static const char *const WORKERS[] = {"intake", "registries", "relay",  "dispatcher", "replies",
+                                      "timer",  "decider",    "notary", NULL};
 
 /* Runs a shell command in the test's directory: its exit status, its output in out. */
 static int run(char *out, size_t size, const char *fmt, ...)
@@ -136,13 +136,22 @@ static void notary_signs_and_stores(void **state)
     setenv("LIC_HEAD_KEY_PASSWORD_FILE", pass, 1);
     h_start_sim(env);
     for (int i = 0; WORKERS[i]; i++)
-        h_spawn(env, WORKERS[i], NULL);
-    h_spawn(env, "notary", NULL);
-    h_spawn(env, "notary", NULL);
+        if (strcmp(WORKERS[i], "notary") != 0)
+            h_spawn(env, WORKERS[i], NULL);
     const char *id = "d0000000-0000-4000-8000-000000000002";
     json_t *ev = h_submission(id, h_uuid(), NULL);
     assert_int_equal(h_produce_event(env, "portal.applications.v1", ev), 0);
     json_decref(ev);
+    /* Decided, its event held for the signatures: every other event is published. */
+    assert_true(wait_q(1, 40000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id));
+    assert_true(wait_q(1, 20000, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    assert_str(qs("SELECT stage || ' ' || held_by FROM outbox WHERE sent_at IS NULL"),
+               "license_issued notary");
+    h_spawn(env, "notary", NULL);
+    h_spawn(env, "notary", NULL);
     assert_true(wait_q(2, 40000,
                        "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
                        " AND signed_at IS NOT NULL",
@@ -154,12 +163,43 @@ static void notary_signs_and_stores(void **state)
     assert_int_equal(q("SELECT count(*) FROM issued_documents"
                        " WHERE pdf_sha256 = encode(sha256(pdf), 'hex')"),
                      2);
+    /* The event, released: each document with its signed PDF's address, SHA-256 and
+     * signature - the signature the register holds, over the PDF it serves. */
+    json_t *msgs = published_status(64, 5000);
+    assert_int_equal(h_check_status_events(env, msgs), 0);
+    json_t *issued = NULL, *m;
+    size_t i;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *v = json_loads(json_string_value(json_object_get(m, "value")), 0, NULL);
+        json_t *data = json_object_get(v, "data");
+        if (strcmp(json_string_value(json_object_get(data, "stage")), "license_issued") == 0)
+            issued = json_incref(json_object_get(data, "detail"));
+        json_decref(v);
+    }
+    assert_non_null(issued);
+    json_t *license_signed = json_object_get(json_object_get(issued, "license"), "signed");
+    json_t *annex_signed = json_object_get(json_object_get(issued, "annex"), "signed");
+    const char *sig = json_string_value(json_object_get(annex_signed, "signature"));
+    assert_non_null(sig);
+    assert_str(qs("SELECT pdf_sha256 FROM issued_documents WHERE number = 'KPR-L-2026-000001/1'"),
+               json_string_value(json_object_get(annex_signed, "sha256")));
+    assert_string_equal(json_string_value(json_object_get(annex_signed, "pdf")),
+                        "https://elicense.kz/v1/documents/KPR-L-2026-000001/1.pdf");
+    assert_non_null(license_signed);
+    assert_str(qs("SELECT pdf_sha256 FROM issued_documents WHERE number = 'KPR-L-2026-000001'"),
+               json_string_value(json_object_get(license_signed, "sha256")));
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd), "printf '%%s' '%s' | base64 -d > event.p7s", sig);
+    assert_int_equal(run(out, sizeof(out), "%s", cmd), 0);
     const char *bin = getenv("LIC_TEST_BIN_DIR");
     assert_int_equal(run(out, sizeof(out),
                          "'%s/approvalctl' document get KPR-L-2026-000001/1 --pdf annex.pdf"
-                         " --p7s annex.p7s",
+                         " --p7s annex.p7s && cmp event.p7s annex.p7s",
                          bin),
                      0);
+    json_decref(issued);
+    json_decref(msgs);
     assert_int_equal(run(out, sizeof(out),
                          "'%s/approvalctl' document verify annex.pdf annex.p7s --ca ca.pem"
                          " --number KPR-L-2026-000001/1",
@@ -237,7 +277,6 @@ static void documents_served_as_the_register(void **state)
     h_start_sim(env);
     for (int i = 0; WORKERS[i]; i++)
         h_spawn(env, WORKERS[i], NULL);
-    h_spawn(env, "notary", NULL);
     h_spawn(env, "docsrv", NULL);
     const char *id = "d0000000-0000-4000-8000-000000000003",
                *incomplete = "d0000000-0000-4000-8000-000000000004";

@@ -26,7 +26,7 @@
 
 static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
                                       "replies", "timer",      "decider", "mailer",
-                                      "actions", "complaints", NULL};
+                                      "actions", "complaints", "notary",  NULL};
 
 static json_t *hearing_act(const char *app, const char *hid, const char *outcome)
 {

@@ -22,8 +22,11 @@
 #define STATUS "licensing.status.v1"
 #define DLQ "licensing.dead-letter.v1"
 
+/* A relay comes with a notary: a refusal's event waits for its document's signature. */
 static pid_t start(const char *binary)
 {
+    if (strcmp(binary, "relay") == 0)
+        h_spawn(env, "notary", NULL);
     return h_spawn(env, binary, NULL);
 }
 

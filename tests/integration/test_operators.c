@@ -166,8 +166,8 @@ static void rules_use_exported_metrics(void **state)
     env = h_setup("operators_names");
     h_start_sim(env);
     h_start_smtp(env);
-    const char *workers[] = {"intake", "registries", "relay",  "dispatcher", "replies",
-                             "timer",  "decider",    "mailer", "actions",    "complaints"};
+    const char *workers[] = {"intake",  "registries", "relay",   "dispatcher", "replies", "timer",
+                             "decider", "mailer",     "actions", "complaints", "notary"};
     char path[700];
     snprintf(path, sizeof(path), "%s/metric-names.txt", env->workdir);
     FILE *out = fopen(path, "w");

@@ -26,8 +26,9 @@
 #define T0 "2026-03-16T10:00:07+05:00"
 #define BIN "070340001239"
 
-static const char *const WORKERS[] = {"intake", "registries", "relay",  "dispatcher", "replies",
-                                      "timer",  "decider",    "mailer", "actions",    NULL};
+static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
+                                      "replies", "timer",      "decider", "mailer",
+                                      "actions", "notary",     NULL};
 
 static void start_stack(void)
 {

@@ -22,7 +22,7 @@
 
 static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispatcher",
                                       "replies", "timer",      "decider", "mailer",
-                                      "actions", "complaints", NULL};
+                                      "actions", "complaints", "notary",  NULL};
 
 static void start_stack(void)
 {

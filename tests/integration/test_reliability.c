@@ -157,8 +157,8 @@ static void faults_under_load(void **state)
     env = h_setup("reliability_faults");
     h_start_sim(env);
     pid_t smtp = h_start_smtp(env);
-    const char *names[] = {"intake", "registries", "relay",  "dispatcher", "replies",
-                           "timer",  "decider",    "mailer", "actions",    "complaints"};
+    const char *names[] = {"intake",  "registries", "relay",   "dispatcher", "replies", "timer",
+                           "decider", "mailer",     "actions", "complaints", "notary"};
     enum { NW = sizeof(names) / sizeof(names[0]) };
     pid_t pids[NW];
     for (int i = 0; i < NW; i++)

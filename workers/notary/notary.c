@@ -1,9 +1,11 @@
 /* notary: see notary.h. */
 #include "notary.h"
 #include "notary_sql.h"
+#include "cal.h"
 #include "clock.h"
 #include "config.h"
 #include "eds.h"
+#include "jsonx.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
@@ -98,6 +100,67 @@ static int sign_one(notary_t *n, const char *number, const char *body, char *sha
     return rc;
 }
 
+/* The signed PDF of `doc` (a document of the event's detail) from the application's signed
+ * documents `sg`: its address, SHA-256 and signature (CONTRACT.md, license_issued). */
+static void attach_signed(json_t *doc, PGresult *sg)
+{
+    const char *number = json_string_value(json_object_get(doc, "number"));
+    if (!number)
+        return;
+    for (int i = 0; i < PQntuples(sg); i++) {
+        if (strcmp(PQgetvalue(sg, i, 0), number) != 0)
+            continue;
+        char url[400], pdf[420], at[40];
+        cal_format((time_t)atoll(PQgetvalue(sg, i, 5)), at, sizeof(at));
+        rd_verify_url(cfg_get("DOCUMENTS_BASE_URL"), number, url, sizeof(url));
+        snprintf(pdf, sizeof(pdf), "%s.pdf", url);
+        json_object_set_new(
+            doc, "signed",
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s}", "address", url, "pdf", pdf, "sha256",
+                      PQgetvalue(sg, i, 1), "signature", PQgetvalue(sg, i, 2), "signature_format",
+                      "CMS SignedData (CAdES-BES), detached, DER, base64", "signer", "name",
+                      PQgetvalue(sg, i, 3), "serial", PQgetvalue(sg, i, 4), "signed_at", at));
+    }
+}
+
+/* Releases the application's result events held for signatures (migration 033) once all its
+ * documents are signed, each with its documents' signed PDFs added to its detail. */
+static db_rc_t release_held(notary_t *n, const char *application_id)
+{
+    const char *p[] = {application_id};
+    db_rc_t rc = db_exec(n->db, sql_release_lock, 1, p);
+    if (rc != DB_OK)
+        return rc;
+    PGresult *held = db_query(n->db, sql_held, 1, p, &rc);
+    if (!held)
+        return rc;
+    PGresult *sg = PQntuples(held) > 0 ? db_query(n->db, sql_signed, 1, p, &rc) : NULL;
+    for (int i = 0; sg && i < PQntuples(held) && rc == DB_OK; i++) {
+        json_t *ev = json_loads(PQgetvalue(held, i, 1), 0, NULL);
+        json_t *detail = json_object_get(json_object_get(ev, "data"), "detail");
+        static const char *const docs[] = {"license", "annex", "document"};
+        for (size_t k = 0; k < sizeof(docs) / sizeof(docs[0]); k++) {
+            json_t *d = json_object_get(detail, docs[k]);
+            if (json_is_object(d))
+                attach_signed(d, sg);
+        }
+        char *text = ev ? jx_dumps(ev) : NULL;
+        json_decref(ev);
+        if (!text) {
+            rc = DB_ERR_RETRY;
+            break;
+        }
+        const char *pr[] = {PQgetvalue(held, i, 0), text};
+        rc = db_exec(n->db, sql_release, 2, pr);
+        free(text);
+    }
+    if (PQntuples(held) > 0 && !sg)
+        rc = rc == DB_OK ? DB_ERR_RETRY : rc;
+    PQclear(sg);
+    PQclear(held);
+    return rc;
+}
+
 int notary_round(notary_t *n, int max)
 {
     db_rc_t rc = db_begin(n->db);
@@ -123,6 +186,8 @@ int notary_round(notary_t *n, int max)
         int s = sign_one(n, number, PQgetvalue(r, i, 2), sha, p, err, sizeof(err));
         if (s == 0) {
             rc = db_exec(n->db, sql_store, 8, p);
+            if (rc == DB_OK)
+                rc = release_held(n, PQgetvalue(r, i, 3));
             signed_n++;
         } else if (s == -1) {
             log_error("document %s set aside: %s", number, err);

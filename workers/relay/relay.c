@@ -390,6 +390,8 @@ int relay_run(relay_t *r)
                "Outbox rows Kafka refused for good, set aside for an operator.");
     mt_declare("lic_outbox_set_aside", MT_GAUGE,
                "Outbox rows set aside and not yet released or discarded.");
+    mt_declare("lic_outbox_held", MT_GAUGE,
+               "Result events waiting for their documents' signatures (the notary).");
     mt_add("lic_outbox_published_total", NULL, 0);
     mt_add("lic_outbox_set_aside_total", NULL, 0);
     int attempt = 0;
@@ -430,6 +432,7 @@ int relay_run(relay_t *r)
                 mt_set("lic_outbox_backlog", NULL, atof(PQgetvalue(b, 0, 0)));
                 mt_set("lic_outbox_oldest_seconds", NULL, atof(PQgetvalue(b, 0, 1)));
                 mt_set("lic_outbox_set_aside", NULL, atof(PQgetvalue(b, 0, 2)));
+                mt_set("lic_outbox_held", NULL, atof(PQgetvalue(b, 0, 3)));
                 r->blocked = atoll(PQgetvalue(b, 0, 2)) > 0;
                 PQclear(b);
             }
