@@ -345,7 +345,11 @@ fail:
     return -1;
 }
 
-int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size)
+/* The provisional years of the calendar file a process loaded last, as bits from 2000: the
+ * status events say when a deadline falls in one (cal_provisional). */
+static _Atomic unsigned long long provisional_years;
+
+int cal_read_file(const char *path, cal_t **out, json_t **data, char *errstr, size_t errstr_size)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
@@ -354,8 +358,31 @@ int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_siz
         return -1;
     }
     int rc = cal_load_json(root, out, errstr, errstr_size);
-    json_decref(root);
+    if (rc == 0) {
+        unsigned long long bits = 0;
+        for (int y = (*out)->first_year; y <= (*out)->last_year; y++) {
+            const char *st = cal_year_status(*out, y);
+            if (y >= 2000 && y < 2064 && st && strcmp(st, "provisional") == 0)
+                bits |= 1ULL << (y - 2000);
+        }
+        provisional_years = bits;
+    }
+    if (rc == 0 && data)
+        *data = root;
+    else
+        json_decref(root);
     return rc;
+}
+
+int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size)
+{
+    return cal_read_file(path, out, NULL, errstr, errstr_size);
+}
+
+int cal_provisional(time_t t)
+{
+    int y = cal_local_date(t).y;
+    return y >= 2000 && y < 2064 && (provisional_years >> (y - 2000) & 1);
 }
 
 void cal_free(cal_t *cal)

@@ -55,6 +55,11 @@ enum {
 /* Loads calendar data from a JSON file or a parsed document (borrowed). Returns 0 and a new
  * calendar the caller frees with cal_free(), or -1 with errstr filled. */
 int cal_load_file(const char *path, cal_t **out, char *errstr, size_t errstr_size);
+/* As cal_load_file(), and the file's JSON in *data when not NULL (the caller decrefs it). */
+int cal_read_file(const char *path, cal_t **out, json_t **data, char *errstr, size_t errstr_size);
+/* 1 when `t` falls in a year that the calendar file this process loaded last has as
+ * provisional (its transfers not yet published): deadlines there may still move. */
+int cal_provisional(time_t t);
 int cal_load_json(const json_t *root, cal_t **out, char *errstr, size_t errstr_size);
 void cal_free(cal_t *cal);
 /* SIGHUP: loads `path` into a new calendar and swaps it into *cal, or keeps the calendar in

@@ -513,6 +513,40 @@ CREATE TABLE public.applications (
 COMMENT ON COLUMN public.applications.term_watch_at IS 'when the timer worker next looks at the service term (¶7); NULL: nothing to watch';
 
 --
+-- Name: calendar_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calendar_versions (
+    version integer NOT NULL,
+    digest text NOT NULL,
+    data jsonb NOT NULL,
+    act text NOT NULL,
+    applied_by text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    completed_at timestamp with time zone,
+    moved integer DEFAULT 0 NOT NULL,
+    CONSTRAINT calendar_versions_digest_check CHECK ((digest ~ '^[0-9a-f]{64}$'::text))
+);
+
+--
+-- Name: calendar_versions_version_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.calendar_versions_version_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: calendar_versions_version_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.calendar_versions_version_seq OWNED BY public.calendar_versions.version;
+
+--
 -- Name: complaints; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -583,6 +617,40 @@ CREATE SEQUENCE public.dead_letters_id_seq
 --
 
 ALTER SEQUENCE public.dead_letters_id_seq OWNED BY public.dead_letters.id;
+
+--
+-- Name: deadline_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deadline_changes (
+    id bigint NOT NULL,
+    calendar_version integer NOT NULL,
+    application_id uuid NOT NULL,
+    deadline text NOT NULL,
+    ref text NOT NULL,
+    old_due timestamp with time zone NOT NULL,
+    new_due timestamp with time zone NOT NULL,
+    past boolean NOT NULL,
+    act text NOT NULL,
+    at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: deadline_changes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.deadline_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: deadline_changes_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.deadline_changes_id_seq OWNED BY public.deadline_changes.id;
 
 --
 -- Name: document_counters; Type: TABLE; Schema: public; Owner: -
@@ -1105,10 +1173,22 @@ ALTER SEQUENCE public.transitions_id_seq OWNED BY public.transitions.id;
 ALTER TABLE ONLY public.agency_replies ALTER COLUMN id SET DEFAULT nextval('public.agency_replies_id_seq'::regclass);
 
 --
+-- Name: calendar_versions version; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_versions ALTER COLUMN version SET DEFAULT nextval('public.calendar_versions_version_seq'::regclass);
+
+--
 -- Name: dead_letters id; Type: DEFAULT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.dead_letters ALTER COLUMN id SET DEFAULT nextval('public.dead_letters_id_seq'::regclass);
+
+--
+-- Name: deadline_changes id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deadline_changes ALTER COLUMN id SET DEFAULT nextval('public.deadline_changes_id_seq'::regclass);
 
 --
 -- Name: email_outbox id; Type: DEFAULT; Schema: public; Owner: -
@@ -1208,6 +1288,13 @@ ALTER TABLE ONLY public.applications
     ADD CONSTRAINT applications_pkey PRIMARY KEY (application_id);
 
 --
+-- Name: calendar_versions calendar_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_versions
+    ADD CONSTRAINT calendar_versions_pkey PRIMARY KEY (version);
+
+--
 -- Name: complaints complaints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1234,6 +1321,20 @@ ALTER TABLE ONLY public.dead_letters
 
 ALTER TABLE ONLY public.dead_letters
     ADD CONSTRAINT dead_letters_pkey PRIMARY KEY (id);
+
+--
+-- Name: deadline_changes deadline_changes_calendar_version_deadline_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deadline_changes
+    ADD CONSTRAINT deadline_changes_calendar_version_deadline_ref_key UNIQUE (calendar_version, deadline, ref);
+
+--
+-- Name: deadline_changes deadline_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deadline_changes
+    ADD CONSTRAINT deadline_changes_pkey PRIMARY KEY (id);
 
 --
 -- Name: document_counters document_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1496,6 +1597,12 @@ CREATE INDEX applications_to_dispatch ON public.applications USING btree (regist
 --
 
 CREATE INDEX complaints_application ON public.complaints USING btree (application_id);
+
+--
+-- Name: deadline_changes_application; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deadline_changes_application ON public.deadline_changes USING btree (application_id);
 
 --
 -- Name: email_outbox_application; Type: INDEX; Schema: public; Owner: -
@@ -1860,6 +1967,20 @@ ALTER TABLE ONLY public.application_subtypes
 
 ALTER TABLE ONLY public.complaints
     ADD CONSTRAINT complaints_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.applications(application_id);
+
+--
+-- Name: deadline_changes deadline_changes_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deadline_changes
+    ADD CONSTRAINT deadline_changes_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.applications(application_id);
+
+--
+-- Name: deadline_changes deadline_changes_calendar_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deadline_changes
+    ADD CONSTRAINT deadline_changes_calendar_version_fkey FOREIGN KEY (calendar_version) REFERENCES public.calendar_versions(version);
 
 --
 -- Name: email_outbox email_outbox_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

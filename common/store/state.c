@@ -31,6 +31,9 @@ char *ob_status_payload(const char *source, const char *application_id, const ch
     if (service_deadline) {
         cal_format(service_deadline, ts, sizeof(ts));
         json_object_set_new(data, "service_deadline", json_string(ts));
+        /* A year whose transfers are not yet published: the term may still move (#29). */
+        if (cal_provisional(service_deadline))
+            json_object_set_new(data, "service_deadline_provisional", json_true());
     }
     json_object_set_new(data, "detail", detail ? detail : json_object());
     json_t *ev = ev_build(id_out, source, EV_TYPE_STATUS, application_id, at, data);

@@ -39,6 +39,10 @@ int cmd_document(int argc, char **argv);
 /* `approvalctl import-licenses FILE.csv`. */
 int cmd_import_licenses(int argc, char **argv);
 
+/* The workers' database (DB_URL) in Asia/Almaty, or NULL after saying why on stderr. */
+struct db;
+struct db *ctl_open_db(void);
+
 /* 1 if `flag` is among argv. */
 int ctl_has_flag(int argc, char **argv, const char *flag);
 /* The value after `--name`, or NULL. */

@@ -23,7 +23,7 @@ static void print_json(const json_t *v)
     free(s);
 }
 
-static db_t *open_db(void)
+db_t *ctl_open_db(void)
 {
     char err[1024];
     db_t *db =
@@ -50,7 +50,7 @@ static cal_t *open_cal(void)
 static db_t *open_cal_db(cal_t **cal)
 {
     *cal = open_cal();
-    db_t *db = *cal ? open_db() : NULL;
+    db_t *db = *cal ? ctl_open_db() : NULL;
     if (!db) {
         cal_free(*cal);
         *cal = NULL;
@@ -184,6 +184,11 @@ int cmd_app(int argc, char **argv)
     json_object_set_new(app, "registry_answers",
                         rows(db, sql_cmd_app_select_registry_answers, 1, pid));
     json_object_set_new(app, "grounds", rows(db, sql_cmd_app_select_grounds, 1, pid));
+    json_object_set_new(app, "deadline_changes",
+                        rows(db, sql_cmd_app_select_deadline_changes, 1, pid));
+    /* The term in a year whose transfers are not yet published may still move (#29). */
+    int provisional = cal_provisional(epoch(app, "deadline"));
+    json_object_set_new(app, "service_deadline_provisional", json_boolean(provisional));
     int used, term, left = -1;
     wd_used(cal, app, &used, &term);
     char err[256];
@@ -203,8 +208,8 @@ int cmd_app(int argc, char **argv)
         printf("%s  %s  (%s)\nkind %s, executor %s\nstage %s\n", str(app, "portal_ref"),
                str(app, "application_id"), str(app, "kind"), str(app, "kind"), str(app, "executor"),
                str(app, "stage"));
-        printf("registered %s; completeness and requests by %s; service deadline %s\n", reg, chk,
-               due);
+        printf("registered %s; completeness and requests by %s; service deadline %s%s\n", reg, chk,
+               due, provisional ? " (provisional calendar year: may move)" : "");
         printf("working days used %d of %d", used, term);
         if (left >= 0)
             printf(", %d left", left);
@@ -245,6 +250,11 @@ int cmd_app(int argc, char **argv)
         printf("grounds:\n");
         json_array_foreach(json_object_get(app, "grounds"), i, t)
             printf("  %s (%s): %s\n", str(t, "code"), str(t, "rule"), str(t, "text_ru"));
+        printf("deadline changes (working calendar):\n");
+        json_array_foreach(json_object_get(app, "deadline_changes"), i, t)
+            printf("  %-17s %s -> %s%s  calendar v%s: %s\n", str(t, "deadline"), str(t, "old_due"),
+                   str(t, "new_due"), strcmp(str(t, "past"), "t") == 0 ? " (due at once)" : "",
+                   str(t, "calendar_version"), str(t, "act"));
     }
     json_decref(apps);
     db_close(db);
@@ -310,7 +320,7 @@ static void replay_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 int cmd_dead_letters(int argc, char **argv)
 {
-    db_t *db = open_db();
+    db_t *db = ctl_open_db();
     if (!db)
         return 1;
     int rc = 0;
@@ -392,7 +402,7 @@ int cmd_dead_letters(int argc, char **argv)
  * or discard it (never published; its key's later rows go on without it). */
 int cmd_outbox(int argc, char **argv)
 {
-    db_t *db = open_db();
+    db_t *db = ctl_open_db();
     if (!db)
         return 1;
     int rc = 0;

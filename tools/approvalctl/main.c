@@ -149,6 +149,8 @@ static void usage(void)
             "[--json]\n"
             "  calendar add --from RFC3339 --working-days N [--json]\n"
             "  calendar years [--json]\n"
+            "  calendar diff OLD NEW [--json]  days that differ, pending deadlines each moves\n"
+            "  calendar apply FILE [--json]   validate, install, move the deadlines it changes\n"
             "  lag [--json] [--samples N] [--interval-ms MS]   consumer lag, Burrow statuses\n"
             "  applications [--json]          every application, WD used of its term\n"
             "  app ID|PORTAL_REF [--json]     one application: history, deadlines, agencies\n"

@@ -7,6 +7,7 @@
 #include "complaint.h"
 #include "decision.h"
 #include "cal.h"
+#include "recal.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -28,6 +29,8 @@
 struct tw {
     db_t *db;
     cal_t *cal;
+    json_t *cal_data;  /* the calendar file as read: what calendar_versions keeps */
+    int recal_pending; /* the calendar read is not yet known to be in force (#29) */
     long batch;
     int test_clock;          /* a clock file can jump: never sleep long */
     int skipped;             /* windows of the last round left because their application was busy */
@@ -44,19 +47,66 @@ tw_t *tw_new(db_t *db)
     tw->batch = cfg_get_long("TIMER_BATCH", 1000);
     tw->test_clock = cfg_get("CLOCK_FILE") != NULL;
     char err[512];
-    if (cal_load_file(cfg_get("CALENDAR_FILE"), &tw->cal, err, sizeof(err))) {
+    if (cal_read_file(cfg_get("CALENDAR_FILE"), &tw->cal, &tw->cal_data, err, sizeof(err))) {
         log_error("cannot load the calendar: %s", err);
         free(tw);
         return NULL;
     }
+    tw->recal_pending = 1;
     return tw;
 }
 
 void tw_free(tw_t *tw)
 {
-    if (tw)
+    if (tw) {
         cal_free(tw->cal);
+        json_decref(tw->cal_data);
+    }
     free(tw);
+}
+
+/* The calendar read made the one in force: the stored deadlines it changes moved (recal.c).
+ * Another worker or the operator doing it meanwhile leaves this one with a reload alone. */
+static int tw_recal(tw_t *tw)
+{
+    recal_stats_t st;
+    char err[512];
+    int rc = recal_apply(tw->db, tw->cal, tw->cal_data, "timer", TIMER_SOURCE, clock_now(), &st,
+                         err, sizeof(err));
+    if (rc < 0) {
+        log_error("calendar change not applied yet: %s", err);
+        return rc;
+    }
+    if (rc == 1)
+        return 0; /* another worker applies a calendar: look again at the next round */
+    tw->recal_pending = 0;
+    if (st.changed_days > 0 || st.moved > 0)
+        log_info("calendar version %d: %d changed days, %ld deadlines looked at, %ld moved, "
+                 "%ld of them due at once",
+                 st.version, st.changed_days, st.looked_at, st.moved, st.past);
+    mt_add("lic_deadlines_moved_total", NULL, (double)st.moved);
+    mt_set("lic_calendar_version", NULL, st.version);
+    tw->look = 1;
+    return 0;
+}
+
+/* SIGHUP: the calendar file again; an invalid one leaves the calendar in use. */
+static void tw_reload(void *opaque)
+{
+    tw_t *tw = opaque;
+    char err[512];
+    cal_t *fresh;
+    json_t *data;
+    if (cal_read_file(cfg_get("CALENDAR_FILE"), &fresh, &data, err, sizeof(err))) {
+        log_error("calendar reload failed, keeping the calendar in use: %s", err);
+        return;
+    }
+    cal_free(tw->cal);
+    json_decref(tw->cal_data);
+    tw->cal = fresh;
+    tw->cal_data = data;
+    tw->recal_pending = 1;
+    log_info("calendar reloaded from %s", cfg_get("CALENDAR_FILE"));
 }
 
 /* ¶13: no outcome of the hearing by the hearing date + 1 WD: operators must act before the
@@ -552,6 +602,11 @@ static int timer_round(void *opaque, int anew)
     tw_t *tw = opaque;
     if (anew)
         tw->look = 1;
+    if (tw->recal_pending) {
+        int rc = tw_recal(tw);
+        if (rc < 0)
+            return rc;
+    }
     if (tw->look) {
         int fired = tw_fire_due(tw, clock_now());
         if (fired < 0)
@@ -601,6 +656,10 @@ int tw_run(tw_t *tw)
     mt_declare("lic_timers_open", MT_GAUGE,
                "Timers not yet fired, by kind; agency_reply_window: open reply windows;"
                " service_term: applications whose service term is watched.");
+    mt_declare("lic_deadlines_moved_total", MT_COUNTER,
+               "Stored deadlines a change of the working calendar moved (#29).");
+    mt_declare("lic_calendar_version", MT_GAUGE,
+               "The version of calendar_versions in force as this worker last applied it.");
     mt_declare("lic_timer_next_due_seconds", MT_GAUGE, "Epoch seconds of the nearest open timer.");
     mt_declare("lic_applications", MT_GAUGE, "Applications by stage.");
     mt_declare("lic_incidents_open", MT_GAUGE,
@@ -612,7 +671,8 @@ int tw_run(tw_t *tw)
                       .round = timer_round,
                       .wait_ms = timer_wait_ms,
                       .notice = timer_notice,
-                      .woke = timer_woke};
+                      .woke = timer_woke,
+                      .reload = tw_reload};
     wk_loop(tw->db, &loop);
     log_info("stopping");
     return 0;

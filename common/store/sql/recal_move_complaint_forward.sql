@@ -1,0 +1,3 @@
+-- recal.c: a complaint's forwarding limit moved ($3 unused).
+UPDATE complaints SET forward_due = to_timestamp($2) WHERE complaint_id = $1::uuid
+    AND $3::bigint IS NOT NULL;
