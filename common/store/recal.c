@@ -4,6 +4,8 @@
 #include "event.h"
 #include "jsonx.h"
 #include "log.h"
+#include "complaint.h"
+#include "decision.h"
 #include "state.h"
 #include "util.h"
 
@@ -95,6 +97,53 @@ void recal_act(const json_t *data, char *out, size_t size)
     char d[65];
     recal_digest(data, d);
     snprintf(out, size, "calendar data sha256:%.16s", d);
+}
+
+/* The working days the Rules give a deadline of `src` (`kind`: the application's kind, the
+ * complaint's addressee, the timer's kind), at most two candidates; 0 when not known. A
+ * deadline whose count under the new calendar is one of them, and under the old is not, was
+ * computed with the new calendar already (a worker that reloaded first): it is not moved, so
+ * a sweep can run again without moving anything twice. */
+static int statutory(const char *src, const char *kind, int out[2])
+{
+    int n = 0;
+    if (strcmp(src, "service_term") == 0) {
+        int t = cal_term_wd(kind);
+        if (t > 0)
+            out[n++] = t;
+        if (strcmp(kind, "reissue") == 0) /* LIC_REISSUE_APPROVALS_TERM: the issue's term */
+            out[n++] = CAL_TERM_ISSUE_WD;
+    } else if (strcmp(src, "agency_reply") == 0) {
+        out[n++] = CAL_AGENCY_REPLY_WD;
+    } else if (strcmp(src, "hearing") == 0) {
+        out[n++] = CAL_HEARING_AFTER_NOTICE_WD;
+    } else if (strcmp(src, "complaint_forward") == 0) {
+        out[n++] = CAL_COMPLAINT_FORWARD_WD;
+    } else if (strcmp(src, "complaint_review") == 0) {
+        out[n++] =
+            strcmp(kind, "provider") == 0 ? CAL_COMPLAINT_PROVIDER_WD : CAL_COMPLAINT_AUTHORIZED_WD;
+    } else if (strcmp(kind, TIMER_HEARING_OUTCOME) == 0) {
+        out[n++] = CAL_HEARING_AFTER_NOTICE_WD + CAL_HEARING_OUTCOME_WD;
+    } else if (strcmp(kind, TIMER_COMPLAINT_FORWARD_RISK) == 0) {
+        out[n++] = CAL_COMPLAINT_FORWARD_WD - CAL_AT_RISK_BEFORE_WD;
+    } else if (strcmp(kind, TIMER_COMPLAINT_FORWARD_BREACH) == 0) {
+        out[n++] = CAL_COMPLAINT_FORWARD_WD;
+    } else if (strcmp(kind, TIMER_COMPLAINT_REVIEW_RISK) == 0) {
+        out[n++] = CAL_COMPLAINT_PROVIDER_WD - CAL_AT_RISK_BEFORE_WD;
+        out[n++] = CAL_COMPLAINT_AUTHORIZED_WD - CAL_AT_RISK_BEFORE_WD;
+    } else if (strcmp(kind, TIMER_COMPLAINT_REVIEW_BREACH) == 0) {
+        out[n++] = CAL_COMPLAINT_PROVIDER_WD;
+        out[n++] = CAL_COMPLAINT_AUTHORIZED_WD;
+    }
+    return n;
+}
+
+static int among(int v, const int *set, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == v)
+            return 1;
+    return 0;
 }
 
 /* The moment of `due` carried to the day that `n` working days from `origin` make under
@@ -198,11 +247,16 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
             for (int i = 0; i < rows && rc == DB_OK; i++) {
                 time_t origin = (time_t)atoll(PQgetvalue(r, i, 4));
                 time_t due = (time_t)atoll(PQgetvalue(r, i, 5)), moved;
-                int n;
+                int n, n_new, set[2];
                 char err[256];
                 st->looked_at++;
                 if (cal_working_days_between(old_cal, origin, due, &n, err, sizeof(err)) || n < 1 ||
-                    carry(new_cal, origin, n, due, &moved) || moved == due)
+                    cal_working_days_between(new_cal, origin, due, &n_new, err, sizeof(err)))
+                    continue;
+                int ns = statutory(src->name, PQgetvalue(r, i, 6), set);
+                if (n_new != n && among(n_new, set, ns) && !among(n, set, ns))
+                    continue; /* computed with the new calendar already */
+                if (carry(new_cal, origin, n, due, &moved) || moved == due)
                     continue;
                 int past = moved <= now;
                 st->moved++;
@@ -247,6 +301,30 @@ static db_rc_t complete(db_t *db, int version, time_t now)
     snprintf(n, sizeof(n), "%lld", (long long)now);
     const char *p[] = {v, n};
     return db_exec(db, sql_recal_complete_version, 2, p);
+}
+
+/* The deadlines version `version` (`cal`) changes against the one in force before it, moved
+ * if they are not yet: idempotent (statutory() tells a deadline already computed with it). */
+static db_rc_t sweep(db_t *db, const cal_t *cal, int version, const char *act, const char *source,
+                     time_t now, recal_stats_t *st, char *errstr, size_t errstr_size)
+{
+    char v[16];
+    snprintf(v, sizeof(v), "%d", version);
+    const char *p[] = {v};
+    db_rc_t rc;
+    PGresult *r = db_query(db, sql_recal_previous, 1, p, &rc);
+    if (!r)
+        return rc;
+    cal_t *prev = NULL;
+    if (PQntuples(r) == 1 && load_text(PQgetvalue(r, 0, 0), &prev, errstr, errstr_size))
+        rc = DB_ERR_DATA;
+    else if (prev &&
+             (rc = recal_move(db, prev, cal, version, act, source, now, 0, NULL, st)) == DB_OK &&
+             st->moved > 0)
+        rc = complete(db, version, now);
+    PQclear(r);
+    cal_free(prev);
+    return rc;
 }
 
 /* One step: 1 when `data` is in force (or was made so), 0 when a step was taken and another
@@ -300,8 +378,12 @@ static int apply_step(db_t *db, const cal_t *new_cal, const json_t *data, const 
         cal_free(old_cal);
         cal_free(mid);
     } else if (strcmp(PQgetvalue(r, 0, 1), digest) == 0) {
+        /* In force already (another worker or the operator applied it): a sweep again, for
+         * the deadlines workers still on the calendar before it computed meanwhile. */
         st->version = atoi(PQgetvalue(r, 0, 0));
-        out = 1; /* in force already: another worker or the operator applied it */
+        rc = sweep(db, new_cal, st->version, act, source, now, st, errstr, errstr_size);
+        if (rc == DB_OK)
+            out = 1;
     } else {
         cal_t *old_cal = NULL;
         if (load_text(PQgetvalue(r, 0, 2), &old_cal, errstr, errstr_size)) {

@@ -32,6 +32,22 @@ static const char *const WORKERS[] = {"intake",  "registries", "relay",   "dispa
                                       "decider", "mailer",     "actions", "notary",     NULL};
 
 static char cal_path[700];
+static pid_t worker_pids[16];
+
+/* How many lines of `binary`'s logs hold `text`. */
+static int count_log(const char *binary, const char *text)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "cat '%s'/%s.*.log 2>/dev/null | grep -c -F -- '%s'", env->workdir,
+             binary, text);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int n = 0;
+    if (fscanf(p, "%d", &n) != 1)
+        n = 0;
+    pclose(p);
+    return n;
+}
 
 /* The shipped calendar with `extra` transfers ({date, working, act}) for `year`, the year's
  * status set when `status` is not NULL, written to `path`; `act` names the change. */
@@ -102,8 +118,9 @@ static pid_t start_stack(int timers, pid_t *second)
     for (int i = 0; controls[i]; i++)
         sim(controls[i]);
     h_start_smtp(env);
-    for (int i = 0; WORKERS[i]; i++)
-        h_spawn(env, WORKERS[i], NULL);
+    for (int i = 0; WORKERS[i]; i++) {
+        worker_pids[i] = h_spawn(env, WORKERS[i], NULL);
+    }
     pid_t first = h_spawn(env, "timer", NULL);
     if (timers > 1)
         *second = h_spawn(env, "timer", NULL);
@@ -395,6 +412,78 @@ static void two_timers_move_once(void **state)
     assert_true(h_wait_log(env, "timer", "calendar reloaded", 20000));
 }
 
+/* The intake still on the calendar before the change (not yet sent SIGHUP) registers one
+ * more application after the timer applied it: the timer's next sweep (its reload) moves that
+ * term too. One registered after the intake reloaded has its term from the new calendar: the
+ * sweeps leave it, and nothing is moved twice. */
+static void lagging_worker_caught_up(void **state)
+{
+    (void)state;
+    env = h_setup("calendar_lagging");
+    pid_t timer = start_stack(1, NULL);
+    write_calendar(cal_path, day_off(), DAY_OFF_ACT);
+    kill(timer, SIGHUP);
+    assert_true(wait_q(2, 20000,
+                       "SELECT count(*) FROM calendar_versions"
+                       " WHERE completed_at IS NOT NULL"));
+    assert_int_equal(q("SELECT count(*) FROM deadline_changes"), 6);
+    /* Both later applications wait for the agencies (silent), so their terms stay pending. */
+    const char *late = "ca000000-0000-4000-8000-000000000004";
+    const char *fresh = "ca000000-0000-4000-8000-000000000005";
+    sim("{\"agency\": \"sanitary\", \"application_id\": "
+        "\"ca000000-0000-4000-8000-000000000004\", \"verdict\": \"silent\"}");
+    sim("{\"agency\": \"sanitary\", \"application_id\": "
+        "\"ca000000-0000-4000-8000-000000000005\", \"verdict\": \"silent\"}");
+    json_t *ev = h_submission(late, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+#define TERM                                                                                       \
+    "SELECT count(*) FROM applications WHERE application_id = '%s' AND service_deadline = '%s'"
+    /* Computed with the calendar the intake still has. */
+    assert_true(wait_q(1, 30000, TERM, late, "2026-04-09T18:30:00+05:00"));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND reply_due_at = '2026-04-02T18:30:00+05:00'",
+                       late));
+    /* The operator reloads the workers (systemctl reload): the timer last. */
+    for (int i = 0; WORKERS[i]; i++)
+        kill(worker_pids[i], SIGHUP);
+    assert_true(h_wait_log(env, "intake", "calendar reloaded", 20000));
+    assert_true(h_wait_log(env, "dispatcher", "calendar reloaded", 20000));
+    assert_true(h_wait_log(env, "replies", "calendar reloaded", 20000));
+    kill(timer, SIGHUP);
+    /* Its term and its sanitary reply window, computed by the lagging intake and dispatcher. */
+    assert_true(wait_q(8, 20000, "SELECT count(*) FROM deadline_changes"));
+    assert_int_equal(q(TERM, late, "2026-04-10T18:30:00+05:00"), 1);
+    assert_str(qs("SELECT string_agg(deadline, ' ' ORDER BY deadline) FROM deadline_changes"
+                  " WHERE application_id = '%s'",
+                  late),
+               "agency_reply service_term");
+
+    /* Registered with the new calendar: 10 April from the start, left alone. */
+    ev = h_submission(fresh, h_uuid(), NULL);
+    assert_int_equal(h_produce_event(env, APPS, ev), 0);
+    json_decref(ev);
+    assert_true(wait_q(1, 30000, TERM, fresh, "2026-04-10T18:30:00+05:00"));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND reply_due_at = '2026-04-03T18:30:00+05:00'",
+                       fresh));
+    /* The timer's sweep after a reload logs what it looked at. */
+    int sweeps = count_log("timer", "calendar version 2:");
+    kill(timer, SIGHUP);
+    for (int i = 0; i < 200 && count_log("timer", "calendar version 2:") == sweeps; i++)
+        usleep(100000);
+    assert_int_equal(count_log("timer", "calendar version 2:"), sweeps + 1);
+    assert_int_equal(q(TERM, fresh, "2026-04-10T18:30:00+05:00"), 1);
+    assert_int_equal(q("SELECT count(*) FROM agency_requests WHERE application_id = '%s'"
+                       " AND agency = 'sanitary' AND reply_due_at = '2026-04-03T18:30:00+05:00'",
+                       fresh),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM deadline_changes"), 8);
+    assert_int_equal(q("SELECT count(*) FROM calendar_versions"), 2);
+}
+
 /* A service term in 2027, a year the calendar has as provisional: the status events and
  * `approvalctl app` say so. The year confirmed with a transfer that crosses the term: the term
  * moves, and the change says it is no longer provisional. */
@@ -463,6 +552,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(invalid_calendar_refused, teardown),
         cmocka_unit_test_teardown(two_timers_move_once, teardown),
         cmocka_unit_test_teardown(provisional_year_confirmed, teardown),
+        cmocka_unit_test_teardown(lagging_worker_caught_up, teardown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -31,6 +31,7 @@ struct tw {
     cal_t *cal;
     json_t *cal_data;  /* the calendar file as read: what calendar_versions keeps */
     int recal_pending; /* the calendar read is not yet known to be in force (#29) */
+    int64_t sweep_at;  /* util_mono_ms() of the sweep again after a reload (0: none) */
     long batch;
     int test_clock;          /* a clock file can jump: never sleep long */
     int skipped;             /* windows of the last round left because their application was busy */
@@ -65,8 +66,12 @@ void tw_free(tw_t *tw)
     free(tw);
 }
 
+/* After a reload, the deadlines are swept once more this long after: other workers reloading
+ * the calendar later than this one may have computed some with the calendar before it. */
+#define SWEEP_AGAIN_MS 60000
+
 /* The calendar read made the one in force: the stored deadlines it changes moved (recal.c).
- * Another worker or the operator doing it meanwhile leaves this one with a reload alone. */
+ * Another worker or the operator doing it meanwhile leaves this one with a sweep (idempotent). */
 static int tw_recal(tw_t *tw)
 {
     recal_stats_t st;
@@ -80,6 +85,7 @@ static int tw_recal(tw_t *tw)
     if (rc == 1)
         return 0; /* another worker applies a calendar: look again at the next round */
     tw->recal_pending = 0;
+    tw->sweep_at = tw->sweep_at ? 0 : util_mono_ms() + SWEEP_AGAIN_MS;
     if (st.changed_days > 0 || st.moved > 0)
         log_info("calendar version %d: %d changed days, %ld deadlines looked at, %ld moved, "
                  "%ld of them due at once",
@@ -106,6 +112,7 @@ static void tw_reload(void *opaque)
     tw->cal = fresh;
     tw->cal_data = data;
     tw->recal_pending = 1;
+    tw->sweep_at = 0;
     log_info("calendar reloaded from %s", cfg_get("CALENDAR_FILE"));
 }
 
@@ -602,6 +609,8 @@ static int timer_round(void *opaque, int anew)
     tw_t *tw = opaque;
     if (anew)
         tw->look = 1;
+    if (tw->sweep_at && util_mono_ms() >= tw->sweep_at)
+        tw->recal_pending = 1;
     if (tw->recal_pending) {
         int rc = tw_recal(tw);
         if (rc < 0)

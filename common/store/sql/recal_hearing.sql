@@ -2,7 +2,8 @@
 -- recal_service_term.sql.
 SELECT h.hearing_id::text, h.application_id, a.portal_ref,
        extract(epoch FROM a.service_deadline)::bigint, extract(epoch FROM h.notice_sent_at)::bigint,
-       extract(epoch FROM h.hearing_at)::bigint
+       extract(epoch FROM h.hearing_at)::bigint,
+       ''
 FROM hearings h JOIN applications a USING (application_id)
 WHERE h.concluded_at IS NULL AND h.notice_sent_at IS NOT NULL
   AND h.notice_sent_at < to_timestamp($2) AND h.hearing_at >= to_timestamp($1)

@@ -1,9 +1,11 @@
 -- recal.c: pending service terms (¶7) that may cross a changed day ($1 .. $2), after key $3,
 -- not yet moved by calendar version $5: key, application, portal_ref, service deadline, origin
--- and due (epoch seconds).
+-- and due (epoch seconds), and what the statutory count of working days depends on (recal.c's
+-- statutory()).
 SELECT a.application_id::text, a.application_id, a.portal_ref,
        extract(epoch FROM a.service_deadline)::bigint, extract(epoch FROM a.registered_at)::bigint,
-       extract(epoch FROM a.service_deadline)::bigint
+       extract(epoch FROM a.service_deadline)::bigint,
+       a.kind
 FROM applications a
 WHERE a.stage NOT IN ('license_issued', 'license_reissued', 'refused', 'refused_incomplete')
   AND a.registered_at < to_timestamp($2) AND a.service_deadline >= to_timestamp($1)

@@ -2,7 +2,8 @@
 -- notice's moment, the complaint's registration); as recal_service_term.sql.
 SELECT t.id::text, t.application_id, a.portal_ref, extract(epoch FROM a.service_deadline)::bigint,
        extract(epoch FROM coalesce(h.notice_sent_at, m.registered_at))::bigint,
-       extract(epoch FROM t.due_at)::bigint
+       extract(epoch FROM t.due_at)::bigint,
+       t.kind
 FROM timers t JOIN applications a USING (application_id)
 LEFT JOIN hearings h ON t.kind = 'hearing_outcome_due' AND h.hearing_id::text = t.ref
 LEFT JOIN complaints m ON t.kind LIKE 'complaint%' AND m.complaint_id::text = t.ref
