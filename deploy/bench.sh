@@ -23,6 +23,8 @@
 #      query's cost with 10,000 and with T pending;
 #   7. memory: the whole system under a steady load for M minutes, RSS sampled;
 #   8. documents: a license and its annex rendered as PDF and signed, per second of one core.
+# Phase 3c, after the lifecycle: a calendar change, R pending deadlines (100,000; --short 2,000)
+# moved by one timer worker while the lifecycle workers go on licensing.
 # Phases 3 and 4 also give the CPU taken per 1,000 applications by each worker and by what runs
 # beside them on the same cores: the PostgreSQL server, the simulator and the broker.
 # The agencies' in-flight limit is 128 (LIC_BENCH_MAX_IN_FLIGHT), the default being 16.
@@ -30,10 +32,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${LIC_BENCH_BUILD_DIR:-$root/build}
-n=100000 timers=1000000 due=10000 pgsecs=30 memmin=10 json=0 passes=5
+n=100000 timers=1000000 due=10000 pgsecs=30 memmin=10 json=0 passes=5 recal=100000
 while [ $# -gt 0 ]; do
   case "$1" in
-  --short) n=1000 timers=100000 due=1000 pgsecs=3 memmin=0 passes=2 ;;
+  --short) n=1000 timers=100000 due=1000 pgsecs=3 memmin=0 passes=2 recal=2000 ;;
   --json) json=1 ;;
   --n) n=$2; shift ;;
   --timers) timers=$2; shift ;;
@@ -57,7 +59,9 @@ bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 py=/usr/bin/python3
 export LIC_DB_URL="postgresql://lic_worker@127.0.0.1:$port/bench"
 export LIC_DB_ADMIN_URL="postgresql://lic_owner@127.0.0.1:$port/bench"
-export LIC_KAFKA_BOOTSTRAP_FILE="$stack/bootstrap" LIC_CALENDAR_FILE="$root/deploy/calendar/kz.json"
+# A copy of the calendar: phase 9 changes it under the running workers.
+cp "$root/deploy/calendar/kz.json" "$stack/calendar.json"
+export LIC_KAFKA_BOOTSTRAP_FILE="$stack/bootstrap" LIC_CALENDAR_FILE="$stack/calendar.json"
 export LIC_AGENCIES_FILE="$stack/agencies.json"
 export LIC_LOG_LEVEL=warn
 # The agencies' in-flight limit (default 16 per agency, a courtesy to real agencies): the simulator
@@ -288,6 +292,76 @@ t1=$(now_ms)
 docs_life_rate=$($py -c "print(round($docs_life_n / (($t1 - $t0) / 1000), 1))")
 for w in "${lifecycle_workers[@]}" notary notary2; do stop_w "$w"; done
 
+# ---- 3c. a calendar change under running work -------------------------------------------------
+# The working day two working days ahead made a day off (as a transfer order would): every
+# pending deadline crossing it moves - R of them, R/3 applications awaiting both agencies, each
+# with its term (15 WD) and reply windows (10 WD) as the workers compute them. One timer worker
+# applies the change on SIGHUP while the lifecycle workers license applications: the seconds
+# from the signal to the version completed, and the lifecycle's rate meanwhile against phase
+# 3's. The changed calendar stays for the phases after it (their workers start with it).
+log "3c. calendar change: $recal pending deadlines moved under the lifecycle's load"
+origin=$(TZ=Asia/Almaty date +%Y-%m-%dT%H:%M:%S+05:00)
+term_due=$("$build/approvalctl" calendar add --from "$origin" --working-days 15)
+reply_due=$("$build/approvalctl" calendar add --from "$origin" --working-days 10)
+off_day=$("$build/approvalctl" calendar add --from "$origin" --working-days 2 | cut -c1-10)
+extra=$((recal / 3))
+psql_b -c "
+  CREATE TEMP TABLE recal_apps AS
+    SELECT gen_random_uuid() AS application_id, g FROM generate_series(1, $extra) g;
+  INSERT INTO applications (application_id, portal_ref, kind, stage, submitted_at, registered_at,
+                            completeness_due, service_deadline, executor, source_event_id,
+                            approvals_requested_at)
+  SELECT application_id, 'bench-recal-' || g, 'issue', 'awaiting_replies', '$origin', '$origin',
+         '$origin', '$term_due', 'bench', 'bench-recal-' || g, '$origin'
+  FROM recal_apps;
+  INSERT INTO agency_requests (request_id, application_id, agency, region, base_url, body, state,
+                               next_attempt_at, send_due, received_at, reply_due_at)
+  SELECT gen_random_uuid(), application_id, ag, 'KZ-KAR', 'http://bench-recal.invalid', '{}',
+         'received', '$origin', '$origin', '$origin', '$reply_due'
+  FROM recal_apps, unnest(ARRAY['industrial_safety', 'sanitary']) ag;
+  INSERT INTO reply_windows (request_id, application_id, due_at)
+  SELECT request_id, application_id, reply_due_at FROM agency_requests
+   WHERE base_url = 'http://bench-recal.invalid';
+  ANALYZE applications, agency_requests, reply_windows" >/dev/null
+recal_pending=$((extra * 3))
+recal_load=$((n >= 10000 ? 20000 : n))
+for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
+wait_sql "SELECT count(*) >= 1 FROM calendar_versions WHERE completed_at IS NOT NULL" 60
+$py - "$LIC_CALENDAR_FILE" "$off_day" <<'PY'
+import json, sys
+path, day = sys.argv[1], sys.argv[2]
+cal = json.load(open(path))
+act = f"bench: {day} made a day off"
+cal["years"][day[:4]]["transfers"].append({"date": day, "working": False, "act": act})
+cal["act"] = act
+json.dump(cal, open(path + ".new", "w"), indent=1)
+PY
+mv "$LIC_CALENDAR_FILE.new" "$LIC_CALENDAR_FILE"
+"$build/bench" produce "$recal_load" --example "$example" --ahead 4000 --ahead-of license_issued >/dev/null &
+prod=$!
+# The load running before the change, so the rate meanwhile is the lifecycle's own.
+licensed_0=$(psql_b -c "SELECT count(*) FROM applications WHERE stage = 'license_issued'")
+wait_sql "SELECT count(*) > $licensed_0 + $((recal_load / 10)) FROM applications WHERE stage = 'license_issued'" 300
+licensed_0=$(psql_b -c "SELECT count(*) FROM applications WHERE stage = 'license_issued'")
+t0=$(now_ms)
+kill -HUP "${wpid[timer]}"
+wait_sql "SELECT count(*) = 2 FROM calendar_versions WHERE completed_at IS NOT NULL" 900 0.02
+t1=$(now_ms)
+licensed_1=$(psql_b -c "SELECT count(*) FROM applications WHERE stage = 'license_issued'")
+recal_moved=$(psql_b -c "SELECT moved FROM calendar_versions ORDER BY version DESC LIMIT 1")
+[ "$recal_moved" -ge "$recal_pending" ] || die "calendar change: $recal_moved moved, $recal_pending pending"
+recal_s=$($py -c "print(round(($t1 - $t0) / 1000, 2))")
+recal_life_rate=$($py -c "print(round(($licensed_1 - $licensed_0) / max(($t1 - $t0) / 1000, 0.001)))")
+recal_rss=$(peak_rss_kib timer)
+wait "$prod" || die "the calendar phase's producer failed"
+for w in "${lifecycle_workers[@]}"; do stop_w "$w"; done
+# Its reply windows out of the way of the timer phase's counts (requests are never deleted).
+psql_b -c "UPDATE reply_windows SET failed_at = now(), error = 'bench: phase 3c' WHERE request_id IN (SELECT request_id
+    FROM agency_requests WHERE base_url = 'http://bench-recal.invalid');
+  UPDATE issued_documents SET sign_error = 'bench: phase 3c runs without documents'
+   WHERE signed_at IS NULL AND sign_error IS NULL;
+  UPDATE outbox SET discarded_at = now() WHERE held_by IS NOT NULL AND sent_at IS NULL" >/dev/null
+
 # ---- 4. intake ----------------------------------------------------------------------------
 log "4. intake: $n applications to awaiting_registries, status events published"
 start_w relay
@@ -494,6 +568,8 @@ r = {
                           "lifecycle_beside": $life_stack, "intake_phase_beside": $intake_stack},
   "steady": {"minutes": $memmin, "rate": $mem_rate, "rss_kib_at_1_min": $(kv mem_first), "rss_kib_at_end": $(kv mem_last)},
   "documents": $documents,
+  "calendar_change": {"pending": $recal_pending, "moved": $recal_moved, "seconds": $recal_s,
+                      "lifecycle_apps_per_s_meanwhile": $recal_life_rate, "timer_peak_rss_kib": $recal_rss},
 }
 r["intake_vs_ceiling"] = round(r["intake_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
 r["lifecycle_vs_ceiling"] = round(r["lifecycle_apps_per_s"] / r["baseline_postgres_ceiling_apps_per_s"], 3)
@@ -528,6 +604,11 @@ rows += [
 d = r["documents"]
 rows.append(("Documents rendered as PDF and signed, one core", f"{d['per_s']:,.0f} /s",
              f"layout {d['render_ms']:.2f} ms + signature {d['sign_ms']:.2f} ms each (goal >= 500/s)"))
+c = r["calendar_change"]
+rows.append((f"Calendar change: {c['moved']:,} pending deadlines moved by one timer worker",
+             f"{c['seconds']:,.2f} s ({c['moved'] / max(c['seconds'], 0.001):,.0f}/s)",
+             f"lifecycle meanwhile {c['lifecycle_apps_per_s_meanwhile']:,} apps/s "
+             f"({c['lifecycle_apps_per_s_meanwhile'] / r['lifecycle_apps_per_s']:.0%} of phase 3)"))
 for phase, d in r["peak_rss_kib"].items():
     if d:
         rows.append((f"Peak RSS MiB, {phase.replace('_', ' ')}", " ".join(f"{k} {mib(v)}" for k, v in sorted(d.items())), "target < 64"))

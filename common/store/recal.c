@@ -2,6 +2,7 @@
 #include "recal.h"
 #include "store_sql.h"
 #include "event.h"
+#include "clock.h"
 #include "jsonx.h"
 #include "log.h"
 #include "complaint.h"
@@ -212,9 +213,10 @@ static db_rc_t write_move(db_t *db, const cal_t *new_cal, const source_t *s, PGr
 }
 
 db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int version,
-                   const char *act, const char *source, time_t now, int dry_run, json_t *per_day,
+                   const char *act, const char *source, time_t now, int mode, json_t *per_day,
                    recal_stats_t *st)
 {
+    int dry_run = mode & RECAL_DRY_RUN;
     cal_date_t *days;
     int ndays;
     if (recal_changed_days(old_cal, new_cal, &days, &ndays))
@@ -256,6 +258,8 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 int ns = statutory(src->name, PQgetvalue(r, i, 6), set);
                 if (n_new != n && among(n_new, set, ns) && !among(n, set, ns))
                     continue; /* computed with the new calendar already */
+                if ((mode & RECAL_SWEEP) && !among(n, set, ns))
+                    continue; /* not known to be the old calendar's: left as it is */
                 if (carry(new_cal, origin, n, due, &moved) || moved == due)
                     continue;
                 int past = moved <= now;
@@ -294,6 +298,7 @@ static int load_text(const char *text, cal_t **cal, char *errstr, size_t errstr_
     return rc;
 }
 
+/* `now`: when the last deadline moved (the version's started_at is when it began). */
 static db_rc_t complete(db_t *db, int version, time_t now)
 {
     char v[16], n[24];
@@ -319,9 +324,10 @@ static db_rc_t sweep(db_t *db, const cal_t *cal, int version, const char *act, c
     if (PQntuples(r) == 1 && load_text(PQgetvalue(r, 0, 0), &prev, errstr, errstr_size))
         rc = DB_ERR_DATA;
     else if (prev &&
-             (rc = recal_move(db, prev, cal, version, act, source, now, 0, NULL, st)) == DB_OK &&
+             (rc = recal_move(db, prev, cal, version, act, source, now, RECAL_SWEEP, NULL, st)) ==
+                 DB_OK &&
              st->moved > 0)
-        rc = complete(db, version, now);
+        rc = complete(db, version, clock_now());
     PQclear(r);
     cal_free(prev);
     return rc;
@@ -372,7 +378,7 @@ static int apply_step(db_t *db, const cal_t *new_cal, const json_t *data, const 
             json_decref(md);
             log_info("resuming calendar version %d", version);
             rc = recal_move(db, old_cal, mid, version, mact, source, now, 0, NULL, st);
-            if (rc == DB_OK && (rc = complete(db, version, now)) == DB_OK)
+            if (rc == DB_OK && (rc = complete(db, version, clock_now())) == DB_OK)
                 out = 0;
         }
         cal_free(old_cal);
@@ -395,7 +401,7 @@ static int apply_step(db_t *db, const cal_t *new_cal, const json_t *data, const 
                 st->version = atoi(PQgetvalue(v, 0, 0));
                 PQclear(v);
                 rc = recal_move(db, old_cal, new_cal, st->version, act, source, now, 0, NULL, st);
-                if (rc == DB_OK && (rc = complete(db, st->version, now)) == DB_OK)
+                if (rc == DB_OK && (rc = complete(db, st->version, clock_now())) == DB_OK)
                     out = 1;
             }
         }

@@ -31,12 +31,18 @@ int recal_changed_days(const cal_t *old_cal, const cal_t *new_cal, cal_date_t **
 /* The SHA-256 (hex) of calendar data, as kept in calendar_versions. */
 void recal_digest(const json_t *data, char out[65]);
 
+/* recal_move()'s mode: count only, write nothing; a sweep after the version was applied,
+ * which moves only what positively was computed with `old_cal` (the Rules' count of working
+ * days under it, not under `new_cal`) and leaves a deadline of any other span as it is. */
+#define RECAL_DRY_RUN 1
+#define RECAL_SWEEP 2
+
 /* Moves the pending deadlines that `new_cal` changes against `old_cal`, under calendar
- * version `version` with `act` recorded; with `dry_run` writes nothing and only counts.
+ * version `version` with `act` recorded (`mode`: RECAL_DRY_RUN, RECAL_SWEEP or 0).
  * `per_day` (may be NULL) gets, per changed day "YYYY-MM-DD", how many moved deadlines cross
  * it. Each batch is a transaction of its own (opened here). */
 db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int version,
-                   const char *act, const char *source, time_t now, int dry_run, json_t *per_day,
+                   const char *act, const char *source, time_t now, int mode, json_t *per_day,
                    recal_stats_t *st);
 
 /* Applies calendar data `data` (already loaded as `new_cal`): against the calendar in force in

@@ -86,7 +86,8 @@ static int calendar_diff(const char *old_path, const char *new_path, int as_json
     db_t *db = n > 0 ? ctl_open_db() : NULL;
     int counted = 0;
     if (db) {
-        counted = recal_move(db, a, b, 0, "", "", clock_now(), 1, per_day, &st) == DB_OK;
+        counted =
+            recal_move(db, a, b, 0, "", "", clock_now(), RECAL_DRY_RUN, per_day, &st) == DB_OK;
         if (!counted)
             fprintf(stderr, "approvalctl calendar diff: cannot count deadlines: %s\n",
                     db_last_error(db));
