@@ -132,6 +132,17 @@ int msg_decode_review(const json_t *data, const char *subject, msg_review_t *out
     memset(out, 0, sizeof(*out));
     TRY(application_of(data, subject, &out->application_id, errstr, errstr_size));
     TRY(jx_enum(data, "result", 1, results, &out->result, "", errstr, errstr_size));
+    const json_t *sc = json_object_get(data, "special_conditions");
+    if (sc && !json_is_object(sc)) {
+        snprintf(errstr, errstr_size, "schema: special_conditions must be an object {kk, ru}");
+        return -1;
+    }
+    if (sc) {
+        TRY(jx_str(sc, "kk", 1, 4000, &out->special_kk, "special_conditions.", errstr,
+                   errstr_size));
+        TRY(jx_str(sc, "ru", 1, 4000, &out->special_ru, "special_conditions.", errstr,
+                   errstr_size));
+    }
     return 0;
 }
 

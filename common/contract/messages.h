@@ -63,6 +63,9 @@ int msg_decode_ground(const json_t *data, const char *subject, msg_ground_t *out
 typedef struct {
     const char *application_id;
     const char *result; /* no_grounds */
+    /* The license's special conditions (art. 36 of the Law on Permits), both or neither
+     * (NULL: none). */
+    const char *special_kk, *special_ru;
 } msg_review_t;
 
 int msg_decode_review(const json_t *data, const char *subject, msg_review_t *out, char *errstr,

@@ -83,6 +83,8 @@ typedef struct {
     json_t *person; /* name, address, bin | iin */
     char portal_ref[80], kind[24], region[16], base_address[1100], submitted[16];
     char annex_to[72]; /* the license an issue adds its annex to, or "" */
+    /* Art. 36 of the Law on Permits: Kazakh, a line break, Russian; "" when there are none. */
+    char *special;
     json_t *subtypes;
 } app_facts_t;
 
@@ -110,6 +112,7 @@ static db_rc_t facts_many(db_t *db, const char *ids, int n, app_facts_t *f)
         snprintf(f[i].base_address, sizeof(f[i].base_address), "%s", PQgetvalue(r, i, 8));
         date_of((time_t)atoll(PQgetvalue(r, i, 9)), f[i].submitted, sizeof(f[i].submitted));
         snprintf(f[i].annex_to, sizeof(f[i].annex_to), "%s", PQgetvalue(r, i, 11));
+        f[i].special = strdup(PQgetvalue(r, i, 12));
         f[i].subtypes = json_array();
         char *codes = PQgetvalue(r, i, 10), *save = NULL;
         for (char *t = strtok_r(codes, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -136,7 +139,9 @@ static void facts_free(app_facts_t *f)
 {
     json_decref(f->person);
     json_decref(f->subtypes);
+    free(f->special);
     f->person = f->subtypes = NULL;
+    f->special = NULL;
 }
 
 /* What issuing writes - documents, license register rows, their versions - collected, then
@@ -227,15 +232,16 @@ static json_t *annex_doc(rows_t *w, const doc_licensor_t *lic, const app_facts_t
     cal_format(now, issued, sizeof(issued));
     snprintf(annex_no, sizeof(annex_no), "%s/%d", number, index);
     const char *rname = dom_region_name_ru(f->region);
-    json_t *annex = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:o,"
-        "s:s,s:s,s:s}",
-        "document", "license_annex", "form", "Appendix 3, form 2", "number", annex_no,
-        "license_number", number, "license_date", first ? first : date, "date", date, "version",
-        version, "subtypes", f->subtypes, "licensee", f->person, "production_base", "region",
-        f->region, "region_name", rname ? rname : "", "address", f->base_address,
-        "special_conditions", "", "licensor", licensor_json(lic), "head", head_json(lic),
-        "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
+    json_t *annex =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:O,s:{s:s,s:s,s:s},s:s,s:o,s:o,"
+                  "s:s,s:s,s:s}",
+                  "document", "license_annex", "form", "Appendix 3, form 2", "number", annex_no,
+                  "license_number", number, "license_date", first ? first : date, "date", date,
+                  "version", version, "subtypes", f->subtypes, "licensee", f->person,
+                  "production_base", "region", f->region, "region_name", rname ? rname : "",
+                  "address", f->base_address, "special_conditions", f->special ? f->special : "",
+                  "licensor", licensor_json(lic), "head", head_json(lic), "validity",
+                  "бессрочная / мерзімсіз", "place_of_issue", lic->place, "issued_at", issued);
     rows_doc(w, application_id, "annex", annex_no, cal_local_date(now).y, seq, version, now, annex);
     return annex;
 }
@@ -259,8 +265,8 @@ static void license_docs(rows_t *w, const doc_licensor_t *lic, const app_facts_t
             "{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:s,s:s},s:O,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s}",
             "document", "license", "form", "Appendix 3, form 1", "number", number, "date", date,
             "issued_at", issued, "version", version, "activity", "name_ru", ACTIVITY_RU, "name_kk",
-            ACTIVITY_KK, "licensee", f->person, "special_conditions", "", "note",
-            "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
+            ACTIVITY_KK, "licensee", f->person, "special_conditions", f->special ? f->special : "",
+            "note", "неотчуждаемая, 1 класс / иеліктен шығарылмайтын, 1-сынып", "licensor",
             licensor_json(lic), "head", head_json(lic), "first_issue_date", first ? first : date,
             "validity", "бессрочная / мерзімсіз", "place_of_issue", lic->place, "application",
             f->portal_ref, "kind", f->kind);

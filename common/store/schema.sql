@@ -502,7 +502,9 @@ CREATE TABLE public.applications (
     reviewed_at timestamp with time zone,
     review_warned_at timestamp with time zone,
     ground_pending boolean DEFAULT false NOT NULL,
+    special_conditions jsonb,
     CONSTRAINT applications_kind_check CHECK ((kind = ANY (ARRAY['issue'::text, 'reissue'::text, 'reissue_split'::text]))),
+    CONSTRAINT applications_special_conditions_check CHECK (((special_conditions IS NULL) OR ((jsonb_typeof((special_conditions -> 'kk'::text)) = 'string'::text) AND (jsonb_typeof((special_conditions -> 'ru'::text)) = 'string'::text)))),
     CONSTRAINT applications_stage_known CHECK ((stage = ANY ('{awaiting_approvals,awaiting_decision,awaiting_registries,awaiting_replies,license_issued,license_reissued,none,refusal_proposed,refused,refused_incomplete,registered}'::text[])))
 );
 

@@ -403,12 +403,40 @@ static void executor_review_waits(void **state)
     /* The executor's review, made and signed by approvalctl. */
     char key[700];
     snprintf(key, sizeof(key), "%s/executor.key", env->workdir);
-    const char *args[] = {"act", "review", "--key", key, id, NULL};
+    /* With the license's special conditions (art. 36 of the Law on Permits). */
+#define SC_KK "Жару жұмыстары тек №3 учаскеде жүргізіледі."
+#define SC_RU "Взрывные работы ведутся только на участке №3."
+    const char *args[] = {"act",   "review",
+                          "--key", key,
+                          id,      "--special-conditions-kk",
+                          SC_KK,   "--special-conditions-ru",
+                          SC_RU,   NULL};
     assert_int_equal(h_stop(env, h_spawn(env, "approvalctl", args), 0, 30000), 0);
     assert_true(wait_q(1, 30000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
                        " AND stage = 'license_issued'",
                        id));
+    assert_str(qs("SELECT string_agg(kind || ': ' || (body->>'special_conditions'), ' | ' ORDER BY"
+                  " kind) FROM issued_documents WHERE application_id = '%s'",
+                  id),
+               "annex: " SC_KK "\n" SC_RU " | license: " SC_KK "\n" SC_RU);
+    /* On the signed PDF as the notary stored it. */
+    assert_true(wait_q(2, 30000,
+                       "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
+                       " AND signed_at IS NOT NULL",
+                       id));
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && '%s/approvalctl' document get KPR-L-2026-000001 --pdf sc.pdf >/dev/null"
+             " && pdftotext -enc UTF-8 sc.pdf - | tr '\n' ' '",
+             env->workdir, getenv("LIC_TEST_BIN_DIR"));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
+    assert_int_equal(pclose(p), 0);
+    if (!strstr(text, SC_KK) || !strstr(text, SC_RU))
+        fail_msg("the license PDF does not state the special conditions:\n%s", text);
     char actor[200];
     snprintf(actor, sizeof(actor), "executor %s Омарова Айгерім Серікқызы", env->executor_iin);
     assert_str(qs("SELECT cause_actor FROM transitions WHERE application_id = '%s'"

@@ -35,6 +35,7 @@ INBOUND = {
     "kz.gov.licensing.complaint.filed.v1": "complaint.filed.v1",
     "kz.gov.licensing.complaint.resolved.v1": "complaint.resolved.v1",
     "kz.gov.licensing.ground.raised.v1": "ground.raised.v1",
+    "kz.gov.licensing.review.completed.v1": "review.completed.v1",
 }
 
 failures = []
@@ -143,6 +144,10 @@ MUTATIONS = [
     ("complaint.filed.v1", "no filed_at", ["data", "filed_at"], DELETE, True),
     ("complaint.resolved.v1", "unknown outcome", ["data", "outcome"], "withdrawn", True),
     ("complaint.resolved.v1", "no complaint_id", ["data", "complaint_id"], DELETE, True),
+    ("review.completed.v1", "unknown result", ["data", "result"], "grounds_found", True),
+    ("review.completed.v1", "special conditions without Russian", ["data", "special_conditions", "ru"], DELETE, True),
+    ("review.completed.v1", "special conditions empty in Kazakh", ["data", "special_conditions", "kk"], "", True),
+    ("review.completed.v1", "special conditions as text", ["data", "special_conditions"], "none", True),
     ("status.v1.refusal_proposed", "no hearing_id", ["data", "detail", "hearing_id"], DELETE, True),
     ("status.v1.refusal_proposed", "hearing_id not a UUID", ["data", "detail", "hearing_id"], "H-1", True),
 ]

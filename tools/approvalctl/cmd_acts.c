@@ -168,14 +168,26 @@ int cmd_act(int argc, char **argv)
                         " satisfied|rejected|forwarded [--notes TEXT]\n"
                         "       approvalctl act ground --key KEYFILE APPLICATION CODE"
                         " --facts-kk TEXT --facts-ru TEXT [--evidence KIND:ID:SHA256]...\n"
-                        "       approvalctl act review --key KEYFILE APPLICATION\n");
+                        "       approvalctl act review --key KEYFILE APPLICATION"
+                        " [--special-conditions-kk TEXT --special-conditions-ru TEXT]\n");
         return 2;
     }
     if (ground)
         return act_ground(key, pos[0], pos[1], argc, argv);
-    if (review) /* the executor's review found no ground (LIC_EXECUTOR_REVIEW) */
-        return send_act(key, EV_TYPE_REVIEW_COMPLETED, pos[0],
-                        json_pack("{s:s,s:s}", "application_id", pos[0], "result", "no_grounds"));
+    if (review) { /* the executor's review found no ground (LIC_EXECUTOR_REVIEW) */
+        const char *kk = ctl_option(argc, argv, "--special-conditions-kk"),
+                   *ru = ctl_option(argc, argv, "--special-conditions-ru");
+        if (!kk != !ru) {
+            fprintf(stderr, "approvalctl act review: special conditions in both languages or "
+                            "neither\n");
+            return 2;
+        }
+        json_t *data = json_pack("{s:s,s:s}", "application_id", pos[0], "result", "no_grounds");
+        if (kk)
+            json_object_set_new(data, "special_conditions",
+                                json_pack("{s:s,s:s}", "kk", kk, "ru", ru));
+        return send_act(key, EV_TYPE_REVIEW_COMPLETED, pos[0], data);
+    }
     json_t *data = json_pack("{s:s,s:s,s:s}", "application_id", pos[0],
                              hearing ? "hearing_id" : "complaint_id", pos[1], "outcome", pos[2]);
     if (notes)

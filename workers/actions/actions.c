@@ -255,8 +255,14 @@ static int review_completed(actions_t *a, pl_pipeline_t *pl, db_t *db,
     char now_s[40], actor[340];
     util_rfc3339_utc(now, now_s, sizeof(now_s));
     of_actor(who, actor, sizeof(actor));
-    const char *p[] = {m.application_id, now_s};
-    if ((rc = db_exec(db, sql_review_completed, 2, p)) != DB_OK)
+    json_t *sc =
+        m.special_kk ? json_pack("{s:s,s:s}", "kk", m.special_kk, "ru", m.special_ru) : NULL;
+    char *special = sc ? jx_dumps(sc) : NULL;
+    json_decref(sc);
+    const char *p[] = {m.application_id, now_s, special};
+    rc = db_exec(db, sql_review_completed, 3, p);
+    free(special);
+    if (rc != DB_OK)
         return rc;
     if (app.stage == STAGE_AWAITING_DECISION) {
         ob_cause_t cause = event_cause(ev, msg, actor);
