@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "jsonx.h"
 #include "log.h"
+#include "signals.h"
 #include "complaint.h"
 #include "decision.h"
 #include "state.h"
@@ -17,6 +18,9 @@
 
 /* Deadlines a batch moves: its transaction's locks last a fraction of a second. */
 #define RECAL_BATCH 2000
+/* After each batch written, a pause as long as the batch took (at most this): the workers
+ * sharing the database keep about half of it while 100,000 deadlines move (bench phase 3c). */
+#define RECAL_PAUSE_MAX_MS 2000
 /* calendar_versions' applier: one at a time. */
 #define RECAL_LOCK_KEY "29"
 
@@ -177,26 +181,26 @@ static void count_days(json_t *per_day, const cal_date_t *days, int ndays, time_
     }
 }
 
-/* One moved deadline written: the deadline and its timer, its record and its event. */
-static db_rc_t write_move(db_t *db, const cal_t *new_cal, const source_t *s, PGresult *r, int i,
-                          time_t due, time_t moved, int past, int version, const char *act,
-                          const char *source, time_t now)
+/* The columns of a batch of moves, as the recal_move_*.sql statements unnest them after $1
+ * (now): calendar version, application, deadline, ref, old and new (epoch seconds), past, act. */
+#define RECAL_COLUMNS 8
+
+/* One moved deadline added to the batch: its row of `cols` and, for a deadline of the Rules,
+ * its deadline_changed event. */
+static db_rc_t add_move(db_barray_t *cols, ob_batch_t *ob, const cal_t *new_cal, const source_t *s,
+                        PGresult *r, int i, time_t due, time_t moved, int past, int version,
+                        const char *act, const char *source, time_t now)
 {
     const char *key = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
-    char nd[24], od[24], ns[24], ver[16], pst[8];
+    char nd[24], od[24], ver[16];
     snprintf(nd, sizeof(nd), "%lld", (long long)moved);
     snprintf(od, sizeof(od), "%lld", (long long)due);
-    snprintf(ns, sizeof(ns), "%lld", (long long)now);
     snprintf(ver, sizeof(ver), "%d", version);
-    snprintf(pst, sizeof(pst), "%s", past ? "true" : "false");
-    const char *pm[] = {key, nd, ns};
-    db_rc_t rc = db_exec(db, s->move, 3, pm);
-    if (rc == DB_OK) {
-        const char *pr[] = {ver, app, s->name, key, od, nd, pst, act, ns};
-        rc = db_exec(db, sql_recal_record, 9, pr);
-    }
-    if (rc != DB_OK || !s->publish)
-        return rc;
+    const char *row[RECAL_COLUMNS] = {ver, app, s->name, key, od, nd, past ? "t" : "f", act};
+    if (db_barray_add_row(cols, RECAL_COLUMNS, row))
+        return DB_ERR_RETRY;
+    if (!s->publish)
+        return DB_OK;
     char old_s[40], new_s[40], cause[160];
     cal_format(due, old_s, sizeof(old_s));
     cal_format(moved, new_s, sizeof(new_s));
@@ -208,8 +212,8 @@ static db_rc_t write_move(db_t *db, const cal_t *new_cal, const source_t *s, PGr
         json_object_set_new(detail, "provisional", json_true());
     snprintf(cause, sizeof(cause), "calendar-%d|%s|%s", version, s->name, key);
     time_t term = strcmp(s->name, "service_term") == 0 ? moved : atoll(PQgetvalue(r, i, 3));
-    return ob_status_event(db, source, app, PQgetvalue(r, i, 2), EV_ST_DEADLINE_CHANGED, now, term,
-                           detail, cause);
+    return ob_batch_status_event(ob, source, app, PQgetvalue(r, i, 2), EV_ST_DEADLINE_CHANGED, now,
+                                 term, detail, cause);
 }
 
 db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int version,
@@ -236,6 +240,12 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
         char key[64];
         snprintf(key, sizeof(key), "%s", src->first_key);
         for (int more = 1; more && rc == DB_OK;) {
+            /* SIGTERM between batches: the version stays unfinished and is resumed. */
+            if (!dry_run && sig_stop_requested()) {
+                rc = DB_ERR_RETRY;
+                break;
+            }
+            int64_t batch_start = util_mono_ms();
             if (!dry_run && (rc = db_begin(db)) != DB_OK)
                 break;
             const char *p[] = {lo, hi, key, lim, ver};
@@ -246,6 +256,12 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 break;
             }
             int rows = PQntuples(r);
+            db_barray_t cols[RECAL_COLUMNS];
+            for (int c = 0; c < RECAL_COLUMNS; c++)
+                db_barray_init(&cols[c], DB_OID_TEXT);
+            ob_batch_t ob;
+            if (ob_batch_init(&ob))
+                rc = DB_ERR_RETRY;
             for (int i = 0; i < rows && rc == DB_OK; i++) {
                 time_t origin = (time_t)atoll(PQgetvalue(r, i, 4));
                 time_t due = (time_t)atoll(PQgetvalue(r, i, 5)), moved;
@@ -268,9 +284,20 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 if (per_day)
                     count_days(per_day, days, ndays, origin, due, moved);
                 if (!dry_run)
-                    rc = write_move(db, new_cal, src, r, i, due, moved, past, version, act, source,
-                                    now);
+                    rc = add_move(cols, &ob, new_cal, src, r, i, due, moved, past, version, act,
+                                  source, now);
             }
+            /* The batch in two statements: moved and recorded, then the events. */
+            if (rc == DB_OK && !dry_run && cols[0].count > 0) {
+                char ns[24];
+                snprintf(ns, sizeof(ns), "%lld", (long long)now);
+                rc = db_exec_columns(db, src->move, ns, cols, RECAL_COLUMNS, 0);
+                if (rc == DB_OK)
+                    rc = ob_batch_flush(db, &ob);
+            }
+            ob_batch_free(&ob);
+            for (int c = 0; c < RECAL_COLUMNS; c++)
+                db_barray_free(&cols[c]);
             if (rows > 0)
                 snprintf(key, sizeof(key), "%s", PQgetvalue(r, rows - 1, 0));
             more = rows == RECAL_BATCH;
@@ -280,6 +307,9 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 if (rc == DB_OK)
                     rc = db_exec(db, "SELECT pg_notify('lic_timers', '')", 0, NULL);
                 rc = db_end(db, rc);
+                int64_t took = util_mono_ms() - batch_start;
+                if (rc == DB_OK && more)
+                    util_sleep_ms((long)(took < RECAL_PAUSE_MAX_MS ? took : RECAL_PAUSE_MAX_MS));
             }
         }
     }

@@ -78,6 +78,10 @@ static int tw_recal(tw_t *tw)
     char err[512];
     int rc = recal_apply(tw->db, tw->cal, tw->cal_data, "timer", TIMER_SOURCE, clock_now(), &st,
                          err, sizeof(err));
+    if (rc < 0 && sig_stop_requested()) {
+        log_info("stopping: the calendar change is resumed at the next start");
+        return 0;
+    }
     if (rc < 0) {
         log_error("calendar change not applied yet: %s", err);
         return rc;
