@@ -327,7 +327,8 @@ psql_b -c "
 recal_pending=$((extra * 3))
 # The load: half the lifecycle's rate of phase 3, for longer than the change should take.
 recal_rate=$($py -c "print(max(10, round($life_rate / 2)))")
-recal_load=$((recal_rate * (recal / 250 > 20 ? recal / 250 : 20)))
+recal_secs=$((recal / 250)) recal_min=$((n >= 10000 ? 20 : 3))
+recal_load=$((recal_rate * (recal_secs > recal_min ? recal_secs : recal_min)))
 for w in "${lifecycle_workers[@]}"; do start_w "$w"; done
 wait_sql "SELECT count(*) >= 1 FROM calendar_versions WHERE completed_at IS NOT NULL" 60
 $py - "$LIC_CALENDAR_FILE" "$off_day" <<'PY'
