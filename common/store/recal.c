@@ -181,15 +181,15 @@ static void count_days(json_t *per_day, const cal_date_t *days, int ndays, time_
     }
 }
 
-/* The columns of a batch of moves, as the recal_move_*.sql statements unnest them after $1
- * (now): calendar version, application, deadline, ref, old and new (epoch seconds), past, act. */
+/* The columns of a batch of moves, as recal_record.sql unnests them after $1 (now): calendar
+ * version, application, deadline, ref, old and new (epoch seconds), past, act. */
 #define RECAL_COLUMNS 8
 
 /* One moved deadline added to the batch: its row of `cols` and, for a deadline of the Rules,
  * its deadline_changed event. */
-static db_rc_t add_move(db_barray_t *cols, ob_batch_t *ob, const cal_t *new_cal, const source_t *s,
-                        PGresult *r, int i, time_t due, time_t moved, int past, int version,
-                        const char *act, const char *source, time_t now)
+static db_rc_t add_move(db_barray_t *cols, db_array_t *refs, ob_batch_t *ob, const cal_t *new_cal,
+                        const source_t *s, PGresult *r, int i, time_t due, time_t moved, int past,
+                        int version, const char *act, const char *source, time_t now)
 {
     const char *key = PQgetvalue(r, i, 0), *app = PQgetvalue(r, i, 1);
     char nd[24], od[24], ver[16];
@@ -197,7 +197,7 @@ static db_rc_t add_move(db_barray_t *cols, ob_batch_t *ob, const cal_t *new_cal,
     snprintf(od, sizeof(od), "%lld", (long long)due);
     snprintf(ver, sizeof(ver), "%d", version);
     const char *row[RECAL_COLUMNS] = {ver, app, s->name, key, od, nd, past ? "t" : "f", act};
-    if (db_barray_add_row(cols, RECAL_COLUMNS, row))
+    if (db_barray_add_row(cols, RECAL_COLUMNS, row) || db_array_add(refs, key))
         return DB_ERR_RETRY;
     if (!s->publish)
         return DB_OK;
@@ -259,6 +259,7 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
             db_barray_t cols[RECAL_COLUMNS];
             for (int c = 0; c < RECAL_COLUMNS; c++)
                 db_barray_init(&cols[c], DB_OID_TEXT);
+            db_array_t refs = {0};
             ob_batch_t ob;
             if (ob_batch_init(&ob))
                 rc = DB_ERR_RETRY;
@@ -284,17 +285,22 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 if (per_day)
                     count_days(per_day, days, ndays, origin, due, moved);
                 if (!dry_run)
-                    rc = add_move(cols, &ob, new_cal, src, r, i, due, moved, past, version, act,
-                                  source, now);
+                    rc = add_move(cols, &refs, &ob, new_cal, src, r, i, due, moved, past, version,
+                                  act, source, now);
             }
-            /* The batch in two statements: moved and recorded, then the events. */
+            /* The batch in three statements: recorded, moved from the records, the events. */
             if (rc == DB_OK && !dry_run && cols[0].count > 0) {
                 char ns[24];
                 snprintf(ns, sizeof(ns), "%lld", (long long)now);
-                rc = db_exec_columns(db, src->move, ns, cols, RECAL_COLUMNS, 0);
+                rc = db_exec_columns(db, sql_recal_record, ns, cols, RECAL_COLUMNS, 0);
+                if (rc == DB_OK) {
+                    const char *pm[] = {ver, db_array_text(&refs), ns};
+                    rc = db_exec(db, src->move, 3, pm);
+                }
                 if (rc == DB_OK)
                     rc = ob_batch_flush(db, &ob);
             }
+            db_array_free(&refs);
             ob_batch_free(&ob);
             for (int c = 0; c < RECAL_COLUMNS; c++)
                 db_barray_free(&cols[c]);
