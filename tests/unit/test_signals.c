@@ -14,7 +14,6 @@
 #include "signals.h"
 #include "util.h"
 
-
 /* Another thread of the process receives the signal, as the kernel may choose it. */
 static void *send_to_self(void *arg)
 {
