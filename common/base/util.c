@@ -214,18 +214,34 @@ char *util_replace_all(const char *s, const char *from, const char *to)
     return out;
 }
 
-char *util_hex_encode(const unsigned char *b, size_t n)
+static void hex_into(const unsigned char *b, size_t n, char *s)
 {
     static const char hexdigits[] = "0123456789abcdef";
-    char *s = malloc(2 * n + 1);
-    if (!s)
-        return NULL;
     for (size_t i = 0; i < n; i++) {
         s[2 * i] = hexdigits[b[i] >> 4];
         s[2 * i + 1] = hexdigits[b[i] & 15];
     }
     s[2 * n] = '\0';
+}
+
+char *util_hex_encode(const unsigned char *b, size_t n)
+{
+    char *s = malloc(2 * n + 1);
+    if (s)
+        hex_into(b, n, s);
     return s;
+}
+
+int util_sha256_hex(const void *b, size_t n, char out[65])
+{
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    out[0] = '\0';
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256 || EVP_Digest(b, n, h, &len, sha256, NULL) != 1 || len != 32)
+        return -1;
+    hex_into(h, 32, out);
+    return 0;
 }
 
 static int hex_digit(char c)

@@ -48,6 +48,10 @@ char *util_replace_all(const char *s, const char *from, const char *to);
 /* Lower-case hex of b[0..n) in a new string (free() it), or NULL. */
 char *util_hex_encode(const unsigned char *b, size_t n);
 
+/* The SHA-256 of b[0..n) as 64 lower-case hex digits in out. 0, or -1 (out of memory; out "").
+ */
+int util_sha256_hex(const void *b, size_t n, char out[65]);
+
 /* The bytes of hex text `h` in a new buffer (free() it; *n their count), or NULL for text that
  * is not hex or out of memory. */
 unsigned char *util_hex_decode(const char *h, size_t *n);

@@ -11,7 +11,6 @@
 #include "state.h"
 #include "util.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +30,17 @@ typedef struct {
     int publish; /* a deadline of the Rules (a timer only follows one) */
 } source_t;
 
+/* The key before every uuid key: the first batch's "after". */
+#define UUID_FIRST "00000000-0000-0000-0000-000000000000"
+
 static const source_t SOURCES[] = {
-    {"service_term", sql_recal_service_term, sql_recal_move_service_term,
-     "00000000-0000-0000-0000-000000000000", 1},
-    {"agency_reply", sql_recal_agency_reply, sql_recal_move_agency_reply,
-     "00000000-0000-0000-0000-000000000000", 1},
-    {"hearing", sql_recal_hearing, sql_recal_move_hearing, "00000000-0000-0000-0000-000000000000",
+    {"service_term", sql_recal_service_term, sql_recal_move_service_term, UUID_FIRST, 1},
+    {"agency_reply", sql_recal_agency_reply, sql_recal_move_agency_reply, UUID_FIRST, 1},
+    {"hearing", sql_recal_hearing, sql_recal_move_hearing, UUID_FIRST, 1},
+    {"complaint_forward", sql_recal_complaint_forward, sql_recal_move_complaint_forward, UUID_FIRST,
      1},
-    {"complaint_forward", sql_recal_complaint_forward, sql_recal_move_complaint_forward,
-     "00000000-0000-0000-0000-000000000000", 1},
-    {"complaint_review", sql_recal_complaint_review, sql_recal_move_complaint_review,
-     "00000000-0000-0000-0000-000000000000", 1},
+    {"complaint_review", sql_recal_complaint_review, sql_recal_move_complaint_review, UUID_FIRST,
+     1},
     {"timer", sql_recal_timer, sql_recal_move_timer, "0", 0},
 };
 
@@ -81,14 +80,8 @@ int recal_changed_days(const cal_t *old_cal, const cal_t *new_cal, cal_date_t **
 void recal_digest(const json_t *data, char out[65])
 {
     char *text = json_dumps(data, JSON_SORT_KEYS | JSON_COMPACT);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    out[0] = '\0';
-    if (text && EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) == 1) {
-        char *h = util_hex_encode(md, len);
-        snprintf(out, 65, "%s", h ? h : "");
-        free(h);
-    }
+    if (!text || util_sha256_hex(text, strlen(text), out))
+        out[0] = '\0';
     free(text);
 }
 
@@ -294,8 +287,8 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
                 snprintf(ns, sizeof(ns), "%lld", (long long)now);
                 rc = db_exec_columns(db, sql_recal_record, ns, cols, RECAL_COLUMNS, 0);
                 if (rc == DB_OK) {
-                    const char *pm[] = {ver, db_array_text(&refs), ns};
-                    rc = db_exec(db, src->move, 3, pm);
+                    const char *pm[] = {ver, db_array_text(&refs)};
+                    rc = db_exec(db, src->move, 2, pm);
                 }
                 if (rc == DB_OK)
                     rc = ob_batch_flush(db, &ob);
@@ -323,15 +316,30 @@ db_rc_t recal_move(db_t *db, const cal_t *old_cal, const cal_t *new_cal, int ver
     return rc;
 }
 
-/* The version's data as a calendar. */
-static int load_text(const char *text, cal_t **cal, char *errstr, size_t errstr_size)
+/* A stored version's data as a calendar, and the act it names when `act` is not NULL. */
+static int load_text(const char *text, cal_t **cal, char *act, size_t act_size, char *errstr,
+                     size_t errstr_size)
 {
     json_t *j = json_loads(text, 0, NULL);
     int rc = j ? cal_load_json(j, cal, errstr, errstr_size) : -1;
     if (!j)
         snprintf(errstr, errstr_size, "a stored calendar version is not JSON");
+    if (rc == 0 && act)
+        recal_act(j, act, act_size);
     json_decref(j);
     return rc;
+}
+
+/* A row of calendar_versions for `data` (text, digest, act): in force at once when `first`. Its
+ * version, or 0 with *rc set. */
+static int begin_version(db_t *db, const char *digest, const char *text, const char *act,
+                         const char *who, const char *now_s, int first, db_rc_t *rc)
+{
+    const char *p[] = {digest, text, act, who, now_s, first ? "true" : "false"};
+    PGresult *v = db_query(db, sql_recal_begin_version, 6, p, rc);
+    int version = v ? atoi(PQgetvalue(v, 0, 0)) : 0;
+    PQclear(v);
+    return version;
 }
 
 /* `now`: when the last deadline moved (the version's started_at is when it began). */
@@ -357,7 +365,7 @@ static db_rc_t sweep(db_t *db, const cal_t *cal, int version, const char *act, c
     if (!r)
         return rc;
     cal_t *prev = NULL;
-    if (PQntuples(r) == 1 && load_text(PQgetvalue(r, 0, 0), &prev, errstr, errstr_size))
+    if (PQntuples(r) == 1 && load_text(PQgetvalue(r, 0, 0), &prev, NULL, 0, errstr, errstr_size))
         rc = DB_ERR_DATA;
     else if (prev &&
              (rc = recal_move(db, prev, cal, version, act, source, now, RECAL_SWEEP, NULL, st)) ==
@@ -389,29 +397,21 @@ static int apply_step(db_t *db, const cal_t *new_cal, const json_t *data, const 
     if (!text) {
         rc = DB_ERR_RETRY;
     } else if (rows == 0) { /* the first calendar: in force as it is */
-        const char *p[] = {digest, text, act, who, now_s, "true"};
-        PGresult *v = db_query(db, sql_recal_begin_version, 6, p, &rc);
-        if (v) {
-            st->version = atoi(PQgetvalue(v, 0, 0));
-            PQclear(v);
+        if ((st->version = begin_version(db, digest, text, act, who, now_s, 1, &rc)) > 0)
             out = 1;
-        }
     } else if (strcmp(PQgetvalue(r, 0, 3), "f") == 0) {
         /* A run cut off: finish it against the version in force before it. */
         cal_t *old_cal = NULL, *mid = NULL;
+        char mact[300];
         int version = atoi(PQgetvalue(r, 0, 0));
         if (rows < 2) {
             snprintf(errstr, errstr_size, "calendar version %d has none in force before it",
                      version);
             rc = DB_ERR_DATA;
-        } else if (load_text(PQgetvalue(r, 1, 2), &old_cal, errstr, errstr_size) ||
-                   load_text(PQgetvalue(r, 0, 2), &mid, errstr, errstr_size)) {
+        } else if (load_text(PQgetvalue(r, 1, 2), &old_cal, NULL, 0, errstr, errstr_size) ||
+                   load_text(PQgetvalue(r, 0, 2), &mid, mact, sizeof(mact), errstr, errstr_size)) {
             rc = DB_ERR_DATA;
         } else {
-            json_t *md = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
-            char mact[300];
-            recal_act(md, mact, sizeof(mact));
-            json_decref(md);
             log_info("resuming calendar version %d", version);
             rc = recal_move(db, old_cal, mid, version, mact, source, now, 0, NULL, st);
             if (rc == DB_OK && (rc = complete(db, version, clock_now())) == DB_OK)
@@ -428,18 +428,12 @@ static int apply_step(db_t *db, const cal_t *new_cal, const json_t *data, const 
             out = 1;
     } else {
         cal_t *old_cal = NULL;
-        if (load_text(PQgetvalue(r, 0, 2), &old_cal, errstr, errstr_size)) {
+        if (load_text(PQgetvalue(r, 0, 2), &old_cal, NULL, 0, errstr, errstr_size)) {
             rc = DB_ERR_DATA;
-        } else {
-            const char *p[] = {digest, text, act, who, now_s, "false"};
-            PGresult *v = db_query(db, sql_recal_begin_version, 6, p, &rc);
-            if (v) {
-                st->version = atoi(PQgetvalue(v, 0, 0));
-                PQclear(v);
-                rc = recal_move(db, old_cal, new_cal, st->version, act, source, now, 0, NULL, st);
-                if (rc == DB_OK && (rc = complete(db, st->version, clock_now())) == DB_OK)
-                    out = 1;
-            }
+        } else if ((st->version = begin_version(db, digest, text, act, who, now_s, 0, &rc)) > 0) {
+            rc = recal_move(db, old_cal, new_cal, st->version, act, source, now, 0, NULL, st);
+            if (rc == DB_OK && (rc = complete(db, st->version, clock_now())) == DB_OK)
+                out = 1;
         }
         cal_free(old_cal);
     }

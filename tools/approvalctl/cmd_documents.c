@@ -8,7 +8,6 @@
 #include "eds.h"
 #include "util.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +59,9 @@ static int render(int argc, char **argv)
         return 2;
     }
     char err[512];
-    db_t *db =
-        db_open_once(cfg_get("DB_URL"), cfg_get("DB_PASSWORD"), "approvalctl", err, sizeof(err));
-    if (!db) {
-        fprintf(stderr, "approvalctl document: %s\n", err);
+    db_t *db = ctl_open_db();
+    if (!db)
         return 1;
-    }
     db_rc_t rc;
     const char *p[] = {argv[0]};
     PGresult *r = db_query(db, sql_cmd_document_select_issued_documents, 1, p, &rc);
@@ -107,16 +103,6 @@ static int render(int argc, char **argv)
     return status;
 }
 
-static db_t *open_db(void)
-{
-    char err[512];
-    db_t *db =
-        db_open_once(cfg_get("DB_URL"), cfg_get("DB_PASSWORD"), "approvalctl", err, sizeof(err));
-    if (!db)
-        fprintf(stderr, "approvalctl document: %s\n", err);
-    return db;
-}
-
 /* The signed row of `number`: its columns (see cmd_document_select_signed.sql), or NULL with
  * the reason printed. */
 static PGresult *signed_row(db_t *db, const char *number)
@@ -144,7 +130,7 @@ static int get(int argc, char **argv)
         fprintf(stderr, "approvalctl document get NUMBER --pdf OUT [--p7s OUT]\n");
         return 2;
     }
-    db_t *db = open_db();
+    db_t *db = ctl_open_db();
     if (!db)
         return 1;
     PGresult *r = signed_row(db, argv[0]);
@@ -192,12 +178,9 @@ static int verify(int argc, char **argv)
     /* --number N: and the PDF is the one the register holds under that number. */
     const char *number = ctl_option(argc, argv, "--number");
     if (status == 0 && number) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-        char *h = EVP_Digest(pdf, n, md, &mdlen, EVP_sha256(), NULL) == 1
-                      ? util_hex_encode(md, mdlen)
-                      : NULL;
-        db_t *db = open_db();
+        char hex[65];
+        const char *h = util_sha256_hex(pdf, n, hex) == 0 ? hex : NULL;
+        db_t *db = ctl_open_db();
         PGresult *r = db ? signed_row(db, number) : NULL;
         if (!r || !h || strcmp(PQgetvalue(r, 0, 2), h) != 0) {
             if (r)
@@ -209,7 +192,6 @@ static int verify(int argc, char **argv)
         } else {
             printf("the PDF stored as %s (SHA-256 %s)\n", number, h);
         }
-        free(h);
         PQclear(r);
         db_close(db);
     }

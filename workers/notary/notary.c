@@ -12,7 +12,6 @@
 #include "util.h"
 #include "worker.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,21 +72,14 @@ static int sign_one(notary_t *n, const char *number, const char *body, char *sha
     }
     char url[400];
     rd_verify_url(cfg_get("DOCUMENTS_BASE_URL"), number, url, sizeof(url));
-    unsigned char *pdf = NULL, *p7s = NULL, md[EVP_MAX_MD_SIZE];
+    unsigned char *pdf = NULL, *p7s = NULL;
     size_t len = 0, slen = 0;
-    unsigned mdlen = 0;
     int rc = rd_render_pdf(doc, url, &pdf, &len, err, err_size);
     json_decref(doc);
     if (rc == 0)
         rc = es_sign(n->signer, pdf, len, &p7s, &slen, err, err_size);
-    if (rc == 0 && EVP_Digest(pdf, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-        snprintf(err, err_size, "SHA-256 failed");
-        rc = -1;
-    }
     if (rc == 0) {
-        char *h = util_hex_encode(md, mdlen);
-        snprintf(sha, 65, "%s", h ? h : "");
-        free(h);
+        util_sha256_hex(pdf, len, sha);
         p[1] = util_hex_encode(pdf, len);
         p[3] = util_hex_encode(p7s, slen);
         if (!p[1] || !p[3] || !sha[0]) {
