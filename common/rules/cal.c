@@ -631,18 +631,28 @@ int cal_term_look(const cal_t *cal, time_t deadline, time_t now, cal_term_state_
     return 0;
 }
 
-int cal_reload(cal_t **cal, const char *path)
+int cal_reload_data(cal_t **cal, json_t **data, const char *path)
 {
     char err[512];
     cal_t *fresh;
-    if (cal_load_file(path, &fresh, err, sizeof(err))) {
+    json_t *fresh_data = NULL;
+    if (cal_read_file(path, &fresh, data ? &fresh_data : NULL, err, sizeof(err))) {
         log_error("calendar reload failed, keeping the calendar in use: %s", err);
         return -1;
     }
     cal_free(*cal);
     *cal = fresh;
+    if (data) {
+        json_decref(*data);
+        *data = fresh_data;
+    }
     log_info("calendar reloaded from %s", path);
     return 0;
+}
+
+int cal_reload(cal_t **cal, const char *path)
+{
+    return cal_reload_data(cal, NULL, path);
 }
 
 int cal_hearing_times(const cal_t *cal, time_t notice_at, time_t *hearing_at, time_t *outcome_due,

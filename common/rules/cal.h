@@ -65,6 +65,8 @@ void cal_free(cal_t *cal);
 /* SIGHUP: loads `path` into a new calendar and swaps it into *cal, or keeps the calendar in
  * use when the file is invalid. Logs either way. 0 reloaded, -1 kept. */
 int cal_reload(cal_t **cal, const char *path);
+/* As cal_reload(), swapping the file's JSON into *data too (the timer keeps it, recal.c). */
+int cal_reload_data(cal_t **cal, json_t **data, const char *path);
 
 /* First and last covered year. */
 void cal_years(const cal_t *cal, int *first, int *last);

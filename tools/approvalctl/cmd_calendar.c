@@ -71,9 +71,8 @@ static void day_text(const cal_t *cal, cal_date_t d, char *out, size_t size)
 static int calendar_diff(const char *old_path, const char *new_path, int as_json)
 {
     cal_t *a = NULL, *b = NULL;
-    json_t *da = NULL, *dbj = NULL;
     int rc = 1;
-    if (read_cal("diff", old_path, &a, &da) || read_cal("diff", new_path, &b, &dbj))
+    if (read_cal("diff", old_path, &a, NULL) || read_cal("diff", new_path, &b, NULL))
         goto out;
     cal_date_t *days;
     int n;
@@ -133,8 +132,6 @@ static int calendar_diff(const char *old_path, const char *new_path, int as_json
 out:
     cal_free(a);
     cal_free(b);
-    json_decref(da);
-    json_decref(dbj);
     return rc;
 }
 

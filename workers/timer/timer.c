@@ -104,20 +104,10 @@ static int tw_recal(tw_t *tw)
 static void tw_reload(void *opaque)
 {
     tw_t *tw = opaque;
-    char err[512];
-    cal_t *fresh;
-    json_t *data;
-    if (cal_read_file(cfg_get("CALENDAR_FILE"), &fresh, &data, err, sizeof(err))) {
-        log_error("calendar reload failed, keeping the calendar in use: %s", err);
-        return;
+    if (cal_reload_data(&tw->cal, &tw->cal_data, cfg_get("CALENDAR_FILE")) == 0) {
+        tw->recal_pending = 1;
+        tw->sweep_at = 0;
     }
-    cal_free(tw->cal);
-    json_decref(tw->cal_data);
-    tw->cal = fresh;
-    tw->cal_data = data;
-    tw->recal_pending = 1;
-    tw->sweep_at = 0;
-    log_info("calendar reloaded from %s", cfg_get("CALENDAR_FILE"));
 }
 
 /* ¶13: no outcome of the hearing by the hearing date + 1 WD: operators must act before the
