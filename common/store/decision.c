@@ -87,15 +87,18 @@ json_t *dec_grounds(db_t *db, const char *application_id, db_rc_t *rc)
 }
 
 /* The grant's state change: its status event and transition (to `ob` when given). The
- * documents and `approvals` (JSON text) are borrowed. */
+ * documents (`others`: a re-registration's further annexes) and `approvals` (JSON text) are
+ * borrowed. */
 static db_rc_t granted(db_t *db, ob_batch_t *ob, const dec_ctx_t *ctx, apv_app_t *app,
                        dom_stage_t from, dom_stage_t to, json_t *license, json_t *annex,
-                       const char *approvals, const char *term_note, time_t now,
+                       json_t *others, const char *approvals, const char *term_note, time_t now,
                        const ob_cause_t *cause)
 {
     json_t *a = json_loads(approvals, 0, NULL);
     json_t *detail = json_pack("{s:O,s:O,s:o}", "license", license ? license : json_null(), "annex",
                                annex, "approvals", a ? a : json_array());
+    if (json_array_size(others) > 0)
+        json_object_set(detail, "annexes", others);
     if (term_note && term_note[0]) /* ¶7: the decision records why the term was not kept */
         json_object_set_new(detail, "term_not_kept", json_string(term_note));
     ev_status_t status = ev_status_of(to);
@@ -134,14 +137,15 @@ db_rc_t dec_grant(db_t *db, const dec_ctx_t *ctx, apv_app_t *app, dom_stage_t fr
         return DB_ERR_DATA;
     }
     int issue = strcmp(PQgetvalue(r, 0, 0), "issue") == 0;
-    json_t *license = NULL, *annex = NULL;
+    json_t *license = NULL, *annex = NULL, *others = NULL;
     const char *ids[] = {app->application_id};
-    if ((rc = doc_issue_licenses(db, &ctx->lic, ids, 1, now, &license, &annex)) == DB_OK)
-        rc = granted(db, NULL, ctx, app, from, grant_stage(from, !issue), license, annex,
+    if ((rc = doc_issue_licenses(db, &ctx->lic, ids, 1, now, &license, &annex, &others)) == DB_OK)
+        rc = granted(db, NULL, ctx, app, from, grant_stage(from, !issue), license, annex, others,
                      PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), now, cause);
     PQclear(r);
     json_decref(license);
     json_decref(annex);
+    json_decref(others);
     return rc;
 }
 
@@ -393,7 +397,8 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     int *grow = calloc((size_t)n + 1, sizeof(*grow));
     json_t **licenses = calloc((size_t)n + 1, sizeof(json_t *));
     json_t **annexes = calloc((size_t)n + 1, sizeof(json_t *));
-    rc = apps && gids && grow && licenses && annexes ? DB_OK : DB_ERR_RETRY;
+    json_t **others = calloc((size_t)n + 1, sizeof(json_t *));
+    rc = apps && gids && grow && licenses && annexes && others ? DB_OK : DB_ERR_RETRY;
     for (int i = 0; i < n && rc == DB_OK; i++) {
         apv_app_t *app = &apps[i];
         apv_app_read(r, i, 1, PQgetvalue(r, i, 0), app);
@@ -417,7 +422,7 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     /* First issues with every agency in agreement: the documents, status events and
      * transitions of all of them in a fixed number of statements. */
     if (rc == DB_OK && k > 0)
-        rc = doc_issue_licenses(db, &ctx->lic, gids, k, now, licenses, annexes);
+        rc = doc_issue_licenses(db, &ctx->lic, gids, k, now, licenses, annexes, others);
     if (rc == DB_OK && k > 0) {
         ob_batch_t ob;
         if (ob_batch_init(&ob))
@@ -425,14 +430,15 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
         for (int j = 0; j < k && rc == DB_OK; j++)
             rc = granted(db, &ob, ctx, &apps[grow[j]], STAGE_AWAITING_DECISION,
                          grant_stage(STAGE_AWAITING_DECISION, 0), licenses[j], annexes[j],
-                         PQgetvalue(r, grow[j], 6), NULL, now, cause);
+                         others[j], PQgetvalue(r, grow[j], 6), NULL, now, cause);
         if (rc == DB_OK)
             rc = ob_batch_flush(db, &ob);
         ob_batch_free(&ob);
     }
-    for (int j = 0; licenses && annexes && j < k; j++) {
+    for (int j = 0; licenses && annexes && others && j < k; j++) {
         json_decref(licenses[j]);
         json_decref(annexes[j]);
+        json_decref(others[j]);
     }
     PQclear(r);
     free(apps);
@@ -440,6 +446,7 @@ int dec_decide_many(db_t *db, const dec_ctx_t *ctx, const char *ids, time_t now,
     free(grow);
     free(licenses);
     free(annexes);
+    free(others);
     return rc == DB_OK ? decided : rc;
 }
 

@@ -299,11 +299,51 @@ static db_rc_t added_annex_docs(db_t *db, rows_t *w, const doc_licensor_t *lic,
     return *annex ? DB_OK : DB_ERR_RETRY;
 }
 
+/* The license's annexes after the first, issued again with the re-registration: each keeps its
+ * sub-activities, production base and special conditions and takes the new holder, date,
+ * signer and its next version - an annex naming a holder the license no longer has would be
+ * a document at odds with the register. Annexes issued before this system have no document to
+ * issue again. */
+static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
+                                const app_facts_t *f, const char *application_id,
+                                const char *number, time_t now, json_t *others)
+{
+    db_rc_t rc;
+    const char *p[] = {number};
+    PGresult *r = db_query(db, sql_reissued_annexes_select_issued_documents, 1, p, &rc);
+    if (!r)
+        return rc;
+    char date[16], issued[40];
+    date_of(now, date, sizeof(date));
+    cal_format(now, issued, sizeof(issued));
+    for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
+        json_t *annex = json_loads(PQgetvalue(r, i, 2), 0, NULL);
+        int version = atoi(PQgetvalue(r, i, 1));
+        if (!annex || json_object_set(annex, "licensee", f->person) ||
+            json_object_set_new(annex, "date", json_string(date)) ||
+            json_object_set_new(annex, "issued_at", json_string(issued)) ||
+            json_object_set_new(annex, "version", json_integer(version)) ||
+            json_object_set_new(annex, "licensor", licensor_json(lic)) ||
+            json_object_set_new(annex, "head", head_json(lic)) ||
+            json_object_set_new(annex, "place_of_issue", json_string(lic->place)))
+            rc = DB_ERR_RETRY;
+        else
+            rows_doc(w, application_id, "annex", PQgetvalue(r, i, 0), cal_local_date(now).y, 0,
+                     version, now, annex);
+        if (rc == DB_OK && json_array_append(others, annex))
+            rc = DB_ERR_RETRY;
+        json_decref(annex);
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* A re-registration (¶3 of the Standard's Appendix 2): the license's number, the next version
- * with the new holder, a new date; the register row takes the new holder here. */
+ * with the new holder, a new date; the register row takes the new holder here. Every annex of
+ * the license is issued again unless only the annex is re-registered. */
 static db_rc_t reissue_docs(db_t *db, rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
                             const char *application_id, time_t now, json_t **license,
-                            json_t **annex)
+                            json_t **annex, json_t *others)
 {
     db_rc_t rc;
     const char *p[] = {application_id};
@@ -332,14 +372,17 @@ static db_rc_t reissue_docs(db_t *db, rows_t *w, const doc_licensor_t *lic, cons
         return rc;
     license_docs(w, lic, f, application_id, number, 0, version, first, annex_only, now, license,
                  annex);
-    return DB_OK;
+    return annex_only ? DB_OK
+                      : reissued_annexes(db, w, lic, f, application_id, number, now, others);
 }
 
 db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
-                           time_t now, json_t **licenses, json_t **annexes)
+                           time_t now, json_t **licenses, json_t **annexes, json_t **others)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         licenses[i] = annexes[i] = NULL;
+        others[i] = json_array();
+    }
     if (n <= 0)
         return DB_OK;
     app_facts_t *f = calloc((size_t)n, sizeof(*f));
@@ -365,7 +408,9 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
         int seq = last - firsts;
         for (int i = 0; i < n && rc == DB_OK; i++) {
             if (strcmp(f[i].kind, "issue") != 0) {
-                rc = reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i], &annexes[i]);
+                rc = others[i] ? reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i],
+                                              &annexes[i], others[i])
+                               : DB_ERR_RETRY;
                 continue;
             }
             if (f[i].annex_to[0]) {
@@ -386,7 +431,8 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
         if (rc != DB_OK) {
             json_decref(licenses[i]);
             json_decref(annexes[i]);
-            licenses[i] = annexes[i] = NULL;
+            json_decref(others[i]);
+            licenses[i] = annexes[i] = others[i] = NULL;
         }
     }
     free(f);

@@ -443,12 +443,103 @@ static void complaint_unanswered(void **state)
     json_decref(msgs);
 }
 
+/* A change of the holder's name re-registers the license and every annex of it: the second
+ * annex, added by an issue naming the license, is issued again in the new name with its own
+ * sub-activities and base, signed, and carried by the result event; its first version stays. */
+static void name_change_reissues_every_annex(void **state)
+{
+    (void)state;
+    env = h_setup("reissue_annexes");
+    h_clock_freeze(env, T0);
+    import_licenses("KPR-L-2025-000117,legal_entity,070340001239,ТОО «Қарағанды Көмір»,"
+                    "2025-02-10\n");
+    start_stack();
+    const char *id1 = "e0000000-0000-4000-8000-000000000021";
+    json_t *ev = h_submission(id1, h_uuid(), T0);
+    json_t *data = json_object_get(ev, "data");
+    json_object_set_new(data, "annex_to", json_string("KPR-L-2025-000117"));
+    json_object_set_new(data, "subtypes", json_pack("[i]", 5));
+    json_object_set_new(data, "production_base",
+                        json_pack("{s:s,s:s}", "region", "KZ-KAR", "address",
+                                  "Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"));
+    json_t *applicant = json_deep_copy(json_object_get(data, "applicant"));
+    produce(APPS, ev);
+    assert_true(wait_q(1, 60000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_issued'",
+                       id1));
+    json_object_set_new(applicant, "name", json_string("ТОО «Қарағанды Көмір Групп»"));
+    /* The state registry has the new name by then. */
+    json_t *reg =
+        h_registry(env, NULL,
+                   "{\"entities\": {\"070340001239\": {\"name_ru\":"
+                   " \"ТОО «Қарағанды Көмір Групп»\", \"legal_address\":"
+                   " \"Қарағанды қ., Бұқар Жырау даңғылы, 47\", \"status\": \"active\"}}}");
+    assert_non_null(reg);
+    json_decref(reg);
+    const char *id2 = "e0000000-0000-4000-8000-000000000022";
+    produce(APPS,
+            reissue(id2, "reissue", NULL, applicant,
+                    json_pack("{s:s,s:b,s:[s]}", "license_number", "KPR-L-2025-000117",
+                              "annex_only", 0, "grounds", "legal_entity_name_changed"),
+                    json_pack("[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s}]", "kind", "application_form", "id",
+                              "DOC-APP-21", "sha256",
+                              "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+                              "signed_by", "070340001239", "kind", "change_evidence", "id",
+                              "DOC-CH-21", "sha256",
+                              "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"),
+                    NULL));
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM applications WHERE application_id = '%s'"
+                       " AND stage = 'license_reissued'",
+                       id2));
+    assert_str(qs("SELECT string_agg(kind || ' ' || number || ' v' || version, ','"
+                  " ORDER BY kind, number) FROM issued_documents WHERE application_id = '%s'",
+                  id2),
+               "annex KPR-L-2025-000117/1 v2,annex KPR-L-2025-000117/2 v2,"
+               "license KPR-L-2025-000117 v2");
+    assert_str(qs("SELECT (body->'licensee'->>'name') || ' | ' || (body->'subtypes'->0->>'code')"
+                  " || ' | ' || (body->'production_base'->>'address') || ' | '"
+                  " || (body->>'license_date') || ' | ' || (body->>'date') || ' | '"
+                  " || (body->>'version') FROM issued_documents"
+                  " WHERE number = 'KPR-L-2025-000117/2' AND version = 2"),
+               "ТОО «Қарағанды Көмір Групп» | 5 | Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"
+               " | 2025-02-10 | 2026-03-16 | 2");
+    assert_str(qs("SELECT body->'licensee'->>'name' FROM issued_documents"
+                  " WHERE number = 'KPR-L-2025-000117/2' AND version = 1"),
+               "ТОО «Қарағанды Көмір»");
+    /* Released once the three are signed, the further annex's signature in the event. */
+    assert_true(wait_q(1, 30000,
+                       "SELECT count(*) FROM outbox o WHERE o.application_id = '%s'"
+                       " AND o.stage = 'license_reissued' AND o.held_by IS NULL"
+                       " AND jsonb_array_length(convert_from(o.payload, 'UTF8')::jsonb"
+                       "->'data'->'detail'->'annexes') = 1"
+                       " AND convert_from(o.payload, 'UTF8')::jsonb->'data'->'detail'->'annexes'"
+                       "->0->'signed'->>'sha256' = (SELECT pdf_sha256 FROM issued_documents"
+                       " WHERE number = 'KPR-L-2025-000117/2' AND version = 2)",
+                       id2));
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && '%s/approvalctl' document get KPR-L-2025-000117/2 --pdf annex2.pdf"
+             " >/dev/null && pdftotext -enc UTF-8 annex2.pdf - | tr -d ' \\n'",
+             env->workdir, getenv("LIC_TEST_BIN_DIR"));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
+    assert_int_equal(pclose(p), 0);
+    assert_non_null(strstr(text, "ТОО«ҚарағандыКөмірГрупп»"));
+    assert_non_null(strstr(text, "KPR-L-2025-000117/2"));
+    assert_non_null(strstr(text, "Кеншілеркөшесі,12"));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(name_change_same_number, teardown),
         cmocka_unit_test_teardown(split_sibling_refused, teardown),
         cmocka_unit_test_teardown(annex_only_no_fee, teardown),
+        cmocka_unit_test_teardown(name_change_reissues_every_annex, teardown),
         cmocka_unit_test_teardown(complaint_forwarded_day3, teardown),
         cmocka_unit_test_teardown(complaint_satisfied_day2, teardown),
         cmocka_unit_test_teardown(complaint_unanswered, teardown),

@@ -136,6 +136,13 @@ static db_rc_t release_held(notary_t *n, const char *application_id)
             if (json_is_object(d))
                 attach_signed(d, sg);
         }
+        size_t j;
+        json_t *d;
+        json_array_foreach(json_object_get(detail, "annexes"), j, d) /* a re-registration's */
+        {
+            if (json_is_object(d))
+                attach_signed(d, sg);
+        }
         char *text = ev ? jx_dumps(ev) : NULL;
         json_decref(ev);
         if (!text) {
