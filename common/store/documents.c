@@ -66,6 +66,14 @@ static void date_of(time_t t, char *buf, size_t size)
     snprintf(buf, size, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
 
+/* A sub-activity of an annex, named in ¶2's words as they are today. */
+static json_t *subtype_json(int code)
+{
+    return json_pack("{s:i,s:s,s:s}", "code", code, "name_ru",
+                     dom_subtype_name_ru(code) ? dom_subtype_name_ru(code) : "", "name_kk",
+                     dom_subtype_name_kk(code) ? dom_subtype_name_kk(code) : "");
+}
+
 static json_t *licensor_json(const doc_licensor_t *lic)
 {
     return json_pack("{s:s,s:s}", "name_kk", lic->name_kk, "name_ru", lic->name_ru);
@@ -116,12 +124,7 @@ static db_rc_t facts_many(db_t *db, const char *ids, int n, app_facts_t *f)
         f[i].subtypes = json_array();
         char *codes = PQgetvalue(r, i, 10), *save = NULL;
         for (char *t = strtok_r(codes, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            int c = atoi(t);
-            json_array_append_new(f[i].subtypes,
-                                  json_pack("{s:i,s:s,s:s}", "code", c, "name_ru",
-                                            dom_subtype_name_ru(c) ? dom_subtype_name_ru(c) : "",
-                                            "name_kk",
-                                            dom_subtype_name_kk(c) ? dom_subtype_name_kk(c) : ""));
+            json_array_append_new(f[i].subtypes, subtype_json(atoi(t)));
         }
     }
     PQclear(r);
@@ -299,11 +302,41 @@ static db_rc_t added_annex_docs(db_t *db, rows_t *w, const doc_licensor_t *lic,
     return *annex ? DB_OK : DB_ERR_RETRY;
 }
 
-/* The license's annexes after the first, issued again with the re-registration: each keeps its
- * sub-activities, production base and special conditions and takes the new holder, date,
- * signer and its next version - an annex naming a holder the license no longer has would be
- * a document at odds with the register. Annexes issued before this system have no document to
- * issue again. */
+/* The annex `body` issued again in the new holder's name: its sub-activities and region named
+ * as they are today (a re-registration may be for a changed name of a sub-activity), its base
+ * and special conditions kept. 0, or -1 when out of memory. */
+static int reissued_annex(json_t *body, const doc_licensor_t *lic, const app_facts_t *f,
+                          int version, const char *date, const char *issued)
+{
+    json_t *subtypes = json_array(), *s;
+    size_t i;
+    json_array_foreach(json_object_get(body, "subtypes"), i, s)
+    {
+        json_array_append_new(subtypes,
+                              subtype_json((int)json_integer_value(json_object_get(s, "code"))));
+    }
+    if (json_object_set_new(body, "subtypes", subtypes))
+        return -1;
+    json_t *base = json_object_get(body, "production_base");
+    const char *rname = dom_region_name_ru(json_string_value(json_object_get(base, "region")));
+    if (json_is_object(base) &&
+        json_object_set_new(base, "region_name", json_string(rname ? rname : "")))
+        return -1;
+    return json_object_set(body, "licensee", f->person) ||
+                   json_object_set_new(body, "date", json_string(date)) ||
+                   json_object_set_new(body, "issued_at", json_string(issued)) ||
+                   json_object_set_new(body, "version", json_integer(version)) ||
+                   json_object_set_new(body, "licensor", licensor_json(lic)) ||
+                   json_object_set_new(body, "head", head_json(lic)) ||
+                   json_object_set_new(body, "place_of_issue", json_string(lic->place))
+               ? -1
+               : 0;
+}
+
+/* The license's annexes after the first, issued again with the re-registration (an annex naming
+ * a holder the license no longer has would be at odds with the register), each with its next
+ * version; `others` gets what the result event says of each (the rest is at its address).
+ * Annexes issued before this system have no document to issue again. */
 static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
                                 const app_facts_t *f, const char *application_id,
                                 const char *number, time_t now, json_t *others)
@@ -319,19 +352,14 @@ static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
     for (int i = 0; i < PQntuples(r) && rc == DB_OK; i++) {
         json_t *annex = json_loads(PQgetvalue(r, i, 2), 0, NULL);
         int version = atoi(PQgetvalue(r, i, 1));
-        if (!annex || json_object_set(annex, "licensee", f->person) ||
-            json_object_set_new(annex, "date", json_string(date)) ||
-            json_object_set_new(annex, "issued_at", json_string(issued)) ||
-            json_object_set_new(annex, "version", json_integer(version)) ||
-            json_object_set_new(annex, "licensor", licensor_json(lic)) ||
-            json_object_set_new(annex, "head", head_json(lic)) ||
-            json_object_set_new(annex, "place_of_issue", json_string(lic->place)))
+        const char *no = PQgetvalue(r, i, 0);
+        if (!annex || reissued_annex(annex, lic, f, version, date, issued) ||
+            json_array_append_new(others,
+                                  json_pack("{s:s,s:s,s:s,s:i}", "document", "license_annex",
+                                            "number", no, "date", date, "version", version)))
             rc = DB_ERR_RETRY;
         else
-            rows_doc(w, application_id, "annex", PQgetvalue(r, i, 0), cal_local_date(now).y, 0,
-                     version, now, annex);
-        if (rc == DB_OK && json_array_append(others, annex))
-            rc = DB_ERR_RETRY;
+            rows_doc(w, application_id, "annex", no, cal_local_date(now).y, 0, version, now, annex);
         json_decref(annex);
     }
     PQclear(r);
@@ -426,8 +454,9 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
             rc = rows_flush(db, &w);
         rows_free(&w);
     }
-    for (int i = 0; f && i < n; i++) {
-        facts_free(&f[i]);
+    for (int i = 0; i < n; i++) {
+        if (f)
+            facts_free(&f[i]);
         if (rc != DB_OK) {
             json_decref(licenses[i]);
             json_decref(annexes[i]);

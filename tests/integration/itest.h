@@ -64,6 +64,23 @@ static inline void assert_app_shows(const char *which, const char *const *expect
             fail_msg("approvalctl app does not show '%s':\n%s", expect[k], text);
 }
 
+/* The text of document NUMBER's PDF as stored (`approvalctl document get`, then pdftotext),
+ * passed through `tr TR_ARGS`; a static buffer. */
+static inline const char *stored_pdf_text(const char *number, const char *tr_args)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && '%s/approvalctl' document get '%s' --pdf stored.pdf >/dev/null"
+             " && pdftotext -enc UTF-8 stored.pdf - | tr %s",
+             env->workdir, getenv("LIC_TEST_BIN_DIR"), number, tr_args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
+    assert_int_equal(pclose(p), 0);
+    return text;
+}
+
 /* Imports licenses (CSV rows after the header) with `approvalctl import-licenses`, the
  * migration path of licenses issued before this system. */
 static inline void import_licenses(const char *csv)

@@ -425,16 +425,7 @@ static void executor_review_waits(void **state)
                        "SELECT count(*) FROM issued_documents WHERE application_id = '%s'"
                        " AND signed_at IS NOT NULL",
                        id));
-    char cmd[1400];
-    snprintf(cmd, sizeof(cmd),
-             "cd '%s' && '%s/approvalctl' document get KPR-L-2026-000001 --pdf sc.pdf >/dev/null"
-             " && pdftotext -enc UTF-8 sc.pdf - | tr '\n' ' '",
-             env->workdir, getenv("LIC_TEST_BIN_DIR"));
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    static char text[1 << 16];
-    text[fread(text, 1, sizeof(text) - 1, p)] = '\0';
-    assert_int_equal(pclose(p), 0);
+    const char *text = stored_pdf_text("KPR-L-2026-000001", "'\\n' ' '");
     if (!strstr(text, SC_KK) || !strstr(text, SC_RU))
         fail_msg("the license PDF does not state the special conditions:\n%s", text);
     char actor[200];
