@@ -64,6 +64,20 @@ static inline void assert_app_shows(const char *which, const char *const *expect
             fail_msg("approvalctl app does not show '%s':\n%s", expect[k], text);
 }
 
+/* The example application of the imported KPR-L-2025-000117's holder asking for the license's
+ * next annex (Standard row 5): sub-activity 5 at a base in Saran (a new reference). */
+static inline json_t *annex_submission(const char *id, const char *submitted_at)
+{
+    json_t *ev = h_submission(id, h_uuid(), submitted_at);
+    json_t *data = json_object_get(ev, "data");
+    json_object_set_new(data, "annex_to", json_string("KPR-L-2025-000117"));
+    json_object_set_new(data, "subtypes", json_pack("[i]", 5));
+    json_object_set_new(data, "production_base",
+                        json_pack("{s:s,s:s}", "region", "KZ-KAR", "address",
+                                  "Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"));
+    return ev;
+}
+
 /* The text of document NUMBER's PDF as stored (`approvalctl document get`, then pdftotext),
  * passed through `tr TR_ARGS`; a static buffer. */
 static inline const char *stored_pdf_text(const char *number, const char *tr_args)

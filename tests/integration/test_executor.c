@@ -690,13 +690,7 @@ static void annex_added_to_held_license(void **state)
                    "{\"agency\": \"industrial_safety\", \"verdict\": \"compliant\"}", NULL);
     import_licenses("KPR-L-2025-000117,legal_entity,070340001239,ТОО «Қарағанды Көмір»,"
                     "2025-02-10\n");
-    json_t *ev = h_submission(id, h_uuid(), NULL);
-    json_t *data = json_object_get(ev, "data");
-    json_object_set_new(data, "annex_to", json_string("KPR-L-2025-000117"));
-    json_object_set_new(data, "subtypes", json_pack("[i]", 5));
-    json_object_set_new(data, "production_base",
-                        json_pack("{s:s,s:s}", "region", "KZ-KAR", "address",
-                                  "Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"));
+    json_t *ev = annex_submission(id, NULL);
     assert_int_equal(h_produce_event(env, APPS, ev), 0);
     json_decref(ev);
     assert_true(wait_q(1, 40000,

@@ -455,14 +455,8 @@ static void name_change_reissues_every_annex(void **state)
                     "2025-02-10\n");
     start_stack();
     const char *id1 = "e0000000-0000-4000-8000-000000000021";
-    json_t *ev = h_submission(id1, h_uuid(), T0);
-    json_t *data = json_object_get(ev, "data");
-    json_object_set_new(data, "annex_to", json_string("KPR-L-2025-000117"));
-    json_object_set_new(data, "subtypes", json_pack("[i]", 5));
-    json_object_set_new(data, "production_base",
-                        json_pack("{s:s,s:s}", "region", "KZ-KAR", "address",
-                                  "Қарағанды облысы, Саран қ., Кеншілер көшесі, 12"));
-    json_t *applicant = json_deep_copy(json_object_get(data, "applicant"));
+    json_t *ev = annex_submission(id1, T0);
+    json_t *applicant = json_deep_copy(json_object_get(json_object_get(ev, "data"), "applicant"));
     produce(APPS, ev);
     assert_true(wait_q(1, 60000,
                        "SELECT count(*) FROM applications WHERE application_id = '%s'"
