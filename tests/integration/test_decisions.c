@@ -133,7 +133,10 @@ static void refusal_after_hearing(void **state)
     (void)state;
     env = h_setup("decisions_refusal");
     h_clock_freeze(env, T0);
-    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}",
+    /* Both answers in before the decision (a ground alone would propose the refusal from
+     * awaiting_replies - executor tests show that path): the non-compliant one 3 s later. */
+    const char *controls[] = {"{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\","
+                              " \"reply_delay_ms\": 3000}",
                               NULL};
     start_stack(controls, NULL);
     const char *id = "d0000000-0000-4000-8000-000000000002";
@@ -214,7 +217,10 @@ static void withdrawn_license(void **state)
     (void)state;
     env = h_setup("decisions_withdrawn");
     h_clock_freeze(env, T0);
-    const char *controls[] = {"{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\"}", NULL};
+    /* Both answers in before the decision, as in refusal_after_hearing. */
+    const char *controls[] = {
+        "{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 3000}",
+        NULL};
     start_stack(controls, NULL);
     const char *id = "d0000000-0000-4000-8000-000000000003";
     submit(id);
