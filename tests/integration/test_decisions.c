@@ -294,7 +294,11 @@ static void hearing_outcome_overdue(void **state)
     (void)state;
     env = h_setup("decisions_overdue");
     h_clock_freeze(env, T0);
-    const char *controls[] = {"{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\"}", NULL};
+    /* Both answers in before the decision, as in refusal_after_hearing: the order of the
+     * status events is asserted. */
+    const char *controls[] = {
+        "{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 3000}",
+        NULL};
     start_stack(controls, NULL);
     const char *id = "d0000000-0000-4000-8000-000000000005";
     submit(id);

@@ -807,7 +807,9 @@ static void unheard_ground_gets_its_own_hearing(void **state)
     const char *id = "e0000000-0000-4000-8000-00000000000e";
     start_with("executor_unheard_ground",
                "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id);
-    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 8000}");
+    /* Later than the first hearing's notice can take under a sanitizer on a loaded machine: the
+     * ground must come once the clock is past that hearing. */
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 15000}");
     assert_true(wait_q(1, 40000,
                        "SELECT count(*) FROM hearings WHERE application_id = '%s'"
                        " AND notice_sent_at IS NOT NULL",
@@ -901,7 +903,9 @@ static void further_notice_retired_after_the_outcome(void **state)
     start_skipping("executor_notice_retired",
                    "{\"agency\": \"industrial_safety\", \"verdict\": \"non_compliant\"}", id,
                    "mailer");
-    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 6000}");
+    /* Later than the first notice and the mailer's stop can take under a sanitizer on a loaded
+     * machine: the further notice must find the mailer down. */
+    sim("{\"agency\": \"sanitary\", \"verdict\": \"non_compliant\", \"reply_delay_ms\": 15000}");
     pid_t mailer = h_spawn(env, "mailer", NULL);
     assert_true(wait_q(1, 40000,
                        "SELECT count(*) FROM hearings WHERE application_id = '%s'"
