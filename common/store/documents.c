@@ -335,17 +335,22 @@ static int reissued_annex(json_t *body, const doc_licensor_t *lic, const app_fac
 
 /* The license's annexes after the first, issued again with the re-registration (an annex naming
  * a holder the license no longer has would be at odds with the register), each with its next
- * version; `others` gets what the result event says of each (the rest is at its address).
- * Annexes issued before this system have no document to issue again. */
+ * version; `*others` becomes what the result event says of each (the rest is at its address),
+ * left NULL when there are none. Annexes issued before this system have no document to issue
+ * again. */
 static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
                                 const app_facts_t *f, const char *application_id,
-                                const char *number, time_t now, json_t *others)
+                                const char *number, time_t now, json_t **others)
 {
     db_rc_t rc;
     const char *p[] = {number};
     PGresult *r = db_query(db, sql_reissued_annexes_select_issued_documents, 1, p, &rc);
     if (!r)
         return rc;
+    if (PQntuples(r) > 0 && !(*others = json_array())) {
+        PQclear(r);
+        return DB_ERR_RETRY;
+    }
     char date[16], issued[40];
     date_of(now, date, sizeof(date));
     cal_format(now, issued, sizeof(issued));
@@ -354,7 +359,7 @@ static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
         int version = atoi(PQgetvalue(r, i, 1));
         const char *no = PQgetvalue(r, i, 0);
         if (!annex || reissued_annex(annex, lic, f, version, date, issued) ||
-            json_array_append_new(others,
+            json_array_append_new(*others,
                                   json_pack("{s:s,s:s,s:s,s:i}", "document", "license_annex",
                                             "number", no, "date", date, "version", version)))
             rc = DB_ERR_RETRY;
@@ -371,7 +376,7 @@ static db_rc_t reissued_annexes(db_t *db, rows_t *w, const doc_licensor_t *lic,
  * the license is issued again unless only the annex is re-registered. */
 static db_rc_t reissue_docs(db_t *db, rows_t *w, const doc_licensor_t *lic, const app_facts_t *f,
                             const char *application_id, time_t now, json_t **license,
-                            json_t **annex, json_t *others)
+                            json_t **annex, json_t **others)
 {
     db_rc_t rc;
     const char *p[] = {application_id};
@@ -407,10 +412,8 @@ static db_rc_t reissue_docs(db_t *db, rows_t *w, const doc_licensor_t *lic, cons
 db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
                            time_t now, json_t **licenses, json_t **annexes, json_t **others)
 {
-    for (int i = 0; i < n; i++) {
-        licenses[i] = annexes[i] = NULL;
-        others[i] = json_array();
-    }
+    for (int i = 0; i < n; i++)
+        licenses[i] = annexes[i] = others[i] = NULL;
     if (n <= 0)
         return DB_OK;
     app_facts_t *f = calloc((size_t)n, sizeof(*f));
@@ -436,9 +439,8 @@ db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *cons
         int seq = last - firsts;
         for (int i = 0; i < n && rc == DB_OK; i++) {
             if (strcmp(f[i].kind, "issue") != 0) {
-                rc = others[i] ? reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i],
-                                              &annexes[i], others[i])
-                               : DB_ERR_RETRY;
+                rc = reissue_docs(db, &w, lic, &f[i], ids[i], now, &licenses[i], &annexes[i],
+                                  &others[i]);
                 continue;
             }
             if (f[i].annex_to[0]) {

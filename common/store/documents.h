@@ -34,8 +34,8 @@ int doc_next_number(db_t *db, const char *licensor_code, const char *kind, const
  * the next number (in the order of `ids`); a re-registration keeps the license's number with
  * the next version and a new date (an annex-only one issues the annex alone: licenses[i] stays
  * NULL), and issues the license's further annexes again in the new holder's name (others[i],
- * an array, empty for the rest). On DB_OK annexes[i] and others[i], and licenses[i] unless
- * NULL, are new references. DB_ERR_DATA when one lacks its applicant or production base, or
+ * an array; NULL when there are none). On DB_OK annexes[i], and licenses[i] and others[i]
+ * unless NULL, are new references. DB_ERR_DATA when one lacks its applicant or production base, or
  * re-registers an unknown license. */
 db_rc_t doc_issue_licenses(db_t *db, const doc_licensor_t *lic, const char *const *ids, int n,
                            time_t now, json_t **licenses, json_t **annexes, json_t **others);
